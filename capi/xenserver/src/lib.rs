@@ -1,0 +1,1 @@
+//! libxenserver C ABI.

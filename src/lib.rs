@@ -1,0 +1,1 @@
+//! XenAPI client.
