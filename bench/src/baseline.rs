@@ -1,0 +1,36 @@
+//! The floors every decode path is compared with, run over the very same bytes.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+/// One pass of quick-xml's tokenizer: borrowed events, text decoded and entities resolved.
+/// Returns the number of text bytes seen, so the work cannot be optimised away.
+pub fn quick_xml_pass(xml: &[u8]) -> usize {
+    let mut reader = Reader::from_reader(xml);
+    let mut text_bytes = 0usize;
+    loop {
+        match reader.read_event().expect("the baseline XML is well formed") {
+            Event::Text(t) => text_bytes += t.decode().expect("UTF-8 text").len(),
+            Event::GeneralRef(r) => {
+                text_bytes += match r.resolve_char_ref().expect("valid character reference") {
+                    Some(c) => c.len_utf8(),
+                    None => resolve_predefined(&r),
+                }
+            }
+            Event::Eof => return text_bytes,
+            _ => {}
+        }
+    }
+}
+
+fn resolve_predefined(name: &[u8]) -> usize {
+    match name {
+        b"amp" | b"lt" | b"gt" | b"quot" | b"apos" => 1,
+        other => panic!("unexpected entity &{};", String::from_utf8_lossy(other)),
+    }
+}
+
+/// `serde_json::Value` over the same JSON bytes: the general-purpose JSON floor.
+pub fn serde_json_value(json: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(json).expect("the baseline JSON is well formed")
+}
