@@ -240,3 +240,16 @@ fn request_errors_do_not_quote_the_request() {
     let e = wire::decode_call(JSON, &body[..body.len() - 3], &lim()).unwrap_err();
     assert!(!e.to_string().contains("s3cret"), "{e}");
 }
+
+#[test]
+fn deep_nesting_is_refused_on_the_non_finite_path_too() {
+    let mut b = nested_json(100_000);
+    b.splice(10..10, b"[NaN,".iter().copied());
+    b.splice(b.len() - 8..b.len() - 8, b"]".iter().copied());
+    let r = wire::decode_response::<Value>(JSON, &b, &lim());
+    assert!(
+        matches!(r, Err(Error::TooDeep { limit: 64, .. })),
+        "{r:?} {}",
+        String::from_utf8_lossy(&b[..40])
+    );
+}

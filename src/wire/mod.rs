@@ -16,6 +16,17 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::value::Value;
 
+/// Wraps a deserializer so that it reads XenAPI's looser spellings (see `json::lenient`).
+pub(crate) fn lenient<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> impl serde::Deserializer<'de, Error = D::Error> {
+    json::lenient::Lenient {
+        inner: d,
+        depth: 0,
+        max_depth: usize::MAX,
+    }
+}
+
 /// How calls and responses are encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum WireFormat {

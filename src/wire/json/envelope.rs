@@ -6,9 +6,12 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::failure_from_error;
-use super::lenient::{Lenient, DEPTH_MARK};
+use super::lenient::Lenient;
 use super::nonfinite;
 use crate::error::Error;
+use crate::error::DEPTH_MARK;
+use crate::value::Value;
+use serde::Deserialize;
 
 /// Parses `body` with `f` over a serde_json deserializer, turning serde_json's line/column
 /// errors into byte offsets and requiring nothing but whitespace after the value.
@@ -40,24 +43,33 @@ pub(crate) fn decode<'de, S: DeserializeSeed<'de>>(
     parse(body, |d| envelope.deserialize(d))
 }
 
-/// The rare path for bodies with non-finite tokens: the rewritten body is parsed into a tree
-/// (it does not live as long as `body`, so nothing can borrow from it) and decoded from there.
+/// The rare path for bodies with non-finite tokens: the rewritten body does not live as long
+/// as `body`, so nothing can borrow from it; it is read into a [`Value`] tree (the marked
+/// strings becoming floats, member order kept) and decoded from there.
 fn decode_rewritten<'de, S: DeserializeSeed<'de>>(
     body: &[u8],
     fixed: &[u8],
     envelope: Envelope<S>,
 ) -> Result<Result<S::Value, Error>, Error> {
-    let tree: serde_json::Value = match serde_json::from_slice(fixed) {
+    let tree = match parse(fixed, |d| {
+        Value::deserialize(Lenient {
+            inner: d,
+            depth: -1,
+            max_depth: envelope.max_depth,
+        })
+    }) {
         Ok(t) => t,
-        // Report the error against the body as received.
+        Err(e @ Error::TooDeep { .. }) => return Err(e),
+        // A syntax error: report it against the body as received when it shows there.
         Err(e) => {
             return Err(match serde_json::from_slice::<de::IgnoredAny>(body) {
                 Err(orig) => json_error(body, &orig),
-                Ok(_) => json_error(fixed, &e),
+                Ok(_) => e,
             })
         }
     };
-    envelope.deserialize(tree).map_err(|e| json_error(b"", &e))
+    // Positions are lost in the tree, so errors from here carry no offset.
+    envelope.deserialize(tree)
 }
 
 /// serde_json reports line and column; callers get the byte offset and an excerpt.

@@ -11,6 +11,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Visitor};
 
 use super::nonfinite::marked_float;
+use crate::error::DEPTH_MARK;
 use crate::wire::float::parse_f64;
 
 /// Which scalar the caller asked for, so strings can be read as it.
@@ -23,10 +24,11 @@ enum Want {
     Bool,
 }
 
-/// The wrapped deserializer, `depth` levels below the value the caller decodes.
+/// The wrapped deserializer, `depth` levels below the value the caller decodes (negative
+/// inside an envelope around it).
 pub(crate) struct Lenient<D> {
     pub(crate) inner: D,
-    pub(crate) depth: usize,
+    pub(crate) depth: isize,
     pub(crate) max_depth: usize,
 }
 
@@ -142,14 +144,14 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lenient<D> {
 struct LenientVisitor<V> {
     inner: V,
     want: Want,
-    depth: usize,
+    depth: isize,
     max_depth: usize,
 }
 
 impl<V> LenientVisitor<V> {
-    fn nested<E: de::Error>(&self) -> Result<usize, E> {
+    fn nested<E: de::Error>(&self) -> Result<isize, E> {
         let depth = self.depth + 1;
-        if depth > self.max_depth {
+        if depth > 0 && depth as usize > self.max_depth {
             return Err(E::custom(DepthExceeded(self.max_depth)));
         }
         Ok(depth)
@@ -164,9 +166,6 @@ impl fmt::Display for DepthExceeded {
         write!(f, "{}{}", DEPTH_MARK, self.0)
     }
 }
-
-/// Prefix of a depth error's message.
-pub(crate) const DEPTH_MARK: &str = "nesting deeper than the limit of ";
 
 macro_rules! forward {
     ($($method:ident($t:ty)),*) => {$(
@@ -312,7 +311,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for LenientVisitor<V> {
 
 struct LenientSeq<A> {
     inner: A,
-    depth: usize,
+    depth: isize,
     max_depth: usize,
 }
 
@@ -337,7 +336,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for LenientSeq<A> {
 
 struct LenientMap<A> {
     inner: A,
-    depth: usize,
+    depth: isize,
     max_depth: usize,
 }
 
@@ -367,7 +366,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for LenientMap<A> {
 /// Wraps whatever deserializer the element or member value comes with.
 pub(crate) struct LenientSeed<S> {
     pub(crate) inner: S,
-    pub(crate) depth: usize,
+    pub(crate) depth: isize,
     pub(crate) max_depth: usize,
 }
 

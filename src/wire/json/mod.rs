@@ -1,7 +1,7 @@
 //! JSON-RPC v1 and v2, as xapi speaks them on `/jsonrpc`.
 
 mod envelope;
-mod lenient;
+pub(crate) mod lenient;
 mod nonfinite;
 mod ser;
 
@@ -156,8 +156,8 @@ pub(crate) fn decode_call(body: &[u8], max_depth: usize) -> Result<Call, Error> 
     let raw: RawCall = envelope::parse(body, |d| {
         RawCall::deserialize(lenient::Lenient {
             inner: d,
-            depth: 0,
-            max_depth: max_depth + 2,
+            depth: -2,
+            max_depth,
         })
     })?;
     Ok(Call {
