@@ -374,6 +374,22 @@ mod tls {
     }
 
     #[test]
+    fn a_pin_refuses_a_new_certificate_on_a_new_connection() {
+        for (name, make) in kinds() {
+            // Every response closes the connection, so each call makes a new handshake.
+            let server = support::https(false, |req| Reply::OkThenClose(req.body.clone()));
+            let pin = TlsVerification::pin(&fingerprint(server.cert_der.as_ref().unwrap())).unwrap();
+            let t = make(&server.url, with(pin)).unwrap();
+            assert_eq!(t.post("/", b"one", &Limits::default()).unwrap(), b"one", "{name}");
+            assert_eq!(t.post("/", b"two", &Limits::default()).unwrap(), b"two", "{name}");
+            server.replace_certificate();
+            let err = t.post("/", b"three", &Limits::default()).unwrap_err();
+            assert!(matches!(err, Error::Transport { .. }), "{name}: {err:?}");
+            assert_eq!(server.stats.requests(), 2, "{name}: nothing sent to the new certificate");
+        }
+    }
+
+    #[test]
     fn a_pin_works_over_ipv6() {
         if !ipv6_available() {
             eprintln!("skipped: no IPv6 loopback on this machine");

@@ -340,6 +340,12 @@ mod rustls_config {
             self.inner
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
                 .map_err(|e| match e {
+                    TlsError::InvalidCertificate(CertificateError::UnknownIssuer) => refused(
+                        "certificate verification failed: it is not issued by a trusted \
+                         authority (self-signed?)"
+                            .to_string(),
+                        end_entity,
+                    ),
                     TlsError::InvalidCertificate(cause) => refused(
                         format!("certificate verification failed: {cause}"),
                         end_entity,

@@ -92,6 +92,7 @@ pub struct Server {
     pub cert_der: Option<Vec<u8>>,
     /// For Unix servers: the socket path.
     pub socket: Option<PathBuf>,
+    tls: Option<Arc<Mutex<Arc<rustls::ServerConfig>>>>,
 }
 
 fn listen_tcp(ipv6: bool) -> TcpListener {
@@ -100,7 +101,21 @@ fn listen_tcp(ipv6: bool) -> TcpListener {
 
 /// Plain HTTP on 127.0.0.1 (or `[::1]`).
 pub fn http(ipv6: bool, handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
-    let listener = listen_tcp(ipv6);
+    serve_http(listen_tcp(ipv6), handler)
+}
+
+/// Plain HTTP on a given address (`127.0.0.2:PORT`); `None` when it cannot be bound.
+pub fn http_at(
+    addr: &str,
+    handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+) -> Option<Server> {
+    TcpListener::bind(addr).ok().map(|l| serve_http(l, handler))
+}
+
+fn serve_http(
+    listener: TcpListener,
+    handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+) -> Server {
     let addr = listener.local_addr().unwrap();
     let stats = Arc::new(Stats::default());
     let handler: Arc<Handler> = Arc::new(handler);
@@ -118,11 +133,12 @@ pub fn http(ipv6: bool, handler: impl Fn(&Request) -> Reply + Send + Sync + 'sta
         cert_pem: None,
         cert_der: None,
         socket: None,
+        tls: None,
     }
 }
 
-/// HTTPS with a fresh self-signed certificate for `localhost`, 127.0.0.1 and ::1.
-pub fn https(ipv6: bool, handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+/// A fresh self-signed certificate for `localhost`, 127.0.0.1 and ::1: (DER, PEM, config).
+fn self_signed() -> (Vec<u8>, String, Arc<rustls::ServerConfig>) {
     let certified = rcgen::generate_simple_self_signed(vec![
         "localhost".to_string(),
         "127.0.0.1".to_string(),
@@ -142,16 +158,24 @@ pub fn https(ipv6: bool, handler: impl Fn(&Request) -> Reply + Send + Sync + 'st
             rustls::pki_types::PrivateKeyDer::Pkcs8(key_der.into()),
         )
         .expect("server TLS config");
-    let config = Arc::new(config);
+    (cert_der, cert_pem, Arc::new(config))
+}
+
+/// HTTPS with a fresh self-signed certificate for `localhost`, 127.0.0.1 and ::1.
+pub fn https(ipv6: bool, handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+    let (cert_der, cert_pem, config) = self_signed();
+    let current = Arc::new(Mutex::new(config));
     let listener = listen_tcp(ipv6);
     let addr = listener.local_addr().unwrap();
     let stats = Arc::new(Stats::default());
     let handler: Arc<Handler> = Arc::new(handler);
     let st = stats.clone();
+    let configs = current.clone();
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             st.connections.fetch_add(1, Ordering::SeqCst);
-            let (st, handler, config) = (st.clone(), handler.clone(), config.clone());
+            let config = configs.lock().unwrap().clone();
+            let (st, handler) = (st.clone(), handler.clone());
             thread::spawn(move || {
                 let Ok(conn) = rustls::ServerConnection::new(config) else {
                     return;
@@ -166,6 +190,15 @@ pub fn https(ipv6: bool, handler: impl Fn(&Request) -> Reply + Send + Sync + 'st
         cert_pem: Some(cert_pem),
         cert_der: Some(cert_der),
         socket: None,
+        tls: Some(current),
+    }
+}
+
+impl Server {
+    /// For TLS servers: new connections get a new self-signed certificate (and key).
+    pub fn replace_certificate(&self) {
+        let (_, _, config) = self_signed();
+        *self.tls.as_ref().expect("a TLS server").lock().unwrap() = config;
     }
 }
 
@@ -199,6 +232,7 @@ pub fn unix(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Serv
         cert_pem: None,
         cert_der: None,
         socket: Some(path),
+        tls: None,
     }
 }
 
