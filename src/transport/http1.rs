@@ -64,8 +64,13 @@ pub(crate) fn read_response(
 ) -> Result<Response, ReadError> {
     let mut line = Vec::new();
     let mut head_budget = MAX_HEAD_BYTES;
-    if read_line(input, &mut line, &mut head_budget)? == 0 {
-        return Err(ReadError::ClosedBeforeResponse);
+    match read_line(input, &mut line, &mut head_budget) {
+        Ok(0) => return Err(ReadError::ClosedBeforeResponse),
+        Ok(_) => {}
+        Err(ReadError::Io(e)) if line.is_empty() && is_disconnect(&e) => {
+            return Err(ReadError::ClosedBeforeResponse)
+        }
+        Err(e) => return Err(e),
     }
     let (http10, status) = parse_status_line(&line)?;
     let mut content_length = None;
@@ -193,6 +198,17 @@ fn read_chunked(input: &mut impl BufRead, cap: u64, body: &mut Vec<u8>) -> Resul
             return Err(malformed("a chunk is not followed by CRLF"));
         }
     }
+}
+
+/// Errors by which a peer that closed an idle connection shows itself.
+fn is_disconnect(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof
+    )
 }
 
 fn parse_status_line(line: &[u8]) -> Result<(bool, u16), ReadError> {

@@ -49,8 +49,14 @@ impl UnixTransport {
         Ok(BufReader::with_capacity(64 * 1024, stream))
     }
 
+    /// An idle connection the server has not closed meanwhile.
     fn take_idle(&self) -> Option<BufReader<UnixStream>> {
-        self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()
+        loop {
+            let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()?;
+            if still_open(&conn) {
+                return Some(conn);
+            }
+        }
     }
 
     fn put_idle(&self, conn: BufReader<UnixStream>) {
@@ -92,6 +98,24 @@ impl UnixTransport {
             Err(ReadError::Io(e)) => Err(Some(io_error(&self.url(), e))),
         }
     }
+}
+
+/// Whether an idle connection is still usable: nothing buffered, and a non-blocking read
+/// finds neither the end of the stream nor unexpected bytes (either way it is discarded).
+fn still_open(conn: &BufReader<UnixStream>) -> bool {
+    if !conn.buffer().is_empty() {
+        return false;
+    }
+    let stream = conn.get_ref();
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut probe = [0u8; 1];
+    let open = matches!(
+        std::io::Read::read(&mut &*stream, &mut probe),
+        Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock
+    );
+    stream.set_nonblocking(false).is_ok() && open
 }
 
 fn io_error(url: &str, e: std::io::Error) -> Error {
