@@ -378,14 +378,27 @@ mod tls {
         for (name, make) in kinds() {
             // Every response closes the connection, so each call makes a new handshake.
             let server = support::https(false, |req| Reply::OkThenClose(req.body.clone()));
-            let pin = TlsVerification::pin(&fingerprint(server.cert_der.as_ref().unwrap())).unwrap();
+            let pin =
+                TlsVerification::pin(&fingerprint(server.cert_der.as_ref().unwrap())).unwrap();
             let t = make(&server.url, with(pin)).unwrap();
-            assert_eq!(t.post("/", b"one", &Limits::default()).unwrap(), b"one", "{name}");
-            assert_eq!(t.post("/", b"two", &Limits::default()).unwrap(), b"two", "{name}");
+            assert_eq!(
+                t.post("/", b"one", &Limits::default()).unwrap(),
+                b"one",
+                "{name}"
+            );
+            assert_eq!(
+                t.post("/", b"two", &Limits::default()).unwrap(),
+                b"two",
+                "{name}"
+            );
             server.replace_certificate();
             let err = t.post("/", b"three", &Limits::default()).unwrap_err();
             assert!(matches!(err, Error::Transport { .. }), "{name}: {err:?}");
-            assert_eq!(server.stats.requests(), 2, "{name}: nothing sent to the new certificate");
+            assert_eq!(
+                server.stats.requests(),
+                2,
+                "{name}: nothing sent to the new certificate"
+            );
         }
     }
 
