@@ -121,22 +121,40 @@ impl HttpUrl {
     }
 
     /// The same URL with another host (pool-master redirection keeps scheme, port and path).
-    /// `host` may be a name, an IPv4 address, or an IPv6 address with or without brackets.
+    /// `host` may be a name, an IPv4 address, or an IPv6 address with or without brackets;
+    /// `host:port` or `[v6]:port` also replaces the port.
     pub fn with_host(&self, host: &str) -> Result<Self, UrlError> {
-        let bare = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host);
+        let bad = || UrlError(format!("invalid host name {host:?}"));
+        let (bare, port) = if let Some(inner) = host.strip_prefix('[') {
+            let (h, after) = inner.split_once(']').ok_or_else(bad)?;
+            let port = match after {
+                "" => None,
+                p => Some(p.strip_prefix(':').ok_or_else(bad)?),
+            };
+            (h, port)
+        } else if host.parse::<std::net::Ipv6Addr>().is_ok() {
+            (host, None)
+        } else {
+            match host.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (host, None),
+            }
+        };
         let valid = !bare.is_empty()
             && (bare.parse::<std::net::Ipv6Addr>().is_ok()
                 || bare
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_'));
         if !valid {
-            return Err(UrlError(format!("invalid host name {host:?}")));
+            return Err(bad());
         }
+        let port = match port {
+            Some(p) => Some(p.parse::<u16>().map_err(|_| bad())?),
+            None => self.port,
+        };
         Ok(HttpUrl {
             host: bare.to_string(),
+            port,
             ..self.clone()
         })
     }
@@ -232,6 +250,9 @@ mod tests {
             u.with_host("master").unwrap().join("/"),
             "https://master:8443/"
         );
+        assert_eq!(u.with_host("master:9443").unwrap().join("/"), "https://master:9443/");
+        assert_eq!(u.with_host("[::1]:9443").unwrap().join("/"), "https://[::1]:9443/");
+        assert!(u.with_host("master:http").is_err());
         assert!(u.with_host("evil/path").is_err());
         assert!(u.with_host("").is_err());
     }
