@@ -250,8 +250,14 @@ mod tests {
             u.with_host("master").unwrap().join("/"),
             "https://master:8443/"
         );
-        assert_eq!(u.with_host("master:9443").unwrap().join("/"), "https://master:9443/");
-        assert_eq!(u.with_host("[::1]:9443").unwrap().join("/"), "https://[::1]:9443/");
+        assert_eq!(
+            u.with_host("master:9443").unwrap().join("/"),
+            "https://master:9443/"
+        );
+        assert_eq!(
+            u.with_host("[::1]:9443").unwrap().join("/"),
+            "https://[::1]:9443/"
+        );
         assert!(u.with_host("master:http").is_err());
         assert!(u.with_host("evil/path").is_err());
         assert!(u.with_host("").is_err());
