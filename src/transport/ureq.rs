@@ -101,12 +101,14 @@ impl Transport for UreqTransport {
         }
         // ureq's limit fails as soon as the limit is reached, even at the end of the body:
         // allow one byte more and check the length ourselves.
-        let body = response
+        let mut body = Vec::with_capacity(declared.unwrap_or(0).min(MAX_PREALLOCATION) as usize);
+        response
             .body_mut()
             .with_config()
             .limit(max.saturating_add(1))
-            .read_to_vec()
-            .map_err(|e| map_error(&url, e, limits))?;
+            .reader()
+            .read_to_end(&mut body)
+            .map_err(|e| map_error(&url, ureq::Error::from(e), limits))?;
         if body.len() as u64 > max {
             return Err(too_large(limits));
         }
@@ -126,7 +128,20 @@ impl Transport for UreqTransport {
     }
 }
 
+/// The most a declared Content-Length makes us reserve up front (a server may lie).
+const MAX_PREALLOCATION: u64 = 64 << 20;
+
 fn map_error(url: &str, e: ureq::Error, limits: &Limits) -> Error {
+    // Errors raised inside a body reader come back wrapped in an io::Error.
+    let e = match e {
+        ureq::Error::Io(io) if io.get_ref().is_some_and(|i| i.is::<ureq::Error>()) => {
+            match io.into_inner().map(|i| i.downcast::<ureq::Error>()) {
+                Some(Ok(inner)) => *inner,
+                _ => ureq::Error::ConnectionFailed,
+            }
+        }
+        other => other,
+    };
     match e {
         ureq::Error::BodyExceedsLimit(_) => too_large(limits),
         ureq::Error::Timeout(t) => transport_error(url, format!("timed out ({t})")),
