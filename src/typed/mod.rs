@@ -2,13 +2,14 @@
 //! watching events, decoding event snapshots, and the macros generated enums use.
 
 mod events;
+mod failure;
 pub(crate) mod macros;
 mod snapshot;
 mod task;
 
 pub use events::{EventBatch, EventWatcher};
-pub use snapshot::Snapshot;
-pub use task::{TaskHandle, WaitOptions};
+pub use snapshot::{from_value, Snapshot};
+pub use task::{decode_task_result, TaskHandle, WaitOptions};
 
 pub(crate) use macros::{error_codes, long_params, xenapi_enum};
 

@@ -30,9 +30,9 @@ impl Snapshot {
     }
 }
 
-/// Decodes `value` as `T`, accepting the spellings XML-RPC leaves in a [`Value`]: integers,
-/// floats and booleans held as strings.
-pub(crate) fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
+/// Decodes a dynamic [`Value`] as `T` (a record, a map of records, …), accepting the spellings
+/// XML-RPC leaves in a `Value`: integers, floats and booleans held as strings.
+pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
     T::deserialize(ValueDeserializer(value)).map_err(|e| Error::Decode {
         expected: std::any::type_name::<T>().to_owned(),
         found: e.0,
