@@ -315,10 +315,7 @@ fn render_class(class: &Class) -> Result<String, RenderError> {
     )?;
     if !messages.is_empty() {
         write!(out, "\nimpl {ty} {{").unwrap();
-        for (i, m) in messages.iter().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
+        for m in messages {
             render_message(&mut out, class, m)?;
         }
         out += "}\n";
@@ -449,6 +446,21 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clashing_rust_names_are_refused() {
+        let model = Model {
+            api_version: [2, 23],
+            enums: vec![crate::model::Enum {
+                name: "mode".into(),
+                values: vec!["a-b".into(), "a_b".into()],
+            }],
+            classes: Vec::new(),
+            errors: Vec::new(),
+        };
+        let err = render(&model).unwrap_err();
+        assert!(err.message.contains("`a_b` maps to `AB` twice"), "{err}");
+    }
 
     #[test]
     fn rust_types() {

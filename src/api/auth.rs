@@ -31,12 +31,10 @@ impl Auth {
         session.call_as("auth.get_group_membership", &(subject_identifier,))
     }
 
-
     /// Calls `auth.get_subject_information_from_identifier(subject_identifier: string)` → `(string -> string) map` (custom message).
     pub fn get_subject_information_from_identifier(session: &crate::Session, subject_identifier: &str) -> Result<HashMap<String, String>> {
         session.call_as("auth.get_subject_information_from_identifier", &(subject_identifier,))
     }
-
 
     /// Calls `auth.get_subject_identifier(subject_name: string)` → `string` (custom message).
     pub fn get_subject_identifier(session: &crate::Session, subject_name: &str) -> Result<String> {

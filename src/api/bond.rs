@@ -49,12 +49,10 @@ impl Bond {
         session.call_as("Bond.get_all_records", &[(); 0])
     }
 
-
     /// Calls `Bond.get_all()` → `Bond ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<BondRef>> {
         session.call_as("Bond.get_all", &[(); 0])
     }
-
 
     /// Calls `Bond.set_property(self: Bond ref, name: string, value: string)` → `void` (custom message).
     pub fn set_property(session: &crate::Session, self_: &BondRef, name: &str, value: &str) -> Result<()> {
@@ -66,7 +64,6 @@ impl Bond {
         session.call_as("Async.Bond.set_property", &(self_, name, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `Bond.set_mode(self: Bond ref, value: enum bond_mode)` → `void` (custom message).
     pub fn set_mode(session: &crate::Session, self_: &BondRef, value: BondMode) -> Result<()> {
         session.call_as::<_, Void>("Bond.set_mode", &(self_, value)).map(drop)
@@ -76,7 +73,6 @@ impl Bond {
     pub fn async_set_mode(session: &crate::Session, self_: &BondRef, value: BondMode) -> Result<TaskHandle<()>> {
         session.call_as("Async.Bond.set_mode", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `Bond.destroy(self: Bond ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &BondRef) -> Result<()> {
@@ -88,7 +84,6 @@ impl Bond {
         session.call_as("Async.Bond.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Bond.create(network: network ref, members: PIF ref set, MAC: string, mode: enum bond_mode, properties: (string -> string) map)` → `Bond ref` (custom message).
     pub fn create(session: &crate::Session, network: &NetworkRef, members: &[PifRef], mac: &str, mode: BondMode, properties: &HashMap<String, String>) -> Result<BondRef> {
         session.call_as("Bond.create", &(network, members, mac, mode, properties))
@@ -99,84 +94,70 @@ impl Bond {
         session.call_as("Async.Bond.create", &(network, members, mac, mode, properties)).map(TaskHandle::new)
     }
 
-
     /// Calls `Bond.remove_from_other_config(self: Bond ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &BondRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("Bond.remove_from_other_config", &(self_, key)).map(drop)
     }
-
 
     /// Calls `Bond.add_to_other_config(self: Bond ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &BondRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("Bond.add_to_other_config", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `Bond.set_other_config(self: Bond ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &BondRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("Bond.set_other_config", &(self_, value)).map(drop)
     }
-
 
     /// Calls `Bond.get_auto_update_mac(self: Bond ref)` → `bool` (implicit message).
     pub fn get_auto_update_mac(session: &crate::Session, self_: &BondRef) -> Result<bool> {
         session.call_as("Bond.get_auto_update_mac", &(self_,))
     }
 
-
     /// Calls `Bond.get_links_up(self: Bond ref)` → `int` (implicit message).
     pub fn get_links_up(session: &crate::Session, self_: &BondRef) -> Result<i64> {
         session.call_as("Bond.get_links_up", &(self_,))
     }
-
 
     /// Calls `Bond.get_properties(self: Bond ref)` → `(string -> string) map` (implicit message).
     pub fn get_properties(session: &crate::Session, self_: &BondRef) -> Result<HashMap<String, String>> {
         session.call_as("Bond.get_properties", &(self_,))
     }
 
-
     /// Calls `Bond.get_mode(self: Bond ref)` → `enum bond_mode` (implicit message).
     pub fn get_mode(session: &crate::Session, self_: &BondRef) -> Result<BondMode> {
         session.call_as("Bond.get_mode", &(self_,))
     }
-
 
     /// Calls `Bond.get_primary_slave(self: Bond ref)` → `PIF ref` (implicit message).
     pub fn get_primary_slave(session: &crate::Session, self_: &BondRef) -> Result<PifRef> {
         session.call_as("Bond.get_primary_slave", &(self_,))
     }
 
-
     /// Calls `Bond.get_other_config(self: Bond ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &BondRef) -> Result<HashMap<String, String>> {
         session.call_as("Bond.get_other_config", &(self_,))
     }
-
 
     /// Calls `Bond.get_slaves(self: Bond ref)` → `PIF ref set` (implicit message).
     pub fn get_slaves(session: &crate::Session, self_: &BondRef) -> Result<Vec<PifRef>> {
         session.call_as("Bond.get_slaves", &(self_,))
     }
 
-
     /// Calls `Bond.get_master(self: Bond ref)` → `PIF ref` (implicit message).
     pub fn get_master(session: &crate::Session, self_: &BondRef) -> Result<PifRef> {
         session.call_as("Bond.get_master", &(self_,))
     }
-
 
     /// Calls `Bond.get_uuid(self: Bond ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &BondRef) -> Result<String> {
         session.call_as("Bond.get_uuid", &(self_,))
     }
 
-
     /// Calls `Bond.get_by_uuid(uuid: string)` → `Bond ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<BondRef> {
         session.call_as("Bond.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `Bond.get_record(self: Bond ref)` → `Bond record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &BondRef) -> Result<BondRecord> {

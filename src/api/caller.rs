@@ -49,12 +49,10 @@ impl Caller {
         session.call_as("Caller.get_all_records", &[(); 0])
     }
 
-
     /// Calls `Caller.get_all()` → `Caller ref set` (implicit message). Prototype: may change.
     pub fn get_all(session: &crate::Session) -> Result<Vec<CallerRef>> {
         session.call_as("Caller.get_all", &[(); 0])
     }
-
 
     /// Calls `Caller.query_all_usage()` → `string set set` (custom message). Prototype: may change.
     pub fn query_all_usage(session: &crate::Session) -> Result<Vec<Vec<String>>> {
@@ -66,7 +64,6 @@ impl Caller {
         session.call_as("Async.Caller.query_all_usage", &[(); 0]).map(TaskHandle::new)
     }
 
-
     /// Calls `Caller.query_group_call_count(group: string)` → `int` (custom message). Prototype: may change.
     pub fn query_group_call_count(session: &crate::Session, group: &str) -> Result<i64> {
         session.call_as("Caller.query_group_call_count", &(group,))
@@ -76,7 +73,6 @@ impl Caller {
     pub fn async_query_group_call_count(session: &crate::Session, group: &str) -> Result<TaskHandle<i64>> {
         session.call_as("Async.Caller.query_group_call_count", &(group,)).map(TaskHandle::new)
     }
-
 
     /// Calls `Caller.query_group_token_usage(group: string)` → `float` (custom message). Prototype: may change.
     pub fn query_group_token_usage(session: &crate::Session, group: &str) -> Result<f64> {
@@ -88,7 +84,6 @@ impl Caller {
         session.call_as("Async.Caller.query_group_token_usage", &(group,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Caller.query_call_count(self: Caller ref)` → `int` (custom message). Prototype: may change.
     pub fn query_call_count(session: &crate::Session, self_: &CallerRef) -> Result<i64> {
         session.call_as("Caller.query_call_count", &(self_,))
@@ -98,7 +93,6 @@ impl Caller {
     pub fn async_query_call_count(session: &crate::Session, self_: &CallerRef) -> Result<TaskHandle<i64>> {
         session.call_as("Async.Caller.query_call_count", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `Caller.query_token_usage(self: Caller ref)` → `float` (custom message). Prototype: may change.
     pub fn query_token_usage(session: &crate::Session, self_: &CallerRef) -> Result<f64> {
@@ -110,7 +104,6 @@ impl Caller {
         session.call_as("Async.Caller.query_token_usage", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Caller.remove_group(self: Caller ref, group: string)` → `void` (custom message). Prototype: may change.
     pub fn remove_group(session: &crate::Session, self_: &CallerRef, group: &str) -> Result<()> {
         session.call_as::<_, Void>("Caller.remove_group", &(self_, group)).map(drop)
@@ -120,7 +113,6 @@ impl Caller {
     pub fn async_remove_group(session: &crate::Session, self_: &CallerRef, group: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.Caller.remove_group", &(self_, group)).map(TaskHandle::new)
     }
-
 
     /// Calls `Caller.add_group(self: Caller ref, group: string)` → `void` (custom message). Prototype: may change.
     pub fn add_group(session: &crate::Session, self_: &CallerRef, group: &str) -> Result<()> {
@@ -132,78 +124,65 @@ impl Caller {
         session.call_as("Async.Caller.add_group", &(self_, group)).map(TaskHandle::new)
     }
 
-
     /// Calls `Caller.set_name_description(self: Caller ref, value: string)` → `void` (implicit message). Prototype: may change.
     pub fn set_name_description(session: &crate::Session, self_: &CallerRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("Caller.set_name_description", &(self_, value)).map(drop)
     }
-
 
     /// Calls `Caller.set_name_label(self: Caller ref, value: string)` → `void` (implicit message). Prototype: may change.
     pub fn set_name_label(session: &crate::Session, self_: &CallerRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("Caller.set_name_label", &(self_, value)).map(drop)
     }
 
-
     /// Calls `Caller.get_auto_registered(self: Caller ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_auto_registered(session: &crate::Session, self_: &CallerRef) -> Result<bool> {
         session.call_as("Caller.get_auto_registered", &(self_,))
     }
-
 
     /// Calls `Caller.get_rate_limit(self: Caller ref)` → `Rate_limit ref` (implicit message). Prototype: may change.
     pub fn get_rate_limit(session: &crate::Session, self_: &CallerRef) -> Result<RateLimitRef> {
         session.call_as("Caller.get_rate_limit", &(self_,))
     }
 
-
     /// Calls `Caller.get_groups(self: Caller ref)` → `string set` (implicit message). Prototype: may change.
     pub fn get_groups(session: &crate::Session, self_: &CallerRef) -> Result<Vec<String>> {
         session.call_as("Caller.get_groups", &(self_,))
     }
-
 
     /// Calls `Caller.get_last_access(self: Caller ref)` → `datetime` (implicit message). Prototype: may change.
     pub fn get_last_access(session: &crate::Session, self_: &CallerRef) -> Result<DateTime> {
         session.call_as("Caller.get_last_access", &(self_,))
     }
 
-
     /// Calls `Caller.get_client_ip(self: Caller ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_client_ip(session: &crate::Session, self_: &CallerRef) -> Result<String> {
         session.call_as("Caller.get_client_ip", &(self_,))
     }
-
 
     /// Calls `Caller.get_user_agent(self: Caller ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_user_agent(session: &crate::Session, self_: &CallerRef) -> Result<String> {
         session.call_as("Caller.get_user_agent", &(self_,))
     }
 
-
     /// Calls `Caller.get_name_description(self: Caller ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_name_description(session: &crate::Session, self_: &CallerRef) -> Result<String> {
         session.call_as("Caller.get_name_description", &(self_,))
     }
-
 
     /// Calls `Caller.get_name_label(self: Caller ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_name_label(session: &crate::Session, self_: &CallerRef) -> Result<String> {
         session.call_as("Caller.get_name_label", &(self_,))
     }
 
-
     /// Calls `Caller.get_uuid(self: Caller ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_uuid(session: &crate::Session, self_: &CallerRef) -> Result<String> {
         session.call_as("Caller.get_uuid", &(self_,))
     }
 
-
     /// Calls `Caller.get_by_name_label(label: string)` → `Caller ref set` (implicit message). Prototype: may change.
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<CallerRef>> {
         session.call_as("Caller.get_by_name_label", &(label,))
     }
-
 
     /// Calls `Caller.destroy(self: Caller ref)` → `void` (implicit message). Prototype: may change.
     pub fn destroy(session: &crate::Session, self_: &CallerRef) -> Result<()> {
@@ -215,7 +194,6 @@ impl Caller {
         session.call_as("Async.Caller.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Caller.create(args: Caller record)` → `Caller ref` (implicit message). Prototype: may change.
     pub fn create(session: &crate::Session, args: &CallerRecord) -> Result<CallerRef> {
         session.call_as("Caller.create", &(args,))
@@ -226,12 +204,10 @@ impl Caller {
         session.call_as("Async.Caller.create", &(args,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Caller.get_by_uuid(uuid: string)` → `Caller ref` (implicit message). Prototype: may change.
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<CallerRef> {
         session.call_as("Caller.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `Caller.get_record(self: Caller ref)` → `Caller record` (implicit message). Prototype: may change.
     pub fn get_record(session: &crate::Session, self_: &CallerRef) -> Result<CallerRecord> {

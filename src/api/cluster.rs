@@ -65,12 +65,10 @@ impl Cluster {
         session.call_as("Cluster.get_all_records", &[(); 0])
     }
 
-
     /// Calls `Cluster.get_all()` → `Cluster ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<ClusterRef>> {
         session.call_as("Cluster.get_all", &[(); 0])
     }
-
 
     /// Calls `Cluster.pool_resync(self: Cluster ref)` → `void` (custom message).
     pub fn pool_resync(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
@@ -82,7 +80,6 @@ impl Cluster {
         session.call_as("Async.Cluster.pool_resync", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Cluster.pool_destroy(self: Cluster ref)` → `void` (custom message).
     pub fn pool_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
         session.call_as::<_, Void>("Cluster.pool_destroy", &(self_,)).map(drop)
@@ -92,7 +89,6 @@ impl Cluster {
     pub fn async_pool_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.Cluster.pool_destroy", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `Cluster.pool_force_destroy(self: Cluster ref)` → `void` (custom message).
     pub fn pool_force_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
@@ -104,7 +100,6 @@ impl Cluster {
         session.call_as("Async.Cluster.pool_force_destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Cluster.pool_create(network: network ref, cluster_stack: string, token_timeout: float, token_timeout_coefficient: float)` → `Cluster ref` (custom message).
     pub fn pool_create(session: &crate::Session, network: &NetworkRef, cluster_stack: &str, token_timeout: f64, token_timeout_coefficient: f64) -> Result<ClusterRef> {
         session.call_as("Cluster.pool_create", &(network, cluster_stack, token_timeout, token_timeout_coefficient))
@@ -114,7 +109,6 @@ impl Cluster {
     pub fn async_pool_create(session: &crate::Session, network: &NetworkRef, cluster_stack: &str, token_timeout: f64, token_timeout_coefficient: f64) -> Result<TaskHandle<ClusterRef>> {
         session.call_as("Async.Cluster.pool_create", &(network, cluster_stack, token_timeout, token_timeout_coefficient)).map(TaskHandle::new)
     }
-
 
     /// Calls `Cluster.get_network(self: Cluster ref)` → `network ref` (custom message).
     pub fn get_network(session: &crate::Session, self_: &ClusterRef) -> Result<NetworkRef> {
@@ -126,7 +120,6 @@ impl Cluster {
         session.call_as("Async.Cluster.get_network", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Cluster.destroy(self: Cluster ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
         session.call_as::<_, Void>("Cluster.destroy", &(self_,)).map(drop)
@@ -136,7 +129,6 @@ impl Cluster {
     pub fn async_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.Cluster.destroy", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `Cluster.create(PIF: PIF ref, cluster_stack: string, pool_auto_join: bool, token_timeout: float, token_timeout_coefficient: float)` → `Cluster ref` (custom message).
     pub fn create(session: &crate::Session, pif: &PifRef, cluster_stack: &str, pool_auto_join: bool, token_timeout: f64, token_timeout_coefficient: f64) -> Result<ClusterRef> {
@@ -148,132 +140,110 @@ impl Cluster {
         session.call_as("Async.Cluster.create", &(pif, cluster_stack, pool_auto_join, token_timeout, token_timeout_coefficient)).map(TaskHandle::new)
     }
 
-
     /// Calls `Cluster.remove_from_other_config(self: Cluster ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &ClusterRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("Cluster.remove_from_other_config", &(self_, key)).map(drop)
     }
-
 
     /// Calls `Cluster.add_to_other_config(self: Cluster ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &ClusterRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("Cluster.add_to_other_config", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `Cluster.set_other_config(self: Cluster ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &ClusterRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("Cluster.set_other_config", &(self_, value)).map(drop)
     }
-
 
     /// Calls `Cluster.get_other_config(self: Cluster ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &ClusterRef) -> Result<HashMap<String, String>> {
         session.call_as("Cluster.get_other_config", &(self_,))
     }
 
-
     /// Calls `Cluster.get_cluster_config(self: Cluster ref)` → `(string -> string) map` (implicit message).
     pub fn get_cluster_config(session: &crate::Session, self_: &ClusterRef) -> Result<HashMap<String, String>> {
         session.call_as("Cluster.get_cluster_config", &(self_,))
     }
-
 
     /// Calls `Cluster.get_token_timeout_coefficient(self: Cluster ref)` → `float` (implicit message).
     pub fn get_token_timeout_coefficient(session: &crate::Session, self_: &ClusterRef) -> Result<f64> {
         session.call_as("Cluster.get_token_timeout_coefficient", &(self_,))
     }
 
-
     /// Calls `Cluster.get_token_timeout(self: Cluster ref)` → `float` (implicit message).
     pub fn get_token_timeout(session: &crate::Session, self_: &ClusterRef) -> Result<f64> {
         session.call_as("Cluster.get_token_timeout", &(self_,))
     }
-
 
     /// Calls `Cluster.get_pool_auto_join(self: Cluster ref)` → `bool` (implicit message).
     pub fn get_pool_auto_join(session: &crate::Session, self_: &ClusterRef) -> Result<bool> {
         session.call_as("Cluster.get_pool_auto_join", &(self_,))
     }
 
-
     /// Calls `Cluster.get_current_operations(self: Cluster ref)` → `(string -> enum cluster_operation) map` (implicit message).
     pub fn get_current_operations(session: &crate::Session, self_: &ClusterRef) -> Result<HashMap<String, ClusterOperation>> {
         session.call_as("Cluster.get_current_operations", &(self_,))
     }
-
 
     /// Calls `Cluster.get_allowed_operations(self: Cluster ref)` → `enum cluster_operation set` (implicit message).
     pub fn get_allowed_operations(session: &crate::Session, self_: &ClusterRef) -> Result<Vec<ClusterOperation>> {
         session.call_as("Cluster.get_allowed_operations", &(self_,))
     }
 
-
     /// Calls `Cluster.get_expected_hosts(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_expected_hosts(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
         session.call_as("Cluster.get_expected_hosts", &(self_,))
     }
-
 
     /// Calls `Cluster.get_live_hosts(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_live_hosts(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
         session.call_as("Cluster.get_live_hosts", &(self_,))
     }
 
-
     /// Calls `Cluster.get_quorum(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_quorum(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
         session.call_as("Cluster.get_quorum", &(self_,))
     }
-
 
     /// Calls `Cluster.get_is_quorate(self: Cluster ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_is_quorate(session: &crate::Session, self_: &ClusterRef) -> Result<bool> {
         session.call_as("Cluster.get_is_quorate", &(self_,))
     }
 
-
     /// Calls `Cluster.get_cluster_stack_version(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_cluster_stack_version(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
         session.call_as("Cluster.get_cluster_stack_version", &(self_,))
     }
-
 
     /// Calls `Cluster.get_cluster_stack(self: Cluster ref)` → `string` (implicit message).
     pub fn get_cluster_stack(session: &crate::Session, self_: &ClusterRef) -> Result<String> {
         session.call_as("Cluster.get_cluster_stack", &(self_,))
     }
 
-
     /// Calls `Cluster.get_cluster_token(self: Cluster ref)` → `string` (implicit message).
     pub fn get_cluster_token(session: &crate::Session, self_: &ClusterRef) -> Result<String> {
         session.call_as("Cluster.get_cluster_token", &(self_,))
     }
-
 
     /// Calls `Cluster.get_pending_forget(self: Cluster ref)` → `string set` (implicit message).
     pub fn get_pending_forget(session: &crate::Session, self_: &ClusterRef) -> Result<Vec<String>> {
         session.call_as("Cluster.get_pending_forget", &(self_,))
     }
 
-
     /// Calls `Cluster.get_cluster_hosts(self: Cluster ref)` → `Cluster_host ref set` (implicit message).
     pub fn get_cluster_hosts(session: &crate::Session, self_: &ClusterRef) -> Result<Vec<ClusterHostRef>> {
         session.call_as("Cluster.get_cluster_hosts", &(self_,))
     }
-
 
     /// Calls `Cluster.get_uuid(self: Cluster ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &ClusterRef) -> Result<String> {
         session.call_as("Cluster.get_uuid", &(self_,))
     }
 
-
     /// Calls `Cluster.get_by_uuid(uuid: string)` → `Cluster ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<ClusterRef> {
         session.call_as("Cluster.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `Cluster.get_record(self: Cluster ref)` → `Cluster record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &ClusterRef) -> Result<ClusterRecord> {

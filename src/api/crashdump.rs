@@ -42,13 +42,11 @@ impl Crashdump {
         session.call_as("crashdump.get_all_records", &[(); 0])
     }
 
-
     /// Calls `crashdump.get_all()` → `crashdump ref set` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_all(session: &crate::Session) -> Result<Vec<CrashdumpRef>> {
         session.call_as("crashdump.get_all", &[(); 0])
     }
-
 
     /// Calls `crashdump.destroy(self: crashdump ref)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -62,13 +60,11 @@ impl Crashdump {
         session.call_as("Async.crashdump.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `crashdump.remove_from_other_config(self: crashdump ref, key: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
     pub fn remove_from_other_config(session: &crate::Session, self_: &CrashdumpRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("crashdump.remove_from_other_config", &(self_, key)).map(drop)
     }
-
 
     /// Calls `crashdump.add_to_other_config(self: crashdump ref, key: string, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
@@ -76,13 +72,11 @@ impl Crashdump {
         session.call_as::<_, Void>("crashdump.add_to_other_config", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `crashdump.set_other_config(self: crashdump ref, value: (string -> string) map)` → `void` (implicit message). Deprecated.
     #[deprecated]
     pub fn set_other_config(session: &crate::Session, self_: &CrashdumpRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("crashdump.set_other_config", &(self_, value)).map(drop)
     }
-
 
     /// Calls `crashdump.get_other_config(self: crashdump ref)` → `(string -> string) map` (implicit message). Deprecated.
     #[deprecated]
@@ -90,13 +84,11 @@ impl Crashdump {
         session.call_as("crashdump.get_other_config", &(self_,))
     }
 
-
     /// Calls `crashdump.get_VDI(self: crashdump ref)` → `VDI ref` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_vdi(session: &crate::Session, self_: &CrashdumpRef) -> Result<VdiRef> {
         session.call_as("crashdump.get_VDI", &(self_,))
     }
-
 
     /// Calls `crashdump.get_VM(self: crashdump ref)` → `VM ref` (implicit message). Deprecated.
     #[deprecated]
@@ -104,20 +96,17 @@ impl Crashdump {
         session.call_as("crashdump.get_VM", &(self_,))
     }
 
-
     /// Calls `crashdump.get_uuid(self: crashdump ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_uuid(session: &crate::Session, self_: &CrashdumpRef) -> Result<String> {
         session.call_as("crashdump.get_uuid", &(self_,))
     }
 
-
     /// Calls `crashdump.get_by_uuid(uuid: string)` → `crashdump ref` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<CrashdumpRef> {
         session.call_as("crashdump.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `crashdump.get_record(self: crashdump ref)` → `crashdump record` (implicit message). Deprecated.
     #[deprecated]

@@ -36,12 +36,10 @@ impl DrTask {
         session.call_as("DR_task.get_all_records", &[(); 0])
     }
 
-
     /// Calls `DR_task.get_all()` → `DR_task ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<DrTaskRef>> {
         session.call_as("DR_task.get_all", &[(); 0])
     }
-
 
     /// Calls `DR_task.destroy(self: DR_task ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &DrTaskRef) -> Result<()> {
@@ -53,7 +51,6 @@ impl DrTask {
         session.call_as("Async.DR_task.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `DR_task.create(type: string, device_config: (string -> string) map, whitelist: string set)` → `DR_task ref` (custom message).
     pub fn create(session: &crate::Session, r#type: &str, device_config: &HashMap<String, String>, whitelist: &[String]) -> Result<DrTaskRef> {
         session.call_as("DR_task.create", &(r#type, device_config, whitelist))
@@ -64,24 +61,20 @@ impl DrTask {
         session.call_as("Async.DR_task.create", &(r#type, device_config, whitelist)).map(TaskHandle::new)
     }
 
-
     /// Calls `DR_task.get_introduced_SRs(self: DR_task ref)` → `SR ref set` (implicit message).
     pub fn get_introduced_srs(session: &crate::Session, self_: &DrTaskRef) -> Result<Vec<SrRef>> {
         session.call_as("DR_task.get_introduced_SRs", &(self_,))
     }
-
 
     /// Calls `DR_task.get_uuid(self: DR_task ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &DrTaskRef) -> Result<String> {
         session.call_as("DR_task.get_uuid", &(self_,))
     }
 
-
     /// Calls `DR_task.get_by_uuid(uuid: string)` → `DR_task ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<DrTaskRef> {
         session.call_as("DR_task.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `DR_task.get_record(self: DR_task ref)` → `DR_task record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &DrTaskRef) -> Result<DrTaskRecord> {

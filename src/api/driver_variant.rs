@@ -45,12 +45,10 @@ impl DriverVariant {
         session.call_as("Driver_variant.get_all_records", &[(); 0])
     }
 
-
     /// Calls `Driver_variant.get_all()` → `Driver_variant ref set` (implicit message). Prototype: may change.
     pub fn get_all(session: &crate::Session) -> Result<Vec<DriverVariantRef>> {
         session.call_as("Driver_variant.get_all", &[(); 0])
     }
-
 
     /// Calls `Driver_variant.select(self: Driver_variant ref)` → `void` (custom message). Prototype: may change.
     pub fn select(session: &crate::Session, self_: &DriverVariantRef) -> Result<()> {
@@ -62,54 +60,45 @@ impl DriverVariant {
         session.call_as("Async.Driver_variant.select", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Driver_variant.get_status(self: Driver_variant ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_status(session: &crate::Session, self_: &DriverVariantRef) -> Result<String> {
         session.call_as("Driver_variant.get_status", &(self_,))
     }
-
 
     /// Calls `Driver_variant.get_priority(self: Driver_variant ref)` → `float` (implicit message). Prototype: may change.
     pub fn get_priority(session: &crate::Session, self_: &DriverVariantRef) -> Result<f64> {
         session.call_as("Driver_variant.get_priority", &(self_,))
     }
 
-
     /// Calls `Driver_variant.get_hardware_present(self: Driver_variant ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_hardware_present(session: &crate::Session, self_: &DriverVariantRef) -> Result<bool> {
         session.call_as("Driver_variant.get_hardware_present", &(self_,))
     }
-
 
     /// Calls `Driver_variant.get_version(self: Driver_variant ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_version(session: &crate::Session, self_: &DriverVariantRef) -> Result<String> {
         session.call_as("Driver_variant.get_version", &(self_,))
     }
 
-
     /// Calls `Driver_variant.get_driver(self: Driver_variant ref)` → `Host_driver ref` (implicit message). Prototype: may change.
     pub fn get_driver(session: &crate::Session, self_: &DriverVariantRef) -> Result<HostDriverRef> {
         session.call_as("Driver_variant.get_driver", &(self_,))
     }
-
 
     /// Calls `Driver_variant.get_name(self: Driver_variant ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_name(session: &crate::Session, self_: &DriverVariantRef) -> Result<String> {
         session.call_as("Driver_variant.get_name", &(self_,))
     }
 
-
     /// Calls `Driver_variant.get_uuid(self: Driver_variant ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_uuid(session: &crate::Session, self_: &DriverVariantRef) -> Result<String> {
         session.call_as("Driver_variant.get_uuid", &(self_,))
     }
 
-
     /// Calls `Driver_variant.get_by_uuid(uuid: string)` → `Driver_variant ref` (implicit message). Prototype: may change.
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<DriverVariantRef> {
         session.call_as("Driver_variant.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `Driver_variant.get_record(self: Driver_variant ref)` → `Driver_variant record` (implicit message). Prototype: may change.
     pub fn get_record(session: &crate::Session, self_: &DriverVariantRef) -> Result<DriverVariantRecord> {

@@ -47,25 +47,21 @@ impl Event {
         session.call_as("event.inject", &(class, r#ref))
     }
 
-
     /// Calls `event.get_current_id()` → `int` (custom message).
     pub fn get_current_id(session: &crate::Session) -> Result<i64> {
         session.call_as("event.get_current_id", &[(); 0])
     }
-
 
     /// Calls `event.from(classes: string set, token: string, timeout: float)` → `an event batch` (custom message).
     pub fn from(session: &crate::Session, classes: &[String], token: &str, timeout: f64) -> Result<EventBatch> {
         session.call_as("event.from", &(classes, token, timeout))
     }
 
-
     /// Calls `event.next()` → `event record set` (custom message). Deprecated.
     #[deprecated]
     pub fn next(session: &crate::Session) -> Result<Vec<EventRecord>> {
         session.call_as("event.next", &[(); 0])
     }
-
 
     /// Calls `event.unregister(classes: string set)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -78,7 +74,6 @@ impl Event {
     pub fn async_unregister(session: &crate::Session, classes: &[String]) -> Result<TaskHandle<()>> {
         session.call_as("Async.event.unregister", &(classes,)).map(TaskHandle::new)
     }
-
 
     /// Calls `event.register(classes: string set)` → `void` (custom message). Deprecated.
     #[deprecated]

@@ -45,66 +45,55 @@ impl Feature {
         session.call_as("Feature.get_all_records", &[(); 0])
     }
 
-
     /// Calls `Feature.get_all()` → `Feature ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<FeatureRef>> {
         session.call_as("Feature.get_all", &[(); 0])
     }
-
 
     /// Calls `Feature.get_host(self: Feature ref)` → `host ref` (implicit message).
     pub fn get_host(session: &crate::Session, self_: &FeatureRef) -> Result<HostRef> {
         session.call_as("Feature.get_host", &(self_,))
     }
 
-
     /// Calls `Feature.get_version(self: Feature ref)` → `string` (implicit message).
     pub fn get_version(session: &crate::Session, self_: &FeatureRef) -> Result<String> {
         session.call_as("Feature.get_version", &(self_,))
     }
-
 
     /// Calls `Feature.get_experimental(self: Feature ref)` → `bool` (implicit message).
     pub fn get_experimental(session: &crate::Session, self_: &FeatureRef) -> Result<bool> {
         session.call_as("Feature.get_experimental", &(self_,))
     }
 
-
     /// Calls `Feature.get_enabled(self: Feature ref)` → `bool` (implicit message).
     pub fn get_enabled(session: &crate::Session, self_: &FeatureRef) -> Result<bool> {
         session.call_as("Feature.get_enabled", &(self_,))
     }
-
 
     /// Calls `Feature.get_name_description(self: Feature ref)` → `string` (implicit message).
     pub fn get_name_description(session: &crate::Session, self_: &FeatureRef) -> Result<String> {
         session.call_as("Feature.get_name_description", &(self_,))
     }
 
-
     /// Calls `Feature.get_name_label(self: Feature ref)` → `string` (implicit message).
     pub fn get_name_label(session: &crate::Session, self_: &FeatureRef) -> Result<String> {
         session.call_as("Feature.get_name_label", &(self_,))
     }
-
 
     /// Calls `Feature.get_uuid(self: Feature ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &FeatureRef) -> Result<String> {
         session.call_as("Feature.get_uuid", &(self_,))
     }
 
-
     /// Calls `Feature.get_by_name_label(label: string)` → `Feature ref set` (implicit message).
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<FeatureRef>> {
         session.call_as("Feature.get_by_name_label", &(label,))
     }
 
-
     /// Calls `Feature.get_by_uuid(uuid: string)` → `Feature ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<FeatureRef> {
         session.call_as("Feature.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `Feature.get_record(self: Feature ref)` → `Feature record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &FeatureRef) -> Result<FeatureRecord> {

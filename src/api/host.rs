@@ -206,12 +206,10 @@ impl Host {
         session.call_as("host.get_all_records", &[(); 0])
     }
 
-
     /// Calls `host.get_all()` → `host ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<HostRef>> {
         session.call_as("host.get_all", &[(); 0])
     }
-
 
     /// Calls `host.set_servertime(self: host ref, value: datetime)` → `void` (custom message). Prototype: may change.
     pub fn set_servertime(session: &crate::Session, self_: &HostRef, value: DateTime) -> Result<()> {
@@ -223,7 +221,6 @@ impl Host {
         session.call_as("Async.host.set_servertime", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.get_ntp_synchronized(self: host ref)` → `bool` (custom message). Prototype: may change.
     pub fn get_ntp_synchronized(session: &crate::Session, self_: &HostRef) -> Result<bool> {
         session.call_as("host.get_ntp_synchronized", &(self_,))
@@ -233,7 +230,6 @@ impl Host {
     pub fn async_get_ntp_synchronized(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<bool>> {
         session.call_as("Async.host.get_ntp_synchronized", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.list_timezones(self: host ref)` → `string set` (custom message). Prototype: may change.
     pub fn list_timezones(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
@@ -245,7 +241,6 @@ impl Host {
         session.call_as("Async.host.list_timezones", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.set_timezone(self: host ref, value: string)` → `void` (custom message). Prototype: may change.
     pub fn set_timezone(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.set_timezone", &(self_, value)).map(drop)
@@ -255,7 +250,6 @@ impl Host {
     pub fn async_set_timezone(session: &crate::Session, self_: &HostRef, value: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.set_timezone", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.get_ntp_servers_status(self: host ref)` → `(string -> string) map` (custom message). Prototype: may change.
     pub fn get_ntp_servers_status(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
@@ -267,7 +261,6 @@ impl Host {
         session.call_as("Async.host.get_ntp_servers_status", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.set_ntp_custom_servers(self: host ref, value: string set)` → `void` (custom message). Prototype: may change.
     pub fn set_ntp_custom_servers(session: &crate::Session, self_: &HostRef, value: &[String]) -> Result<()> {
         session.call_as::<_, Void>("host.set_ntp_custom_servers", &(self_, value)).map(drop)
@@ -277,7 +270,6 @@ impl Host {
     pub fn async_set_ntp_custom_servers(session: &crate::Session, self_: &HostRef, value: &[String]) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.set_ntp_custom_servers", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.set_ntp_mode(self: host ref, value: enum host_ntp_mode)` → `void` (custom message). Prototype: may change.
     pub fn set_ntp_mode(session: &crate::Session, self_: &HostRef, value: HostNtpMode) -> Result<()> {
@@ -289,7 +281,6 @@ impl Host {
         session.call_as("Async.host.set_ntp_mode", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.set_max_cstate(self: host ref, value: string)` → `void` (custom message). Prototype: may change.
     pub fn set_max_cstate(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.set_max_cstate", &(self_, value)).map(drop)
@@ -299,7 +290,6 @@ impl Host {
     pub fn async_set_max_cstate(session: &crate::Session, self_: &HostRef, value: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.set_max_cstate", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.get_tracked_user_agents(self: host ref)` → `(string -> string) map` (custom message). Prototype: may change.
     pub fn get_tracked_user_agents(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
@@ -311,7 +301,6 @@ impl Host {
         session.call_as("Async.host.get_tracked_user_agents", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.set_ssh_auto_mode(self: host ref, value: bool)` → `void` (custom message). Prototype: may change.
     pub fn set_ssh_auto_mode(session: &crate::Session, self_: &HostRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("host.set_ssh_auto_mode", &(self_, value)).map(drop)
@@ -321,7 +310,6 @@ impl Host {
     pub fn async_set_ssh_auto_mode(session: &crate::Session, self_: &HostRef, value: bool) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.set_ssh_auto_mode", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.set_console_idle_timeout(self: host ref, value: int)` → `void` (custom message). Prototype: may change.
     pub fn set_console_idle_timeout(session: &crate::Session, self_: &HostRef, value: i64) -> Result<()> {
@@ -333,7 +321,6 @@ impl Host {
         session.call_as("Async.host.set_console_idle_timeout", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.set_ssh_enabled_timeout(self: host ref, value: int)` → `void` (custom message). Prototype: may change.
     pub fn set_ssh_enabled_timeout(session: &crate::Session, self_: &HostRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("host.set_ssh_enabled_timeout", &(self_, value)).map(drop)
@@ -343,7 +330,6 @@ impl Host {
     pub fn async_set_ssh_enabled_timeout(session: &crate::Session, self_: &HostRef, value: i64) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.set_ssh_enabled_timeout", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.disable_ssh(self: host ref)` → `void` (custom message). Prototype: may change.
     pub fn disable_ssh(session: &crate::Session, self_: &HostRef) -> Result<()> {
@@ -355,7 +341,6 @@ impl Host {
         session.call_as("Async.host.disable_ssh", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.enable_ssh(self: host ref)` → `void` (custom message). Prototype: may change.
     pub fn enable_ssh(session: &crate::Session, self_: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("host.enable_ssh", &(self_,)).map(drop)
@@ -366,12 +351,10 @@ impl Host {
         session.call_as("Async.host.enable_ssh", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.emergency_clear_mandatory_guidance()` → `void` (custom message). Prototype: may change.
     pub fn emergency_clear_mandatory_guidance(session: &crate::Session) -> Result<()> {
         session.call_as::<_, Void>("host.emergency_clear_mandatory_guidance", &[(); 0]).map(drop)
     }
-
 
     /// Calls `host.set_https_only(self: host ref, value: bool)` → `void` (custom message). Prototype: may change.
     pub fn set_https_only(session: &crate::Session, self_: &HostRef, value: bool) -> Result<()> {
@@ -383,7 +366,6 @@ impl Host {
         session.call_as("Async.host.set_https_only", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.rescan_drivers(self: host ref)` → `void` (custom message). Prototype: may change.
     pub fn rescan_drivers(session: &crate::Session, self_: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("host.rescan_drivers", &(self_,)).map(drop)
@@ -393,7 +375,6 @@ impl Host {
     pub fn async_rescan_drivers(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.rescan_drivers", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.apply_updates(self: host ref, hash: string)` → `string set set` (custom message).
     pub fn apply_updates(session: &crate::Session, self_: &HostRef, hash: &str) -> Result<Vec<Vec<String>>> {
@@ -405,18 +386,15 @@ impl Host {
         session.call_as("Async.host.apply_updates", &(self_, hash)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.emergency_reenable_tls_verification()` → `void` (custom message).
     pub fn emergency_reenable_tls_verification(session: &crate::Session) -> Result<()> {
         session.call_as::<_, Void>("host.emergency_reenable_tls_verification", &[(); 0]).map(drop)
     }
 
-
     /// Calls `host.emergency_disable_tls_verification()` → `void` (custom message).
     pub fn emergency_disable_tls_verification(session: &crate::Session) -> Result<()> {
         session.call_as::<_, Void>("host.emergency_disable_tls_verification", &[(); 0]).map(drop)
     }
-
 
     /// Calls `host.set_numa_affinity_policy(self: host ref, value: enum host_numa_affinity_policy)` → `void` (custom message). Prototype: may change.
     pub fn set_numa_affinity_policy(session: &crate::Session, self_: &HostRef, value: HostNumaAffinityPolicy) -> Result<()> {
@@ -428,7 +406,6 @@ impl Host {
         session.call_as("Async.host.set_numa_affinity_policy", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.get_sched_gran(self: host ref)` → `enum host_sched_gran` (custom message).
     pub fn get_sched_gran(session: &crate::Session, self_: &HostRef) -> Result<HostSchedGran> {
         session.call_as("host.get_sched_gran", &(self_,))
@@ -439,7 +416,6 @@ impl Host {
         session.call_as("Async.host.get_sched_gran", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.set_sched_gran(self: host ref, value: enum host_sched_gran)` → `void` (custom message).
     pub fn set_sched_gran(session: &crate::Session, self_: &HostRef, value: HostSchedGran) -> Result<()> {
         session.call_as::<_, Void>("host.set_sched_gran", &(self_, value)).map(drop)
@@ -449,7 +425,6 @@ impl Host {
     pub fn async_set_sched_gran(session: &crate::Session, self_: &HostRef, value: HostSchedGran) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.set_sched_gran", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.set_uefi_certificates(host: host ref, value: string)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -463,7 +438,6 @@ impl Host {
         session.call_as("Async.host.set_uefi_certificates", &(host, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.set_multipathing(host: host ref, value: bool)` → `void` (custom message).
     pub fn set_multipathing(session: &crate::Session, host: &HostRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("host.set_multipathing", &(host, value)).map(drop)
@@ -473,7 +447,6 @@ impl Host {
     pub fn async_set_multipathing(session: &crate::Session, host: &HostRef, value: bool) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.set_multipathing", &(host, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.set_iscsi_iqn(host: host ref, value: string)` → `void` (custom message).
     pub fn set_iscsi_iqn(session: &crate::Session, host: &HostRef, value: &str) -> Result<()> {
@@ -485,7 +458,6 @@ impl Host {
         session.call_as("Async.host.set_iscsi_iqn", &(host, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.set_ssl_legacy(self: host ref, value: bool)` → `void` (custom message).
     pub fn set_ssl_legacy(session: &crate::Session, self_: &HostRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("host.set_ssl_legacy", &(self_, value)).map(drop)
@@ -495,7 +467,6 @@ impl Host {
     pub fn async_set_ssl_legacy(session: &crate::Session, self_: &HostRef, value: bool) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.set_ssl_legacy", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.disable_display(host: host ref)` → `enum host_display` (custom message).
     pub fn disable_display(session: &crate::Session, host: &HostRef) -> Result<HostDisplay> {
@@ -507,7 +478,6 @@ impl Host {
         session.call_as("Async.host.disable_display", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.enable_display(host: host ref)` → `enum host_display` (custom message).
     pub fn enable_display(session: &crate::Session, host: &HostRef) -> Result<HostDisplay> {
         session.call_as("host.enable_display", &(host,))
@@ -517,7 +487,6 @@ impl Host {
     pub fn async_enable_display(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<HostDisplay>> {
         session.call_as("Async.host.enable_display", &(host,)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.declare_dead(host: host ref)` → `void` (custom message).
     pub fn declare_dead(session: &crate::Session, host: &HostRef) -> Result<()> {
@@ -529,7 +498,6 @@ impl Host {
         session.call_as("Async.host.declare_dead", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.migrate_receive(host: host ref, network: network ref, options: (string -> string) map)` → `(string -> string) map` (custom message).
     pub fn migrate_receive(session: &crate::Session, host: &HostRef, network: &NetworkRef, options: &HashMap<String, String>) -> Result<HashMap<String, String>> {
         session.call_as("host.migrate_receive", &(host, network, options))
@@ -540,18 +508,15 @@ impl Host {
         session.call_as("Async.host.migrate_receive", &(host, network, options)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.disable_local_storage_caching(host: host ref)` → `void` (custom message).
     pub fn disable_local_storage_caching(session: &crate::Session, host: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("host.disable_local_storage_caching", &(host,)).map(drop)
     }
 
-
     /// Calls `host.enable_local_storage_caching(host: host ref, sr: SR ref)` → `void` (custom message).
     pub fn enable_local_storage_caching(session: &crate::Session, host: &HostRef, sr: &SrRef) -> Result<()> {
         session.call_as::<_, Void>("host.enable_local_storage_caching", &(host, sr)).map(drop)
     }
-
 
     /// Calls `host.set_power_on_mode(self: host ref, power_on_mode: string, power_on_config: (string -> string) map)` → `void` (custom message).
     pub fn set_power_on_mode(session: &crate::Session, self_: &HostRef, power_on_mode: &str, power_on_config: &HashMap<String, String>) -> Result<()> {
@@ -562,7 +527,6 @@ impl Host {
     pub fn async_set_power_on_mode(session: &crate::Session, self_: &HostRef, power_on_mode: &str, power_on_config: &HashMap<String, String>) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.set_power_on_mode", &(self_, power_on_mode, power_on_config)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.refresh_pack_info(host: host ref)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -576,12 +540,10 @@ impl Host {
         session.call_as("Async.host.refresh_pack_info", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.apply_edition(host: host ref, edition: string, force: bool)` → `void` (custom message).
     pub fn apply_edition(session: &crate::Session, host: &HostRef, edition: &str, force: bool) -> Result<()> {
         session.call_as::<_, Void>("host.apply_edition", &(host, edition, force)).map(drop)
     }
-
 
     /// Calls `host.reset_server_certificate(host: host ref)` → `void` (custom message).
     pub fn reset_server_certificate(session: &crate::Session, host: &HostRef) -> Result<()> {
@@ -593,12 +555,10 @@ impl Host {
         session.call_as("Async.host.reset_server_certificate", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.emergency_reset_server_certificate()` → `void` (custom message).
     pub fn emergency_reset_server_certificate(session: &crate::Session) -> Result<()> {
         session.call_as::<_, Void>("host.emergency_reset_server_certificate", &[(); 0]).map(drop)
     }
-
 
     /// Calls `host.install_server_certificate(host: host ref, certificate: string, private_key: string, certificate_chain: string)` → `void` (custom message).
     pub fn install_server_certificate(session: &crate::Session, host: &HostRef, certificate: &str, private_key: &str, certificate_chain: &str) -> Result<()> {
@@ -610,7 +570,6 @@ impl Host {
         session.call_as("Async.host.install_server_certificate", &(host, certificate, private_key, certificate_chain)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.refresh_server_certificate(host: host ref)` → `void` (custom message).
     pub fn refresh_server_certificate(session: &crate::Session, host: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("host.refresh_server_certificate", &(host,)).map(drop)
@@ -620,7 +579,6 @@ impl Host {
     pub fn async_refresh_server_certificate(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.refresh_server_certificate", &(host,)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.get_server_certificate(host: host ref)` → `string` (custom message).
     pub fn get_server_certificate(session: &crate::Session, host: &HostRef) -> Result<String> {
@@ -632,7 +590,6 @@ impl Host {
         session.call_as("Async.host.get_server_certificate", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.retrieve_wlb_evacuate_recommendations(self: host ref)` → `(VM ref -> string set) map` (custom message).
     pub fn retrieve_wlb_evacuate_recommendations(session: &crate::Session, self_: &HostRef) -> Result<HashMap<VmRef, Vec<String>>> {
         session.call_as("host.retrieve_wlb_evacuate_recommendations", &(self_,))
@@ -643,42 +600,35 @@ impl Host {
         session.call_as("Async.host.retrieve_wlb_evacuate_recommendations", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.external_auth_set_ldaps(host: host ref, ldaps: bool, force: bool)` → `void` (custom message).
     pub fn external_auth_set_ldaps(session: &crate::Session, host: &HostRef, ldaps: bool, force: bool) -> Result<()> {
         session.call_as::<_, Void>("host.external_auth_set_ldaps", &(host, ldaps, force)).map(drop)
     }
-
 
     /// Calls `host.disable_external_auth(host: host ref, config: (string -> string) map, force: bool)` → `void` (custom message).
     pub fn disable_external_auth(session: &crate::Session, host: &HostRef, config: &HashMap<String, String>, force: bool) -> Result<()> {
         session.call_as::<_, Void>("host.disable_external_auth", &(host, config, force)).map(drop)
     }
 
-
     /// Calls `host.enable_external_auth(host: host ref, config: (string -> string) map, service_name: string, auth_type: string)` → `void` (custom message).
     pub fn enable_external_auth(session: &crate::Session, host: &HostRef, config: &HashMap<String, String>, service_name: &str, auth_type: &str) -> Result<()> {
         session.call_as::<_, Void>("host.enable_external_auth", &(host, config, service_name, auth_type)).map(drop)
     }
-
 
     /// Calls `host.get_server_localtime(host: host ref)` → `datetime` (custom message).
     pub fn get_server_localtime(session: &crate::Session, host: &HostRef) -> Result<DateTime> {
         session.call_as("host.get_server_localtime", &(host,))
     }
 
-
     /// Calls `host.get_servertime(host: host ref)` → `datetime` (custom message).
     pub fn get_servertime(session: &crate::Session, host: &HostRef) -> Result<DateTime> {
         session.call_as("host.get_servertime", &(host,))
     }
 
-
     /// Calls `host.call_extension(host: host ref, call: string)` → `string` (custom message).
     pub fn call_extension(session: &crate::Session, host: &HostRef, call: &str) -> Result<String> {
         session.call_as("host.call_extension", &(host, call))
     }
-
 
     /// Calls `host.has_extension(host: host ref, name: string)` → `bool` (custom message).
     pub fn has_extension(session: &crate::Session, host: &HostRef, name: &str) -> Result<bool> {
@@ -690,7 +640,6 @@ impl Host {
         session.call_as("Async.host.has_extension", &(host, name)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.call_plugin(host: host ref, plugin: string, fn: string, args: (string -> string) map)` → `string` (custom message).
     pub fn call_plugin(session: &crate::Session, host: &HostRef, plugin: &str, r#fn: &str, args: &HashMap<String, String>) -> Result<String> {
         session.call_as("host.call_plugin", &(host, plugin, r#fn, args))
@@ -700,7 +649,6 @@ impl Host {
     pub fn async_call_plugin(session: &crate::Session, host: &HostRef, plugin: &str, r#fn: &str, args: &HashMap<String, String>) -> Result<TaskHandle<String>> {
         session.call_as("Async.host.call_plugin", &(host, plugin, r#fn, args)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.create_new_blob(host: host ref, name: string, mime_type: string, public: bool)` → `blob ref` (custom message).
     pub fn create_new_blob(session: &crate::Session, host: &HostRef, name: &str, mime_type: &str, public: bool) -> Result<BlobRef> {
@@ -712,18 +660,15 @@ impl Host {
         session.call_as("Async.host.create_new_blob", &(host, name, mime_type, public)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.backup_rrds(host: host ref, delay: float)` → `void` (custom message).
     pub fn backup_rrds(session: &crate::Session, host: &HostRef, delay: f64) -> Result<()> {
         session.call_as::<_, Void>("host.backup_rrds", &(host, delay)).map(drop)
     }
 
-
     /// Calls `host.sync_data(host: host ref)` → `void` (custom message).
     pub fn sync_data(session: &crate::Session, host: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("host.sync_data", &(host,)).map(drop)
     }
-
 
     /// Calls `host.compute_memory_overhead(host: host ref)` → `int` (custom message).
     pub fn compute_memory_overhead(session: &crate::Session, host: &HostRef) -> Result<i64> {
@@ -735,7 +680,6 @@ impl Host {
         session.call_as("Async.host.compute_memory_overhead", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.compute_free_memory(host: host ref)` → `int` (custom message).
     pub fn compute_free_memory(session: &crate::Session, host: &HostRef) -> Result<i64> {
         session.call_as("host.compute_free_memory", &(host,))
@@ -746,18 +690,15 @@ impl Host {
         session.call_as("Async.host.compute_free_memory", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.set_hostname_live(host: host ref, hostname: string)` → `void` (custom message).
     pub fn set_hostname_live(session: &crate::Session, host: &HostRef, hostname: &str) -> Result<()> {
         session.call_as::<_, Void>("host.set_hostname_live", &(host, hostname)).map(drop)
     }
 
-
     /// Calls `host.shutdown_agent()` → `void` (custom message).
     pub fn shutdown_agent(session: &crate::Session) -> Result<()> {
         session.call_as::<_, Void>("host.shutdown_agent", &[(); 0]).map(drop)
     }
-
 
     /// Calls `host.restart_agent(host: host ref)` → `void` (custom message).
     pub fn restart_agent(session: &crate::Session, host: &HostRef) -> Result<()> {
@@ -769,12 +710,10 @@ impl Host {
         session.call_as("Async.host.restart_agent", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.get_system_status_capabilities(host: host ref)` → `string` (custom message).
     pub fn get_system_status_capabilities(session: &crate::Session, host: &HostRef) -> Result<String> {
         session.call_as("host.get_system_status_capabilities", &(host,))
     }
-
 
     /// Calls `host.get_management_interface(host: host ref)` → `PIF ref` (custom message).
     pub fn get_management_interface(session: &crate::Session, host: &HostRef) -> Result<PifRef> {
@@ -786,18 +725,15 @@ impl Host {
         session.call_as("Async.host.get_management_interface", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.management_disable()` → `void` (custom message).
     pub fn management_disable(session: &crate::Session) -> Result<()> {
         session.call_as::<_, Void>("host.management_disable", &[(); 0]).map(drop)
     }
 
-
     /// Calls `host.local_management_reconfigure(interface: string)` → `void` (custom message).
     pub fn local_management_reconfigure(session: &crate::Session, interface: &str) -> Result<()> {
         session.call_as::<_, Void>("host.local_management_reconfigure", &(interface,)).map(drop)
     }
-
 
     /// Calls `host.management_reconfigure(pif: PIF ref)` → `void` (custom message).
     pub fn management_reconfigure(session: &crate::Session, pif: &PifRef) -> Result<()> {
@@ -809,7 +745,6 @@ impl Host {
         session.call_as("Async.host.management_reconfigure", &(pif,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.syslog_reconfigure(host: host ref)` → `void` (custom message).
     pub fn syslog_reconfigure(session: &crate::Session, host: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("host.syslog_reconfigure", &(host,)).map(drop)
@@ -820,7 +755,6 @@ impl Host {
         session.call_as("Async.host.syslog_reconfigure", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.evacuate(host: host ref, network: network ref, evacuate_batch_size: int)` → `void` (custom message).
     pub fn evacuate(session: &crate::Session, host: &HostRef, network: &NetworkRef, evacuate_batch_size: i64) -> Result<()> {
         session.call_as::<_, Void>("host.evacuate", &(host, network, evacuate_batch_size)).map(drop)
@@ -830,7 +764,6 @@ impl Host {
     pub fn async_evacuate(session: &crate::Session, host: &HostRef, network: &NetworkRef, evacuate_batch_size: i64) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.evacuate", &(host, network, evacuate_batch_size)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.get_uncooperative_resident_VMs(self: host ref)` → `VM ref set` (custom message). Deprecated.
     #[deprecated]
@@ -844,7 +777,6 @@ impl Host {
         session.call_as("Async.host.get_uncooperative_resident_VMs", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.get_vms_which_prevent_evacuation(self: host ref)` → `(VM ref -> string set) map` (custom message).
     pub fn get_vms_which_prevent_evacuation(session: &crate::Session, self_: &HostRef) -> Result<HashMap<VmRef, Vec<String>>> {
         session.call_as("host.get_vms_which_prevent_evacuation", &(self_,))
@@ -854,7 +786,6 @@ impl Host {
     pub fn async_get_vms_which_prevent_evacuation(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<HashMap<VmRef, Vec<String>>>> {
         session.call_as("Async.host.get_vms_which_prevent_evacuation", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.assert_can_evacuate(host: host ref)` → `void` (custom message).
     pub fn assert_can_evacuate(session: &crate::Session, host: &HostRef) -> Result<()> {
@@ -866,36 +797,30 @@ impl Host {
         session.call_as("Async.host.assert_can_evacuate", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.forget_data_source_archives(host: host ref, data_source: string)` → `void` (custom message).
     pub fn forget_data_source_archives(session: &crate::Session, host: &HostRef, data_source: &str) -> Result<()> {
         session.call_as::<_, Void>("host.forget_data_source_archives", &(host, data_source)).map(drop)
     }
-
 
     /// Calls `host.query_data_source(host: host ref, data_source: string)` → `float` (custom message).
     pub fn query_data_source(session: &crate::Session, host: &HostRef, data_source: &str) -> Result<f64> {
         session.call_as("host.query_data_source", &(host, data_source))
     }
 
-
     /// Calls `host.record_data_source(host: host ref, data_source: string)` → `void` (custom message).
     pub fn record_data_source(session: &crate::Session, host: &HostRef, data_source: &str) -> Result<()> {
         session.call_as::<_, Void>("host.record_data_source", &(host, data_source)).map(drop)
     }
-
 
     /// Calls `host.get_data_sources(host: host ref)` → `data_source record set` (custom message).
     pub fn get_data_sources(session: &crate::Session, host: &HostRef) -> Result<Vec<DataSourceRecord>> {
         session.call_as("host.get_data_sources", &(host,))
     }
 
-
     /// Calls `host.emergency_ha_disable(soft: bool)` → `void` (custom message).
     pub fn emergency_ha_disable(session: &crate::Session, soft: bool) -> Result<()> {
         session.call_as::<_, Void>("host.emergency_ha_disable", &(soft,)).map(drop)
     }
-
 
     /// Calls `host.power_on(host: host ref)` → `void` (custom message).
     pub fn power_on(session: &crate::Session, host: &HostRef) -> Result<()> {
@@ -907,7 +832,6 @@ impl Host {
         session.call_as("Async.host.power_on", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.destroy(self: host ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("host.destroy", &(self_,)).map(drop)
@@ -917,7 +841,6 @@ impl Host {
     pub fn async_destroy(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.destroy", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.license_remove(host: host ref)` → `void` (custom message).
     pub fn license_remove(session: &crate::Session, host: &HostRef) -> Result<()> {
@@ -929,7 +852,6 @@ impl Host {
         session.call_as("Async.host.license_remove", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.license_add(host: host ref, contents: string)` → `void` (custom message).
     pub fn license_add(session: &crate::Session, host: &HostRef, contents: &str) -> Result<()> {
         session.call_as::<_, Void>("host.license_add", &(host, contents)).map(drop)
@@ -940,12 +862,10 @@ impl Host {
         session.call_as("Async.host.license_add", &(host, contents)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.list_methods()` → `string set` (custom message).
     pub fn list_methods(session: &crate::Session) -> Result<Vec<String>> {
         session.call_as("host.list_methods", &[(); 0])
     }
-
 
     /// Calls `host.bugreport_upload(host: host ref, url: string, options: (string -> string) map)` → `void` (custom message).
     pub fn bugreport_upload(session: &crate::Session, host: &HostRef, url: &str, options: &HashMap<String, String>) -> Result<()> {
@@ -957,7 +877,6 @@ impl Host {
         session.call_as("Async.host.bugreport_upload", &(host, url, options)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.send_debug_keys(host: host ref, keys: string)` → `void` (custom message).
     pub fn send_debug_keys(session: &crate::Session, host: &HostRef, keys: &str) -> Result<()> {
         session.call_as::<_, Void>("host.send_debug_keys", &(host, keys)).map(drop)
@@ -967,7 +886,6 @@ impl Host {
     pub fn async_send_debug_keys(session: &crate::Session, host: &HostRef, keys: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.send_debug_keys", &(host, keys)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.get_log(host: host ref)` → `string` (custom message).
     pub fn get_log(session: &crate::Session, host: &HostRef) -> Result<String> {
@@ -979,7 +897,6 @@ impl Host {
         session.call_as("Async.host.get_log", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.dmesg_clear(host: host ref)` → `string` (custom message).
     pub fn dmesg_clear(session: &crate::Session, host: &HostRef) -> Result<String> {
         session.call_as("host.dmesg_clear", &(host,))
@@ -989,7 +906,6 @@ impl Host {
     pub fn async_dmesg_clear(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<String>> {
         session.call_as("Async.host.dmesg_clear", &(host,)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.dmesg(host: host ref)` → `string` (custom message).
     pub fn dmesg(session: &crate::Session, host: &HostRef) -> Result<String> {
@@ -1001,7 +917,6 @@ impl Host {
         session.call_as("Async.host.dmesg", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.reboot(host: host ref)` → `void` (custom message).
     pub fn reboot(session: &crate::Session, host: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("host.reboot", &(host,)).map(drop)
@@ -1011,7 +926,6 @@ impl Host {
     pub fn async_reboot(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.reboot", &(host,)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.shutdown(host: host ref)` → `void` (custom message).
     pub fn shutdown(session: &crate::Session, host: &HostRef) -> Result<()> {
@@ -1023,7 +937,6 @@ impl Host {
         session.call_as("Async.host.shutdown", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.enable(host: host ref)` → `void` (custom message).
     pub fn enable(session: &crate::Session, host: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("host.enable", &(host,)).map(drop)
@@ -1033,7 +946,6 @@ impl Host {
     pub fn async_enable(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.host.enable", &(host,)).map(TaskHandle::new)
     }
-
 
     /// Calls `host.disable(host: host ref, auto_enable: bool)` → `void` (custom message).
     pub fn disable(session: &crate::Session, host: &HostRef, auto_enable: bool) -> Result<()> {
@@ -1045,264 +957,220 @@ impl Host {
         session.call_as("Async.host.disable", &(host, auto_enable)).map(TaskHandle::new)
     }
 
-
     /// Calls `host.set_display(self: host ref, value: enum host_display)` → `void` (implicit message).
     pub fn set_display(session: &crate::Session, self_: &HostRef, value: HostDisplay) -> Result<()> {
         session.call_as::<_, Void>("host.set_display", &(self_, value)).map(drop)
     }
-
 
     /// Calls `host.remove_from_guest_VCPUs_params(self: host ref, key: string)` → `void` (implicit message).
     pub fn remove_from_guest_vcpus_params(session: &crate::Session, self_: &HostRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("host.remove_from_guest_VCPUs_params", &(self_, key)).map(drop)
     }
 
-
     /// Calls `host.add_to_guest_VCPUs_params(self: host ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_guest_vcpus_params(session: &crate::Session, self_: &HostRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.add_to_guest_VCPUs_params", &(self_, key, value)).map(drop)
     }
-
 
     /// Calls `host.set_guest_VCPUs_params(self: host ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_guest_vcpus_params(session: &crate::Session, self_: &HostRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("host.set_guest_VCPUs_params", &(self_, value)).map(drop)
     }
 
-
     /// Calls `host.remove_from_license_server(self: host ref, key: string)` → `void` (implicit message).
     pub fn remove_from_license_server(session: &crate::Session, self_: &HostRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("host.remove_from_license_server", &(self_, key)).map(drop)
     }
-
 
     /// Calls `host.add_to_license_server(self: host ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_license_server(session: &crate::Session, self_: &HostRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.add_to_license_server", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `host.set_license_server(self: host ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_license_server(session: &crate::Session, self_: &HostRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("host.set_license_server", &(self_, value)).map(drop)
     }
-
 
     /// Calls `host.remove_tags(self: host ref, value: string)` → `void` (implicit message).
     pub fn remove_tags(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.remove_tags", &(self_, value)).map(drop)
     }
 
-
     /// Calls `host.add_tags(self: host ref, value: string)` → `void` (implicit message).
     pub fn add_tags(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.add_tags", &(self_, value)).map(drop)
     }
-
 
     /// Calls `host.set_tags(self: host ref, value: string set)` → `void` (implicit message).
     pub fn set_tags(session: &crate::Session, self_: &HostRef, value: &[String]) -> Result<()> {
         session.call_as::<_, Void>("host.set_tags", &(self_, value)).map(drop)
     }
 
-
     /// Calls `host.set_address(self: host ref, value: string)` → `void` (implicit message).
     pub fn set_address(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.set_address", &(self_, value)).map(drop)
     }
-
 
     /// Calls `host.set_hostname(self: host ref, value: string)` → `void` (implicit message).
     pub fn set_hostname(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.set_hostname", &(self_, value)).map(drop)
     }
 
-
     /// Calls `host.set_crash_dump_sr(self: host ref, value: SR ref)` → `void` (implicit message).
     pub fn set_crash_dump_sr(session: &crate::Session, self_: &HostRef, value: &SrRef) -> Result<()> {
         session.call_as::<_, Void>("host.set_crash_dump_sr", &(self_, value)).map(drop)
     }
-
 
     /// Calls `host.set_suspend_image_sr(self: host ref, value: SR ref)` → `void` (implicit message).
     pub fn set_suspend_image_sr(session: &crate::Session, self_: &HostRef, value: &SrRef) -> Result<()> {
         session.call_as::<_, Void>("host.set_suspend_image_sr", &(self_, value)).map(drop)
     }
 
-
     /// Calls `host.remove_from_logging(self: host ref, key: string)` → `void` (implicit message).
     pub fn remove_from_logging(session: &crate::Session, self_: &HostRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("host.remove_from_logging", &(self_, key)).map(drop)
     }
-
 
     /// Calls `host.add_to_logging(self: host ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_logging(session: &crate::Session, self_: &HostRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.add_to_logging", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `host.set_logging(self: host ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_logging(session: &crate::Session, self_: &HostRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("host.set_logging", &(self_, value)).map(drop)
     }
-
 
     /// Calls `host.remove_from_other_config(self: host ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &HostRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("host.remove_from_other_config", &(self_, key)).map(drop)
     }
 
-
     /// Calls `host.add_to_other_config(self: host ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &HostRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.add_to_other_config", &(self_, key, value)).map(drop)
     }
-
 
     /// Calls `host.set_other_config(self: host ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &HostRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("host.set_other_config", &(self_, value)).map(drop)
     }
 
-
     /// Calls `host.set_name_description(self: host ref, value: string)` → `void` (implicit message).
     pub fn set_name_description(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.set_name_description", &(self_, value)).map(drop)
     }
-
 
     /// Calls `host.set_name_label(self: host ref, value: string)` → `void` (implicit message).
     pub fn set_name_label(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host.set_name_label", &(self_, value)).map(drop)
     }
 
-
     /// Calls `host.get_timezone(self: host ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_timezone(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_timezone", &(self_,))
     }
-
 
     /// Calls `host.get_ntp_custom_servers(self: host ref)` → `string set` (implicit message). Prototype: may change.
     pub fn get_ntp_custom_servers(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
         session.call_as("host.get_ntp_custom_servers", &(self_,))
     }
 
-
     /// Calls `host.get_ntp_mode(self: host ref)` → `enum host_ntp_mode` (implicit message). Prototype: may change.
     pub fn get_ntp_mode(session: &crate::Session, self_: &HostRef) -> Result<HostNtpMode> {
         session.call_as("host.get_ntp_mode", &(self_,))
     }
-
 
     /// Calls `host.get_secure_boot(self: host ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_secure_boot(session: &crate::Session, self_: &HostRef) -> Result<bool> {
         session.call_as("host.get_secure_boot", &(self_,))
     }
 
-
     /// Calls `host.get_max_cstate(self: host ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_max_cstate(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_max_cstate", &(self_,))
     }
-
 
     /// Calls `host.get_ssh_auto_mode(self: host ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_ssh_auto_mode(session: &crate::Session, self_: &HostRef) -> Result<bool> {
         session.call_as("host.get_ssh_auto_mode", &(self_,))
     }
 
-
     /// Calls `host.get_console_idle_timeout(self: host ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_console_idle_timeout(session: &crate::Session, self_: &HostRef) -> Result<i64> {
         session.call_as("host.get_console_idle_timeout", &(self_,))
     }
-
 
     /// Calls `host.get_ssh_expiry(self: host ref)` → `datetime` (implicit message). Prototype: may change.
     pub fn get_ssh_expiry(session: &crate::Session, self_: &HostRef) -> Result<DateTime> {
         session.call_as("host.get_ssh_expiry", &(self_,))
     }
 
-
     /// Calls `host.get_ssh_enabled_timeout(self: host ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_ssh_enabled_timeout(session: &crate::Session, self_: &HostRef) -> Result<i64> {
         session.call_as("host.get_ssh_enabled_timeout", &(self_,))
     }
-
 
     /// Calls `host.get_ssh_enabled(self: host ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_ssh_enabled(session: &crate::Session, self_: &HostRef) -> Result<bool> {
         session.call_as("host.get_ssh_enabled", &(self_,))
     }
 
-
     /// Calls `host.get_last_update_hash(self: host ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_last_update_hash(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_last_update_hash", &(self_,))
     }
-
 
     /// Calls `host.get_pending_guidances_full(self: host ref)` → `enum update_guidances set` (implicit message). Prototype: may change.
     pub fn get_pending_guidances_full(session: &crate::Session, self_: &HostRef) -> Result<Vec<UpdateGuidances>> {
         session.call_as("host.get_pending_guidances_full", &(self_,))
     }
 
-
     /// Calls `host.get_pending_guidances_recommended(self: host ref)` → `enum update_guidances set` (implicit message). Prototype: may change.
     pub fn get_pending_guidances_recommended(session: &crate::Session, self_: &HostRef) -> Result<Vec<UpdateGuidances>> {
         session.call_as("host.get_pending_guidances_recommended", &(self_,))
     }
-
 
     /// Calls `host.get_numa_affinity_policy(self: host ref)` → `enum host_numa_affinity_policy` (implicit message). Prototype: may change.
     pub fn get_numa_affinity_policy(session: &crate::Session, self_: &HostRef) -> Result<HostNumaAffinityPolicy> {
         session.call_as("host.get_numa_affinity_policy", &(self_,))
     }
 
-
     /// Calls `host.get_latest_synced_updates_applied(self: host ref)` → `enum latest_synced_updates_applied_state` (implicit message). Prototype: may change.
     pub fn get_latest_synced_updates_applied(session: &crate::Session, self_: &HostRef) -> Result<LatestSyncedUpdatesAppliedState> {
         session.call_as("host.get_latest_synced_updates_applied", &(self_,))
     }
-
 
     /// Calls `host.get_https_only(self: host ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_https_only(session: &crate::Session, self_: &HostRef) -> Result<bool> {
         session.call_as("host.get_https_only", &(self_,))
     }
 
-
     /// Calls `host.get_last_software_update(self: host ref)` → `datetime` (implicit message). Prototype: may change.
     pub fn get_last_software_update(session: &crate::Session, self_: &HostRef) -> Result<DateTime> {
         session.call_as("host.get_last_software_update", &(self_,))
     }
-
 
     /// Calls `host.get_tls_verification_enabled(self: host ref)` → `bool` (implicit message).
     pub fn get_tls_verification_enabled(session: &crate::Session, self_: &HostRef) -> Result<bool> {
         session.call_as("host.get_tls_verification_enabled", &(self_,))
     }
 
-
     /// Calls `host.get_pending_guidances(self: host ref)` → `enum update_guidances set` (implicit message).
     pub fn get_pending_guidances(session: &crate::Session, self_: &HostRef) -> Result<Vec<UpdateGuidances>> {
         session.call_as("host.get_pending_guidances", &(self_,))
     }
-
 
     /// Calls `host.get_editions(self: host ref)` → `string set` (implicit message).
     pub fn get_editions(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
         session.call_as("host.get_editions", &(self_,))
     }
 
-
     /// Calls `host.get_certificates(self: host ref)` → `Certificate ref set` (implicit message).
     pub fn get_certificates(session: &crate::Session, self_: &HostRef) -> Result<Vec<CertificateRef>> {
         session.call_as("host.get_certificates", &(self_,))
     }
-
 
     /// Calls `host.get_uefi_certificates(self: host ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -1310,54 +1178,45 @@ impl Host {
         session.call_as("host.get_uefi_certificates", &(self_,))
     }
 
-
     /// Calls `host.get_multipathing(self: host ref)` → `bool` (implicit message).
     pub fn get_multipathing(session: &crate::Session, self_: &HostRef) -> Result<bool> {
         session.call_as("host.get_multipathing", &(self_,))
     }
-
 
     /// Calls `host.get_iscsi_iqn(self: host ref)` → `string` (implicit message).
     pub fn get_iscsi_iqn(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_iscsi_iqn", &(self_,))
     }
 
-
     /// Calls `host.get_features(self: host ref)` → `Feature ref set` (implicit message).
     pub fn get_features(session: &crate::Session, self_: &HostRef) -> Result<Vec<FeatureRef>> {
         session.call_as("host.get_features", &(self_,))
     }
-
 
     /// Calls `host.get_updates_requiring_reboot(self: host ref)` → `pool_update ref set` (implicit message).
     pub fn get_updates_requiring_reboot(session: &crate::Session, self_: &HostRef) -> Result<Vec<PoolUpdateRef>> {
         session.call_as("host.get_updates_requiring_reboot", &(self_,))
     }
 
-
     /// Calls `host.get_control_domain(self: host ref)` → `VM ref` (implicit message).
     pub fn get_control_domain(session: &crate::Session, self_: &HostRef) -> Result<VmRef> {
         session.call_as("host.get_control_domain", &(self_,))
     }
-
 
     /// Calls `host.get_virtual_hardware_platform_versions(self: host ref)` → `int set` (implicit message).
     pub fn get_virtual_hardware_platform_versions(session: &crate::Session, self_: &HostRef) -> Result<Vec<i64>> {
         session.call_as("host.get_virtual_hardware_platform_versions", &(self_,))
     }
 
-
     /// Calls `host.get_display(self: host ref)` → `enum host_display` (implicit message).
     pub fn get_display(session: &crate::Session, self_: &HostRef) -> Result<HostDisplay> {
         session.call_as("host.get_display", &(self_,))
     }
 
-
     /// Calls `host.get_guest_VCPUs_params(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_guest_vcpus_params(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_guest_VCPUs_params", &(self_,))
     }
-
 
     /// Calls `host.get_ssl_legacy(self: host ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
@@ -1365,156 +1224,130 @@ impl Host {
         session.call_as("host.get_ssl_legacy", &(self_,))
     }
 
-
     /// Calls `host.get_PUSBs(self: host ref)` → `PUSB ref set` (implicit message).
     pub fn get_pusbs(session: &crate::Session, self_: &HostRef) -> Result<Vec<PusbRef>> {
         session.call_as("host.get_PUSBs", &(self_,))
     }
-
 
     /// Calls `host.get_PGPUs(self: host ref)` → `PGPU ref set` (implicit message).
     pub fn get_pgpus(session: &crate::Session, self_: &HostRef) -> Result<Vec<PgpuRef>> {
         session.call_as("host.get_PGPUs", &(self_,))
     }
 
-
     /// Calls `host.get_PCIs(self: host ref)` → `PCI ref set` (implicit message).
     pub fn get_pcis(session: &crate::Session, self_: &HostRef) -> Result<Vec<PciRef>> {
         session.call_as("host.get_PCIs", &(self_,))
     }
-
 
     /// Calls `host.get_chipset_info(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_chipset_info(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_chipset_info", &(self_,))
     }
 
-
     /// Calls `host.get_local_cache_sr(self: host ref)` → `SR ref` (implicit message).
     pub fn get_local_cache_sr(session: &crate::Session, self_: &HostRef) -> Result<SrRef> {
         session.call_as("host.get_local_cache_sr", &(self_,))
     }
-
 
     /// Calls `host.get_power_on_config(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_power_on_config(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_power_on_config", &(self_,))
     }
 
-
     /// Calls `host.get_power_on_mode(self: host ref)` → `string` (implicit message).
     pub fn get_power_on_mode(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_power_on_mode", &(self_,))
     }
-
 
     /// Calls `host.get_bios_strings(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_bios_strings(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_bios_strings", &(self_,))
     }
 
-
     /// Calls `host.get_license_server(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_license_server(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_license_server", &(self_,))
     }
-
 
     /// Calls `host.get_edition(self: host ref)` → `string` (implicit message).
     pub fn get_edition(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_edition", &(self_,))
     }
 
-
     /// Calls `host.get_external_auth_configuration(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_external_auth_configuration(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_external_auth_configuration", &(self_,))
     }
-
 
     /// Calls `host.get_external_auth_service_name(self: host ref)` → `string` (implicit message).
     pub fn get_external_auth_service_name(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_external_auth_service_name", &(self_,))
     }
 
-
     /// Calls `host.get_external_auth_type(self: host ref)` → `string` (implicit message).
     pub fn get_external_auth_type(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_external_auth_type", &(self_,))
     }
-
 
     /// Calls `host.get_tags(self: host ref)` → `string set` (implicit message).
     pub fn get_tags(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
         session.call_as("host.get_tags", &(self_,))
     }
 
-
     /// Calls `host.get_blobs(self: host ref)` → `(string -> blob ref) map` (implicit message).
     pub fn get_blobs(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, BlobRef>> {
         session.call_as("host.get_blobs", &(self_,))
     }
-
 
     /// Calls `host.get_ha_network_peers(self: host ref)` → `string set` (implicit message).
     pub fn get_ha_network_peers(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
         session.call_as("host.get_ha_network_peers", &(self_,))
     }
 
-
     /// Calls `host.get_ha_statefiles(self: host ref)` → `string set` (implicit message).
     pub fn get_ha_statefiles(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
         session.call_as("host.get_ha_statefiles", &(self_,))
     }
-
 
     /// Calls `host.get_license_params(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_license_params(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_license_params", &(self_,))
     }
 
-
     /// Calls `host.get_metrics(self: host ref)` → `host_metrics ref` (implicit message).
     pub fn get_metrics(session: &crate::Session, self_: &HostRef) -> Result<HostMetricsRef> {
         session.call_as("host.get_metrics", &(self_,))
     }
-
 
     /// Calls `host.get_address(self: host ref)` → `string` (implicit message).
     pub fn get_address(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_address", &(self_,))
     }
 
-
     /// Calls `host.get_hostname(self: host ref)` → `string` (implicit message).
     pub fn get_hostname(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_hostname", &(self_,))
     }
-
 
     /// Calls `host.get_cpu_info(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_cpu_info(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_cpu_info", &(self_,))
     }
 
-
     /// Calls `host.get_host_CPUs(self: host ref)` → `host_cpu ref set` (implicit message).
     pub fn get_host_cpus(session: &crate::Session, self_: &HostRef) -> Result<Vec<HostCpuRef>> {
         session.call_as("host.get_host_CPUs", &(self_,))
     }
-
 
     /// Calls `host.get_PBDs(self: host ref)` → `PBD ref set` (implicit message).
     pub fn get_pbds(session: &crate::Session, self_: &HostRef) -> Result<Vec<PbdRef>> {
         session.call_as("host.get_PBDs", &(self_,))
     }
 
-
     /// Calls `host.get_updates(self: host ref)` → `pool_update ref set` (implicit message).
     pub fn get_updates(session: &crate::Session, self_: &HostRef) -> Result<Vec<PoolUpdateRef>> {
         session.call_as("host.get_updates", &(self_,))
     }
-
 
     /// Calls `host.get_patches(self: host ref)` → `host_patch ref set` (implicit message). Deprecated.
     #[deprecated]
@@ -1522,156 +1355,130 @@ impl Host {
         session.call_as("host.get_patches", &(self_,))
     }
 
-
     /// Calls `host.get_crashdumps(self: host ref)` → `host_crashdump ref set` (implicit message).
     pub fn get_crashdumps(session: &crate::Session, self_: &HostRef) -> Result<Vec<HostCrashdumpRef>> {
         session.call_as("host.get_crashdumps", &(self_,))
     }
-
 
     /// Calls `host.get_crash_dump_sr(self: host ref)` → `SR ref` (implicit message).
     pub fn get_crash_dump_sr(session: &crate::Session, self_: &HostRef) -> Result<SrRef> {
         session.call_as("host.get_crash_dump_sr", &(self_,))
     }
 
-
     /// Calls `host.get_suspend_image_sr(self: host ref)` → `SR ref` (implicit message).
     pub fn get_suspend_image_sr(session: &crate::Session, self_: &HostRef) -> Result<SrRef> {
         session.call_as("host.get_suspend_image_sr", &(self_,))
     }
-
 
     /// Calls `host.get_PIFs(self: host ref)` → `PIF ref set` (implicit message).
     pub fn get_pifs(session: &crate::Session, self_: &HostRef) -> Result<Vec<PifRef>> {
         session.call_as("host.get_PIFs", &(self_,))
     }
 
-
     /// Calls `host.get_logging(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_logging(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_logging", &(self_,))
     }
-
 
     /// Calls `host.get_resident_VMs(self: host ref)` → `VM ref set` (implicit message).
     pub fn get_resident_vms(session: &crate::Session, self_: &HostRef) -> Result<Vec<VmRef>> {
         session.call_as("host.get_resident_VMs", &(self_,))
     }
 
-
     /// Calls `host.get_supported_bootloaders(self: host ref)` → `string set` (implicit message).
     pub fn get_supported_bootloaders(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
         session.call_as("host.get_supported_bootloaders", &(self_,))
     }
-
 
     /// Calls `host.get_sched_policy(self: host ref)` → `string` (implicit message).
     pub fn get_sched_policy(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_sched_policy", &(self_,))
     }
 
-
     /// Calls `host.get_cpu_configuration(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_cpu_configuration(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_cpu_configuration", &(self_,))
     }
-
 
     /// Calls `host.get_capabilities(self: host ref)` → `string set` (implicit message).
     pub fn get_capabilities(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
         session.call_as("host.get_capabilities", &(self_,))
     }
 
-
     /// Calls `host.get_other_config(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_other_config", &(self_,))
     }
-
 
     /// Calls `host.get_software_version(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_software_version(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_software_version", &(self_,))
     }
 
-
     /// Calls `host.get_enabled(self: host ref)` → `bool` (implicit message).
     pub fn get_enabled(session: &crate::Session, self_: &HostRef) -> Result<bool> {
         session.call_as("host.get_enabled", &(self_,))
     }
-
 
     /// Calls `host.get_API_version_vendor_implementation(self: host ref)` → `(string -> string) map` (implicit message).
     pub fn get_api_version_vendor_implementation(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
         session.call_as("host.get_API_version_vendor_implementation", &(self_,))
     }
 
-
     /// Calls `host.get_API_version_vendor(self: host ref)` → `string` (implicit message).
     pub fn get_api_version_vendor(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_API_version_vendor", &(self_,))
     }
-
 
     /// Calls `host.get_API_version_minor(self: host ref)` → `int` (implicit message).
     pub fn get_api_version_minor(session: &crate::Session, self_: &HostRef) -> Result<i64> {
         session.call_as("host.get_API_version_minor", &(self_,))
     }
 
-
     /// Calls `host.get_API_version_major(self: host ref)` → `int` (implicit message).
     pub fn get_api_version_major(session: &crate::Session, self_: &HostRef) -> Result<i64> {
         session.call_as("host.get_API_version_major", &(self_,))
     }
-
 
     /// Calls `host.get_current_operations(self: host ref)` → `(string -> enum host_allowed_operations) map` (implicit message).
     pub fn get_current_operations(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, HostAllowedOperations>> {
         session.call_as("host.get_current_operations", &(self_,))
     }
 
-
     /// Calls `host.get_allowed_operations(self: host ref)` → `enum host_allowed_operations set` (implicit message).
     pub fn get_allowed_operations(session: &crate::Session, self_: &HostRef) -> Result<Vec<HostAllowedOperations>> {
         session.call_as("host.get_allowed_operations", &(self_,))
     }
-
 
     /// Calls `host.get_memory_overhead(self: host ref)` → `int` (implicit message).
     pub fn get_memory_overhead(session: &crate::Session, self_: &HostRef) -> Result<i64> {
         session.call_as("host.get_memory_overhead", &(self_,))
     }
 
-
     /// Calls `host.get_name_description(self: host ref)` → `string` (implicit message).
     pub fn get_name_description(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_name_description", &(self_,))
     }
-
 
     /// Calls `host.get_name_label(self: host ref)` → `string` (implicit message).
     pub fn get_name_label(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_name_label", &(self_,))
     }
 
-
     /// Calls `host.get_uuid(self: host ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &HostRef) -> Result<String> {
         session.call_as("host.get_uuid", &(self_,))
     }
-
 
     /// Calls `host.get_by_name_label(label: string)` → `host ref set` (implicit message).
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<HostRef>> {
         session.call_as("host.get_by_name_label", &(label,))
     }
 
-
     /// Calls `host.get_by_uuid(uuid: string)` → `host ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<HostRef> {
         session.call_as("host.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `host.get_record(self: host ref)` → `host record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &HostRef) -> Result<HostRecord> {

@@ -58,13 +58,11 @@ impl HostCpu {
         session.call_as("host_cpu.get_all_records", &[(); 0])
     }
 
-
     /// Calls `host_cpu.get_all()` → `host_cpu ref set` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_all(session: &crate::Session) -> Result<Vec<HostCpuRef>> {
         session.call_as("host_cpu.get_all", &[(); 0])
     }
-
 
     /// Calls `host_cpu.remove_from_other_config(self: host_cpu ref, key: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
@@ -72,13 +70,11 @@ impl HostCpu {
         session.call_as::<_, Void>("host_cpu.remove_from_other_config", &(self_, key)).map(drop)
     }
 
-
     /// Calls `host_cpu.add_to_other_config(self: host_cpu ref, key: string, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
     pub fn add_to_other_config(session: &crate::Session, self_: &HostCpuRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("host_cpu.add_to_other_config", &(self_, key, value)).map(drop)
     }
-
 
     /// Calls `host_cpu.set_other_config(self: host_cpu ref, value: (string -> string) map)` → `void` (implicit message). Deprecated.
     #[deprecated]
@@ -86,13 +82,11 @@ impl HostCpu {
         session.call_as::<_, Void>("host_cpu.set_other_config", &(self_, value)).map(drop)
     }
 
-
     /// Calls `host_cpu.get_other_config(self: host_cpu ref)` → `(string -> string) map` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_other_config(session: &crate::Session, self_: &HostCpuRef) -> Result<HashMap<String, String>> {
         session.call_as("host_cpu.get_other_config", &(self_,))
     }
-
 
     /// Calls `host_cpu.get_utilisation(self: host_cpu ref)` → `float` (implicit message). Deprecated.
     #[deprecated]
@@ -100,13 +94,11 @@ impl HostCpu {
         session.call_as("host_cpu.get_utilisation", &(self_,))
     }
 
-
     /// Calls `host_cpu.get_features(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_features(session: &crate::Session, self_: &HostCpuRef) -> Result<String> {
         session.call_as("host_cpu.get_features", &(self_,))
     }
-
 
     /// Calls `host_cpu.get_flags(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -114,13 +106,11 @@ impl HostCpu {
         session.call_as("host_cpu.get_flags", &(self_,))
     }
 
-
     /// Calls `host_cpu.get_stepping(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_stepping(session: &crate::Session, self_: &HostCpuRef) -> Result<String> {
         session.call_as("host_cpu.get_stepping", &(self_,))
     }
-
 
     /// Calls `host_cpu.get_model(self: host_cpu ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
@@ -128,13 +118,11 @@ impl HostCpu {
         session.call_as("host_cpu.get_model", &(self_,))
     }
 
-
     /// Calls `host_cpu.get_family(self: host_cpu ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_family(session: &crate::Session, self_: &HostCpuRef) -> Result<i64> {
         session.call_as("host_cpu.get_family", &(self_,))
     }
-
 
     /// Calls `host_cpu.get_modelname(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -142,13 +130,11 @@ impl HostCpu {
         session.call_as("host_cpu.get_modelname", &(self_,))
     }
 
-
     /// Calls `host_cpu.get_speed(self: host_cpu ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_speed(session: &crate::Session, self_: &HostCpuRef) -> Result<i64> {
         session.call_as("host_cpu.get_speed", &(self_,))
     }
-
 
     /// Calls `host_cpu.get_vendor(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -156,13 +142,11 @@ impl HostCpu {
         session.call_as("host_cpu.get_vendor", &(self_,))
     }
 
-
     /// Calls `host_cpu.get_number(self: host_cpu ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_number(session: &crate::Session, self_: &HostCpuRef) -> Result<i64> {
         session.call_as("host_cpu.get_number", &(self_,))
     }
-
 
     /// Calls `host_cpu.get_host(self: host_cpu ref)` → `host ref` (implicit message). Deprecated.
     #[deprecated]
@@ -170,20 +154,17 @@ impl HostCpu {
         session.call_as("host_cpu.get_host", &(self_,))
     }
 
-
     /// Calls `host_cpu.get_uuid(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_uuid(session: &crate::Session, self_: &HostCpuRef) -> Result<String> {
         session.call_as("host_cpu.get_uuid", &(self_,))
     }
 
-
     /// Calls `host_cpu.get_by_uuid(uuid: string)` → `host_cpu ref` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<HostCpuRef> {
         session.call_as("host_cpu.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `host_cpu.get_record(self: host_cpu ref)` → `host_cpu record` (implicit message). Deprecated.
     #[deprecated]

@@ -51,12 +51,10 @@ impl HostDriver {
         session.call_as("Host_driver.get_all_records", &[(); 0])
     }
 
-
     /// Calls `Host_driver.get_all()` → `Host_driver ref set` (implicit message). Prototype: may change.
     pub fn get_all(session: &crate::Session) -> Result<Vec<HostDriverRef>> {
         session.call_as("Host_driver.get_all", &[(); 0])
     }
-
 
     /// Calls `Host_driver.rescan(host: host ref)` → `void` (custom message). Prototype: may change.
     pub fn rescan(session: &crate::Session, host: &HostRef) -> Result<()> {
@@ -68,7 +66,6 @@ impl HostDriver {
         session.call_as("Async.Host_driver.rescan", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Host_driver.deselect(self: Host_driver ref)` → `void` (custom message). Prototype: may change.
     pub fn deselect(session: &crate::Session, self_: &HostDriverRef) -> Result<()> {
         session.call_as::<_, Void>("Host_driver.deselect", &(self_,)).map(drop)
@@ -78,7 +75,6 @@ impl HostDriver {
     pub fn async_deselect(session: &crate::Session, self_: &HostDriverRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.Host_driver.deselect", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `Host_driver.select(self: Host_driver ref, variant: Driver_variant ref)` → `void` (custom message). Prototype: may change.
     pub fn select(session: &crate::Session, self_: &HostDriverRef, variant: &DriverVariantRef) -> Result<()> {
@@ -90,72 +86,60 @@ impl HostDriver {
         session.call_as("Async.Host_driver.select", &(self_, variant)).map(TaskHandle::new)
     }
 
-
     /// Calls `Host_driver.get_info(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_info(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
         session.call_as("Host_driver.get_info", &(self_,))
     }
-
 
     /// Calls `Host_driver.get_description(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_description(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
         session.call_as("Host_driver.get_description", &(self_,))
     }
 
-
     /// Calls `Host_driver.get_type(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_type(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
         session.call_as("Host_driver.get_type", &(self_,))
     }
-
 
     /// Calls `Host_driver.get_selected_variant(self: Host_driver ref)` → `Driver_variant ref` (implicit message). Prototype: may change.
     pub fn get_selected_variant(session: &crate::Session, self_: &HostDriverRef) -> Result<DriverVariantRef> {
         session.call_as("Host_driver.get_selected_variant", &(self_,))
     }
 
-
     /// Calls `Host_driver.get_active_variant(self: Host_driver ref)` → `Driver_variant ref` (implicit message). Prototype: may change.
     pub fn get_active_variant(session: &crate::Session, self_: &HostDriverRef) -> Result<DriverVariantRef> {
         session.call_as("Host_driver.get_active_variant", &(self_,))
     }
-
 
     /// Calls `Host_driver.get_variants(self: Host_driver ref)` → `Driver_variant ref set` (implicit message). Prototype: may change.
     pub fn get_variants(session: &crate::Session, self_: &HostDriverRef) -> Result<Vec<DriverVariantRef>> {
         session.call_as("Host_driver.get_variants", &(self_,))
     }
 
-
     /// Calls `Host_driver.get_friendly_name(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_friendly_name(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
         session.call_as("Host_driver.get_friendly_name", &(self_,))
     }
-
 
     /// Calls `Host_driver.get_name(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_name(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
         session.call_as("Host_driver.get_name", &(self_,))
     }
 
-
     /// Calls `Host_driver.get_host(self: Host_driver ref)` → `host ref` (implicit message). Prototype: may change.
     pub fn get_host(session: &crate::Session, self_: &HostDriverRef) -> Result<HostRef> {
         session.call_as("Host_driver.get_host", &(self_,))
     }
-
 
     /// Calls `Host_driver.get_uuid(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_uuid(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
         session.call_as("Host_driver.get_uuid", &(self_,))
     }
 
-
     /// Calls `Host_driver.get_by_uuid(uuid: string)` → `Host_driver ref` (implicit message). Prototype: may change.
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<HostDriverRef> {
         session.call_as("Host_driver.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `Host_driver.get_record(self: Host_driver ref)` → `Host_driver record` (implicit message). Prototype: may change.
     pub fn get_record(session: &crate::Session, self_: &HostDriverRef) -> Result<HostDriverRecord> {

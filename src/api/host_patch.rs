@@ -52,13 +52,11 @@ impl HostPatch {
         session.call_as("host_patch.get_all_records", &[(); 0])
     }
 
-
     /// Calls `host_patch.get_all()` → `host_patch ref set` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_all(session: &crate::Session) -> Result<Vec<HostPatchRef>> {
         session.call_as("host_patch.get_all", &[(); 0])
     }
-
 
     /// Calls `host_patch.apply(self: host_patch ref)` → `string` (custom message). Deprecated.
     #[deprecated]
@@ -72,7 +70,6 @@ impl HostPatch {
         session.call_as("Async.host_patch.apply", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host_patch.destroy(self: host_patch ref)` → `void` (custom message). Deprecated.
     #[deprecated]
     pub fn destroy(session: &crate::Session, self_: &HostPatchRef) -> Result<()> {
@@ -85,13 +82,11 @@ impl HostPatch {
         session.call_as("Async.host_patch.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `host_patch.remove_from_other_config(self: host_patch ref, key: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
     pub fn remove_from_other_config(session: &crate::Session, self_: &HostPatchRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("host_patch.remove_from_other_config", &(self_, key)).map(drop)
     }
-
 
     /// Calls `host_patch.add_to_other_config(self: host_patch ref, key: string, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
@@ -99,13 +94,11 @@ impl HostPatch {
         session.call_as::<_, Void>("host_patch.add_to_other_config", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `host_patch.set_other_config(self: host_patch ref, value: (string -> string) map)` → `void` (implicit message). Deprecated.
     #[deprecated]
     pub fn set_other_config(session: &crate::Session, self_: &HostPatchRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("host_patch.set_other_config", &(self_, value)).map(drop)
     }
-
 
     /// Calls `host_patch.get_other_config(self: host_patch ref)` → `(string -> string) map` (implicit message). Deprecated.
     #[deprecated]
@@ -113,13 +106,11 @@ impl HostPatch {
         session.call_as("host_patch.get_other_config", &(self_,))
     }
 
-
     /// Calls `host_patch.get_pool_patch(self: host_patch ref)` → `pool_patch ref` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_pool_patch(session: &crate::Session, self_: &HostPatchRef) -> Result<PoolPatchRef> {
         session.call_as("host_patch.get_pool_patch", &(self_,))
     }
-
 
     /// Calls `host_patch.get_size(self: host_patch ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
@@ -127,13 +118,11 @@ impl HostPatch {
         session.call_as("host_patch.get_size", &(self_,))
     }
 
-
     /// Calls `host_patch.get_timestamp_applied(self: host_patch ref)` → `datetime` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_timestamp_applied(session: &crate::Session, self_: &HostPatchRef) -> Result<DateTime> {
         session.call_as("host_patch.get_timestamp_applied", &(self_,))
     }
-
 
     /// Calls `host_patch.get_applied(self: host_patch ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
@@ -141,13 +130,11 @@ impl HostPatch {
         session.call_as("host_patch.get_applied", &(self_,))
     }
 
-
     /// Calls `host_patch.get_host(self: host_patch ref)` → `host ref` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_host(session: &crate::Session, self_: &HostPatchRef) -> Result<HostRef> {
         session.call_as("host_patch.get_host", &(self_,))
     }
-
 
     /// Calls `host_patch.get_version(self: host_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -155,13 +142,11 @@ impl HostPatch {
         session.call_as("host_patch.get_version", &(self_,))
     }
 
-
     /// Calls `host_patch.get_name_description(self: host_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_name_description(session: &crate::Session, self_: &HostPatchRef) -> Result<String> {
         session.call_as("host_patch.get_name_description", &(self_,))
     }
-
 
     /// Calls `host_patch.get_name_label(self: host_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -169,13 +154,11 @@ impl HostPatch {
         session.call_as("host_patch.get_name_label", &(self_,))
     }
 
-
     /// Calls `host_patch.get_uuid(self: host_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_uuid(session: &crate::Session, self_: &HostPatchRef) -> Result<String> {
         session.call_as("host_patch.get_uuid", &(self_,))
     }
-
 
     /// Calls `host_patch.get_by_name_label(label: string)` → `host_patch ref set` (implicit message). Deprecated.
     #[deprecated]
@@ -183,13 +166,11 @@ impl HostPatch {
         session.call_as("host_patch.get_by_name_label", &(label,))
     }
 
-
     /// Calls `host_patch.get_by_uuid(uuid: string)` → `host_patch ref` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<HostPatchRef> {
         session.call_as("host_patch.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `host_patch.get_record(self: host_patch ref)` → `host_patch record` (implicit message). Deprecated.
     #[deprecated]

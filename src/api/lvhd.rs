@@ -38,18 +38,15 @@ impl Lvhd {
         session.call_as("Async.LVHD.enable_thin_provisioning", &(host, sr, initial_allocation, allocation_quantum)).map(TaskHandle::new)
     }
 
-
     /// Calls `LVHD.get_uuid(self: LVHD ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &LvhdRef) -> Result<String> {
         session.call_as("LVHD.get_uuid", &(self_,))
     }
 
-
     /// Calls `LVHD.get_by_uuid(uuid: string)` → `LVHD ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<LvhdRef> {
         session.call_as("LVHD.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `LVHD.get_record(self: LVHD ref)` → `LVHD record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &LvhdRef) -> Result<LvhdRecord> {

@@ -45,42 +45,35 @@ impl Message {
         session.call_as("message.get_all_records_where", &(expr,))
     }
 
-
     /// Calls `message.get_all_records()` → `(message ref -> message record) map` (custom message).
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<MessageRef, MessageRecord>> {
         session.call_as("message.get_all_records", &[(); 0])
     }
-
 
     /// Calls `message.get_by_uuid(uuid: string)` → `message ref` (custom message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<MessageRef> {
         session.call_as("message.get_by_uuid", &(uuid,))
     }
 
-
     /// Calls `message.get_record(self: message ref)` → `message record` (custom message).
     pub fn get_record(session: &crate::Session, self_: &MessageRef) -> Result<MessageRecord> {
         session.call_as("message.get_record", &(self_,))
     }
-
 
     /// Calls `message.get_since(since: datetime)` → `(message ref -> message record) map` (custom message).
     pub fn get_since(session: &crate::Session, since: DateTime) -> Result<HashMap<MessageRef, MessageRecord>> {
         session.call_as("message.get_since", &(since,))
     }
 
-
     /// Calls `message.get_all()` → `message ref set` (custom message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<MessageRef>> {
         session.call_as("message.get_all", &[(); 0])
     }
 
-
     /// Calls `message.get(cls: enum cls, obj_uuid: string, since: datetime)` → `(message ref -> message record) map` (custom message).
     pub fn get(session: &crate::Session, cls: Cls, obj_uuid: &str, since: DateTime) -> Result<HashMap<MessageRef, MessageRecord>> {
         session.call_as("message.get", &(cls, obj_uuid, since))
     }
-
 
     /// Calls `message.destroy_all(filters: (string -> string) map)` → `void` (custom message). Prototype: may change.
     pub fn destroy_all(session: &crate::Session, filters: &HashMap<String, String>) -> Result<()> {
@@ -92,7 +85,6 @@ impl Message {
         session.call_as("Async.message.destroy_all", &(filters,)).map(TaskHandle::new)
     }
 
-
     /// Calls `message.destroy_many(messages: message ref set)` → `void` (custom message). Prototype: may change.
     pub fn destroy_many(session: &crate::Session, messages: &[MessageRef]) -> Result<()> {
         session.call_as::<_, Void>("message.destroy_many", &(messages,)).map(drop)
@@ -103,12 +95,10 @@ impl Message {
         session.call_as("Async.message.destroy_many", &(messages,)).map(TaskHandle::new)
     }
 
-
     /// Calls `message.destroy(self: message ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &MessageRef) -> Result<()> {
         session.call_as::<_, Void>("message.destroy", &(self_,)).map(drop)
     }
-
 
     /// Calls `message.create(name: string, priority: int, cls: enum cls, obj_uuid: string, body: string)` → `message ref` (custom message).
     pub fn create(session: &crate::Session, name: &str, priority: i64, cls: Cls, obj_uuid: &str, body: &str) -> Result<MessageRef> {

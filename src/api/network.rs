@@ -66,12 +66,10 @@ impl Network {
         session.call_as("network.get_all_records", &[(); 0])
     }
 
-
     /// Calls `network.get_all()` → `network ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<NetworkRef>> {
         session.call_as("network.get_all", &[(); 0])
     }
-
 
     /// Calls `network.remove_purpose(self: network ref, value: enum network_purpose)` → `void` (custom message).
     pub fn remove_purpose(session: &crate::Session, self_: &NetworkRef, value: NetworkPurpose) -> Result<()> {
@@ -83,7 +81,6 @@ impl Network {
         session.call_as("Async.network.remove_purpose", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `network.add_purpose(self: network ref, value: enum network_purpose)` → `void` (custom message).
     pub fn add_purpose(session: &crate::Session, self_: &NetworkRef, value: NetworkPurpose) -> Result<()> {
         session.call_as::<_, Void>("network.add_purpose", &(self_, value)).map(drop)
@@ -93,7 +90,6 @@ impl Network {
     pub fn async_add_purpose(session: &crate::Session, self_: &NetworkRef, value: NetworkPurpose) -> Result<TaskHandle<()>> {
         session.call_as("Async.network.add_purpose", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `network.set_default_locking_mode(network: network ref, value: enum network_default_locking_mode)` → `void` (custom message).
     pub fn set_default_locking_mode(session: &crate::Session, network: &NetworkRef, value: NetworkDefaultLockingMode) -> Result<()> {
@@ -105,7 +101,6 @@ impl Network {
         session.call_as("Async.network.set_default_locking_mode", &(network, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `network.create_new_blob(network: network ref, name: string, mime_type: string, public: bool)` → `blob ref` (custom message).
     pub fn create_new_blob(session: &crate::Session, network: &NetworkRef, name: &str, mime_type: &str, public: bool) -> Result<BlobRef> {
         session.call_as("network.create_new_blob", &(network, name, mime_type, public))
@@ -116,162 +111,135 @@ impl Network {
         session.call_as("Async.network.create_new_blob", &(network, name, mime_type, public)).map(TaskHandle::new)
     }
 
-
     /// Calls `network.remove_tags(self: network ref, value: string)` → `void` (implicit message).
     pub fn remove_tags(session: &crate::Session, self_: &NetworkRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("network.remove_tags", &(self_, value)).map(drop)
     }
-
 
     /// Calls `network.add_tags(self: network ref, value: string)` → `void` (implicit message).
     pub fn add_tags(session: &crate::Session, self_: &NetworkRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("network.add_tags", &(self_, value)).map(drop)
     }
 
-
     /// Calls `network.set_tags(self: network ref, value: string set)` → `void` (implicit message).
     pub fn set_tags(session: &crate::Session, self_: &NetworkRef, value: &[String]) -> Result<()> {
         session.call_as::<_, Void>("network.set_tags", &(self_, value)).map(drop)
     }
-
 
     /// Calls `network.remove_from_other_config(self: network ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &NetworkRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("network.remove_from_other_config", &(self_, key)).map(drop)
     }
 
-
     /// Calls `network.add_to_other_config(self: network ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &NetworkRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("network.add_to_other_config", &(self_, key, value)).map(drop)
     }
-
 
     /// Calls `network.set_other_config(self: network ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &NetworkRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("network.set_other_config", &(self_, value)).map(drop)
     }
 
-
     /// Calls `network.set_MTU(self: network ref, value: int)` → `void` (implicit message).
     pub fn set_mtu(session: &crate::Session, self_: &NetworkRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("network.set_MTU", &(self_, value)).map(drop)
     }
-
 
     /// Calls `network.set_name_description(self: network ref, value: string)` → `void` (implicit message).
     pub fn set_name_description(session: &crate::Session, self_: &NetworkRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("network.set_name_description", &(self_, value)).map(drop)
     }
 
-
     /// Calls `network.set_name_label(self: network ref, value: string)` → `void` (implicit message).
     pub fn set_name_label(session: &crate::Session, self_: &NetworkRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("network.set_name_label", &(self_, value)).map(drop)
     }
-
 
     /// Calls `network.get_purpose(self: network ref)` → `enum network_purpose set` (implicit message).
     pub fn get_purpose(session: &crate::Session, self_: &NetworkRef) -> Result<Vec<NetworkPurpose>> {
         session.call_as("network.get_purpose", &(self_,))
     }
 
-
     /// Calls `network.get_assigned_ips(self: network ref)` → `(VIF ref -> string) map` (implicit message).
     pub fn get_assigned_ips(session: &crate::Session, self_: &NetworkRef) -> Result<HashMap<VifRef, String>> {
         session.call_as("network.get_assigned_ips", &(self_,))
     }
-
 
     /// Calls `network.get_default_locking_mode(self: network ref)` → `enum network_default_locking_mode` (implicit message).
     pub fn get_default_locking_mode(session: &crate::Session, self_: &NetworkRef) -> Result<NetworkDefaultLockingMode> {
         session.call_as("network.get_default_locking_mode", &(self_,))
     }
 
-
     /// Calls `network.get_tags(self: network ref)` → `string set` (implicit message).
     pub fn get_tags(session: &crate::Session, self_: &NetworkRef) -> Result<Vec<String>> {
         session.call_as("network.get_tags", &(self_,))
     }
-
 
     /// Calls `network.get_blobs(self: network ref)` → `(string -> blob ref) map` (implicit message).
     pub fn get_blobs(session: &crate::Session, self_: &NetworkRef) -> Result<HashMap<String, BlobRef>> {
         session.call_as("network.get_blobs", &(self_,))
     }
 
-
     /// Calls `network.get_managed(self: network ref)` → `bool` (implicit message).
     pub fn get_managed(session: &crate::Session, self_: &NetworkRef) -> Result<bool> {
         session.call_as("network.get_managed", &(self_,))
     }
-
 
     /// Calls `network.get_bridge(self: network ref)` → `string` (implicit message).
     pub fn get_bridge(session: &crate::Session, self_: &NetworkRef) -> Result<String> {
         session.call_as("network.get_bridge", &(self_,))
     }
 
-
     /// Calls `network.get_other_config(self: network ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &NetworkRef) -> Result<HashMap<String, String>> {
         session.call_as("network.get_other_config", &(self_,))
     }
-
 
     /// Calls `network.get_MTU(self: network ref)` → `int` (implicit message).
     pub fn get_mtu(session: &crate::Session, self_: &NetworkRef) -> Result<i64> {
         session.call_as("network.get_MTU", &(self_,))
     }
 
-
     /// Calls `network.get_PIFs(self: network ref)` → `PIF ref set` (implicit message).
     pub fn get_pifs(session: &crate::Session, self_: &NetworkRef) -> Result<Vec<PifRef>> {
         session.call_as("network.get_PIFs", &(self_,))
     }
-
 
     /// Calls `network.get_VIFs(self: network ref)` → `VIF ref set` (implicit message).
     pub fn get_vifs(session: &crate::Session, self_: &NetworkRef) -> Result<Vec<VifRef>> {
         session.call_as("network.get_VIFs", &(self_,))
     }
 
-
     /// Calls `network.get_current_operations(self: network ref)` → `(string -> enum network_operations) map` (implicit message).
     pub fn get_current_operations(session: &crate::Session, self_: &NetworkRef) -> Result<HashMap<String, NetworkOperations>> {
         session.call_as("network.get_current_operations", &(self_,))
     }
-
 
     /// Calls `network.get_allowed_operations(self: network ref)` → `enum network_operations set` (implicit message).
     pub fn get_allowed_operations(session: &crate::Session, self_: &NetworkRef) -> Result<Vec<NetworkOperations>> {
         session.call_as("network.get_allowed_operations", &(self_,))
     }
 
-
     /// Calls `network.get_name_description(self: network ref)` → `string` (implicit message).
     pub fn get_name_description(session: &crate::Session, self_: &NetworkRef) -> Result<String> {
         session.call_as("network.get_name_description", &(self_,))
     }
-
 
     /// Calls `network.get_name_label(self: network ref)` → `string` (implicit message).
     pub fn get_name_label(session: &crate::Session, self_: &NetworkRef) -> Result<String> {
         session.call_as("network.get_name_label", &(self_,))
     }
 
-
     /// Calls `network.get_uuid(self: network ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &NetworkRef) -> Result<String> {
         session.call_as("network.get_uuid", &(self_,))
     }
 
-
     /// Calls `network.get_by_name_label(label: string)` → `network ref set` (implicit message).
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<NetworkRef>> {
         session.call_as("network.get_by_name_label", &(label,))
     }
-
 
     /// Calls `network.destroy(self: network ref)` → `void` (implicit message).
     pub fn destroy(session: &crate::Session, self_: &NetworkRef) -> Result<()> {
@@ -283,7 +251,6 @@ impl Network {
         session.call_as("Async.network.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `network.create(args: network record)` → `network ref` (implicit message).
     pub fn create(session: &crate::Session, args: &NetworkRecord) -> Result<NetworkRef> {
         session.call_as("network.create", &(args,))
@@ -294,12 +261,10 @@ impl Network {
         session.call_as("Async.network.create", &(args,)).map(TaskHandle::new)
     }
 
-
     /// Calls `network.get_by_uuid(uuid: string)` → `network ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<NetworkRef> {
         session.call_as("network.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `network.get_record(self: network ref)` → `network record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &NetworkRef) -> Result<NetworkRecord> {

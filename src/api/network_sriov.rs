@@ -43,12 +43,10 @@ impl NetworkSriov {
         session.call_as("network_sriov.get_all_records", &[(); 0])
     }
 
-
     /// Calls `network_sriov.get_all()` → `network_sriov ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<NetworkSriovRef>> {
         session.call_as("network_sriov.get_all", &[(); 0])
     }
-
 
     /// Calls `network_sriov.get_remaining_capacity(self: network_sriov ref)` → `int` (custom message).
     pub fn get_remaining_capacity(session: &crate::Session, self_: &NetworkSriovRef) -> Result<i64> {
@@ -60,7 +58,6 @@ impl NetworkSriov {
         session.call_as("Async.network_sriov.get_remaining_capacity", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `network_sriov.destroy(self: network_sriov ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &NetworkSriovRef) -> Result<()> {
         session.call_as::<_, Void>("network_sriov.destroy", &(self_,)).map(drop)
@@ -70,7 +67,6 @@ impl NetworkSriov {
     pub fn async_destroy(session: &crate::Session, self_: &NetworkSriovRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.network_sriov.destroy", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `network_sriov.create(pif: PIF ref, network: network ref)` → `network_sriov ref` (custom message).
     pub fn create(session: &crate::Session, pif: &PifRef, network: &NetworkRef) -> Result<NetworkSriovRef> {
@@ -82,42 +78,35 @@ impl NetworkSriov {
         session.call_as("Async.network_sriov.create", &(pif, network)).map(TaskHandle::new)
     }
 
-
     /// Calls `network_sriov.get_configuration_mode(self: network_sriov ref)` → `enum sriov_configuration_mode` (implicit message).
     pub fn get_configuration_mode(session: &crate::Session, self_: &NetworkSriovRef) -> Result<SriovConfigurationMode> {
         session.call_as("network_sriov.get_configuration_mode", &(self_,))
     }
-
 
     /// Calls `network_sriov.get_requires_reboot(self: network_sriov ref)` → `bool` (implicit message).
     pub fn get_requires_reboot(session: &crate::Session, self_: &NetworkSriovRef) -> Result<bool> {
         session.call_as("network_sriov.get_requires_reboot", &(self_,))
     }
 
-
     /// Calls `network_sriov.get_logical_PIF(self: network_sriov ref)` → `PIF ref` (implicit message).
     pub fn get_logical_pif(session: &crate::Session, self_: &NetworkSriovRef) -> Result<PifRef> {
         session.call_as("network_sriov.get_logical_PIF", &(self_,))
     }
-
 
     /// Calls `network_sriov.get_physical_PIF(self: network_sriov ref)` → `PIF ref` (implicit message).
     pub fn get_physical_pif(session: &crate::Session, self_: &NetworkSriovRef) -> Result<PifRef> {
         session.call_as("network_sriov.get_physical_PIF", &(self_,))
     }
 
-
     /// Calls `network_sriov.get_uuid(self: network_sriov ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &NetworkSriovRef) -> Result<String> {
         session.call_as("network_sriov.get_uuid", &(self_,))
     }
 
-
     /// Calls `network_sriov.get_by_uuid(uuid: string)` → `network_sriov ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<NetworkSriovRef> {
         session.call_as("network_sriov.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `network_sriov.get_record(self: network_sriov ref)` → `network_sriov record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &NetworkSriovRef) -> Result<NetworkSriovRecord> {

@@ -47,12 +47,10 @@ impl Observer {
         session.call_as("Observer.get_all_records", &[(); 0])
     }
 
-
     /// Calls `Observer.get_all()` → `Observer ref set` (implicit message). Prototype: may change.
     pub fn get_all(session: &crate::Session) -> Result<Vec<ObserverRef>> {
         session.call_as("Observer.get_all", &[(); 0])
     }
-
 
     /// Calls `Observer.set_components(self: Observer ref, value: string set)` → `void` (custom message). Prototype: may change.
     pub fn set_components(session: &crate::Session, self_: &ObserverRef, value: &[String]) -> Result<()> {
@@ -64,7 +62,6 @@ impl Observer {
         session.call_as("Async.Observer.set_components", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `Observer.set_endpoints(self: Observer ref, value: string set)` → `void` (custom message). Prototype: may change.
     pub fn set_endpoints(session: &crate::Session, self_: &ObserverRef, value: &[String]) -> Result<()> {
         session.call_as::<_, Void>("Observer.set_endpoints", &(self_, value)).map(drop)
@@ -74,7 +71,6 @@ impl Observer {
     pub fn async_set_endpoints(session: &crate::Session, self_: &ObserverRef, value: &[String]) -> Result<TaskHandle<()>> {
         session.call_as("Async.Observer.set_endpoints", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `Observer.set_attributes(self: Observer ref, value: (string -> string) map)` → `void` (custom message). Prototype: may change.
     pub fn set_attributes(session: &crate::Session, self_: &ObserverRef, value: &HashMap<String, String>) -> Result<()> {
@@ -86,7 +82,6 @@ impl Observer {
         session.call_as("Async.Observer.set_attributes", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `Observer.set_enabled(self: Observer ref, value: bool)` → `void` (custom message). Prototype: may change.
     pub fn set_enabled(session: &crate::Session, self_: &ObserverRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("Observer.set_enabled", &(self_, value)).map(drop)
@@ -96,7 +91,6 @@ impl Observer {
     pub fn async_set_enabled(session: &crate::Session, self_: &ObserverRef, value: bool) -> Result<TaskHandle<()>> {
         session.call_as("Async.Observer.set_enabled", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `Observer.set_hosts(self: Observer ref, value: host ref set)` → `void` (custom message). Prototype: may change.
     pub fn set_hosts(session: &crate::Session, self_: &ObserverRef, value: &[HostRef]) -> Result<()> {
@@ -108,72 +102,60 @@ impl Observer {
         session.call_as("Async.Observer.set_hosts", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `Observer.set_name_description(self: Observer ref, value: string)` → `void` (implicit message).
     pub fn set_name_description(session: &crate::Session, self_: &ObserverRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("Observer.set_name_description", &(self_, value)).map(drop)
     }
-
 
     /// Calls `Observer.set_name_label(self: Observer ref, value: string)` → `void` (implicit message).
     pub fn set_name_label(session: &crate::Session, self_: &ObserverRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("Observer.set_name_label", &(self_, value)).map(drop)
     }
 
-
     /// Calls `Observer.get_enabled(self: Observer ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_enabled(session: &crate::Session, self_: &ObserverRef) -> Result<bool> {
         session.call_as("Observer.get_enabled", &(self_,))
     }
-
 
     /// Calls `Observer.get_components(self: Observer ref)` → `string set` (implicit message). Prototype: may change.
     pub fn get_components(session: &crate::Session, self_: &ObserverRef) -> Result<Vec<String>> {
         session.call_as("Observer.get_components", &(self_,))
     }
 
-
     /// Calls `Observer.get_endpoints(self: Observer ref)` → `string set` (implicit message). Prototype: may change.
     pub fn get_endpoints(session: &crate::Session, self_: &ObserverRef) -> Result<Vec<String>> {
         session.call_as("Observer.get_endpoints", &(self_,))
     }
-
 
     /// Calls `Observer.get_attributes(self: Observer ref)` → `(string -> string) map` (implicit message). Prototype: may change.
     pub fn get_attributes(session: &crate::Session, self_: &ObserverRef) -> Result<HashMap<String, String>> {
         session.call_as("Observer.get_attributes", &(self_,))
     }
 
-
     /// Calls `Observer.get_hosts(self: Observer ref)` → `host ref set` (implicit message). Prototype: may change.
     pub fn get_hosts(session: &crate::Session, self_: &ObserverRef) -> Result<Vec<HostRef>> {
         session.call_as("Observer.get_hosts", &(self_,))
     }
-
 
     /// Calls `Observer.get_name_description(self: Observer ref)` → `string` (implicit message).
     pub fn get_name_description(session: &crate::Session, self_: &ObserverRef) -> Result<String> {
         session.call_as("Observer.get_name_description", &(self_,))
     }
 
-
     /// Calls `Observer.get_name_label(self: Observer ref)` → `string` (implicit message).
     pub fn get_name_label(session: &crate::Session, self_: &ObserverRef) -> Result<String> {
         session.call_as("Observer.get_name_label", &(self_,))
     }
-
 
     /// Calls `Observer.get_uuid(self: Observer ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_uuid(session: &crate::Session, self_: &ObserverRef) -> Result<String> {
         session.call_as("Observer.get_uuid", &(self_,))
     }
 
-
     /// Calls `Observer.get_by_name_label(label: string)` → `Observer ref set` (implicit message). Prototype: may change.
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<ObserverRef>> {
         session.call_as("Observer.get_by_name_label", &(label,))
     }
-
 
     /// Calls `Observer.destroy(self: Observer ref)` → `void` (implicit message). Prototype: may change.
     pub fn destroy(session: &crate::Session, self_: &ObserverRef) -> Result<()> {
@@ -185,7 +167,6 @@ impl Observer {
         session.call_as("Async.Observer.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Observer.create(args: Observer record)` → `Observer ref` (implicit message). Prototype: may change.
     pub fn create(session: &crate::Session, args: &ObserverRecord) -> Result<ObserverRef> {
         session.call_as("Observer.create", &(args,))
@@ -196,12 +177,10 @@ impl Observer {
         session.call_as("Async.Observer.create", &(args,)).map(TaskHandle::new)
     }
 
-
     /// Calls `Observer.get_by_uuid(uuid: string)` → `Observer ref` (implicit message). Prototype: may change.
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<ObserverRef> {
         session.call_as("Observer.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `Observer.get_record(self: Observer ref)` → `Observer record` (implicit message). Prototype: may change.
     pub fn get_record(session: &crate::Session, self_: &ObserverRef) -> Result<ObserverRecord> {

@@ -44,12 +44,10 @@ impl Pbd {
         session.call_as("PBD.get_all_records", &[(); 0])
     }
 
-
     /// Calls `PBD.get_all()` → `PBD ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<PbdRef>> {
         session.call_as("PBD.get_all", &[(); 0])
     }
-
 
     /// Calls `PBD.set_device_config(self: PBD ref, value: (string -> string) map)` → `void` (custom message).
     pub fn set_device_config(session: &crate::Session, self_: &PbdRef, value: &HashMap<String, String>) -> Result<()> {
@@ -61,7 +59,6 @@ impl Pbd {
         session.call_as("Async.PBD.set_device_config", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `PBD.unplug(self: PBD ref)` → `void` (custom message).
     pub fn unplug(session: &crate::Session, self_: &PbdRef) -> Result<()> {
         session.call_as::<_, Void>("PBD.unplug", &(self_,)).map(drop)
@@ -71,7 +68,6 @@ impl Pbd {
     pub fn async_unplug(session: &crate::Session, self_: &PbdRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.PBD.unplug", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `PBD.plug(self: PBD ref)` → `void` (custom message).
     pub fn plug(session: &crate::Session, self_: &PbdRef) -> Result<()> {
@@ -83,60 +79,50 @@ impl Pbd {
         session.call_as("Async.PBD.plug", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `PBD.remove_from_other_config(self: PBD ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &PbdRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("PBD.remove_from_other_config", &(self_, key)).map(drop)
     }
-
 
     /// Calls `PBD.add_to_other_config(self: PBD ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &PbdRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("PBD.add_to_other_config", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `PBD.set_other_config(self: PBD ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &PbdRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("PBD.set_other_config", &(self_, value)).map(drop)
     }
-
 
     /// Calls `PBD.get_other_config(self: PBD ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &PbdRef) -> Result<HashMap<String, String>> {
         session.call_as("PBD.get_other_config", &(self_,))
     }
 
-
     /// Calls `PBD.get_currently_attached(self: PBD ref)` → `bool` (implicit message).
     pub fn get_currently_attached(session: &crate::Session, self_: &PbdRef) -> Result<bool> {
         session.call_as("PBD.get_currently_attached", &(self_,))
     }
-
 
     /// Calls `PBD.get_device_config(self: PBD ref)` → `(string -> string) map` (implicit message).
     pub fn get_device_config(session: &crate::Session, self_: &PbdRef) -> Result<HashMap<String, String>> {
         session.call_as("PBD.get_device_config", &(self_,))
     }
 
-
     /// Calls `PBD.get_SR(self: PBD ref)` → `SR ref` (implicit message).
     pub fn get_sr(session: &crate::Session, self_: &PbdRef) -> Result<SrRef> {
         session.call_as("PBD.get_SR", &(self_,))
     }
-
 
     /// Calls `PBD.get_host(self: PBD ref)` → `host ref` (implicit message).
     pub fn get_host(session: &crate::Session, self_: &PbdRef) -> Result<HostRef> {
         session.call_as("PBD.get_host", &(self_,))
     }
 
-
     /// Calls `PBD.get_uuid(self: PBD ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &PbdRef) -> Result<String> {
         session.call_as("PBD.get_uuid", &(self_,))
     }
-
 
     /// Calls `PBD.destroy(self: PBD ref)` → `void` (implicit message).
     pub fn destroy(session: &crate::Session, self_: &PbdRef) -> Result<()> {
@@ -148,7 +134,6 @@ impl Pbd {
         session.call_as("Async.PBD.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `PBD.create(args: PBD record)` → `PBD ref` (implicit message).
     pub fn create(session: &crate::Session, args: &PbdRecord) -> Result<PbdRef> {
         session.call_as("PBD.create", &(args,))
@@ -159,12 +144,10 @@ impl Pbd {
         session.call_as("Async.PBD.create", &(args,)).map(TaskHandle::new)
     }
 
-
     /// Calls `PBD.get_by_uuid(uuid: string)` → `PBD ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PbdRef> {
         session.call_as("PBD.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `PBD.get_record(self: PBD ref)` → `PBD record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &PbdRef) -> Result<PbdRecord> {

@@ -62,12 +62,10 @@ impl Pgpu {
         session.call_as("PGPU.get_all_records", &[(); 0])
     }
 
-
     /// Calls `PGPU.get_all()` → `PGPU ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<PgpuRef>> {
         session.call_as("PGPU.get_all", &[(); 0])
     }
-
 
     /// Calls `PGPU.disable_dom0_access(self: PGPU ref)` → `enum pci_dom0_access` (custom message). Deprecated.
     #[deprecated]
@@ -81,7 +79,6 @@ impl Pgpu {
         session.call_as("Async.PGPU.disable_dom0_access", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `PGPU.enable_dom0_access(self: PGPU ref)` → `enum pci_dom0_access` (custom message). Deprecated.
     #[deprecated]
     pub fn enable_dom0_access(session: &crate::Session, self_: &PgpuRef) -> Result<PciDom0Access> {
@@ -94,7 +91,6 @@ impl Pgpu {
         session.call_as("Async.PGPU.enable_dom0_access", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `PGPU.get_remaining_capacity(self: PGPU ref, vgpu_type: VGPU_type ref)` → `int` (custom message).
     pub fn get_remaining_capacity(session: &crate::Session, self_: &PgpuRef, vgpu_type: &VgpuTypeRef) -> Result<i64> {
         session.call_as("PGPU.get_remaining_capacity", &(self_, vgpu_type))
@@ -104,7 +100,6 @@ impl Pgpu {
     pub fn async_get_remaining_capacity(session: &crate::Session, self_: &PgpuRef, vgpu_type: &VgpuTypeRef) -> Result<TaskHandle<i64>> {
         session.call_as("Async.PGPU.get_remaining_capacity", &(self_, vgpu_type)).map(TaskHandle::new)
     }
-
 
     /// Calls `PGPU.set_GPU_group(self: PGPU ref, value: GPU_group ref)` → `void` (custom message).
     pub fn set_gpu_group(session: &crate::Session, self_: &PgpuRef, value: &GpuGroupRef) -> Result<()> {
@@ -116,7 +111,6 @@ impl Pgpu {
         session.call_as("Async.PGPU.set_GPU_group", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `PGPU.set_enabled_VGPU_types(self: PGPU ref, value: VGPU_type ref set)` → `void` (custom message).
     pub fn set_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef, value: &[VgpuTypeRef]) -> Result<()> {
         session.call_as::<_, Void>("PGPU.set_enabled_VGPU_types", &(self_, value)).map(drop)
@@ -126,7 +120,6 @@ impl Pgpu {
     pub fn async_set_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef, value: &[VgpuTypeRef]) -> Result<TaskHandle<()>> {
         session.call_as("Async.PGPU.set_enabled_VGPU_types", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `PGPU.remove_enabled_VGPU_types(self: PGPU ref, value: VGPU_type ref)` → `void` (custom message).
     pub fn remove_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef, value: &VgpuTypeRef) -> Result<()> {
@@ -138,7 +131,6 @@ impl Pgpu {
         session.call_as("Async.PGPU.remove_enabled_VGPU_types", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `PGPU.add_enabled_VGPU_types(self: PGPU ref, value: VGPU_type ref)` → `void` (custom message).
     pub fn add_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef, value: &VgpuTypeRef) -> Result<()> {
         session.call_as::<_, Void>("PGPU.add_enabled_VGPU_types", &(self_, value)).map(drop)
@@ -149,36 +141,30 @@ impl Pgpu {
         session.call_as("Async.PGPU.add_enabled_VGPU_types", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `PGPU.remove_from_other_config(self: PGPU ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &PgpuRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("PGPU.remove_from_other_config", &(self_, key)).map(drop)
     }
-
 
     /// Calls `PGPU.add_to_other_config(self: PGPU ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &PgpuRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("PGPU.add_to_other_config", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `PGPU.set_other_config(self: PGPU ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &PgpuRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("PGPU.set_other_config", &(self_, value)).map(drop)
     }
-
 
     /// Calls `PGPU.get_compatibility_metadata(self: PGPU ref)` → `(string -> string) map` (implicit message).
     pub fn get_compatibility_metadata(session: &crate::Session, self_: &PgpuRef) -> Result<HashMap<String, String>> {
         session.call_as("PGPU.get_compatibility_metadata", &(self_,))
     }
 
-
     /// Calls `PGPU.get_is_system_display_device(self: PGPU ref)` → `bool` (implicit message).
     pub fn get_is_system_display_device(session: &crate::Session, self_: &PgpuRef) -> Result<bool> {
         session.call_as("PGPU.get_is_system_display_device", &(self_,))
     }
-
 
     /// Calls `PGPU.get_dom0_access(self: PGPU ref)` → `enum pci_dom0_access` (implicit message). Deprecated.
     #[deprecated]
@@ -186,66 +172,55 @@ impl Pgpu {
         session.call_as("PGPU.get_dom0_access", &(self_,))
     }
 
-
     /// Calls `PGPU.get_supported_VGPU_max_capacities(self: PGPU ref)` → `(VGPU_type ref -> int) map` (implicit message).
     pub fn get_supported_vgpu_max_capacities(session: &crate::Session, self_: &PgpuRef) -> Result<HashMap<VgpuTypeRef, i64>> {
         session.call_as("PGPU.get_supported_VGPU_max_capacities", &(self_,))
     }
-
 
     /// Calls `PGPU.get_resident_VGPUs(self: PGPU ref)` → `VGPU ref set` (implicit message).
     pub fn get_resident_vgpus(session: &crate::Session, self_: &PgpuRef) -> Result<Vec<VgpuRef>> {
         session.call_as("PGPU.get_resident_VGPUs", &(self_,))
     }
 
-
     /// Calls `PGPU.get_enabled_VGPU_types(self: PGPU ref)` → `VGPU_type ref set` (implicit message).
     pub fn get_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef) -> Result<Vec<VgpuTypeRef>> {
         session.call_as("PGPU.get_enabled_VGPU_types", &(self_,))
     }
-
 
     /// Calls `PGPU.get_supported_VGPU_types(self: PGPU ref)` → `VGPU_type ref set` (implicit message).
     pub fn get_supported_vgpu_types(session: &crate::Session, self_: &PgpuRef) -> Result<Vec<VgpuTypeRef>> {
         session.call_as("PGPU.get_supported_VGPU_types", &(self_,))
     }
 
-
     /// Calls `PGPU.get_other_config(self: PGPU ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &PgpuRef) -> Result<HashMap<String, String>> {
         session.call_as("PGPU.get_other_config", &(self_,))
     }
-
 
     /// Calls `PGPU.get_host(self: PGPU ref)` → `host ref` (implicit message).
     pub fn get_host(session: &crate::Session, self_: &PgpuRef) -> Result<HostRef> {
         session.call_as("PGPU.get_host", &(self_,))
     }
 
-
     /// Calls `PGPU.get_GPU_group(self: PGPU ref)` → `GPU_group ref` (implicit message).
     pub fn get_gpu_group(session: &crate::Session, self_: &PgpuRef) -> Result<GpuGroupRef> {
         session.call_as("PGPU.get_GPU_group", &(self_,))
     }
-
 
     /// Calls `PGPU.get_PCI(self: PGPU ref)` → `PCI ref` (implicit message).
     pub fn get_pci(session: &crate::Session, self_: &PgpuRef) -> Result<PciRef> {
         session.call_as("PGPU.get_PCI", &(self_,))
     }
 
-
     /// Calls `PGPU.get_uuid(self: PGPU ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &PgpuRef) -> Result<String> {
         session.call_as("PGPU.get_uuid", &(self_,))
     }
 
-
     /// Calls `PGPU.get_by_uuid(uuid: string)` → `PGPU ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PgpuRef> {
         session.call_as("PGPU.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `PGPU.get_record(self: PGPU ref)` → `PGPU record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &PgpuRef) -> Result<PgpuRecord> {

@@ -170,12 +170,10 @@ impl Pool {
         session.call_as("pool.get_all_records", &[(); 0])
     }
 
-
     /// Calls `pool.get_all()` → `pool ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<PoolRef>> {
         session.call_as("pool.get_all", &[(); 0])
     }
-
 
     /// Calls `pool.sync_trusted_certificates_from(self: pool ref, remote_pool: string, remote_session: session ref, remote_certificate: string, ca: bool)` → `Certificate ref set` (custom message). Prototype: may change.
     pub fn sync_trusted_certificates_from(session: &crate::Session, self_: &PoolRef, remote_pool: &str, remote_session: &SessionRef, remote_certificate: &str, ca: bool) -> Result<Vec<CertificateRef>> {
@@ -187,7 +185,6 @@ impl Pool {
         session.call_as("Async.pool.sync_trusted_certificates_from", &(self_, remote_pool, remote_session, remote_certificate, ca)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.uninstall_trusted_certificate(self: pool ref, certificate: Certificate ref)` → `void` (custom message). Prototype: may change.
     pub fn uninstall_trusted_certificate(session: &crate::Session, self_: &PoolRef, certificate: &CertificateRef) -> Result<()> {
         session.call_as::<_, Void>("pool.uninstall_trusted_certificate", &(self_, certificate)).map(drop)
@@ -197,7 +194,6 @@ impl Pool {
     pub fn async_uninstall_trusted_certificate(session: &crate::Session, self_: &PoolRef, certificate: &CertificateRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.uninstall_trusted_certificate", &(self_, certificate)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.install_trusted_certificate(self: pool ref, ca: bool, cert: string, purpose: enum certificate_purpose set)` → `void` (custom message). Prototype: may change.
     pub fn install_trusted_certificate(session: &crate::Session, self_: &PoolRef, ca: bool, cert: &str, purpose: &[CertificatePurpose]) -> Result<()> {
@@ -209,7 +205,6 @@ impl Pool {
         session.call_as("Async.pool.install_trusted_certificate", &(self_, ca, cert, purpose)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.set_ssh_auto_mode(self: pool ref, value: bool)` → `void` (custom message). Prototype: may change.
     pub fn set_ssh_auto_mode(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_ssh_auto_mode", &(self_, value)).map(drop)
@@ -219,7 +214,6 @@ impl Pool {
     pub fn async_set_ssh_auto_mode(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.set_ssh_auto_mode", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.set_console_idle_timeout(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
     pub fn set_console_idle_timeout(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
@@ -231,7 +225,6 @@ impl Pool {
         session.call_as("Async.pool.set_console_idle_timeout", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.set_ssh_enabled_timeout(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
     pub fn set_ssh_enabled_timeout(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("pool.set_ssh_enabled_timeout", &(self_, value)).map(drop)
@@ -241,7 +234,6 @@ impl Pool {
     pub fn async_set_ssh_enabled_timeout(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.set_ssh_enabled_timeout", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.disable_ssh(self: pool ref)` → `void` (custom message). Prototype: may change.
     pub fn disable_ssh(session: &crate::Session, self_: &PoolRef) -> Result<()> {
@@ -253,7 +245,6 @@ impl Pool {
         session.call_as("Async.pool.disable_ssh", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.enable_ssh(self: pool ref)` → `void` (custom message). Prototype: may change.
     pub fn enable_ssh(session: &crate::Session, self_: &PoolRef) -> Result<()> {
         session.call_as::<_, Void>("pool.enable_ssh", &(self_,)).map(drop)
@@ -264,12 +255,10 @@ impl Pool {
         session.call_as("Async.pool.enable_ssh", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.get_guest_secureboot_readiness(self: pool ref)` → `enum pool_guest_secureboot_readiness` (custom message). Prototype: may change.
     pub fn get_guest_secureboot_readiness(session: &crate::Session, self_: &PoolRef) -> Result<PoolGuestSecurebootReadiness> {
         session.call_as("pool.get_guest_secureboot_readiness", &(self_,))
     }
-
 
     /// Calls `pool.set_ext_auth_cache_expiry(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
     pub fn set_ext_auth_cache_expiry(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
@@ -281,7 +270,6 @@ impl Pool {
         session.call_as("Async.pool.set_ext_auth_cache_expiry", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.set_ext_auth_cache_size(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
     pub fn set_ext_auth_cache_size(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("pool.set_ext_auth_cache_size", &(self_, value)).map(drop)
@@ -291,7 +279,6 @@ impl Pool {
     pub fn async_set_ext_auth_cache_size(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.set_ext_auth_cache_size", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.set_ext_auth_cache_enabled(self: pool ref, value: bool)` → `void` (custom message). Prototype: may change.
     pub fn set_ext_auth_cache_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
@@ -303,18 +290,15 @@ impl Pool {
         session.call_as("Async.pool.set_ext_auth_cache_enabled", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.set_ext_auth_max_threads(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
     pub fn set_ext_auth_max_threads(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("pool.set_ext_auth_max_threads", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.set_local_auth_max_threads(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
     pub fn set_local_auth_max_threads(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("pool.set_local_auth_max_threads", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.set_update_sync_enabled(self: pool ref, value: bool)` → `void` (custom message). Prototype: may change.
     pub fn set_update_sync_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
@@ -326,7 +310,6 @@ impl Pool {
         session.call_as("Async.pool.set_update_sync_enabled", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.configure_update_sync(self: pool ref, update_sync_frequency: enum update_sync_frequency, update_sync_day: int)` → `void` (custom message). Prototype: may change.
     pub fn configure_update_sync(session: &crate::Session, self_: &PoolRef, update_sync_frequency: UpdateSyncFrequency, update_sync_day: i64) -> Result<()> {
         session.call_as::<_, Void>("pool.configure_update_sync", &(self_, update_sync_frequency, update_sync_day)).map(drop)
@@ -336,7 +319,6 @@ impl Pool {
     pub fn async_configure_update_sync(session: &crate::Session, self_: &PoolRef, update_sync_frequency: UpdateSyncFrequency, update_sync_day: i64) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.configure_update_sync", &(self_, update_sync_frequency, update_sync_day)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.reset_telemetry_uuid(self: pool ref)` → `void` (custom message). Prototype: may change.
     pub fn reset_telemetry_uuid(session: &crate::Session, self_: &PoolRef) -> Result<()> {
@@ -348,7 +330,6 @@ impl Pool {
         session.call_as("Async.pool.reset_telemetry_uuid", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.set_telemetry_next_collection(self: pool ref, value: datetime)` → `void` (custom message). Prototype: may change.
     pub fn set_telemetry_next_collection(session: &crate::Session, self_: &PoolRef, value: DateTime) -> Result<()> {
         session.call_as::<_, Void>("pool.set_telemetry_next_collection", &(self_, value)).map(drop)
@@ -358,7 +339,6 @@ impl Pool {
     pub fn async_set_telemetry_next_collection(session: &crate::Session, self_: &PoolRef, value: DateTime) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.set_telemetry_next_collection", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.set_https_only(self: pool ref, value: bool)` → `void` (custom message). Prototype: may change.
     pub fn set_https_only(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
@@ -370,7 +350,6 @@ impl Pool {
         session.call_as("Async.pool.set_https_only", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.set_custom_uefi_certificates(self: pool ref, value: string)` → `void` (custom message). Prototype: may change.
     pub fn set_custom_uefi_certificates(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.set_custom_uefi_certificates", &(self_, value)).map(drop)
@@ -380,7 +359,6 @@ impl Pool {
     pub fn async_set_custom_uefi_certificates(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.set_custom_uefi_certificates", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.set_uefi_certificates(self: pool ref, value: string)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -394,7 +372,6 @@ impl Pool {
         session.call_as("Async.pool.set_uefi_certificates", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.disable_repository_proxy(self: pool ref)` → `void` (custom message).
     pub fn disable_repository_proxy(session: &crate::Session, self_: &PoolRef) -> Result<()> {
         session.call_as::<_, Void>("pool.disable_repository_proxy", &(self_,)).map(drop)
@@ -404,7 +381,6 @@ impl Pool {
     pub fn async_disable_repository_proxy(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.disable_repository_proxy", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.configure_repository_proxy(self: pool ref, url: string, username: string, password: string)` → `void` (custom message).
     pub fn configure_repository_proxy(session: &crate::Session, self_: &PoolRef, url: &str, username: &str, password: &str) -> Result<()> {
@@ -416,7 +392,6 @@ impl Pool {
         session.call_as("Async.pool.configure_repository_proxy", &(self_, url, username, password)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.disable_client_certificate_auth(self: pool ref)` → `void` (custom message).
     pub fn disable_client_certificate_auth(session: &crate::Session, self_: &PoolRef) -> Result<()> {
         session.call_as::<_, Void>("pool.disable_client_certificate_auth", &(self_,)).map(drop)
@@ -426,7 +401,6 @@ impl Pool {
     pub fn async_disable_client_certificate_auth(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.disable_client_certificate_auth", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.enable_client_certificate_auth(self: pool ref, name: string)` → `void` (custom message).
     pub fn enable_client_certificate_auth(session: &crate::Session, self_: &PoolRef, name: &str) -> Result<()> {
@@ -438,7 +412,6 @@ impl Pool {
         session.call_as("Async.pool.enable_client_certificate_auth", &(self_, name)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.check_update_readiness(self: pool ref, requires_reboot: bool)` → `string set set` (custom message).
     pub fn check_update_readiness(session: &crate::Session, self_: &PoolRef, requires_reboot: bool) -> Result<Vec<Vec<String>>> {
         session.call_as("pool.check_update_readiness", &(self_, requires_reboot))
@@ -448,7 +421,6 @@ impl Pool {
     pub fn async_check_update_readiness(session: &crate::Session, self_: &PoolRef, requires_reboot: bool) -> Result<TaskHandle<Vec<Vec<String>>>> {
         session.call_as("Async.pool.check_update_readiness", &(self_, requires_reboot)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.sync_updates(self: pool ref, force: bool, token: string, token_id: string, username: string, password: string)` → `string` (custom message).
     pub fn sync_updates(session: &crate::Session, self_: &PoolRef, force: bool, token: &str, token_id: &str, username: &str, password: &str) -> Result<String> {
@@ -460,7 +432,6 @@ impl Pool {
         session.call_as("Async.pool.sync_updates", &(self_, force, token, token_id, username, password)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.remove_repository(self: pool ref, value: Repository ref)` → `void` (custom message).
     pub fn remove_repository(session: &crate::Session, self_: &PoolRef, value: &RepositoryRef) -> Result<()> {
         session.call_as::<_, Void>("pool.remove_repository", &(self_, value)).map(drop)
@@ -470,7 +441,6 @@ impl Pool {
     pub fn async_remove_repository(session: &crate::Session, self_: &PoolRef, value: &RepositoryRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.remove_repository", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.add_repository(self: pool ref, value: Repository ref)` → `void` (custom message).
     pub fn add_repository(session: &crate::Session, self_: &PoolRef, value: &RepositoryRef) -> Result<()> {
@@ -482,7 +452,6 @@ impl Pool {
         session.call_as("Async.pool.add_repository", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.set_repositories(self: pool ref, value: Repository ref set)` → `void` (custom message).
     pub fn set_repositories(session: &crate::Session, self_: &PoolRef, value: &[RepositoryRef]) -> Result<()> {
         session.call_as::<_, Void>("pool.set_repositories", &(self_, value)).map(drop)
@@ -492,7 +461,6 @@ impl Pool {
     pub fn async_set_repositories(session: &crate::Session, self_: &PoolRef, value: &[RepositoryRef]) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.set_repositories", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.rotate_secret()` → `void` (custom message).
     pub fn rotate_secret(session: &crate::Session) -> Result<()> {
@@ -504,7 +472,6 @@ impl Pool {
         session.call_as("Async.pool.rotate_secret", &[(); 0]).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.remove_from_guest_agent_config(self: pool ref, key: string)` → `void` (custom message).
     pub fn remove_from_guest_agent_config(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.remove_from_guest_agent_config", &(self_, key)).map(drop)
@@ -514,7 +481,6 @@ impl Pool {
     pub fn async_remove_from_guest_agent_config(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.remove_from_guest_agent_config", &(self_, key)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.add_to_guest_agent_config(self: pool ref, key: string, value: string)` → `void` (custom message).
     pub fn add_to_guest_agent_config(session: &crate::Session, self_: &PoolRef, key: &str, value: &str) -> Result<()> {
@@ -526,7 +492,6 @@ impl Pool {
         session.call_as("Async.pool.add_to_guest_agent_config", &(self_, key, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.has_extension(self: pool ref, name: string)` → `bool` (custom message).
     pub fn has_extension(session: &crate::Session, self_: &PoolRef, name: &str) -> Result<bool> {
         session.call_as("pool.has_extension", &(self_, name))
@@ -537,7 +502,6 @@ impl Pool {
         session.call_as("Async.pool.has_extension", &(self_, name)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.set_igmp_snooping_enabled(self: pool ref, value: bool)` → `void` (custom message).
     pub fn set_igmp_snooping_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_igmp_snooping_enabled", &(self_, value)).map(drop)
@@ -547,7 +511,6 @@ impl Pool {
     pub fn async_set_igmp_snooping_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.set_igmp_snooping_enabled", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.disable_ssl_legacy(self: pool ref)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -561,7 +524,6 @@ impl Pool {
         session.call_as("Async.pool.disable_ssl_legacy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.apply_edition(self: pool ref, edition: string)` → `void` (custom message).
     pub fn apply_edition(session: &crate::Session, self_: &PoolRef, edition: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.apply_edition", &(self_, edition)).map(drop)
@@ -571,7 +533,6 @@ impl Pool {
     pub fn async_apply_edition(session: &crate::Session, self_: &PoolRef, edition: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.apply_edition", &(self_, edition)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.get_license_state(self: pool ref)` → `(string -> string) map` (custom message).
     pub fn get_license_state(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
@@ -583,7 +544,6 @@ impl Pool {
         session.call_as("Async.pool.get_license_state", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.disable_local_storage_caching(self: pool ref)` → `void` (custom message).
     pub fn disable_local_storage_caching(session: &crate::Session, self_: &PoolRef) -> Result<()> {
         session.call_as::<_, Void>("pool.disable_local_storage_caching", &(self_,)).map(drop)
@@ -593,7 +553,6 @@ impl Pool {
     pub fn async_disable_local_storage_caching(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.disable_local_storage_caching", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.enable_local_storage_caching(self: pool ref)` → `void` (custom message).
     pub fn enable_local_storage_caching(session: &crate::Session, self_: &PoolRef) -> Result<()> {
@@ -605,12 +564,10 @@ impl Pool {
         session.call_as("Async.pool.enable_local_storage_caching", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.test_archive_target(self: pool ref, config: (string -> string) map)` → `string` (custom message).
     pub fn test_archive_target(session: &crate::Session, self_: &PoolRef, config: &HashMap<String, String>) -> Result<String> {
         session.call_as("pool.test_archive_target", &(self_, config))
     }
-
 
     /// Calls `pool.set_vswitch_controller(address: string)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -624,7 +581,6 @@ impl Pool {
         session.call_as("Async.pool.set_vswitch_controller", &(address,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.disable_redo_log()` → `void` (custom message).
     pub fn disable_redo_log(session: &crate::Session) -> Result<()> {
         session.call_as::<_, Void>("pool.disable_redo_log", &[(); 0]).map(drop)
@@ -634,7 +590,6 @@ impl Pool {
     pub fn async_disable_redo_log(session: &crate::Session) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.disable_redo_log", &[(); 0]).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.enable_redo_log(sr: SR ref)` → `void` (custom message).
     pub fn enable_redo_log(session: &crate::Session, sr: &SrRef) -> Result<()> {
@@ -646,12 +601,10 @@ impl Pool {
         session.call_as("Async.pool.enable_redo_log", &(sr,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.enable_tls_verification()` → `void` (custom message).
     pub fn enable_tls_verification(session: &crate::Session) -> Result<()> {
         session.call_as::<_, Void>("pool.enable_tls_verification", &[(); 0]).map(drop)
     }
-
 
     /// Calls `pool.certificate_sync()` → `void` (custom message).
     pub fn certificate_sync(session: &crate::Session) -> Result<()> {
@@ -663,7 +616,6 @@ impl Pool {
         session.call_as("Async.pool.certificate_sync", &[(); 0]).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.crl_list()` → `string set` (custom message).
     pub fn crl_list(session: &crate::Session) -> Result<Vec<String>> {
         session.call_as("pool.crl_list", &[(); 0])
@@ -673,7 +625,6 @@ impl Pool {
     pub fn async_crl_list(session: &crate::Session) -> Result<TaskHandle<Vec<String>>> {
         session.call_as("Async.pool.crl_list", &[(); 0]).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.crl_uninstall(name: string)` → `void` (custom message).
     pub fn crl_uninstall(session: &crate::Session, name: &str) -> Result<()> {
@@ -685,7 +636,6 @@ impl Pool {
         session.call_as("Async.pool.crl_uninstall", &(name,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.crl_install(name: string, cert: string)` → `void` (custom message).
     pub fn crl_install(session: &crate::Session, name: &str, cert: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.crl_install", &(name, cert)).map(drop)
@@ -695,7 +645,6 @@ impl Pool {
     pub fn async_crl_install(session: &crate::Session, name: &str, cert: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.crl_install", &(name, cert)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.uninstall_ca_certificate(name: string, force: bool)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -709,7 +658,6 @@ impl Pool {
         session.call_as("Async.pool.uninstall_ca_certificate", &(name, force)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.install_ca_certificate(name: string, cert: string)` → `void` (custom message). Deprecated.
     #[deprecated]
     pub fn install_ca_certificate(session: &crate::Session, name: &str, cert: &str) -> Result<()> {
@@ -721,7 +669,6 @@ impl Pool {
     pub fn async_install_ca_certificate(session: &crate::Session, name: &str, cert: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.install_ca_certificate", &(name, cert)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.certificate_list()` → `string set` (custom message). Deprecated.
     #[deprecated]
@@ -735,7 +682,6 @@ impl Pool {
         session.call_as("Async.pool.certificate_list", &[(); 0]).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.certificate_uninstall(name: string)` → `void` (custom message). Deprecated.
     #[deprecated]
     pub fn certificate_uninstall(session: &crate::Session, name: &str) -> Result<()> {
@@ -747,7 +693,6 @@ impl Pool {
     pub fn async_certificate_uninstall(session: &crate::Session, name: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.certificate_uninstall", &(name,)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.certificate_install(name: string, cert: string)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -761,7 +706,6 @@ impl Pool {
         session.call_as("Async.pool.certificate_install", &(name, cert)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.send_test_post(host: string, port: int, body: string)` → `string` (custom message).
     pub fn send_test_post(session: &crate::Session, host: &str, port: i64, body: &str) -> Result<String> {
         session.call_as("pool.send_test_post", &(host, port, body))
@@ -771,7 +715,6 @@ impl Pool {
     pub fn async_send_test_post(session: &crate::Session, host: &str, port: i64, body: &str) -> Result<TaskHandle<String>> {
         session.call_as("Async.pool.send_test_post", &(host, port, body)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.retrieve_wlb_recommendations()` → `(VM ref -> string set) map` (custom message).
     pub fn retrieve_wlb_recommendations(session: &crate::Session) -> Result<HashMap<VmRef, Vec<String>>> {
@@ -783,7 +726,6 @@ impl Pool {
         session.call_as("Async.pool.retrieve_wlb_recommendations", &[(); 0]).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.retrieve_wlb_configuration()` → `(string -> string) map` (custom message).
     pub fn retrieve_wlb_configuration(session: &crate::Session) -> Result<HashMap<String, String>> {
         session.call_as("pool.retrieve_wlb_configuration", &[(); 0])
@@ -793,7 +735,6 @@ impl Pool {
     pub fn async_retrieve_wlb_configuration(session: &crate::Session) -> Result<TaskHandle<HashMap<String, String>>> {
         session.call_as("Async.pool.retrieve_wlb_configuration", &[(); 0]).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.send_wlb_configuration(config: (string -> string) map)` → `void` (custom message).
     pub fn send_wlb_configuration(session: &crate::Session, config: &HashMap<String, String>) -> Result<()> {
@@ -805,7 +746,6 @@ impl Pool {
         session.call_as("Async.pool.send_wlb_configuration", &(config,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.deconfigure_wlb()` → `void` (custom message).
     pub fn deconfigure_wlb(session: &crate::Session) -> Result<()> {
         session.call_as::<_, Void>("pool.deconfigure_wlb", &[(); 0]).map(drop)
@@ -815,7 +755,6 @@ impl Pool {
     pub fn async_deconfigure_wlb(session: &crate::Session) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.deconfigure_wlb", &[(); 0]).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.initialize_wlb(wlb_url: string, wlb_username: string, wlb_password: string, xenserver_username: string, xenserver_password: string)` → `void` (custom message).
     pub fn initialize_wlb(session: &crate::Session, wlb_url: &str, wlb_username: &str, wlb_password: &str, xenserver_username: &str, xenserver_password: &str) -> Result<()> {
@@ -827,30 +766,25 @@ impl Pool {
         session.call_as("Async.pool.initialize_wlb", &(wlb_url, wlb_username, wlb_password, xenserver_username, xenserver_password)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.detect_nonhomogeneous_external_auth(pool: pool ref)` → `void` (custom message).
     pub fn detect_nonhomogeneous_external_auth(session: &crate::Session, pool: &PoolRef) -> Result<()> {
         session.call_as::<_, Void>("pool.detect_nonhomogeneous_external_auth", &(pool,)).map(drop)
     }
-
 
     /// Calls `pool.external_auth_set_ldaps(pool: pool ref, ldaps: bool, force: bool)` → `void` (custom message).
     pub fn external_auth_set_ldaps(session: &crate::Session, pool: &PoolRef, ldaps: bool, force: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.external_auth_set_ldaps", &(pool, ldaps, force)).map(drop)
     }
 
-
     /// Calls `pool.disable_external_auth(pool: pool ref, config: (string -> string) map)` → `void` (custom message).
     pub fn disable_external_auth(session: &crate::Session, pool: &PoolRef, config: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("pool.disable_external_auth", &(pool, config)).map(drop)
     }
 
-
     /// Calls `pool.enable_external_auth(pool: pool ref, config: (string -> string) map, service_name: string, auth_type: string)` → `void` (custom message).
     pub fn enable_external_auth(session: &crate::Session, pool: &PoolRef, config: &HashMap<String, String>, service_name: &str, auth_type: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.enable_external_auth", &(pool, config, service_name, auth_type)).map(drop)
     }
-
 
     /// Calls `pool.create_new_blob(pool: pool ref, name: string, mime_type: string, public: bool)` → `blob ref` (custom message).
     pub fn create_new_blob(session: &crate::Session, pool: &PoolRef, name: &str, mime_type: &str, public: bool) -> Result<BlobRef> {
@@ -862,7 +796,6 @@ impl Pool {
         session.call_as("Async.pool.create_new_blob", &(pool, name, mime_type, public)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.set_ha_host_failures_to_tolerate(self: pool ref, value: int)` → `void` (custom message).
     pub fn set_ha_host_failures_to_tolerate(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("pool.set_ha_host_failures_to_tolerate", &(self_, value)).map(drop)
@@ -873,36 +806,30 @@ impl Pool {
         session.call_as("Async.pool.set_ha_host_failures_to_tolerate", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.ha_compute_vm_failover_plan(failed_hosts: host ref set, failed_vms: VM ref set)` → `(VM ref -> (string -> string) map) map` (custom message).
     pub fn ha_compute_vm_failover_plan(session: &crate::Session, failed_hosts: &[HostRef], failed_vms: &[VmRef]) -> Result<HashMap<VmRef, HashMap<String, String>>> {
         session.call_as("pool.ha_compute_vm_failover_plan", &(failed_hosts, failed_vms))
     }
-
 
     /// Calls `pool.ha_compute_hypothetical_max_host_failures_to_tolerate(configuration: (VM ref -> string) map)` → `int` (custom message).
     pub fn ha_compute_hypothetical_max_host_failures_to_tolerate(session: &crate::Session, configuration: &HashMap<VmRef, String>) -> Result<i64> {
         session.call_as("pool.ha_compute_hypothetical_max_host_failures_to_tolerate", &(configuration,))
     }
 
-
     /// Calls `pool.ha_compute_max_host_failures_to_tolerate()` → `int` (custom message).
     pub fn ha_compute_max_host_failures_to_tolerate(session: &crate::Session) -> Result<i64> {
         session.call_as("pool.ha_compute_max_host_failures_to_tolerate", &[(); 0])
     }
-
 
     /// Calls `pool.ha_failover_plan_exists(n: int)` → `bool` (custom message).
     pub fn ha_failover_plan_exists(session: &crate::Session, n: i64) -> Result<bool> {
         session.call_as("pool.ha_failover_plan_exists", &(n,))
     }
 
-
     /// Calls `pool.ha_prevent_restarts_for(seconds: int)` → `void` (custom message).
     pub fn ha_prevent_restarts_for(session: &crate::Session, seconds: i64) -> Result<()> {
         session.call_as::<_, Void>("pool.ha_prevent_restarts_for", &(seconds,)).map(drop)
     }
-
 
     /// Calls `pool.designate_new_master(host: host ref)` → `void` (custom message).
     pub fn designate_new_master(session: &crate::Session, host: &HostRef) -> Result<()> {
@@ -914,7 +841,6 @@ impl Pool {
         session.call_as("Async.pool.designate_new_master", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.sync_database()` → `void` (custom message).
     pub fn sync_database(session: &crate::Session) -> Result<()> {
         session.call_as::<_, Void>("pool.sync_database", &[(); 0]).map(drop)
@@ -924,7 +850,6 @@ impl Pool {
     pub fn async_sync_database(session: &crate::Session) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.sync_database", &[(); 0]).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.disable_ha()` → `void` (custom message).
     pub fn disable_ha(session: &crate::Session) -> Result<()> {
@@ -936,7 +861,6 @@ impl Pool {
         session.call_as("Async.pool.disable_ha", &[(); 0]).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.enable_ha(heartbeat_srs: SR ref set, configuration: (string -> string) map)` → `void` (custom message).
     pub fn enable_ha(session: &crate::Session, heartbeat_srs: &[SrRef], configuration: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("pool.enable_ha", &(heartbeat_srs, configuration)).map(drop)
@@ -946,7 +870,6 @@ impl Pool {
     pub fn async_enable_ha(session: &crate::Session, heartbeat_srs: &[SrRef], configuration: &HashMap<String, String>) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.enable_ha", &(heartbeat_srs, configuration)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.create_VLAN_from_PIF(pif: PIF ref, network: network ref, VLAN: int)` → `PIF ref set` (custom message).
     pub fn create_vlan_from_pif(session: &crate::Session, pif: &PifRef, network: &NetworkRef, vlan: i64) -> Result<Vec<PifRef>> {
@@ -958,7 +881,6 @@ impl Pool {
         session.call_as("Async.pool.create_VLAN_from_PIF", &(pif, network, vlan)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.management_reconfigure(network: network ref)` → `void` (custom message).
     pub fn management_reconfigure(session: &crate::Session, network: &NetworkRef) -> Result<()> {
         session.call_as::<_, Void>("pool.management_reconfigure", &(network,)).map(drop)
@@ -968,7 +890,6 @@ impl Pool {
     pub fn async_management_reconfigure(session: &crate::Session, network: &NetworkRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.management_reconfigure", &(network,)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.create_VLAN(device: string, network: network ref, VLAN: int)` → `PIF ref set` (custom message).
     pub fn create_vlan(session: &crate::Session, device: &str, network: &NetworkRef, vlan: i64) -> Result<Vec<PifRef>> {
@@ -980,7 +901,6 @@ impl Pool {
         session.call_as("Async.pool.create_VLAN", &(device, network, vlan)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.recover_slaves()` → `host ref set` (custom message).
     pub fn recover_slaves(session: &crate::Session) -> Result<Vec<HostRef>> {
         session.call_as("pool.recover_slaves", &[(); 0])
@@ -991,18 +911,15 @@ impl Pool {
         session.call_as("Async.pool.recover_slaves", &[(); 0]).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.emergency_reset_master(master_address: string)` → `void` (custom message).
     pub fn emergency_reset_master(session: &crate::Session, master_address: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.emergency_reset_master", &(master_address,)).map(drop)
     }
 
-
     /// Calls `pool.emergency_transition_to_master()` → `void` (custom message).
     pub fn emergency_transition_to_master(session: &crate::Session) -> Result<()> {
         session.call_as::<_, Void>("pool.emergency_transition_to_master", &[(); 0]).map(drop)
     }
-
 
     /// Calls `pool.eject(host: host ref)` → `void` (custom message).
     pub fn eject(session: &crate::Session, host: &HostRef) -> Result<()> {
@@ -1014,7 +931,6 @@ impl Pool {
         session.call_as("Async.pool.eject", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.join_force(master_address: string, master_username: string, master_password: string)` → `void` (custom message).
     pub fn join_force(session: &crate::Session, master_address: &str, master_username: &str, master_password: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.join_force", &(master_address, master_username, master_password)).map(drop)
@@ -1024,7 +940,6 @@ impl Pool {
     pub fn async_join_force(session: &crate::Session, master_address: &str, master_username: &str, master_password: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool.join_force", &(master_address, master_username, master_password)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool.join(master_address: string, master_username: string, master_password: string)` → `void` (custom message).
     pub fn join(session: &crate::Session, master_address: &str, master_username: &str, master_password: &str) -> Result<()> {
@@ -1036,72 +951,60 @@ impl Pool {
         session.call_as("Async.pool.join", &(master_address, master_username, master_password)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool.set_auto_update_vm_secureboot_certificates(self: pool ref, value: bool)` → `void` (implicit message). Prototype: may change.
     pub fn set_auto_update_vm_secureboot_certificates(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_auto_update_vm_secureboot_certificates", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.set_vm_console_idle_timeout(self: pool ref, value: int)` → `void` (implicit message). Prototype: may change.
     pub fn set_vm_console_idle_timeout(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("pool.set_vm_console_idle_timeout", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.set_limit_console_sessions(self: pool ref, value: bool)` → `void` (implicit message). Prototype: may change.
     pub fn set_limit_console_sessions(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_limit_console_sessions", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.set_ha_reboot_vm_on_internal_shutdown(self: pool ref, value: bool)` → `void` (implicit message). Prototype: may change.
     pub fn set_ha_reboot_vm_on_internal_shutdown(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_ha_reboot_vm_on_internal_shutdown", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.remove_from_license_server(self: pool ref, key: string)` → `void` (implicit message). Prototype: may change.
     pub fn remove_from_license_server(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.remove_from_license_server", &(self_, key)).map(drop)
     }
-
 
     /// Calls `pool.add_to_license_server(self: pool ref, key: string, value: string)` → `void` (implicit message). Prototype: may change.
     pub fn add_to_license_server(session: &crate::Session, self_: &PoolRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.add_to_license_server", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `pool.set_license_server(self: pool ref, value: (string -> string) map)` → `void` (implicit message). Prototype: may change.
     pub fn set_license_server(session: &crate::Session, self_: &PoolRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("pool.set_license_server", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.set_coordinator_bias(self: pool ref, value: bool)` → `void` (implicit message).
     pub fn set_coordinator_bias(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_coordinator_bias", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.set_migration_compression(self: pool ref, value: bool)` → `void` (implicit message). Prototype: may change.
     pub fn set_migration_compression(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_migration_compression", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.set_is_psr_pending(self: pool ref, value: bool)` → `void` (implicit message).
     pub fn set_is_psr_pending(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_is_psr_pending", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.set_live_patching_disabled(self: pool ref, value: bool)` → `void` (implicit message).
     pub fn set_live_patching_disabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_live_patching_disabled", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.set_policy_no_vendor_device(self: pool ref, value: bool)` → `void` (implicit message). Deprecated.
     #[deprecated]
@@ -1109,319 +1012,266 @@ impl Pool {
         session.call_as::<_, Void>("pool.set_policy_no_vendor_device", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.set_wlb_verify_cert(self: pool ref, value: bool)` → `void` (implicit message). Deprecated.
     #[deprecated]
     pub fn set_wlb_verify_cert(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_wlb_verify_cert", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.set_wlb_enabled(self: pool ref, value: bool)` → `void` (implicit message).
     pub fn set_wlb_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_wlb_enabled", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.remove_from_health_check_config(self: pool ref, key: string)` → `void` (implicit message).
     pub fn remove_from_health_check_config(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.remove_from_health_check_config", &(self_, key)).map(drop)
     }
 
-
     /// Calls `pool.add_to_health_check_config(self: pool ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_health_check_config(session: &crate::Session, self_: &PoolRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.add_to_health_check_config", &(self_, key, value)).map(drop)
     }
-
 
     /// Calls `pool.set_health_check_config(self: pool ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_health_check_config(session: &crate::Session, self_: &PoolRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("pool.set_health_check_config", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.remove_from_gui_config(self: pool ref, key: string)` → `void` (implicit message).
     pub fn remove_from_gui_config(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.remove_from_gui_config", &(self_, key)).map(drop)
     }
-
 
     /// Calls `pool.add_to_gui_config(self: pool ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_gui_config(session: &crate::Session, self_: &PoolRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.add_to_gui_config", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `pool.set_gui_config(self: pool ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_gui_config(session: &crate::Session, self_: &PoolRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("pool.set_gui_config", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.remove_tags(self: pool ref, value: string)` → `void` (implicit message).
     pub fn remove_tags(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.remove_tags", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.add_tags(self: pool ref, value: string)` → `void` (implicit message).
     pub fn add_tags(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.add_tags", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.set_tags(self: pool ref, value: string set)` → `void` (implicit message).
     pub fn set_tags(session: &crate::Session, self_: &PoolRef, value: &[String]) -> Result<()> {
         session.call_as::<_, Void>("pool.set_tags", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.set_ha_allow_overcommit(self: pool ref, value: bool)` → `void` (implicit message).
     pub fn set_ha_allow_overcommit(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("pool.set_ha_allow_overcommit", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.remove_from_other_config(self: pool ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.remove_from_other_config", &(self_, key)).map(drop)
     }
 
-
     /// Calls `pool.add_to_other_config(self: pool ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &PoolRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.add_to_other_config", &(self_, key, value)).map(drop)
     }
-
 
     /// Calls `pool.set_other_config(self: pool ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &PoolRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("pool.set_other_config", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.set_crash_dump_SR(self: pool ref, value: SR ref)` → `void` (implicit message).
     pub fn set_crash_dump_sr(session: &crate::Session, self_: &PoolRef, value: &SrRef) -> Result<()> {
         session.call_as::<_, Void>("pool.set_crash_dump_SR", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.set_suspend_image_SR(self: pool ref, value: SR ref)` → `void` (implicit message).
     pub fn set_suspend_image_sr(session: &crate::Session, self_: &PoolRef, value: &SrRef) -> Result<()> {
         session.call_as::<_, Void>("pool.set_suspend_image_SR", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.set_default_SR(self: pool ref, value: SR ref)` → `void` (implicit message).
     pub fn set_default_sr(session: &crate::Session, self_: &PoolRef, value: &SrRef) -> Result<()> {
         session.call_as::<_, Void>("pool.set_default_SR", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.set_name_description(self: pool ref, value: string)` → `void` (implicit message).
     pub fn set_name_description(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.set_name_description", &(self_, value)).map(drop)
     }
 
-
     /// Calls `pool.set_name_label(self: pool ref, value: string)` → `void` (implicit message).
     pub fn set_name_label(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("pool.set_name_label", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool.get_auto_update_vm_secureboot_certificates(self: pool ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_auto_update_vm_secureboot_certificates(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_auto_update_vm_secureboot_certificates", &(self_,))
     }
 
-
     /// Calls `pool.get_vm_console_idle_timeout(self: pool ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_vm_console_idle_timeout(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
         session.call_as("pool.get_vm_console_idle_timeout", &(self_,))
     }
-
 
     /// Calls `pool.get_limit_console_sessions(self: pool ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_limit_console_sessions(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_limit_console_sessions", &(self_,))
     }
 
-
     /// Calls `pool.get_ha_reboot_vm_on_internal_shutdown(self: pool ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_ha_reboot_vm_on_internal_shutdown(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_ha_reboot_vm_on_internal_shutdown", &(self_,))
     }
-
 
     /// Calls `pool.get_license_server(self: pool ref)` → `(string -> string) map` (implicit message). Prototype: may change.
     pub fn get_license_server(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
         session.call_as("pool.get_license_server", &(self_,))
     }
 
-
     /// Calls `pool.get_recommendations(self: pool ref)` → `(string -> string) map` (implicit message). Prototype: may change.
     pub fn get_recommendations(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
         session.call_as("pool.get_recommendations", &(self_,))
     }
-
 
     /// Calls `pool.get_update_sync_enabled(self: pool ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_update_sync_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_update_sync_enabled", &(self_,))
     }
 
-
     /// Calls `pool.get_update_sync_day(self: pool ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_update_sync_day(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
         session.call_as("pool.get_update_sync_day", &(self_,))
     }
-
 
     /// Calls `pool.get_update_sync_frequency(self: pool ref)` → `enum update_sync_frequency` (implicit message). Prototype: may change.
     pub fn get_update_sync_frequency(session: &crate::Session, self_: &PoolRef) -> Result<UpdateSyncFrequency> {
         session.call_as("pool.get_update_sync_frequency", &(self_,))
     }
 
-
     /// Calls `pool.get_last_update_sync(self: pool ref)` → `datetime` (implicit message). Prototype: may change.
     pub fn get_last_update_sync(session: &crate::Session, self_: &PoolRef) -> Result<DateTime> {
         session.call_as("pool.get_last_update_sync", &(self_,))
     }
-
 
     /// Calls `pool.get_telemetry_next_collection(self: pool ref)` → `datetime` (implicit message). Prototype: may change.
     pub fn get_telemetry_next_collection(session: &crate::Session, self_: &PoolRef) -> Result<DateTime> {
         session.call_as("pool.get_telemetry_next_collection", &(self_,))
     }
 
-
     /// Calls `pool.get_telemetry_frequency(self: pool ref)` → `enum telemetry_frequency` (implicit message). Prototype: may change.
     pub fn get_telemetry_frequency(session: &crate::Session, self_: &PoolRef) -> Result<TelemetryFrequency> {
         session.call_as("pool.get_telemetry_frequency", &(self_,))
     }
-
 
     /// Calls `pool.get_telemetry_uuid(self: pool ref)` → `secret ref` (implicit message). Prototype: may change.
     pub fn get_telemetry_uuid(session: &crate::Session, self_: &PoolRef) -> Result<SecretRef> {
         session.call_as("pool.get_telemetry_uuid", &(self_,))
     }
 
-
     /// Calls `pool.get_ext_auth_cache_expiry(self: pool ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_ext_auth_cache_expiry(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
         session.call_as("pool.get_ext_auth_cache_expiry", &(self_,))
     }
-
 
     /// Calls `pool.get_ext_auth_cache_size(self: pool ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_ext_auth_cache_size(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
         session.call_as("pool.get_ext_auth_cache_size", &(self_,))
     }
 
-
     /// Calls `pool.get_ext_auth_cache_enabled(self: pool ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_ext_auth_cache_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_ext_auth_cache_enabled", &(self_,))
     }
-
 
     /// Calls `pool.get_ext_auth_max_threads(self: pool ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_ext_auth_max_threads(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
         session.call_as("pool.get_ext_auth_max_threads", &(self_,))
     }
 
-
     /// Calls `pool.get_local_auth_max_threads(self: pool ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_local_auth_max_threads(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
         session.call_as("pool.get_local_auth_max_threads", &(self_,))
     }
-
 
     /// Calls `pool.get_coordinator_bias(self: pool ref)` → `bool` (implicit message).
     pub fn get_coordinator_bias(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_coordinator_bias", &(self_,))
     }
 
-
     /// Calls `pool.get_migration_compression(self: pool ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_migration_compression(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_migration_compression", &(self_,))
     }
-
 
     /// Calls `pool.get_repository_proxy_password(self: pool ref)` → `secret ref` (implicit message).
     pub fn get_repository_proxy_password(session: &crate::Session, self_: &PoolRef) -> Result<SecretRef> {
         session.call_as("pool.get_repository_proxy_password", &(self_,))
     }
 
-
     /// Calls `pool.get_repository_proxy_username(self: pool ref)` → `string` (implicit message).
     pub fn get_repository_proxy_username(session: &crate::Session, self_: &PoolRef) -> Result<String> {
         session.call_as("pool.get_repository_proxy_username", &(self_,))
     }
-
 
     /// Calls `pool.get_repository_proxy_url(self: pool ref)` → `string` (implicit message).
     pub fn get_repository_proxy_url(session: &crate::Session, self_: &PoolRef) -> Result<String> {
         session.call_as("pool.get_repository_proxy_url", &(self_,))
     }
 
-
     /// Calls `pool.get_client_certificate_auth_name(self: pool ref)` → `string` (implicit message).
     pub fn get_client_certificate_auth_name(session: &crate::Session, self_: &PoolRef) -> Result<String> {
         session.call_as("pool.get_client_certificate_auth_name", &(self_,))
     }
-
 
     /// Calls `pool.get_client_certificate_auth_enabled(self: pool ref)` → `bool` (implicit message).
     pub fn get_client_certificate_auth_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_client_certificate_auth_enabled", &(self_,))
     }
 
-
     /// Calls `pool.get_repositories(self: pool ref)` → `Repository ref set` (implicit message).
     pub fn get_repositories(session: &crate::Session, self_: &PoolRef) -> Result<Vec<RepositoryRef>> {
         session.call_as("pool.get_repositories", &(self_,))
     }
-
 
     /// Calls `pool.get_tls_verification_enabled(self: pool ref)` → `bool` (implicit message).
     pub fn get_tls_verification_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_tls_verification_enabled", &(self_,))
     }
 
-
     /// Calls `pool.get_is_psr_pending(self: pool ref)` → `bool` (implicit message).
     pub fn get_is_psr_pending(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_is_psr_pending", &(self_,))
     }
-
 
     /// Calls `pool.get_custom_uefi_certificates(self: pool ref)` → `string` (implicit message). Prototype: may change.
     pub fn get_custom_uefi_certificates(session: &crate::Session, self_: &PoolRef) -> Result<String> {
         session.call_as("pool.get_custom_uefi_certificates", &(self_,))
     }
 
-
     /// Calls `pool.get_uefi_certificates(self: pool ref)` → `string` (implicit message).
     pub fn get_uefi_certificates(session: &crate::Session, self_: &PoolRef) -> Result<String> {
         session.call_as("pool.get_uefi_certificates", &(self_,))
     }
-
 
     /// Calls `pool.get_igmp_snooping_enabled(self: pool ref)` → `bool` (implicit message).
     pub fn get_igmp_snooping_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_igmp_snooping_enabled", &(self_,))
     }
 
-
     /// Calls `pool.get_live_patching_disabled(self: pool ref)` → `bool` (implicit message).
     pub fn get_live_patching_disabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_live_patching_disabled", &(self_,))
     }
-
 
     /// Calls `pool.get_policy_no_vendor_device(self: pool ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
@@ -1429,48 +1279,40 @@ impl Pool {
         session.call_as("pool.get_policy_no_vendor_device", &(self_,))
     }
 
-
     /// Calls `pool.get_cpu_info(self: pool ref)` → `(string -> string) map` (implicit message).
     pub fn get_cpu_info(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
         session.call_as("pool.get_cpu_info", &(self_,))
     }
-
 
     /// Calls `pool.get_guest_agent_config(self: pool ref)` → `(string -> string) map` (implicit message).
     pub fn get_guest_agent_config(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
         session.call_as("pool.get_guest_agent_config", &(self_,))
     }
 
-
     /// Calls `pool.get_current_operations(self: pool ref)` → `(string -> enum pool_allowed_operations) map` (implicit message).
     pub fn get_current_operations(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, PoolAllowedOperations>> {
         session.call_as("pool.get_current_operations", &(self_,))
     }
-
 
     /// Calls `pool.get_allowed_operations(self: pool ref)` → `enum pool_allowed_operations set` (implicit message).
     pub fn get_allowed_operations(session: &crate::Session, self_: &PoolRef) -> Result<Vec<PoolAllowedOperations>> {
         session.call_as("pool.get_allowed_operations", &(self_,))
     }
 
-
     /// Calls `pool.get_ha_cluster_stack(self: pool ref)` → `string` (implicit message).
     pub fn get_ha_cluster_stack(session: &crate::Session, self_: &PoolRef) -> Result<String> {
         session.call_as("pool.get_ha_cluster_stack", &(self_,))
     }
-
 
     /// Calls `pool.get_metadata_VDIs(self: pool ref)` → `VDI ref set` (implicit message).
     pub fn get_metadata_vdis(session: &crate::Session, self_: &PoolRef) -> Result<Vec<VdiRef>> {
         session.call_as("pool.get_metadata_VDIs", &(self_,))
     }
 
-
     /// Calls `pool.get_restrictions(self: pool ref)` → `(string -> string) map` (implicit message).
     pub fn get_restrictions(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
         session.call_as("pool.get_restrictions", &(self_,))
     }
-
 
     /// Calls `pool.get_vswitch_controller(self: pool ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -1478,18 +1320,15 @@ impl Pool {
         session.call_as("pool.get_vswitch_controller", &(self_,))
     }
 
-
     /// Calls `pool.get_redo_log_vdi(self: pool ref)` → `VDI ref` (implicit message).
     pub fn get_redo_log_vdi(session: &crate::Session, self_: &PoolRef) -> Result<VdiRef> {
         session.call_as("pool.get_redo_log_vdi", &(self_,))
     }
 
-
     /// Calls `pool.get_redo_log_enabled(self: pool ref)` → `bool` (implicit message).
     pub fn get_redo_log_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_redo_log_enabled", &(self_,))
     }
-
 
     /// Calls `pool.get_wlb_verify_cert(self: pool ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
@@ -1497,144 +1336,120 @@ impl Pool {
         session.call_as("pool.get_wlb_verify_cert", &(self_,))
     }
 
-
     /// Calls `pool.get_wlb_enabled(self: pool ref)` → `bool` (implicit message).
     pub fn get_wlb_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_wlb_enabled", &(self_,))
     }
-
 
     /// Calls `pool.get_wlb_username(self: pool ref)` → `string` (implicit message).
     pub fn get_wlb_username(session: &crate::Session, self_: &PoolRef) -> Result<String> {
         session.call_as("pool.get_wlb_username", &(self_,))
     }
 
-
     /// Calls `pool.get_wlb_url(self: pool ref)` → `string` (implicit message).
     pub fn get_wlb_url(session: &crate::Session, self_: &PoolRef) -> Result<String> {
         session.call_as("pool.get_wlb_url", &(self_,))
     }
-
 
     /// Calls `pool.get_health_check_config(self: pool ref)` → `(string -> string) map` (implicit message).
     pub fn get_health_check_config(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
         session.call_as("pool.get_health_check_config", &(self_,))
     }
 
-
     /// Calls `pool.get_gui_config(self: pool ref)` → `(string -> string) map` (implicit message).
     pub fn get_gui_config(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
         session.call_as("pool.get_gui_config", &(self_,))
     }
-
 
     /// Calls `pool.get_tags(self: pool ref)` → `string set` (implicit message).
     pub fn get_tags(session: &crate::Session, self_: &PoolRef) -> Result<Vec<String>> {
         session.call_as("pool.get_tags", &(self_,))
     }
 
-
     /// Calls `pool.get_blobs(self: pool ref)` → `(string -> blob ref) map` (implicit message).
     pub fn get_blobs(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, BlobRef>> {
         session.call_as("pool.get_blobs", &(self_,))
     }
-
 
     /// Calls `pool.get_ha_overcommitted(self: pool ref)` → `bool` (implicit message).
     pub fn get_ha_overcommitted(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_ha_overcommitted", &(self_,))
     }
 
-
     /// Calls `pool.get_ha_allow_overcommit(self: pool ref)` → `bool` (implicit message).
     pub fn get_ha_allow_overcommit(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_ha_allow_overcommit", &(self_,))
     }
-
 
     /// Calls `pool.get_ha_plan_exists_for(self: pool ref)` → `int` (implicit message).
     pub fn get_ha_plan_exists_for(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
         session.call_as("pool.get_ha_plan_exists_for", &(self_,))
     }
 
-
     /// Calls `pool.get_ha_host_failures_to_tolerate(self: pool ref)` → `int` (implicit message).
     pub fn get_ha_host_failures_to_tolerate(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
         session.call_as("pool.get_ha_host_failures_to_tolerate", &(self_,))
     }
-
 
     /// Calls `pool.get_ha_statefiles(self: pool ref)` → `string set` (implicit message).
     pub fn get_ha_statefiles(session: &crate::Session, self_: &PoolRef) -> Result<Vec<String>> {
         session.call_as("pool.get_ha_statefiles", &(self_,))
     }
 
-
     /// Calls `pool.get_ha_configuration(self: pool ref)` → `(string -> string) map` (implicit message).
     pub fn get_ha_configuration(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
         session.call_as("pool.get_ha_configuration", &(self_,))
     }
-
 
     /// Calls `pool.get_ha_enabled(self: pool ref)` → `bool` (implicit message).
     pub fn get_ha_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
         session.call_as("pool.get_ha_enabled", &(self_,))
     }
 
-
     /// Calls `pool.get_other_config(self: pool ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
         session.call_as("pool.get_other_config", &(self_,))
     }
-
 
     /// Calls `pool.get_crash_dump_SR(self: pool ref)` → `SR ref` (implicit message).
     pub fn get_crash_dump_sr(session: &crate::Session, self_: &PoolRef) -> Result<SrRef> {
         session.call_as("pool.get_crash_dump_SR", &(self_,))
     }
 
-
     /// Calls `pool.get_suspend_image_SR(self: pool ref)` → `SR ref` (implicit message).
     pub fn get_suspend_image_sr(session: &crate::Session, self_: &PoolRef) -> Result<SrRef> {
         session.call_as("pool.get_suspend_image_SR", &(self_,))
     }
-
 
     /// Calls `pool.get_default_SR(self: pool ref)` → `SR ref` (implicit message).
     pub fn get_default_sr(session: &crate::Session, self_: &PoolRef) -> Result<SrRef> {
         session.call_as("pool.get_default_SR", &(self_,))
     }
 
-
     /// Calls `pool.get_master(self: pool ref)` → `host ref` (implicit message).
     pub fn get_master(session: &crate::Session, self_: &PoolRef) -> Result<HostRef> {
         session.call_as("pool.get_master", &(self_,))
     }
-
 
     /// Calls `pool.get_name_description(self: pool ref)` → `string` (implicit message).
     pub fn get_name_description(session: &crate::Session, self_: &PoolRef) -> Result<String> {
         session.call_as("pool.get_name_description", &(self_,))
     }
 
-
     /// Calls `pool.get_name_label(self: pool ref)` → `string` (implicit message).
     pub fn get_name_label(session: &crate::Session, self_: &PoolRef) -> Result<String> {
         session.call_as("pool.get_name_label", &(self_,))
     }
-
 
     /// Calls `pool.get_uuid(self: pool ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &PoolRef) -> Result<String> {
         session.call_as("pool.get_uuid", &(self_,))
     }
 
-
     /// Calls `pool.get_by_uuid(uuid: string)` → `pool ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PoolRef> {
         session.call_as("pool.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `pool.get_record(self: pool ref)` → `pool record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &PoolRef) -> Result<PoolRecord> {

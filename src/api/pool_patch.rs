@@ -52,13 +52,11 @@ impl PoolPatch {
         session.call_as("pool_patch.get_all_records", &[(); 0])
     }
 
-
     /// Calls `pool_patch.get_all()` → `pool_patch ref set` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PoolPatchRef>> {
         session.call_as("pool_patch.get_all", &[(); 0])
     }
-
 
     /// Calls `pool_patch.clean_on_host(self: pool_patch ref, host: host ref)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -72,7 +70,6 @@ impl PoolPatch {
         session.call_as("Async.pool_patch.clean_on_host", &(self_, host)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool_patch.destroy(self: pool_patch ref)` → `void` (custom message). Deprecated.
     #[deprecated]
     pub fn destroy(session: &crate::Session, self_: &PoolPatchRef) -> Result<()> {
@@ -84,7 +81,6 @@ impl PoolPatch {
     pub fn async_destroy(session: &crate::Session, self_: &PoolPatchRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool_patch.destroy", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool_patch.pool_clean(self: pool_patch ref)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -98,7 +94,6 @@ impl PoolPatch {
         session.call_as("Async.pool_patch.pool_clean", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool_patch.clean(self: pool_patch ref)` → `void` (custom message). Deprecated.
     #[deprecated]
     pub fn clean(session: &crate::Session, self_: &PoolPatchRef) -> Result<()> {
@@ -110,7 +105,6 @@ impl PoolPatch {
     pub fn async_clean(session: &crate::Session, self_: &PoolPatchRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool_patch.clean", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool_patch.precheck(self: pool_patch ref, host: host ref)` → `string` (custom message). Deprecated.
     #[deprecated]
@@ -124,7 +118,6 @@ impl PoolPatch {
         session.call_as("Async.pool_patch.precheck", &(self_, host)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool_patch.pool_apply(self: pool_patch ref)` → `void` (custom message). Deprecated.
     #[deprecated]
     pub fn pool_apply(session: &crate::Session, self_: &PoolPatchRef) -> Result<()> {
@@ -136,7 +129,6 @@ impl PoolPatch {
     pub fn async_pool_apply(session: &crate::Session, self_: &PoolPatchRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.pool_patch.pool_apply", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `pool_patch.apply(self: pool_patch ref, host: host ref)` → `string` (custom message). Deprecated.
     #[deprecated]
@@ -150,13 +142,11 @@ impl PoolPatch {
         session.call_as("Async.pool_patch.apply", &(self_, host)).map(TaskHandle::new)
     }
 
-
     /// Calls `pool_patch.remove_from_other_config(self: pool_patch ref, key: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
     pub fn remove_from_other_config(session: &crate::Session, self_: &PoolPatchRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("pool_patch.remove_from_other_config", &(self_, key)).map(drop)
     }
-
 
     /// Calls `pool_patch.add_to_other_config(self: pool_patch ref, key: string, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
@@ -164,13 +154,11 @@ impl PoolPatch {
         session.call_as::<_, Void>("pool_patch.add_to_other_config", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `pool_patch.set_other_config(self: pool_patch ref, value: (string -> string) map)` → `void` (implicit message). Deprecated.
     #[deprecated]
     pub fn set_other_config(session: &crate::Session, self_: &PoolPatchRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("pool_patch.set_other_config", &(self_, value)).map(drop)
     }
-
 
     /// Calls `pool_patch.get_other_config(self: pool_patch ref)` → `(string -> string) map` (implicit message). Deprecated.
     #[deprecated]
@@ -178,13 +166,11 @@ impl PoolPatch {
         session.call_as("pool_patch.get_other_config", &(self_,))
     }
 
-
     /// Calls `pool_patch.get_pool_update(self: pool_patch ref)` → `pool_update ref` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_pool_update(session: &crate::Session, self_: &PoolPatchRef) -> Result<PoolUpdateRef> {
         session.call_as("pool_patch.get_pool_update", &(self_,))
     }
-
 
     /// Calls `pool_patch.get_after_apply_guidance(self: pool_patch ref)` → `enum after_apply_guidance set` (implicit message). Deprecated.
     #[deprecated]
@@ -192,13 +178,11 @@ impl PoolPatch {
         session.call_as("pool_patch.get_after_apply_guidance", &(self_,))
     }
 
-
     /// Calls `pool_patch.get_host_patches(self: pool_patch ref)` → `host_patch ref set` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_host_patches(session: &crate::Session, self_: &PoolPatchRef) -> Result<Vec<HostPatchRef>> {
         session.call_as("pool_patch.get_host_patches", &(self_,))
     }
-
 
     /// Calls `pool_patch.get_pool_applied(self: pool_patch ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
@@ -206,13 +190,11 @@ impl PoolPatch {
         session.call_as("pool_patch.get_pool_applied", &(self_,))
     }
 
-
     /// Calls `pool_patch.get_size(self: pool_patch ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_size(session: &crate::Session, self_: &PoolPatchRef) -> Result<i64> {
         session.call_as("pool_patch.get_size", &(self_,))
     }
-
 
     /// Calls `pool_patch.get_version(self: pool_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -220,13 +202,11 @@ impl PoolPatch {
         session.call_as("pool_patch.get_version", &(self_,))
     }
 
-
     /// Calls `pool_patch.get_name_description(self: pool_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_name_description(session: &crate::Session, self_: &PoolPatchRef) -> Result<String> {
         session.call_as("pool_patch.get_name_description", &(self_,))
     }
-
 
     /// Calls `pool_patch.get_name_label(self: pool_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -234,13 +214,11 @@ impl PoolPatch {
         session.call_as("pool_patch.get_name_label", &(self_,))
     }
 
-
     /// Calls `pool_patch.get_uuid(self: pool_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_uuid(session: &crate::Session, self_: &PoolPatchRef) -> Result<String> {
         session.call_as("pool_patch.get_uuid", &(self_,))
     }
-
 
     /// Calls `pool_patch.get_by_name_label(label: string)` → `pool_patch ref set` (implicit message). Deprecated.
     #[deprecated]
@@ -248,13 +226,11 @@ impl PoolPatch {
         session.call_as("pool_patch.get_by_name_label", &(label,))
     }
 
-
     /// Calls `pool_patch.get_by_uuid(uuid: string)` → `pool_patch ref` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PoolPatchRef> {
         session.call_as("pool_patch.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `pool_patch.get_record(self: pool_patch ref)` → `pool_patch record` (implicit message). Deprecated.
     #[deprecated]

@@ -60,12 +60,10 @@ impl Pusb {
         session.call_as("PUSB.get_all_records", &[(); 0])
     }
 
-
     /// Calls `PUSB.get_all()` → `PUSB ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<PusbRef>> {
         session.call_as("PUSB.get_all", &[(); 0])
     }
-
 
     /// Calls `PUSB.set_passthrough_enabled(self: PUSB ref, value: bool)` → `void` (custom message).
     pub fn set_passthrough_enabled(session: &crate::Session, self_: &PusbRef, value: bool) -> Result<()> {
@@ -77,7 +75,6 @@ impl Pusb {
         session.call_as("Async.PUSB.set_passthrough_enabled", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `PUSB.scan(host: host ref)` → `void` (custom message).
     pub fn scan(session: &crate::Session, host: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("PUSB.scan", &(host,)).map(drop)
@@ -88,114 +85,95 @@ impl Pusb {
         session.call_as("Async.PUSB.scan", &(host,)).map(TaskHandle::new)
     }
 
-
     /// Calls `PUSB.remove_from_other_config(self: PUSB ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &PusbRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("PUSB.remove_from_other_config", &(self_, key)).map(drop)
     }
-
 
     /// Calls `PUSB.add_to_other_config(self: PUSB ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &PusbRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("PUSB.add_to_other_config", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `PUSB.set_other_config(self: PUSB ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &PusbRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("PUSB.set_other_config", &(self_, value)).map(drop)
     }
-
 
     /// Calls `PUSB.get_speed(self: PUSB ref)` → `float` (implicit message).
     pub fn get_speed(session: &crate::Session, self_: &PusbRef) -> Result<f64> {
         session.call_as("PUSB.get_speed", &(self_,))
     }
 
-
     /// Calls `PUSB.get_other_config(self: PUSB ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &PusbRef) -> Result<HashMap<String, String>> {
         session.call_as("PUSB.get_other_config", &(self_,))
     }
-
 
     /// Calls `PUSB.get_passthrough_enabled(self: PUSB ref)` → `bool` (implicit message).
     pub fn get_passthrough_enabled(session: &crate::Session, self_: &PusbRef) -> Result<bool> {
         session.call_as("PUSB.get_passthrough_enabled", &(self_,))
     }
 
-
     /// Calls `PUSB.get_description(self: PUSB ref)` → `string` (implicit message).
     pub fn get_description(session: &crate::Session, self_: &PusbRef) -> Result<String> {
         session.call_as("PUSB.get_description", &(self_,))
     }
-
 
     /// Calls `PUSB.get_version(self: PUSB ref)` → `string` (implicit message).
     pub fn get_version(session: &crate::Session, self_: &PusbRef) -> Result<String> {
         session.call_as("PUSB.get_version", &(self_,))
     }
 
-
     /// Calls `PUSB.get_serial(self: PUSB ref)` → `string` (implicit message).
     pub fn get_serial(session: &crate::Session, self_: &PusbRef) -> Result<String> {
         session.call_as("PUSB.get_serial", &(self_,))
     }
-
 
     /// Calls `PUSB.get_product_desc(self: PUSB ref)` → `string` (implicit message).
     pub fn get_product_desc(session: &crate::Session, self_: &PusbRef) -> Result<String> {
         session.call_as("PUSB.get_product_desc", &(self_,))
     }
 
-
     /// Calls `PUSB.get_product_id(self: PUSB ref)` → `string` (implicit message).
     pub fn get_product_id(session: &crate::Session, self_: &PusbRef) -> Result<String> {
         session.call_as("PUSB.get_product_id", &(self_,))
     }
-
 
     /// Calls `PUSB.get_vendor_desc(self: PUSB ref)` → `string` (implicit message).
     pub fn get_vendor_desc(session: &crate::Session, self_: &PusbRef) -> Result<String> {
         session.call_as("PUSB.get_vendor_desc", &(self_,))
     }
 
-
     /// Calls `PUSB.get_vendor_id(self: PUSB ref)` → `string` (implicit message).
     pub fn get_vendor_id(session: &crate::Session, self_: &PusbRef) -> Result<String> {
         session.call_as("PUSB.get_vendor_id", &(self_,))
     }
-
 
     /// Calls `PUSB.get_path(self: PUSB ref)` → `string` (implicit message).
     pub fn get_path(session: &crate::Session, self_: &PusbRef) -> Result<String> {
         session.call_as("PUSB.get_path", &(self_,))
     }
 
-
     /// Calls `PUSB.get_host(self: PUSB ref)` → `host ref` (implicit message).
     pub fn get_host(session: &crate::Session, self_: &PusbRef) -> Result<HostRef> {
         session.call_as("PUSB.get_host", &(self_,))
     }
-
 
     /// Calls `PUSB.get_USB_group(self: PUSB ref)` → `USB_group ref` (implicit message).
     pub fn get_usb_group(session: &crate::Session, self_: &PusbRef) -> Result<UsbGroupRef> {
         session.call_as("PUSB.get_USB_group", &(self_,))
     }
 
-
     /// Calls `PUSB.get_uuid(self: PUSB ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &PusbRef) -> Result<String> {
         session.call_as("PUSB.get_uuid", &(self_,))
     }
 
-
     /// Calls `PUSB.get_by_uuid(uuid: string)` → `PUSB ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PusbRef> {
         session.call_as("PUSB.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `PUSB.get_record(self: PUSB ref)` → `PUSB record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &PusbRef) -> Result<PusbRecord> {

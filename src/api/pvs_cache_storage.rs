@@ -45,48 +45,40 @@ impl PvsCacheStorage {
         session.call_as("PVS_cache_storage.get_all_records", &[(); 0])
     }
 
-
     /// Calls `PVS_cache_storage.get_all()` → `PVS_cache_storage ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<PvsCacheStorageRef>> {
         session.call_as("PVS_cache_storage.get_all", &[(); 0])
     }
-
 
     /// Calls `PVS_cache_storage.get_VDI(self: PVS_cache_storage ref)` → `VDI ref` (implicit message).
     pub fn get_vdi(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<VdiRef> {
         session.call_as("PVS_cache_storage.get_VDI", &(self_,))
     }
 
-
     /// Calls `PVS_cache_storage.get_size(self: PVS_cache_storage ref)` → `int` (implicit message).
     pub fn get_size(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<i64> {
         session.call_as("PVS_cache_storage.get_size", &(self_,))
     }
-
 
     /// Calls `PVS_cache_storage.get_site(self: PVS_cache_storage ref)` → `PVS_site ref` (implicit message).
     pub fn get_site(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<PvsSiteRef> {
         session.call_as("PVS_cache_storage.get_site", &(self_,))
     }
 
-
     /// Calls `PVS_cache_storage.get_SR(self: PVS_cache_storage ref)` → `SR ref` (implicit message).
     pub fn get_sr(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<SrRef> {
         session.call_as("PVS_cache_storage.get_SR", &(self_,))
     }
-
 
     /// Calls `PVS_cache_storage.get_host(self: PVS_cache_storage ref)` → `host ref` (implicit message).
     pub fn get_host(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<HostRef> {
         session.call_as("PVS_cache_storage.get_host", &(self_,))
     }
 
-
     /// Calls `PVS_cache_storage.get_uuid(self: PVS_cache_storage ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<String> {
         session.call_as("PVS_cache_storage.get_uuid", &(self_,))
     }
-
 
     /// Calls `PVS_cache_storage.destroy(self: PVS_cache_storage ref)` → `void` (implicit message).
     pub fn destroy(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<()> {
@@ -98,7 +90,6 @@ impl PvsCacheStorage {
         session.call_as("Async.PVS_cache_storage.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `PVS_cache_storage.create(args: PVS_cache_storage record)` → `PVS_cache_storage ref` (implicit message).
     pub fn create(session: &crate::Session, args: &PvsCacheStorageRecord) -> Result<PvsCacheStorageRef> {
         session.call_as("PVS_cache_storage.create", &(args,))
@@ -109,12 +100,10 @@ impl PvsCacheStorage {
         session.call_as("Async.PVS_cache_storage.create", &(args,)).map(TaskHandle::new)
     }
 
-
     /// Calls `PVS_cache_storage.get_by_uuid(uuid: string)` → `PVS_cache_storage ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PvsCacheStorageRef> {
         session.call_as("PVS_cache_storage.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `PVS_cache_storage.get_record(self: PVS_cache_storage ref)` → `PVS_cache_storage record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<PvsCacheStorageRecord> {

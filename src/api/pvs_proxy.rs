@@ -42,12 +42,10 @@ impl PvsProxy {
         session.call_as("PVS_proxy.get_all_records", &[(); 0])
     }
 
-
     /// Calls `PVS_proxy.get_all()` → `PVS_proxy ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<PvsProxyRef>> {
         session.call_as("PVS_proxy.get_all", &[(); 0])
     }
-
 
     /// Calls `PVS_proxy.destroy(self: PVS_proxy ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &PvsProxyRef) -> Result<()> {
@@ -59,7 +57,6 @@ impl PvsProxy {
         session.call_as("Async.PVS_proxy.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `PVS_proxy.create(site: PVS_site ref, VIF: VIF ref)` → `PVS_proxy ref` (custom message).
     pub fn create(session: &crate::Session, site: &PvsSiteRef, vif: &VifRef) -> Result<PvsProxyRef> {
         session.call_as("PVS_proxy.create", &(site, vif))
@@ -70,42 +67,35 @@ impl PvsProxy {
         session.call_as("Async.PVS_proxy.create", &(site, vif)).map(TaskHandle::new)
     }
 
-
     /// Calls `PVS_proxy.get_status(self: PVS_proxy ref)` → `enum pvs_proxy_status` (implicit message).
     pub fn get_status(session: &crate::Session, self_: &PvsProxyRef) -> Result<PvsProxyStatus> {
         session.call_as("PVS_proxy.get_status", &(self_,))
     }
-
 
     /// Calls `PVS_proxy.get_currently_attached(self: PVS_proxy ref)` → `bool` (implicit message).
     pub fn get_currently_attached(session: &crate::Session, self_: &PvsProxyRef) -> Result<bool> {
         session.call_as("PVS_proxy.get_currently_attached", &(self_,))
     }
 
-
     /// Calls `PVS_proxy.get_VIF(self: PVS_proxy ref)` → `VIF ref` (implicit message).
     pub fn get_vif(session: &crate::Session, self_: &PvsProxyRef) -> Result<VifRef> {
         session.call_as("PVS_proxy.get_VIF", &(self_,))
     }
-
 
     /// Calls `PVS_proxy.get_site(self: PVS_proxy ref)` → `PVS_site ref` (implicit message).
     pub fn get_site(session: &crate::Session, self_: &PvsProxyRef) -> Result<PvsSiteRef> {
         session.call_as("PVS_proxy.get_site", &(self_,))
     }
 
-
     /// Calls `PVS_proxy.get_uuid(self: PVS_proxy ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &PvsProxyRef) -> Result<String> {
         session.call_as("PVS_proxy.get_uuid", &(self_,))
     }
 
-
     /// Calls `PVS_proxy.get_by_uuid(uuid: string)` → `PVS_proxy ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PvsProxyRef> {
         session.call_as("PVS_proxy.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `PVS_proxy.get_record(self: PVS_proxy ref)` → `PVS_proxy record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &PvsProxyRef) -> Result<PvsProxyRecord> {

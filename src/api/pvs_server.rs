@@ -41,12 +41,10 @@ impl PvsServer {
         session.call_as("PVS_server.get_all_records", &[(); 0])
     }
 
-
     /// Calls `PVS_server.get_all()` → `PVS_server ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<PvsServerRef>> {
         session.call_as("PVS_server.get_all", &[(); 0])
     }
-
 
     /// Calls `PVS_server.forget(self: PVS_server ref)` → `void` (custom message).
     pub fn forget(session: &crate::Session, self_: &PvsServerRef) -> Result<()> {
@@ -58,7 +56,6 @@ impl PvsServer {
         session.call_as("Async.PVS_server.forget", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `PVS_server.introduce(addresses: string set, first_port: int, last_port: int, site: PVS_site ref)` → `PVS_server ref` (custom message).
     pub fn introduce(session: &crate::Session, addresses: &[String], first_port: i64, last_port: i64, site: &PvsSiteRef) -> Result<PvsServerRef> {
         session.call_as("PVS_server.introduce", &(addresses, first_port, last_port, site))
@@ -69,42 +66,35 @@ impl PvsServer {
         session.call_as("Async.PVS_server.introduce", &(addresses, first_port, last_port, site)).map(TaskHandle::new)
     }
 
-
     /// Calls `PVS_server.get_site(self: PVS_server ref)` → `PVS_site ref` (implicit message).
     pub fn get_site(session: &crate::Session, self_: &PvsServerRef) -> Result<PvsSiteRef> {
         session.call_as("PVS_server.get_site", &(self_,))
     }
-
 
     /// Calls `PVS_server.get_last_port(self: PVS_server ref)` → `int` (implicit message).
     pub fn get_last_port(session: &crate::Session, self_: &PvsServerRef) -> Result<i64> {
         session.call_as("PVS_server.get_last_port", &(self_,))
     }
 
-
     /// Calls `PVS_server.get_first_port(self: PVS_server ref)` → `int` (implicit message).
     pub fn get_first_port(session: &crate::Session, self_: &PvsServerRef) -> Result<i64> {
         session.call_as("PVS_server.get_first_port", &(self_,))
     }
-
 
     /// Calls `PVS_server.get_addresses(self: PVS_server ref)` → `string set` (implicit message).
     pub fn get_addresses(session: &crate::Session, self_: &PvsServerRef) -> Result<Vec<String>> {
         session.call_as("PVS_server.get_addresses", &(self_,))
     }
 
-
     /// Calls `PVS_server.get_uuid(self: PVS_server ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &PvsServerRef) -> Result<String> {
         session.call_as("PVS_server.get_uuid", &(self_,))
     }
 
-
     /// Calls `PVS_server.get_by_uuid(uuid: string)` → `PVS_server ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PvsServerRef> {
         session.call_as("PVS_server.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `PVS_server.get_record(self: PVS_server ref)` → `PVS_server record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &PvsServerRef) -> Result<PvsServerRecord> {

@@ -46,12 +46,10 @@ impl PvsSite {
         session.call_as("PVS_site.get_all_records", &[(); 0])
     }
 
-
     /// Calls `PVS_site.get_all()` → `PVS_site ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<PvsSiteRef>> {
         session.call_as("PVS_site.get_all", &[(); 0])
     }
-
 
     /// Calls `PVS_site.set_PVS_uuid(self: PVS_site ref, value: string)` → `void` (custom message).
     pub fn set_pvs_uuid(session: &crate::Session, self_: &PvsSiteRef, value: &str) -> Result<()> {
@@ -63,7 +61,6 @@ impl PvsSite {
         session.call_as("Async.PVS_site.set_PVS_uuid", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `PVS_site.forget(self: PVS_site ref)` → `void` (custom message).
     pub fn forget(session: &crate::Session, self_: &PvsSiteRef) -> Result<()> {
         session.call_as::<_, Void>("PVS_site.forget", &(self_,)).map(drop)
@@ -73,7 +70,6 @@ impl PvsSite {
     pub fn async_forget(session: &crate::Session, self_: &PvsSiteRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.PVS_site.forget", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `PVS_site.introduce(name_label: string, name_description: string, PVS_uuid: string)` → `PVS_site ref` (custom message).
     pub fn introduce(session: &crate::Session, name_label: &str, name_description: &str, pvs_uuid: &str) -> Result<PvsSiteRef> {
@@ -85,72 +81,60 @@ impl PvsSite {
         session.call_as("Async.PVS_site.introduce", &(name_label, name_description, pvs_uuid)).map(TaskHandle::new)
     }
 
-
     /// Calls `PVS_site.set_name_description(self: PVS_site ref, value: string)` → `void` (implicit message).
     pub fn set_name_description(session: &crate::Session, self_: &PvsSiteRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("PVS_site.set_name_description", &(self_, value)).map(drop)
     }
-
 
     /// Calls `PVS_site.set_name_label(self: PVS_site ref, value: string)` → `void` (implicit message).
     pub fn set_name_label(session: &crate::Session, self_: &PvsSiteRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("PVS_site.set_name_label", &(self_, value)).map(drop)
     }
 
-
     /// Calls `PVS_site.get_proxies(self: PVS_site ref)` → `PVS_proxy ref set` (implicit message).
     pub fn get_proxies(session: &crate::Session, self_: &PvsSiteRef) -> Result<Vec<PvsProxyRef>> {
         session.call_as("PVS_site.get_proxies", &(self_,))
     }
-
 
     /// Calls `PVS_site.get_servers(self: PVS_site ref)` → `PVS_server ref set` (implicit message).
     pub fn get_servers(session: &crate::Session, self_: &PvsSiteRef) -> Result<Vec<PvsServerRef>> {
         session.call_as("PVS_site.get_servers", &(self_,))
     }
 
-
     /// Calls `PVS_site.get_cache_storage(self: PVS_site ref)` → `PVS_cache_storage ref set` (implicit message).
     pub fn get_cache_storage(session: &crate::Session, self_: &PvsSiteRef) -> Result<Vec<PvsCacheStorageRef>> {
         session.call_as("PVS_site.get_cache_storage", &(self_,))
     }
-
 
     /// Calls `PVS_site.get_PVS_uuid(self: PVS_site ref)` → `string` (implicit message).
     pub fn get_pvs_uuid(session: &crate::Session, self_: &PvsSiteRef) -> Result<String> {
         session.call_as("PVS_site.get_PVS_uuid", &(self_,))
     }
 
-
     /// Calls `PVS_site.get_name_description(self: PVS_site ref)` → `string` (implicit message).
     pub fn get_name_description(session: &crate::Session, self_: &PvsSiteRef) -> Result<String> {
         session.call_as("PVS_site.get_name_description", &(self_,))
     }
-
 
     /// Calls `PVS_site.get_name_label(self: PVS_site ref)` → `string` (implicit message).
     pub fn get_name_label(session: &crate::Session, self_: &PvsSiteRef) -> Result<String> {
         session.call_as("PVS_site.get_name_label", &(self_,))
     }
 
-
     /// Calls `PVS_site.get_uuid(self: PVS_site ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &PvsSiteRef) -> Result<String> {
         session.call_as("PVS_site.get_uuid", &(self_,))
     }
-
 
     /// Calls `PVS_site.get_by_name_label(label: string)` → `PVS_site ref set` (implicit message).
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<PvsSiteRef>> {
         session.call_as("PVS_site.get_by_name_label", &(label,))
     }
 
-
     /// Calls `PVS_site.get_by_uuid(uuid: string)` → `PVS_site ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PvsSiteRef> {
         session.call_as("PVS_site.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `PVS_site.get_record(self: PVS_site ref)` → `PVS_site record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &PvsSiteRef) -> Result<PvsSiteRecord> {

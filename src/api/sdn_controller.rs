@@ -39,12 +39,10 @@ impl SdnController {
         session.call_as("SDN_controller.get_all_records", &[(); 0])
     }
 
-
     /// Calls `SDN_controller.get_all()` → `SDN_controller ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<SdnControllerRef>> {
         session.call_as("SDN_controller.get_all", &[(); 0])
     }
-
 
     /// Calls `SDN_controller.forget(self: SDN_controller ref)` → `void` (custom message).
     pub fn forget(session: &crate::Session, self_: &SdnControllerRef) -> Result<()> {
@@ -56,7 +54,6 @@ impl SdnController {
         session.call_as("Async.SDN_controller.forget", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `SDN_controller.introduce(protocol: enum sdn_controller_protocol, address: string, port: int)` → `SDN_controller ref` (custom message).
     pub fn introduce(session: &crate::Session, protocol: SdnControllerProtocol, address: &str, port: i64) -> Result<SdnControllerRef> {
         session.call_as("SDN_controller.introduce", &(protocol, address, port))
@@ -67,36 +64,30 @@ impl SdnController {
         session.call_as("Async.SDN_controller.introduce", &(protocol, address, port)).map(TaskHandle::new)
     }
 
-
     /// Calls `SDN_controller.get_port(self: SDN_controller ref)` → `int` (implicit message).
     pub fn get_port(session: &crate::Session, self_: &SdnControllerRef) -> Result<i64> {
         session.call_as("SDN_controller.get_port", &(self_,))
     }
-
 
     /// Calls `SDN_controller.get_address(self: SDN_controller ref)` → `string` (implicit message).
     pub fn get_address(session: &crate::Session, self_: &SdnControllerRef) -> Result<String> {
         session.call_as("SDN_controller.get_address", &(self_,))
     }
 
-
     /// Calls `SDN_controller.get_protocol(self: SDN_controller ref)` → `enum sdn_controller_protocol` (implicit message).
     pub fn get_protocol(session: &crate::Session, self_: &SdnControllerRef) -> Result<SdnControllerProtocol> {
         session.call_as("SDN_controller.get_protocol", &(self_,))
     }
-
 
     /// Calls `SDN_controller.get_uuid(self: SDN_controller ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &SdnControllerRef) -> Result<String> {
         session.call_as("SDN_controller.get_uuid", &(self_,))
     }
 
-
     /// Calls `SDN_controller.get_by_uuid(uuid: string)` → `SDN_controller ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<SdnControllerRef> {
         session.call_as("SDN_controller.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `SDN_controller.get_record(self: SDN_controller ref)` → `SDN_controller record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &SdnControllerRef) -> Result<SdnControllerRecord> {

@@ -37,54 +37,45 @@ impl Secret {
         session.call_as("secret.get_all_records", &[(); 0])
     }
 
-
     /// Calls `secret.get_all()` → `secret ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<SecretRef>> {
         session.call_as("secret.get_all", &[(); 0])
     }
-
 
     /// Calls `secret.remove_from_other_config(self: secret ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &SecretRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("secret.remove_from_other_config", &(self_, key)).map(drop)
     }
 
-
     /// Calls `secret.add_to_other_config(self: secret ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &SecretRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("secret.add_to_other_config", &(self_, key, value)).map(drop)
     }
-
 
     /// Calls `secret.set_other_config(self: secret ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &SecretRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("secret.set_other_config", &(self_, value)).map(drop)
     }
 
-
     /// Calls `secret.set_value(self: secret ref, value: string)` → `void` (implicit message).
     pub fn set_value(session: &crate::Session, self_: &SecretRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("secret.set_value", &(self_, value)).map(drop)
     }
-
 
     /// Calls `secret.get_other_config(self: secret ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &SecretRef) -> Result<HashMap<String, String>> {
         session.call_as("secret.get_other_config", &(self_,))
     }
 
-
     /// Calls `secret.get_value(self: secret ref)` → `string` (implicit message).
     pub fn get_value(session: &crate::Session, self_: &SecretRef) -> Result<String> {
         session.call_as("secret.get_value", &(self_,))
     }
 
-
     /// Calls `secret.get_uuid(self: secret ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &SecretRef) -> Result<String> {
         session.call_as("secret.get_uuid", &(self_,))
     }
-
 
     /// Calls `secret.destroy(self: secret ref)` → `void` (implicit message).
     pub fn destroy(session: &crate::Session, self_: &SecretRef) -> Result<()> {
@@ -96,7 +87,6 @@ impl Secret {
         session.call_as("Async.secret.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `secret.create(args: secret record)` → `secret ref` (implicit message).
     pub fn create(session: &crate::Session, args: &SecretRecord) -> Result<SecretRef> {
         session.call_as("secret.create", &(args,))
@@ -107,12 +97,10 @@ impl Secret {
         session.call_as("Async.secret.create", &(args,)).map(TaskHandle::new)
     }
 
-
     /// Calls `secret.get_by_uuid(uuid: string)` → `secret ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<SecretRef> {
         session.call_as("secret.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `secret.get_record(self: secret ref)` → `secret record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &SecretRef) -> Result<SecretRecord> {

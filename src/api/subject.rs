@@ -39,54 +39,45 @@ impl Subject {
         session.call_as("subject.get_all_records", &[(); 0])
     }
 
-
     /// Calls `subject.get_all()` → `subject ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<SubjectRef>> {
         session.call_as("subject.get_all", &[(); 0])
     }
-
 
     /// Calls `subject.get_permissions_name_label(self: subject ref)` → `string set` (custom message).
     pub fn get_permissions_name_label(session: &crate::Session, self_: &SubjectRef) -> Result<Vec<String>> {
         session.call_as("subject.get_permissions_name_label", &(self_,))
     }
 
-
     /// Calls `subject.remove_from_roles(self: subject ref, role: role ref)` → `void` (custom message).
     pub fn remove_from_roles(session: &crate::Session, self_: &SubjectRef, role: &RoleRef) -> Result<()> {
         session.call_as::<_, Void>("subject.remove_from_roles", &(self_, role)).map(drop)
     }
-
 
     /// Calls `subject.add_to_roles(self: subject ref, role: role ref)` → `void` (custom message).
     pub fn add_to_roles(session: &crate::Session, self_: &SubjectRef, role: &RoleRef) -> Result<()> {
         session.call_as::<_, Void>("subject.add_to_roles", &(self_, role)).map(drop)
     }
 
-
     /// Calls `subject.get_roles(self: subject ref)` → `role ref set` (implicit message).
     pub fn get_roles(session: &crate::Session, self_: &SubjectRef) -> Result<Vec<RoleRef>> {
         session.call_as("subject.get_roles", &(self_,))
     }
-
 
     /// Calls `subject.get_other_config(self: subject ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &SubjectRef) -> Result<HashMap<String, String>> {
         session.call_as("subject.get_other_config", &(self_,))
     }
 
-
     /// Calls `subject.get_subject_identifier(self: subject ref)` → `string` (implicit message).
     pub fn get_subject_identifier(session: &crate::Session, self_: &SubjectRef) -> Result<String> {
         session.call_as("subject.get_subject_identifier", &(self_,))
     }
 
-
     /// Calls `subject.get_uuid(self: subject ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &SubjectRef) -> Result<String> {
         session.call_as("subject.get_uuid", &(self_,))
     }
-
 
     /// Calls `subject.destroy(self: subject ref)` → `void` (implicit message).
     pub fn destroy(session: &crate::Session, self_: &SubjectRef) -> Result<()> {
@@ -98,7 +89,6 @@ impl Subject {
         session.call_as("Async.subject.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `subject.create(args: subject record)` → `subject ref` (implicit message).
     pub fn create(session: &crate::Session, args: &SubjectRecord) -> Result<SubjectRef> {
         session.call_as("subject.create", &(args,))
@@ -109,12 +99,10 @@ impl Subject {
         session.call_as("Async.subject.create", &(args,)).map(TaskHandle::new)
     }
 
-
     /// Calls `subject.get_by_uuid(uuid: string)` → `subject ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<SubjectRef> {
         session.call_as("subject.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `subject.get_record(self: subject ref)` → `subject record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &SubjectRef) -> Result<SubjectRecord> {

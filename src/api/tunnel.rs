@@ -45,12 +45,10 @@ impl Tunnel {
         session.call_as("tunnel.get_all_records", &[(); 0])
     }
 
-
     /// Calls `tunnel.get_all()` → `tunnel ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<TunnelRef>> {
         session.call_as("tunnel.get_all", &[(); 0])
     }
-
 
     /// Calls `tunnel.destroy(self: tunnel ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &TunnelRef) -> Result<()> {
@@ -62,7 +60,6 @@ impl Tunnel {
         session.call_as("Async.tunnel.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `tunnel.create(transport_PIF: PIF ref, network: network ref, protocol: enum tunnel_protocol)` → `tunnel ref` (custom message).
     pub fn create(session: &crate::Session, transport_pif: &PifRef, network: &NetworkRef, protocol: TunnelProtocol) -> Result<TunnelRef> {
         session.call_as("tunnel.create", &(transport_pif, network, protocol))
@@ -73,90 +70,75 @@ impl Tunnel {
         session.call_as("Async.tunnel.create", &(transport_pif, network, protocol)).map(TaskHandle::new)
     }
 
-
     /// Calls `tunnel.set_protocol(self: tunnel ref, value: enum tunnel_protocol)` → `void` (implicit message).
     pub fn set_protocol(session: &crate::Session, self_: &TunnelRef, value: TunnelProtocol) -> Result<()> {
         session.call_as::<_, Void>("tunnel.set_protocol", &(self_, value)).map(drop)
     }
-
 
     /// Calls `tunnel.remove_from_other_config(self: tunnel ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &TunnelRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("tunnel.remove_from_other_config", &(self_, key)).map(drop)
     }
 
-
     /// Calls `tunnel.add_to_other_config(self: tunnel ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &TunnelRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("tunnel.add_to_other_config", &(self_, key, value)).map(drop)
     }
-
 
     /// Calls `tunnel.set_other_config(self: tunnel ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &TunnelRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("tunnel.set_other_config", &(self_, value)).map(drop)
     }
 
-
     /// Calls `tunnel.remove_from_status(self: tunnel ref, key: string)` → `void` (implicit message).
     pub fn remove_from_status(session: &crate::Session, self_: &TunnelRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("tunnel.remove_from_status", &(self_, key)).map(drop)
     }
-
 
     /// Calls `tunnel.add_to_status(self: tunnel ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_status(session: &crate::Session, self_: &TunnelRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("tunnel.add_to_status", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `tunnel.set_status(self: tunnel ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_status(session: &crate::Session, self_: &TunnelRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("tunnel.set_status", &(self_, value)).map(drop)
     }
-
 
     /// Calls `tunnel.get_protocol(self: tunnel ref)` → `enum tunnel_protocol` (implicit message).
     pub fn get_protocol(session: &crate::Session, self_: &TunnelRef) -> Result<TunnelProtocol> {
         session.call_as("tunnel.get_protocol", &(self_,))
     }
 
-
     /// Calls `tunnel.get_other_config(self: tunnel ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &TunnelRef) -> Result<HashMap<String, String>> {
         session.call_as("tunnel.get_other_config", &(self_,))
     }
-
 
     /// Calls `tunnel.get_status(self: tunnel ref)` → `(string -> string) map` (implicit message).
     pub fn get_status(session: &crate::Session, self_: &TunnelRef) -> Result<HashMap<String, String>> {
         session.call_as("tunnel.get_status", &(self_,))
     }
 
-
     /// Calls `tunnel.get_transport_PIF(self: tunnel ref)` → `PIF ref` (implicit message).
     pub fn get_transport_pif(session: &crate::Session, self_: &TunnelRef) -> Result<PifRef> {
         session.call_as("tunnel.get_transport_PIF", &(self_,))
     }
-
 
     /// Calls `tunnel.get_access_PIF(self: tunnel ref)` → `PIF ref` (implicit message).
     pub fn get_access_pif(session: &crate::Session, self_: &TunnelRef) -> Result<PifRef> {
         session.call_as("tunnel.get_access_PIF", &(self_,))
     }
 
-
     /// Calls `tunnel.get_uuid(self: tunnel ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &TunnelRef) -> Result<String> {
         session.call_as("tunnel.get_uuid", &(self_,))
     }
 
-
     /// Calls `tunnel.get_by_uuid(uuid: string)` → `tunnel ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<TunnelRef> {
         session.call_as("tunnel.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `tunnel.get_record(self: tunnel ref)` → `tunnel record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &TunnelRef) -> Result<TunnelRecord> {

@@ -45,12 +45,10 @@ impl UsbGroup {
         session.call_as("USB_group.get_all_records", &[(); 0])
     }
 
-
     /// Calls `USB_group.get_all()` → `USB_group ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<UsbGroupRef>> {
         session.call_as("USB_group.get_all", &[(); 0])
     }
-
 
     /// Calls `USB_group.destroy(self: USB_group ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &UsbGroupRef) -> Result<()> {
@@ -62,7 +60,6 @@ impl UsbGroup {
         session.call_as("Async.USB_group.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `USB_group.create(name_label: string, name_description: string, other_config: (string -> string) map)` → `USB_group ref` (custom message).
     pub fn create(session: &crate::Session, name_label: &str, name_description: &str, other_config: &HashMap<String, String>) -> Result<UsbGroupRef> {
         session.call_as("USB_group.create", &(name_label, name_description, other_config))
@@ -73,84 +70,70 @@ impl UsbGroup {
         session.call_as("Async.USB_group.create", &(name_label, name_description, other_config)).map(TaskHandle::new)
     }
 
-
     /// Calls `USB_group.remove_from_other_config(self: USB_group ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &UsbGroupRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("USB_group.remove_from_other_config", &(self_, key)).map(drop)
     }
-
 
     /// Calls `USB_group.add_to_other_config(self: USB_group ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &UsbGroupRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("USB_group.add_to_other_config", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `USB_group.set_other_config(self: USB_group ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &UsbGroupRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("USB_group.set_other_config", &(self_, value)).map(drop)
     }
-
 
     /// Calls `USB_group.set_name_description(self: USB_group ref, value: string)` → `void` (implicit message).
     pub fn set_name_description(session: &crate::Session, self_: &UsbGroupRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("USB_group.set_name_description", &(self_, value)).map(drop)
     }
 
-
     /// Calls `USB_group.set_name_label(self: USB_group ref, value: string)` → `void` (implicit message).
     pub fn set_name_label(session: &crate::Session, self_: &UsbGroupRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("USB_group.set_name_label", &(self_, value)).map(drop)
     }
-
 
     /// Calls `USB_group.get_other_config(self: USB_group ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &UsbGroupRef) -> Result<HashMap<String, String>> {
         session.call_as("USB_group.get_other_config", &(self_,))
     }
 
-
     /// Calls `USB_group.get_VUSBs(self: USB_group ref)` → `VUSB ref set` (implicit message).
     pub fn get_vusbs(session: &crate::Session, self_: &UsbGroupRef) -> Result<Vec<VusbRef>> {
         session.call_as("USB_group.get_VUSBs", &(self_,))
     }
-
 
     /// Calls `USB_group.get_PUSBs(self: USB_group ref)` → `PUSB ref set` (implicit message).
     pub fn get_pusbs(session: &crate::Session, self_: &UsbGroupRef) -> Result<Vec<PusbRef>> {
         session.call_as("USB_group.get_PUSBs", &(self_,))
     }
 
-
     /// Calls `USB_group.get_name_description(self: USB_group ref)` → `string` (implicit message).
     pub fn get_name_description(session: &crate::Session, self_: &UsbGroupRef) -> Result<String> {
         session.call_as("USB_group.get_name_description", &(self_,))
     }
-
 
     /// Calls `USB_group.get_name_label(self: USB_group ref)` → `string` (implicit message).
     pub fn get_name_label(session: &crate::Session, self_: &UsbGroupRef) -> Result<String> {
         session.call_as("USB_group.get_name_label", &(self_,))
     }
 
-
     /// Calls `USB_group.get_uuid(self: USB_group ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &UsbGroupRef) -> Result<String> {
         session.call_as("USB_group.get_uuid", &(self_,))
     }
-
 
     /// Calls `USB_group.get_by_name_label(label: string)` → `USB_group ref set` (implicit message).
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<UsbGroupRef>> {
         session.call_as("USB_group.get_by_name_label", &(label,))
     }
 
-
     /// Calls `USB_group.get_by_uuid(uuid: string)` → `USB_group ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<UsbGroupRef> {
         session.call_as("USB_group.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `USB_group.get_record(self: USB_group ref)` → `USB_group record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &UsbGroupRef) -> Result<UsbGroupRecord> {

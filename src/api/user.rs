@@ -40,13 +40,11 @@ impl User {
         session.call_as::<_, Void>("user.remove_from_other_config", &(self_, key)).map(drop)
     }
 
-
     /// Calls `user.add_to_other_config(self: user ref, key: string, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
     pub fn add_to_other_config(session: &crate::Session, self_: &UserRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("user.add_to_other_config", &(self_, key, value)).map(drop)
     }
-
 
     /// Calls `user.set_other_config(self: user ref, value: (string -> string) map)` → `void` (implicit message). Deprecated.
     #[deprecated]
@@ -54,13 +52,11 @@ impl User {
         session.call_as::<_, Void>("user.set_other_config", &(self_, value)).map(drop)
     }
 
-
     /// Calls `user.set_fullname(self: user ref, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
     pub fn set_fullname(session: &crate::Session, self_: &UserRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("user.set_fullname", &(self_, value)).map(drop)
     }
-
 
     /// Calls `user.get_other_config(self: user ref)` → `(string -> string) map` (implicit message). Deprecated.
     #[deprecated]
@@ -68,13 +64,11 @@ impl User {
         session.call_as("user.get_other_config", &(self_,))
     }
 
-
     /// Calls `user.get_fullname(self: user ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_fullname(session: &crate::Session, self_: &UserRef) -> Result<String> {
         session.call_as("user.get_fullname", &(self_,))
     }
-
 
     /// Calls `user.get_short_name(self: user ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -82,13 +76,11 @@ impl User {
         session.call_as("user.get_short_name", &(self_,))
     }
 
-
     /// Calls `user.get_uuid(self: user ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_uuid(session: &crate::Session, self_: &UserRef) -> Result<String> {
         session.call_as("user.get_uuid", &(self_,))
     }
-
 
     /// Calls `user.destroy(self: user ref)` → `void` (implicit message). Deprecated.
     #[deprecated]
@@ -102,7 +94,6 @@ impl User {
         session.call_as("Async.user.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `user.create(args: user record)` → `user ref` (implicit message). Deprecated.
     #[deprecated]
     pub fn create(session: &crate::Session, args: &UserRecord) -> Result<UserRef> {
@@ -115,13 +106,11 @@ impl User {
         session.call_as("Async.user.create", &(args,)).map(TaskHandle::new)
     }
 
-
     /// Calls `user.get_by_uuid(uuid: string)` → `user ref` (implicit message). Deprecated.
     #[deprecated]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<UserRef> {
         session.call_as("user.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `user.get_record(self: user ref)` → `user record` (implicit message). Deprecated.
     #[deprecated]

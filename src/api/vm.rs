@@ -241,48 +241,40 @@ impl Vm {
         session.call_as("VM.get_all_records", &[(); 0])
     }
 
-
     /// Calls `VM.get_all()` → `VM ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<VmRef>> {
         session.call_as("VM.get_all", &[(); 0])
     }
-
 
     /// Calls `VM.set_platform(self: VM ref, value: (string -> string) map)` → `void` (custom message).
     pub fn set_platform(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("VM.set_platform", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.remove_from_platform(self: VM ref, key: string)` → `void` (custom message).
     pub fn remove_from_platform(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.remove_from_platform", &(self_, key)).map(drop)
     }
-
 
     /// Calls `VM.add_to_platform(self: VM ref, key: string, value: string)` → `void` (custom message).
     pub fn add_to_platform(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.add_to_platform", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `VM.set_other_config(self: VM ref, value: (string -> string) map)` → `void` (custom message).
     pub fn set_other_config(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("VM.set_other_config", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.remove_from_other_config(self: VM ref, key: string)` → `void` (custom message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.remove_from_other_config", &(self_, key)).map(drop)
     }
 
-
     /// Calls `VM.add_to_other_config(self: VM ref, key: string, value: string)` → `void` (custom message).
     pub fn add_to_other_config(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.add_to_other_config", &(self_, key, value)).map(drop)
     }
-
 
     /// Calls `VM.sysprep(self: VM ref, unattend: string, timeout: float)` → `void` (custom message). Prototype: may change.
     pub fn sysprep(session: &crate::Session, self_: &VmRef, unattend: &str, timeout: f64) -> Result<()> {
@@ -294,7 +286,6 @@ impl Vm {
         session.call_as("Async.VM.sysprep", &(self_, unattend, timeout)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.remove_from_blocked_operations(self: VM ref, key: enum vm_operations)` → `void` (custom message).
     pub fn remove_from_blocked_operations(session: &crate::Session, self_: &VmRef, key: VmOperations) -> Result<()> {
         session.call_as::<_, Void>("VM.remove_from_blocked_operations", &(self_, key)).map(drop)
@@ -304,7 +295,6 @@ impl Vm {
     pub fn async_remove_from_blocked_operations(session: &crate::Session, self_: &VmRef, key: VmOperations) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.remove_from_blocked_operations", &(self_, key)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.add_to_blocked_operations(self: VM ref, key: enum vm_operations, value: string)` → `void` (custom message).
     pub fn add_to_blocked_operations(session: &crate::Session, self_: &VmRef, key: VmOperations, value: &str) -> Result<()> {
@@ -316,7 +306,6 @@ impl Vm {
         session.call_as("Async.VM.add_to_blocked_operations", &(self_, key, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_blocked_operations(self: VM ref, value: (enum vm_operations -> string) map)` → `void` (custom message).
     pub fn set_blocked_operations(session: &crate::Session, self_: &VmRef, value: &HashMap<VmOperations, String>) -> Result<()> {
         session.call_as::<_, Void>("VM.set_blocked_operations", &(self_, value)).map(drop)
@@ -326,7 +315,6 @@ impl Vm {
     pub fn async_set_blocked_operations(session: &crate::Session, self_: &VmRef, value: &HashMap<VmOperations, String>) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.set_blocked_operations", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.update_secureboot_certificates_on_boot(self: VM ref, mark: bool)` → `void` (custom message). Prototype: may change.
     pub fn update_secureboot_certificates_on_boot(session: &crate::Session, self_: &VmRef, mark: bool) -> Result<()> {
@@ -338,7 +326,6 @@ impl Vm {
         session.call_as("Async.VM.update_secureboot_certificates_on_boot", &(self_, mark)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.get_secureboot_readiness(self: VM ref)` → `enum vm_secureboot_readiness` (custom message). Prototype: may change.
     pub fn get_secureboot_readiness(session: &crate::Session, self_: &VmRef) -> Result<VmSecurebootReadiness> {
         session.call_as("VM.get_secureboot_readiness", &(self_,))
@@ -348,7 +335,6 @@ impl Vm {
     pub fn async_get_secureboot_readiness(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<VmSecurebootReadiness>> {
         session.call_as("Async.VM.get_secureboot_readiness", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.set_uefi_mode(self: VM ref, mode: enum vm_uefi_mode)` → `string` (custom message). Prototype: may change.
     pub fn set_uefi_mode(session: &crate::Session, self_: &VmRef, mode: VmUefiMode) -> Result<String> {
@@ -360,7 +346,6 @@ impl Vm {
         session.call_as("Async.VM.set_uefi_mode", &(self_, mode)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.restart_device_models(self: VM ref)` → `void` (custom message). Prototype: may change.
     pub fn restart_device_models(session: &crate::Session, self_: &VmRef) -> Result<()> {
         session.call_as::<_, Void>("VM.restart_device_models", &(self_,)).map(drop)
@@ -371,19 +356,16 @@ impl Vm {
         session.call_as("Async.VM.restart_device_models", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_HVM_boot_policy(self: VM ref, value: string)` → `void` (custom message). Deprecated.
     #[deprecated]
     pub fn set_hvm_boot_policy(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.set_HVM_boot_policy", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_domain_type(self: VM ref, value: enum domain_type)` → `void` (custom message).
     pub fn set_domain_type(session: &crate::Session, self_: &VmRef, value: DomainType) -> Result<()> {
         session.call_as::<_, Void>("VM.set_domain_type", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_actions_after_crash(self: VM ref, value: enum on_crash_behaviour)` → `void` (custom message).
     pub fn set_actions_after_crash(session: &crate::Session, self_: &VmRef, value: OnCrashBehaviour) -> Result<()> {
@@ -395,7 +377,6 @@ impl Vm {
         session.call_as("Async.VM.set_actions_after_crash", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.import(url: string, sr: SR ref, full_restore: bool, force: bool)` → `VM ref set` (custom message).
     pub fn import(session: &crate::Session, url: &str, sr: &SrRef, full_restore: bool, force: bool) -> Result<Vec<VmRef>> {
         session.call_as("VM.import", &(url, sr, full_restore, force))
@@ -405,7 +386,6 @@ impl Vm {
     pub fn async_import(session: &crate::Session, url: &str, sr: &SrRef, full_restore: bool, force: bool) -> Result<TaskHandle<Vec<VmRef>>> {
         session.call_as("Async.VM.import", &(url, sr, full_restore, force)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.set_has_vendor_device(self: VM ref, value: bool)` → `void` (custom message).
     pub fn set_has_vendor_device(session: &crate::Session, self_: &VmRef, value: bool) -> Result<()> {
@@ -417,7 +397,6 @@ impl Vm {
         session.call_as("Async.VM.set_has_vendor_device", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.call_host_plugin(vm: VM ref, plugin: string, fn: string, args: (string -> string) map)` → `string` (custom message). Prototype: may change.
     pub fn call_host_plugin(session: &crate::Session, vm: &VmRef, plugin: &str, r#fn: &str, args: &HashMap<String, String>) -> Result<String> {
         session.call_as("VM.call_host_plugin", &(vm, plugin, r#fn, args))
@@ -427,7 +406,6 @@ impl Vm {
     pub fn async_call_host_plugin(session: &crate::Session, vm: &VmRef, plugin: &str, r#fn: &str, args: &HashMap<String, String>) -> Result<TaskHandle<String>> {
         session.call_as("Async.VM.call_host_plugin", &(vm, plugin, r#fn, args)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.call_plugin(vm: VM ref, plugin: string, fn: string, args: (string -> string) map)` → `string` (custom message).
     pub fn call_plugin(session: &crate::Session, vm: &VmRef, plugin: &str, r#fn: &str, args: &HashMap<String, String>) -> Result<String> {
@@ -439,7 +417,6 @@ impl Vm {
         session.call_as("Async.VM.call_plugin", &(vm, plugin, r#fn, args)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.query_services(self: VM ref)` → `(string -> string) map` (custom message).
     pub fn query_services(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
         session.call_as("VM.query_services", &(self_,))
@@ -449,7 +426,6 @@ impl Vm {
     pub fn async_query_services(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<HashMap<String, String>>> {
         session.call_as("Async.VM.query_services", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.set_groups(self: VM ref, value: VM_group ref set)` → `void` (custom message). Prototype: may change.
     pub fn set_groups(session: &crate::Session, self_: &VmRef, value: &[VmGroupRef]) -> Result<()> {
@@ -461,7 +437,6 @@ impl Vm {
         session.call_as("Async.VM.set_groups", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_appliance(self: VM ref, value: VM_appliance ref)` → `void` (custom message).
     pub fn set_appliance(session: &crate::Session, self_: &VmRef, value: &VmApplianceRef) -> Result<()> {
         session.call_as::<_, Void>("VM.set_appliance", &(self_, value)).map(drop)
@@ -471,7 +446,6 @@ impl Vm {
     pub fn async_set_appliance(session: &crate::Session, self_: &VmRef, value: &VmApplianceRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.set_appliance", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.import_convert(type: string, username: string, password: string, sr: SR ref, remote_config: (string -> string) map)` → `void` (custom message).
     pub fn import_convert(session: &crate::Session, r#type: &str, username: &str, password: &str, sr: &SrRef, remote_config: &HashMap<String, String>) -> Result<()> {
@@ -483,7 +457,6 @@ impl Vm {
         session.call_as("Async.VM.import_convert", &(r#type, username, password, sr, remote_config)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.recover(self: VM ref, session_to: session ref, force: bool)` → `void` (custom message).
     pub fn recover(session: &crate::Session, self_: &VmRef, session_to: &SessionRef, force: bool) -> Result<()> {
         session.call_as::<_, Void>("VM.recover", &(self_, session_to, force)).map(drop)
@@ -493,7 +466,6 @@ impl Vm {
     pub fn async_recover(session: &crate::Session, self_: &VmRef, session_to: &SessionRef, force: bool) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.recover", &(self_, session_to, force)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.get_SRs_required_for_recovery(self: VM ref, session_to: session ref)` → `SR ref set` (custom message).
     pub fn get_srs_required_for_recovery(session: &crate::Session, self_: &VmRef, session_to: &SessionRef) -> Result<Vec<SrRef>> {
@@ -505,7 +477,6 @@ impl Vm {
         session.call_as("Async.VM.get_SRs_required_for_recovery", &(self_, session_to)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.assert_can_be_recovered(self: VM ref, session_to: session ref)` → `void` (custom message).
     pub fn assert_can_be_recovered(session: &crate::Session, self_: &VmRef, session_to: &SessionRef) -> Result<()> {
         session.call_as::<_, Void>("VM.assert_can_be_recovered", &(self_, session_to)).map(drop)
@@ -515,7 +486,6 @@ impl Vm {
     pub fn async_assert_can_be_recovered(session: &crate::Session, self_: &VmRef, session_to: &SessionRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.assert_can_be_recovered", &(self_, session_to)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.set_suspend_VDI(self: VM ref, value: VDI ref)` → `void` (custom message).
     pub fn set_suspend_vdi(session: &crate::Session, self_: &VmRef, value: &VdiRef) -> Result<()> {
@@ -527,7 +497,6 @@ impl Vm {
         session.call_as("Async.VM.set_suspend_VDI", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_order(self: VM ref, value: int)` → `void` (custom message).
     pub fn set_order(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_order", &(self_, value)).map(drop)
@@ -537,7 +506,6 @@ impl Vm {
     pub fn async_set_order(session: &crate::Session, self_: &VmRef, value: i64) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.set_order", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.set_shutdown_delay(self: VM ref, value: int)` → `void` (custom message).
     pub fn set_shutdown_delay(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
@@ -549,7 +517,6 @@ impl Vm {
         session.call_as("Async.VM.set_shutdown_delay", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_start_delay(self: VM ref, value: int)` → `void` (custom message).
     pub fn set_start_delay(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_start_delay", &(self_, value)).map(drop)
@@ -560,12 +527,10 @@ impl Vm {
         session.call_as("Async.VM.set_start_delay", &(self_, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_snapshot_schedule(self: VM ref, value: VMSS ref)` → `void` (custom message).
     pub fn set_snapshot_schedule(session: &crate::Session, self_: &VmRef, value: &VmssRef) -> Result<()> {
         session.call_as::<_, Void>("VM.set_snapshot_schedule", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.copy_bios_strings(vm: VM ref, host: host ref)` → `void` (custom message).
     pub fn copy_bios_strings(session: &crate::Session, vm: &VmRef, host: &HostRef) -> Result<()> {
@@ -577,7 +542,6 @@ impl Vm {
         session.call_as("Async.VM.copy_bios_strings", &(vm, host)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_bios_strings(self: VM ref, value: (string -> string) map)` → `void` (custom message).
     pub fn set_bios_strings(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("VM.set_bios_strings", &(self_, value)).map(drop)
@@ -587,7 +551,6 @@ impl Vm {
     pub fn async_set_bios_strings(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.set_bios_strings", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.retrieve_wlb_recommendations(vm: VM ref)` → `(host ref -> string set) map` (custom message).
     pub fn retrieve_wlb_recommendations(session: &crate::Session, vm: &VmRef) -> Result<HashMap<HostRef, Vec<String>>> {
@@ -599,7 +562,6 @@ impl Vm {
         session.call_as("Async.VM.retrieve_wlb_recommendations", &(vm,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.assert_agile(self: VM ref)` → `void` (custom message).
     pub fn assert_agile(session: &crate::Session, self_: &VmRef) -> Result<()> {
         session.call_as::<_, Void>("VM.assert_agile", &(self_,)).map(drop)
@@ -609,7 +571,6 @@ impl Vm {
     pub fn async_assert_agile(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.assert_agile", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.create_new_blob(vm: VM ref, name: string, mime_type: string, public: bool)` → `blob ref` (custom message).
     pub fn create_new_blob(session: &crate::Session, vm: &VmRef, name: &str, mime_type: &str, public: bool) -> Result<BlobRef> {
@@ -621,7 +582,6 @@ impl Vm {
         session.call_as("Async.VM.create_new_blob", &(vm, name, mime_type, public)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.assert_can_boot_here(self: VM ref, host: host ref)` → `void` (custom message).
     pub fn assert_can_boot_here(session: &crate::Session, self_: &VmRef, host: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("VM.assert_can_boot_here", &(self_, host)).map(drop)
@@ -631,7 +591,6 @@ impl Vm {
     pub fn async_assert_can_boot_here(session: &crate::Session, self_: &VmRef, host: &HostRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.assert_can_boot_here", &(self_, host)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.get_possible_hosts(vm: VM ref)` → `host ref set` (custom message).
     pub fn get_possible_hosts(session: &crate::Session, vm: &VmRef) -> Result<Vec<HostRef>> {
@@ -643,18 +602,15 @@ impl Vm {
         session.call_as("Async.VM.get_possible_hosts", &(vm,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.get_allowed_VIF_devices(vm: VM ref)` → `string set` (custom message).
     pub fn get_allowed_vif_devices(session: &crate::Session, vm: &VmRef) -> Result<Vec<String>> {
         session.call_as("VM.get_allowed_VIF_devices", &(vm,))
     }
 
-
     /// Calls `VM.get_allowed_VBD_devices(vm: VM ref)` → `string set` (custom message).
     pub fn get_allowed_vbd_devices(session: &crate::Session, vm: &VmRef) -> Result<Vec<String>> {
         session.call_as("VM.get_allowed_VBD_devices", &(vm,))
     }
-
 
     /// Calls `VM.update_allowed_operations(self: VM ref)` → `void` (custom message).
     pub fn update_allowed_operations(session: &crate::Session, self_: &VmRef) -> Result<()> {
@@ -666,7 +622,6 @@ impl Vm {
         session.call_as("Async.VM.update_allowed_operations", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.assert_operation_valid(self: VM ref, op: enum vm_operations)` → `void` (custom message).
     pub fn assert_operation_valid(session: &crate::Session, self_: &VmRef, op: VmOperations) -> Result<()> {
         session.call_as::<_, Void>("VM.assert_operation_valid", &(self_, op)).map(drop)
@@ -677,37 +632,31 @@ impl Vm {
         session.call_as("Async.VM.assert_operation_valid", &(self_, op)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.forget_data_source_archives(self: VM ref, data_source: string)` → `void` (custom message).
     pub fn forget_data_source_archives(session: &crate::Session, self_: &VmRef, data_source: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.forget_data_source_archives", &(self_, data_source)).map(drop)
     }
-
 
     /// Calls `VM.query_data_source(self: VM ref, data_source: string)` → `float` (custom message).
     pub fn query_data_source(session: &crate::Session, self_: &VmRef, data_source: &str) -> Result<f64> {
         session.call_as("VM.query_data_source", &(self_, data_source))
     }
 
-
     /// Calls `VM.record_data_source(self: VM ref, data_source: string)` → `void` (custom message).
     pub fn record_data_source(session: &crate::Session, self_: &VmRef, data_source: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.record_data_source", &(self_, data_source)).map(drop)
     }
-
 
     /// Calls `VM.get_data_sources(self: VM ref)` → `data_source record set` (custom message).
     pub fn get_data_sources(session: &crate::Session, self_: &VmRef) -> Result<Vec<DataSourceRecord>> {
         session.call_as("VM.get_data_sources", &(self_,))
     }
 
-
     /// Calls `VM.get_boot_record(self: VM ref)` → `VM record` (custom message). Deprecated.
     #[deprecated]
     pub fn get_boot_record(session: &crate::Session, self_: &VmRef) -> Result<VmRecord> {
         session.call_as("VM.get_boot_record", &(self_,))
     }
-
 
     /// Calls `VM.assert_can_migrate(vm: VM ref, dest: (string -> string) map, live: bool, vdi_map: (VDI ref -> SR ref) map, vif_map: (VIF ref -> network ref) map, options: (string -> string) map, vgpu_map: (VGPU ref -> GPU_group ref) map)` → `void` (custom message).
     pub fn assert_can_migrate(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: &HashMap<VgpuRef, GpuGroupRef>) -> Result<()> {
@@ -719,7 +668,6 @@ impl Vm {
         session.call_as("Async.VM.assert_can_migrate", &(vm, dest, live, vdi_map, vif_map, options, vgpu_map)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.migrate_send(vm: VM ref, dest: (string -> string) map, live: bool, vdi_map: (VDI ref -> SR ref) map, vif_map: (VIF ref -> network ref) map, options: (string -> string) map, vgpu_map: (VGPU ref -> GPU_group ref) map, vdi_format_map: (VDI ref -> string) map)` → `VM ref` (custom message).
     pub fn migrate_send(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: &HashMap<VgpuRef, GpuGroupRef>, vdi_format_map: &HashMap<VdiRef, String>) -> Result<VmRef> {
         session.call_as("VM.migrate_send", &(vm, dest, live, vdi_map, vif_map, options, vgpu_map, vdi_format_map))
@@ -729,7 +677,6 @@ impl Vm {
     pub fn async_migrate_send(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: &HashMap<VgpuRef, GpuGroupRef>, vdi_format_map: &HashMap<VdiRef, String>) -> Result<TaskHandle<VmRef>> {
         session.call_as("Async.VM.migrate_send", &(vm, dest, live, vdi_map, vif_map, options, vgpu_map, vdi_format_map)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.maximise_memory(self: VM ref, total: int, approximate: bool)` → `int` (custom message).
     pub fn maximise_memory(session: &crate::Session, self_: &VmRef, total: i64, approximate: bool) -> Result<i64> {
@@ -741,7 +688,6 @@ impl Vm {
         session.call_as("Async.VM.maximise_memory", &(self_, total, approximate)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.send_trigger(vm: VM ref, trigger: string)` → `void` (custom message).
     pub fn send_trigger(session: &crate::Session, vm: &VmRef, trigger: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.send_trigger", &(vm, trigger)).map(drop)
@@ -751,7 +697,6 @@ impl Vm {
     pub fn async_send_trigger(session: &crate::Session, vm: &VmRef, trigger: &str) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.send_trigger", &(vm, trigger)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.send_sysrq(vm: VM ref, key: string)` → `void` (custom message).
     pub fn send_sysrq(session: &crate::Session, vm: &VmRef, key: &str) -> Result<()> {
@@ -763,18 +708,15 @@ impl Vm {
         session.call_as("Async.VM.send_sysrq", &(vm, key)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_VCPUs_at_startup(self: VM ref, value: int)` → `void` (custom message).
     pub fn set_vcpus_at_startup(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_VCPUs_at_startup", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_VCPUs_max(self: VM ref, value: int)` → `void` (custom message).
     pub fn set_vcpus_max(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_VCPUs_max", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_shadow_multiplier_live(self: VM ref, multiplier: float)` → `void` (custom message).
     pub fn set_shadow_multiplier_live(session: &crate::Session, self_: &VmRef, multiplier: f64) -> Result<()> {
@@ -786,12 +728,10 @@ impl Vm {
         session.call_as("Async.VM.set_shadow_multiplier_live", &(self_, multiplier)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_HVM_shadow_multiplier(self: VM ref, value: float)` → `void` (custom message).
     pub fn set_hvm_shadow_multiplier(session: &crate::Session, self_: &VmRef, value: f64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_HVM_shadow_multiplier", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.get_cooperative(self: VM ref)` → `bool` (custom message). Deprecated.
     #[deprecated]
@@ -805,7 +745,6 @@ impl Vm {
         session.call_as("Async.VM.get_cooperative", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.wait_memory_target_live(self: VM ref)` → `void` (custom message). Deprecated.
     #[deprecated]
     pub fn wait_memory_target_live(session: &crate::Session, self_: &VmRef) -> Result<()> {
@@ -817,7 +756,6 @@ impl Vm {
     pub fn async_wait_memory_target_live(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.wait_memory_target_live", &(self_,)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.set_memory_target_live(self: VM ref, target: int)` → `void` (custom message). Deprecated.
     #[deprecated]
@@ -831,7 +769,6 @@ impl Vm {
         session.call_as("Async.VM.set_memory_target_live", &(self_, target)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_memory(self: VM ref, value: int)` → `void` (custom message).
     pub fn set_memory(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_memory", &(self_, value)).map(drop)
@@ -841,7 +778,6 @@ impl Vm {
     pub fn async_set_memory(session: &crate::Session, self_: &VmRef, value: i64) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.set_memory", &(self_, value)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.set_memory_limits(self: VM ref, static_min: int, static_max: int, dynamic_min: int, dynamic_max: int)` → `void` (custom message).
     pub fn set_memory_limits(session: &crate::Session, self_: &VmRef, static_min: i64, static_max: i64, dynamic_min: i64, dynamic_max: i64) -> Result<()> {
@@ -853,7 +789,6 @@ impl Vm {
         session.call_as("Async.VM.set_memory_limits", &(self_, static_min, static_max, dynamic_min, dynamic_max)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_memory_static_range(self: VM ref, min: int, max: int)` → `void` (custom message).
     pub fn set_memory_static_range(session: &crate::Session, self_: &VmRef, min: i64, max: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_memory_static_range", &(self_, min, max)).map(drop)
@@ -864,18 +799,15 @@ impl Vm {
         session.call_as("Async.VM.set_memory_static_range", &(self_, min, max)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_memory_static_min(self: VM ref, value: int)` → `void` (custom message).
     pub fn set_memory_static_min(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_memory_static_min", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_memory_static_max(self: VM ref, value: int)` → `void` (custom message).
     pub fn set_memory_static_max(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_memory_static_max", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_memory_dynamic_range(self: VM ref, min: int, max: int)` → `void` (custom message).
     pub fn set_memory_dynamic_range(session: &crate::Session, self_: &VmRef, min: i64, max: i64) -> Result<()> {
@@ -887,18 +819,15 @@ impl Vm {
         session.call_as("Async.VM.set_memory_dynamic_range", &(self_, min, max)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_memory_dynamic_min(self: VM ref, value: int)` → `void` (custom message).
     pub fn set_memory_dynamic_min(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_memory_dynamic_min", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_memory_dynamic_max(self: VM ref, value: int)` → `void` (custom message).
     pub fn set_memory_dynamic_max(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_memory_dynamic_max", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.compute_memory_overhead(vm: VM ref)` → `int` (custom message).
     pub fn compute_memory_overhead(session: &crate::Session, vm: &VmRef) -> Result<i64> {
@@ -910,37 +839,31 @@ impl Vm {
         session.call_as("Async.VM.compute_memory_overhead", &(vm,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_ha_always_run(self: VM ref, value: bool)` → `void` (custom message). Deprecated.
     #[deprecated]
     pub fn set_ha_always_run(session: &crate::Session, self_: &VmRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("VM.set_ha_always_run", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_ha_restart_priority(self: VM ref, value: string)` → `void` (custom message).
     pub fn set_ha_restart_priority(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.set_ha_restart_priority", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.remove_from_NVRAM(self: VM ref, key: string)` → `void` (custom message).
     pub fn remove_from_nvram(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.remove_from_NVRAM", &(self_, key)).map(drop)
     }
 
-
     /// Calls `VM.add_to_NVRAM(self: VM ref, key: string, value: string)` → `void` (custom message).
     pub fn add_to_nvram(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.add_to_NVRAM", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `VM.set_NVRAM(self: VM ref, value: (string -> string) map)` → `void` (custom message).
     pub fn set_nvram(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("VM.set_NVRAM", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.add_to_VCPUs_params_live(self: VM ref, key: string, value: string)` → `void` (custom message).
     pub fn add_to_vcpus_params_live(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
@@ -952,7 +875,6 @@ impl Vm {
         session.call_as("Async.VM.add_to_VCPUs_params_live", &(self_, key, value)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_VCPUs_number_live(self: VM ref, nvcpu: int)` → `void` (custom message).
     pub fn set_vcpus_number_live(session: &crate::Session, self_: &VmRef, nvcpu: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_VCPUs_number_live", &(self_, nvcpu)).map(drop)
@@ -962,7 +884,6 @@ impl Vm {
     pub fn async_set_vcpus_number_live(session: &crate::Session, self_: &VmRef, nvcpu: i64) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.set_VCPUs_number_live", &(self_, nvcpu)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.pool_migrate(vm: VM ref, host: host ref, options: (string -> string) map)` → `void` (custom message).
     pub fn pool_migrate(session: &crate::Session, vm: &VmRef, host: &HostRef, options: &HashMap<String, String>) -> Result<()> {
@@ -974,7 +895,6 @@ impl Vm {
         session.call_as("Async.VM.pool_migrate", &(vm, host, options)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.resume_on(vm: VM ref, host: host ref, start_paused: bool, force: bool)` → `void` (custom message).
     pub fn resume_on(session: &crate::Session, vm: &VmRef, host: &HostRef, start_paused: bool, force: bool) -> Result<()> {
         session.call_as::<_, Void>("VM.resume_on", &(vm, host, start_paused, force)).map(drop)
@@ -984,7 +904,6 @@ impl Vm {
     pub fn async_resume_on(session: &crate::Session, vm: &VmRef, host: &HostRef, start_paused: bool, force: bool) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.resume_on", &(vm, host, start_paused, force)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.resume(vm: VM ref, start_paused: bool, force: bool)` → `void` (custom message).
     pub fn resume(session: &crate::Session, vm: &VmRef, start_paused: bool, force: bool) -> Result<()> {
@@ -996,7 +915,6 @@ impl Vm {
         session.call_as("Async.VM.resume", &(vm, start_paused, force)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.suspend(vm: VM ref)` → `void` (custom message).
     pub fn suspend(session: &crate::Session, vm: &VmRef) -> Result<()> {
         session.call_as::<_, Void>("VM.suspend", &(vm,)).map(drop)
@@ -1006,7 +924,6 @@ impl Vm {
     pub fn async_suspend(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.suspend", &(vm,)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.hard_reboot(vm: VM ref)` → `void` (custom message).
     pub fn hard_reboot(session: &crate::Session, vm: &VmRef) -> Result<()> {
@@ -1018,7 +935,6 @@ impl Vm {
         session.call_as("Async.VM.hard_reboot", &(vm,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.power_state_reset(vm: VM ref)` → `void` (custom message).
     pub fn power_state_reset(session: &crate::Session, vm: &VmRef) -> Result<()> {
         session.call_as::<_, Void>("VM.power_state_reset", &(vm,)).map(drop)
@@ -1028,7 +944,6 @@ impl Vm {
     pub fn async_power_state_reset(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.power_state_reset", &(vm,)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.hard_shutdown(vm: VM ref)` → `void` (custom message).
     pub fn hard_shutdown(session: &crate::Session, vm: &VmRef) -> Result<()> {
@@ -1040,7 +955,6 @@ impl Vm {
         session.call_as("Async.VM.hard_shutdown", &(vm,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.clean_reboot(vm: VM ref)` → `void` (custom message).
     pub fn clean_reboot(session: &crate::Session, vm: &VmRef) -> Result<()> {
         session.call_as::<_, Void>("VM.clean_reboot", &(vm,)).map(drop)
@@ -1050,7 +964,6 @@ impl Vm {
     pub fn async_clean_reboot(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.clean_reboot", &(vm,)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.shutdown(vm: VM ref)` → `void` (custom message).
     pub fn shutdown(session: &crate::Session, vm: &VmRef) -> Result<()> {
@@ -1062,7 +975,6 @@ impl Vm {
         session.call_as("Async.VM.shutdown", &(vm,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.clean_shutdown(vm: VM ref)` → `void` (custom message).
     pub fn clean_shutdown(session: &crate::Session, vm: &VmRef) -> Result<()> {
         session.call_as::<_, Void>("VM.clean_shutdown", &(vm,)).map(drop)
@@ -1072,7 +984,6 @@ impl Vm {
     pub fn async_clean_shutdown(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.clean_shutdown", &(vm,)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.unpause(vm: VM ref)` → `void` (custom message).
     pub fn unpause(session: &crate::Session, vm: &VmRef) -> Result<()> {
@@ -1084,7 +995,6 @@ impl Vm {
         session.call_as("Async.VM.unpause", &(vm,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.pause(vm: VM ref)` → `void` (custom message).
     pub fn pause(session: &crate::Session, vm: &VmRef) -> Result<()> {
         session.call_as::<_, Void>("VM.pause", &(vm,)).map(drop)
@@ -1094,7 +1004,6 @@ impl Vm {
     pub fn async_pause(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.pause", &(vm,)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.start_on(vm: VM ref, host: host ref, start_paused: bool, force: bool)` → `void` (custom message).
     pub fn start_on(session: &crate::Session, vm: &VmRef, host: &HostRef, start_paused: bool, force: bool) -> Result<()> {
@@ -1106,7 +1015,6 @@ impl Vm {
         session.call_as("Async.VM.start_on", &(vm, host, start_paused, force)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.start(vm: VM ref, start_paused: bool, force: bool)` → `void` (custom message).
     pub fn start(session: &crate::Session, vm: &VmRef, start_paused: bool, force: bool) -> Result<()> {
         session.call_as::<_, Void>("VM.start", &(vm, start_paused, force)).map(drop)
@@ -1116,7 +1024,6 @@ impl Vm {
     pub fn async_start(session: &crate::Session, vm: &VmRef, start_paused: bool, force: bool) -> Result<TaskHandle<()>> {
         session.call_as("Async.VM.start", &(vm, start_paused, force)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.provision(vm: VM ref)` → `void` (custom message).
     pub fn provision(session: &crate::Session, vm: &VmRef) -> Result<()> {
@@ -1128,7 +1035,6 @@ impl Vm {
         session.call_as("Async.VM.provision", &(vm,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.checkpoint(vm: VM ref, new_name: string)` → `VM ref` (custom message).
     pub fn checkpoint(session: &crate::Session, vm: &VmRef, new_name: &str) -> Result<VmRef> {
         session.call_as("VM.checkpoint", &(vm, new_name))
@@ -1138,7 +1044,6 @@ impl Vm {
     pub fn async_checkpoint(session: &crate::Session, vm: &VmRef, new_name: &str) -> Result<TaskHandle<VmRef>> {
         session.call_as("Async.VM.checkpoint", &(vm, new_name)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.revert(snapshot: VM ref)` → `void` (custom message).
     pub fn revert(session: &crate::Session, snapshot: &VmRef) -> Result<()> {
@@ -1150,7 +1055,6 @@ impl Vm {
         session.call_as("Async.VM.revert", &(snapshot,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.copy(vm: VM ref, new_name: string, sr: SR ref)` → `VM ref` (custom message).
     pub fn copy(session: &crate::Session, vm: &VmRef, new_name: &str, sr: &SrRef) -> Result<VmRef> {
         session.call_as("VM.copy", &(vm, new_name, sr))
@@ -1160,7 +1064,6 @@ impl Vm {
     pub fn async_copy(session: &crate::Session, vm: &VmRef, new_name: &str, sr: &SrRef) -> Result<TaskHandle<VmRef>> {
         session.call_as("Async.VM.copy", &(vm, new_name, sr)).map(TaskHandle::new)
     }
-
 
     /// Calls `VM.clone(vm: VM ref, new_name: string)` → `VM ref` (custom message).
     pub fn clone(session: &crate::Session, vm: &VmRef, new_name: &str) -> Result<VmRef> {
@@ -1172,7 +1075,6 @@ impl Vm {
         session.call_as("Async.VM.clone", &(vm, new_name)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.snapshot(vm: VM ref, new_name: string, ignore_vdis: VDI ref set)` → `VM ref` (custom message).
     pub fn snapshot(session: &crate::Session, vm: &VmRef, new_name: &str, ignore_vdis: &[VdiRef]) -> Result<VmRef> {
         session.call_as("VM.snapshot", &(vm, new_name, ignore_vdis))
@@ -1183,60 +1085,50 @@ impl Vm {
         session.call_as("Async.VM.snapshot", &(vm, new_name, ignore_vdis)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.set_hardware_platform_version(self: VM ref, value: int)` → `void` (implicit message).
     pub fn set_hardware_platform_version(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_hardware_platform_version", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_suspend_SR(self: VM ref, value: SR ref)` → `void` (implicit message).
     pub fn set_suspend_sr(session: &crate::Session, self_: &VmRef, value: &SrRef) -> Result<()> {
         session.call_as::<_, Void>("VM.set_suspend_SR", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.remove_tags(self: VM ref, value: string)` → `void` (implicit message).
     pub fn remove_tags(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.remove_tags", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.add_tags(self: VM ref, value: string)` → `void` (implicit message).
     pub fn add_tags(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.add_tags", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_tags(self: VM ref, value: string set)` → `void` (implicit message).
     pub fn set_tags(session: &crate::Session, self_: &VmRef, value: &[String]) -> Result<()> {
         session.call_as::<_, Void>("VM.set_tags", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.remove_from_xenstore_data(self: VM ref, key: string)` → `void` (implicit message).
     pub fn remove_from_xenstore_data(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.remove_from_xenstore_data", &(self_, key)).map(drop)
     }
 
-
     /// Calls `VM.add_to_xenstore_data(self: VM ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_xenstore_data(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.add_to_xenstore_data", &(self_, key, value)).map(drop)
     }
-
 
     /// Calls `VM.set_xenstore_data(self: VM ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_xenstore_data(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("VM.set_xenstore_data", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_recommendations(self: VM ref, value: string)` → `void` (implicit message).
     pub fn set_recommendations(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.set_recommendations", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_PCI_bus(self: VM ref, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
@@ -1244,258 +1136,215 @@ impl Vm {
         session.call_as::<_, Void>("VM.set_PCI_bus", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.remove_from_HVM_boot_params(self: VM ref, key: string)` → `void` (implicit message).
     pub fn remove_from_hvm_boot_params(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.remove_from_HVM_boot_params", &(self_, key)).map(drop)
     }
-
 
     /// Calls `VM.add_to_HVM_boot_params(self: VM ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_hvm_boot_params(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.add_to_HVM_boot_params", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `VM.set_HVM_boot_params(self: VM ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_hvm_boot_params(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("VM.set_HVM_boot_params", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_PV_legacy_args(self: VM ref, value: string)` → `void` (implicit message).
     pub fn set_pv_legacy_args(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.set_PV_legacy_args", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_PV_bootloader_args(self: VM ref, value: string)` → `void` (implicit message).
     pub fn set_pv_bootloader_args(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.set_PV_bootloader_args", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_PV_args(self: VM ref, value: string)` → `void` (implicit message).
     pub fn set_pv_args(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.set_PV_args", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_PV_ramdisk(self: VM ref, value: string)` → `void` (implicit message).
     pub fn set_pv_ramdisk(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.set_PV_ramdisk", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_PV_kernel(self: VM ref, value: string)` → `void` (implicit message).
     pub fn set_pv_kernel(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.set_PV_kernel", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_PV_bootloader(self: VM ref, value: string)` → `void` (implicit message).
     pub fn set_pv_bootloader(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.set_PV_bootloader", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_actions_after_reboot(self: VM ref, value: enum on_normal_exit)` → `void` (implicit message).
     pub fn set_actions_after_reboot(session: &crate::Session, self_: &VmRef, value: OnNormalExit) -> Result<()> {
         session.call_as::<_, Void>("VM.set_actions_after_reboot", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_actions_after_shutdown(self: VM ref, value: enum on_normal_exit)` → `void` (implicit message).
     pub fn set_actions_after_shutdown(session: &crate::Session, self_: &VmRef, value: OnNormalExit) -> Result<()> {
         session.call_as::<_, Void>("VM.set_actions_after_shutdown", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_actions_after_softreboot(self: VM ref, value: enum on_softreboot_behavior)` → `void` (implicit message). Prototype: may change.
     pub fn set_actions_after_softreboot(session: &crate::Session, self_: &VmRef, value: OnSoftrebootBehavior) -> Result<()> {
         session.call_as::<_, Void>("VM.set_actions_after_softreboot", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.remove_from_VCPUs_params(self: VM ref, key: string)` → `void` (implicit message).
     pub fn remove_from_vcpus_params(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.remove_from_VCPUs_params", &(self_, key)).map(drop)
     }
-
 
     /// Calls `VM.add_to_VCPUs_params(self: VM ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_vcpus_params(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.add_to_VCPUs_params", &(self_, key, value)).map(drop)
     }
 
-
     /// Calls `VM.set_VCPUs_params(self: VM ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_vcpus_params(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
         session.call_as::<_, Void>("VM.set_VCPUs_params", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_affinity(self: VM ref, value: host ref)` → `void` (implicit message).
     pub fn set_affinity(session: &crate::Session, self_: &VmRef, value: &HostRef) -> Result<()> {
         session.call_as::<_, Void>("VM.set_affinity", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_is_a_template(self: VM ref, value: bool)` → `void` (implicit message).
     pub fn set_is_a_template(session: &crate::Session, self_: &VmRef, value: bool) -> Result<()> {
         session.call_as::<_, Void>("VM.set_is_a_template", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_user_version(self: VM ref, value: int)` → `void` (implicit message).
     pub fn set_user_version(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
         session.call_as::<_, Void>("VM.set_user_version", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.set_name_description(self: VM ref, value: string)` → `void` (implicit message).
     pub fn set_name_description(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.set_name_description", &(self_, value)).map(drop)
     }
-
 
     /// Calls `VM.set_name_label(self: VM ref, value: string)` → `void` (implicit message).
     pub fn set_name_label(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
         session.call_as::<_, Void>("VM.set_name_label", &(self_, value)).map(drop)
     }
 
-
     /// Calls `VM.get_secureboot_certificates_state(self: VM ref)` → `enum vm_secureboot_certificates_state` (implicit message). Prototype: may change.
     pub fn get_secureboot_certificates_state(session: &crate::Session, self_: &VmRef) -> Result<VmSecurebootCertificatesState> {
         session.call_as("VM.get_secureboot_certificates_state", &(self_,))
     }
-
 
     /// Calls `VM.get_groups(self: VM ref)` → `VM_group ref set` (implicit message). Prototype: may change.
     pub fn get_groups(session: &crate::Session, self_: &VmRef) -> Result<Vec<VmGroupRef>> {
         session.call_as("VM.get_groups", &(self_,))
     }
 
-
     /// Calls `VM.get_pending_guidances_full(self: VM ref)` → `enum update_guidances set` (implicit message). Prototype: may change.
     pub fn get_pending_guidances_full(session: &crate::Session, self_: &VmRef) -> Result<Vec<UpdateGuidances>> {
         session.call_as("VM.get_pending_guidances_full", &(self_,))
     }
-
 
     /// Calls `VM.get_pending_guidances_recommended(self: VM ref)` → `enum update_guidances set` (implicit message). Prototype: may change.
     pub fn get_pending_guidances_recommended(session: &crate::Session, self_: &VmRef) -> Result<Vec<UpdateGuidances>> {
         session.call_as("VM.get_pending_guidances_recommended", &(self_,))
     }
 
-
     /// Calls `VM.get_pending_guidances(self: VM ref)` → `enum update_guidances set` (implicit message).
     pub fn get_pending_guidances(session: &crate::Session, self_: &VmRef) -> Result<Vec<UpdateGuidances>> {
         session.call_as("VM.get_pending_guidances", &(self_,))
     }
-
 
     /// Calls `VM.get_NVRAM(self: VM ref)` → `(string -> string) map` (implicit message).
     pub fn get_nvram(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
         session.call_as("VM.get_NVRAM", &(self_,))
     }
 
-
     /// Calls `VM.get_domain_type(self: VM ref)` → `enum domain_type` (implicit message).
     pub fn get_domain_type(session: &crate::Session, self_: &VmRef) -> Result<DomainType> {
         session.call_as("VM.get_domain_type", &(self_,))
     }
-
 
     /// Calls `VM.get_reference_label(self: VM ref)` → `string` (implicit message).
     pub fn get_reference_label(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_reference_label", &(self_,))
     }
 
-
     /// Calls `VM.get_requires_reboot(self: VM ref)` → `bool` (implicit message).
     pub fn get_requires_reboot(session: &crate::Session, self_: &VmRef) -> Result<bool> {
         session.call_as("VM.get_requires_reboot", &(self_,))
     }
-
 
     /// Calls `VM.get_has_vendor_device(self: VM ref)` → `bool` (implicit message).
     pub fn get_has_vendor_device(session: &crate::Session, self_: &VmRef) -> Result<bool> {
         session.call_as("VM.get_has_vendor_device", &(self_,))
     }
 
-
     /// Calls `VM.get_hardware_platform_version(self: VM ref)` → `int` (implicit message).
     pub fn get_hardware_platform_version(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_hardware_platform_version", &(self_,))
     }
-
 
     /// Calls `VM.get_generation_id(self: VM ref)` → `string` (implicit message).
     pub fn get_generation_id(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_generation_id", &(self_,))
     }
 
-
     /// Calls `VM.get_version(self: VM ref)` → `int` (implicit message).
     pub fn get_version(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_version", &(self_,))
     }
-
 
     /// Calls `VM.get_suspend_SR(self: VM ref)` → `SR ref` (implicit message).
     pub fn get_suspend_sr(session: &crate::Session, self_: &VmRef) -> Result<SrRef> {
         session.call_as("VM.get_suspend_SR", &(self_,))
     }
 
-
     /// Calls `VM.get_attached_PCIs(self: VM ref)` → `PCI ref set` (implicit message).
     pub fn get_attached_pcis(session: &crate::Session, self_: &VmRef) -> Result<Vec<PciRef>> {
         session.call_as("VM.get_attached_PCIs", &(self_,))
     }
-
 
     /// Calls `VM.get_VGPUs(self: VM ref)` → `VGPU ref set` (implicit message).
     pub fn get_vgpus(session: &crate::Session, self_: &VmRef) -> Result<Vec<VgpuRef>> {
         session.call_as("VM.get_VGPUs", &(self_,))
     }
 
-
     /// Calls `VM.get_order(self: VM ref)` → `int` (implicit message).
     pub fn get_order(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_order", &(self_,))
     }
-
 
     /// Calls `VM.get_shutdown_delay(self: VM ref)` → `int` (implicit message).
     pub fn get_shutdown_delay(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_shutdown_delay", &(self_,))
     }
 
-
     /// Calls `VM.get_start_delay(self: VM ref)` → `int` (implicit message).
     pub fn get_start_delay(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_start_delay", &(self_,))
     }
-
 
     /// Calls `VM.get_appliance(self: VM ref)` → `VM_appliance ref` (implicit message).
     pub fn get_appliance(session: &crate::Session, self_: &VmRef) -> Result<VmApplianceRef> {
         session.call_as("VM.get_appliance", &(self_,))
     }
 
-
     /// Calls `VM.get_is_vmss_snapshot(self: VM ref)` → `bool` (implicit message).
     pub fn get_is_vmss_snapshot(session: &crate::Session, self_: &VmRef) -> Result<bool> {
         session.call_as("VM.get_is_vmss_snapshot", &(self_,))
     }
 
-
     /// Calls `VM.get_snapshot_schedule(self: VM ref)` → `VMSS ref` (implicit message).
     pub fn get_snapshot_schedule(session: &crate::Session, self_: &VmRef) -> Result<VmssRef> {
         session.call_as("VM.get_snapshot_schedule", &(self_,))
     }
-
 
     /// Calls `VM.get_protection_policy(self: VM ref)` → `VMPP ref` (implicit message). Deprecated.
     #[deprecated]
@@ -1503,90 +1352,75 @@ impl Vm {
         session.call_as("VM.get_protection_policy", &(self_,))
     }
 
-
     /// Calls `VM.get_bios_strings(self: VM ref)` → `(string -> string) map` (implicit message).
     pub fn get_bios_strings(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
         session.call_as("VM.get_bios_strings", &(self_,))
     }
-
 
     /// Calls `VM.get_children(self: VM ref)` → `VM ref set` (implicit message).
     pub fn get_children(session: &crate::Session, self_: &VmRef) -> Result<Vec<VmRef>> {
         session.call_as("VM.get_children", &(self_,))
     }
 
-
     /// Calls `VM.get_parent(self: VM ref)` → `VM ref` (implicit message).
     pub fn get_parent(session: &crate::Session, self_: &VmRef) -> Result<VmRef> {
         session.call_as("VM.get_parent", &(self_,))
     }
-
 
     /// Calls `VM.get_snapshot_metadata(self: VM ref)` → `string` (implicit message).
     pub fn get_snapshot_metadata(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_snapshot_metadata", &(self_,))
     }
 
-
     /// Calls `VM.get_snapshot_info(self: VM ref)` → `(string -> string) map` (implicit message).
     pub fn get_snapshot_info(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
         session.call_as("VM.get_snapshot_info", &(self_,))
     }
-
 
     /// Calls `VM.get_blocked_operations(self: VM ref)` → `(enum vm_operations -> string) map` (implicit message).
     pub fn get_blocked_operations(session: &crate::Session, self_: &VmRef) -> Result<HashMap<VmOperations, String>> {
         session.call_as("VM.get_blocked_operations", &(self_,))
     }
 
-
     /// Calls `VM.get_tags(self: VM ref)` → `string set` (implicit message).
     pub fn get_tags(session: &crate::Session, self_: &VmRef) -> Result<Vec<String>> {
         session.call_as("VM.get_tags", &(self_,))
     }
-
 
     /// Calls `VM.get_blobs(self: VM ref)` → `(string -> blob ref) map` (implicit message).
     pub fn get_blobs(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, BlobRef>> {
         session.call_as("VM.get_blobs", &(self_,))
     }
 
-
     /// Calls `VM.get_transportable_snapshot_id(self: VM ref)` → `string` (implicit message).
     pub fn get_transportable_snapshot_id(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_transportable_snapshot_id", &(self_,))
     }
-
 
     /// Calls `VM.get_snapshot_time(self: VM ref)` → `datetime` (implicit message).
     pub fn get_snapshot_time(session: &crate::Session, self_: &VmRef) -> Result<DateTime> {
         session.call_as("VM.get_snapshot_time", &(self_,))
     }
 
-
     /// Calls `VM.get_snapshots(self: VM ref)` → `VM ref set` (implicit message).
     pub fn get_snapshots(session: &crate::Session, self_: &VmRef) -> Result<Vec<VmRef>> {
         session.call_as("VM.get_snapshots", &(self_,))
     }
-
 
     /// Calls `VM.get_snapshot_of(self: VM ref)` → `VM ref` (implicit message).
     pub fn get_snapshot_of(session: &crate::Session, self_: &VmRef) -> Result<VmRef> {
         session.call_as("VM.get_snapshot_of", &(self_,))
     }
 
-
     /// Calls `VM.get_is_a_snapshot(self: VM ref)` → `bool` (implicit message).
     pub fn get_is_a_snapshot(session: &crate::Session, self_: &VmRef) -> Result<bool> {
         session.call_as("VM.get_is_a_snapshot", &(self_,))
     }
 
-
     /// Calls `VM.get_ha_restart_priority(self: VM ref)` → `string` (implicit message).
     pub fn get_ha_restart_priority(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_ha_restart_priority", &(self_,))
     }
-
 
     /// Calls `VM.get_ha_always_run(self: VM ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
@@ -1594,66 +1428,55 @@ impl Vm {
         session.call_as("VM.get_ha_always_run", &(self_,))
     }
 
-
     /// Calls `VM.get_xenstore_data(self: VM ref)` → `(string -> string) map` (implicit message).
     pub fn get_xenstore_data(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
         session.call_as("VM.get_xenstore_data", &(self_,))
     }
-
 
     /// Calls `VM.get_recommendations(self: VM ref)` → `string` (implicit message).
     pub fn get_recommendations(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_recommendations", &(self_,))
     }
 
-
     /// Calls `VM.get_last_booted_record(self: VM ref)` → `string` (implicit message).
     pub fn get_last_booted_record(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_last_booted_record", &(self_,))
     }
-
 
     /// Calls `VM.get_guest_metrics(self: VM ref)` → `VM_guest_metrics ref` (implicit message).
     pub fn get_guest_metrics(session: &crate::Session, self_: &VmRef) -> Result<VmGuestMetricsRef> {
         session.call_as("VM.get_guest_metrics", &(self_,))
     }
 
-
     /// Calls `VM.get_metrics(self: VM ref)` → `VM_metrics ref` (implicit message).
     pub fn get_metrics(session: &crate::Session, self_: &VmRef) -> Result<VmMetricsRef> {
         session.call_as("VM.get_metrics", &(self_,))
     }
-
 
     /// Calls `VM.get_is_control_domain(self: VM ref)` → `bool` (implicit message).
     pub fn get_is_control_domain(session: &crate::Session, self_: &VmRef) -> Result<bool> {
         session.call_as("VM.get_is_control_domain", &(self_,))
     }
 
-
     /// Calls `VM.get_last_boot_CPU_flags(self: VM ref)` → `(string -> string) map` (implicit message).
     pub fn get_last_boot_cpu_flags(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
         session.call_as("VM.get_last_boot_CPU_flags", &(self_,))
     }
-
 
     /// Calls `VM.get_domarch(self: VM ref)` → `string` (implicit message).
     pub fn get_domarch(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_domarch", &(self_,))
     }
 
-
     /// Calls `VM.get_domid(self: VM ref)` → `int` (implicit message).
     pub fn get_domid(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_domid", &(self_,))
     }
 
-
     /// Calls `VM.get_other_config(self: VM ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
         session.call_as("VM.get_other_config", &(self_,))
     }
-
 
     /// Calls `VM.get_PCI_bus(self: VM ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -1661,24 +1484,20 @@ impl Vm {
         session.call_as("VM.get_PCI_bus", &(self_,))
     }
 
-
     /// Calls `VM.get_platform(self: VM ref)` → `(string -> string) map` (implicit message).
     pub fn get_platform(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
         session.call_as("VM.get_platform", &(self_,))
     }
-
 
     /// Calls `VM.get_HVM_shadow_multiplier(self: VM ref)` → `float` (implicit message).
     pub fn get_hvm_shadow_multiplier(session: &crate::Session, self_: &VmRef) -> Result<f64> {
         session.call_as("VM.get_HVM_shadow_multiplier", &(self_,))
     }
 
-
     /// Calls `VM.get_HVM_boot_params(self: VM ref)` → `(string -> string) map` (implicit message).
     pub fn get_hvm_boot_params(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
         session.call_as("VM.get_HVM_boot_params", &(self_,))
     }
-
 
     /// Calls `VM.get_HVM_boot_policy(self: VM ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
@@ -1686,144 +1505,120 @@ impl Vm {
         session.call_as("VM.get_HVM_boot_policy", &(self_,))
     }
 
-
     /// Calls `VM.get_PV_legacy_args(self: VM ref)` → `string` (implicit message).
     pub fn get_pv_legacy_args(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_PV_legacy_args", &(self_,))
     }
-
 
     /// Calls `VM.get_PV_bootloader_args(self: VM ref)` → `string` (implicit message).
     pub fn get_pv_bootloader_args(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_PV_bootloader_args", &(self_,))
     }
 
-
     /// Calls `VM.get_PV_args(self: VM ref)` → `string` (implicit message).
     pub fn get_pv_args(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_PV_args", &(self_,))
     }
-
 
     /// Calls `VM.get_PV_ramdisk(self: VM ref)` → `string` (implicit message).
     pub fn get_pv_ramdisk(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_PV_ramdisk", &(self_,))
     }
 
-
     /// Calls `VM.get_PV_kernel(self: VM ref)` → `string` (implicit message).
     pub fn get_pv_kernel(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_PV_kernel", &(self_,))
     }
-
 
     /// Calls `VM.get_PV_bootloader(self: VM ref)` → `string` (implicit message).
     pub fn get_pv_bootloader(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_PV_bootloader", &(self_,))
     }
 
-
     /// Calls `VM.get_VTPMs(self: VM ref)` → `VTPM ref set` (implicit message).
     pub fn get_vtpms(session: &crate::Session, self_: &VmRef) -> Result<Vec<VtpmRef>> {
         session.call_as("VM.get_VTPMs", &(self_,))
     }
-
 
     /// Calls `VM.get_crash_dumps(self: VM ref)` → `crashdump ref set` (implicit message).
     pub fn get_crash_dumps(session: &crate::Session, self_: &VmRef) -> Result<Vec<CrashdumpRef>> {
         session.call_as("VM.get_crash_dumps", &(self_,))
     }
 
-
     /// Calls `VM.get_VUSBs(self: VM ref)` → `VUSB ref set` (implicit message).
     pub fn get_vusbs(session: &crate::Session, self_: &VmRef) -> Result<Vec<VusbRef>> {
         session.call_as("VM.get_VUSBs", &(self_,))
     }
-
 
     /// Calls `VM.get_VBDs(self: VM ref)` → `VBD ref set` (implicit message).
     pub fn get_vbds(session: &crate::Session, self_: &VmRef) -> Result<Vec<VbdRef>> {
         session.call_as("VM.get_VBDs", &(self_,))
     }
 
-
     /// Calls `VM.get_VIFs(self: VM ref)` → `VIF ref set` (implicit message).
     pub fn get_vifs(session: &crate::Session, self_: &VmRef) -> Result<Vec<VifRef>> {
         session.call_as("VM.get_VIFs", &(self_,))
     }
-
 
     /// Calls `VM.get_consoles(self: VM ref)` → `console ref set` (implicit message).
     pub fn get_consoles(session: &crate::Session, self_: &VmRef) -> Result<Vec<ConsoleRef>> {
         session.call_as("VM.get_consoles", &(self_,))
     }
 
-
     /// Calls `VM.get_actions_after_crash(self: VM ref)` → `enum on_crash_behaviour` (implicit message).
     pub fn get_actions_after_crash(session: &crate::Session, self_: &VmRef) -> Result<OnCrashBehaviour> {
         session.call_as("VM.get_actions_after_crash", &(self_,))
     }
-
 
     /// Calls `VM.get_actions_after_reboot(self: VM ref)` → `enum on_normal_exit` (implicit message).
     pub fn get_actions_after_reboot(session: &crate::Session, self_: &VmRef) -> Result<OnNormalExit> {
         session.call_as("VM.get_actions_after_reboot", &(self_,))
     }
 
-
     /// Calls `VM.get_actions_after_shutdown(self: VM ref)` → `enum on_normal_exit` (implicit message).
     pub fn get_actions_after_shutdown(session: &crate::Session, self_: &VmRef) -> Result<OnNormalExit> {
         session.call_as("VM.get_actions_after_shutdown", &(self_,))
     }
-
 
     /// Calls `VM.get_actions_after_softreboot(self: VM ref)` → `enum on_softreboot_behavior` (implicit message). Prototype: may change.
     pub fn get_actions_after_softreboot(session: &crate::Session, self_: &VmRef) -> Result<OnSoftrebootBehavior> {
         session.call_as("VM.get_actions_after_softreboot", &(self_,))
     }
 
-
     /// Calls `VM.get_VCPUs_at_startup(self: VM ref)` → `int` (implicit message).
     pub fn get_vcpus_at_startup(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_VCPUs_at_startup", &(self_,))
     }
-
 
     /// Calls `VM.get_VCPUs_max(self: VM ref)` → `int` (implicit message).
     pub fn get_vcpus_max(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_VCPUs_max", &(self_,))
     }
 
-
     /// Calls `VM.get_VCPUs_params(self: VM ref)` → `(string -> string) map` (implicit message).
     pub fn get_vcpus_params(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
         session.call_as("VM.get_VCPUs_params", &(self_,))
     }
-
 
     /// Calls `VM.get_memory_static_min(self: VM ref)` → `int` (implicit message).
     pub fn get_memory_static_min(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_memory_static_min", &(self_,))
     }
 
-
     /// Calls `VM.get_memory_dynamic_min(self: VM ref)` → `int` (implicit message).
     pub fn get_memory_dynamic_min(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_memory_dynamic_min", &(self_,))
     }
-
 
     /// Calls `VM.get_memory_dynamic_max(self: VM ref)` → `int` (implicit message).
     pub fn get_memory_dynamic_max(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_memory_dynamic_max", &(self_,))
     }
 
-
     /// Calls `VM.get_memory_static_max(self: VM ref)` → `int` (implicit message).
     pub fn get_memory_static_max(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_memory_static_max", &(self_,))
     }
-
 
     /// Calls `VM.get_memory_target(self: VM ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
@@ -1831,96 +1626,80 @@ impl Vm {
         session.call_as("VM.get_memory_target", &(self_,))
     }
 
-
     /// Calls `VM.get_memory_overhead(self: VM ref)` → `int` (implicit message).
     pub fn get_memory_overhead(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_memory_overhead", &(self_,))
     }
-
 
     /// Calls `VM.get_affinity(self: VM ref)` → `host ref` (implicit message).
     pub fn get_affinity(session: &crate::Session, self_: &VmRef) -> Result<HostRef> {
         session.call_as("VM.get_affinity", &(self_,))
     }
 
-
     /// Calls `VM.get_scheduled_to_be_resident_on(self: VM ref)` → `host ref` (implicit message).
     pub fn get_scheduled_to_be_resident_on(session: &crate::Session, self_: &VmRef) -> Result<HostRef> {
         session.call_as("VM.get_scheduled_to_be_resident_on", &(self_,))
     }
-
 
     /// Calls `VM.get_resident_on(self: VM ref)` → `host ref` (implicit message).
     pub fn get_resident_on(session: &crate::Session, self_: &VmRef) -> Result<HostRef> {
         session.call_as("VM.get_resident_on", &(self_,))
     }
 
-
     /// Calls `VM.get_suspend_VDI(self: VM ref)` → `VDI ref` (implicit message).
     pub fn get_suspend_vdi(session: &crate::Session, self_: &VmRef) -> Result<VdiRef> {
         session.call_as("VM.get_suspend_VDI", &(self_,))
     }
-
 
     /// Calls `VM.get_is_default_template(self: VM ref)` → `bool` (implicit message).
     pub fn get_is_default_template(session: &crate::Session, self_: &VmRef) -> Result<bool> {
         session.call_as("VM.get_is_default_template", &(self_,))
     }
 
-
     /// Calls `VM.get_is_a_template(self: VM ref)` → `bool` (implicit message).
     pub fn get_is_a_template(session: &crate::Session, self_: &VmRef) -> Result<bool> {
         session.call_as("VM.get_is_a_template", &(self_,))
     }
-
 
     /// Calls `VM.get_user_version(self: VM ref)` → `int` (implicit message).
     pub fn get_user_version(session: &crate::Session, self_: &VmRef) -> Result<i64> {
         session.call_as("VM.get_user_version", &(self_,))
     }
 
-
     /// Calls `VM.get_power_state(self: VM ref)` → `enum vm_power_state` (implicit message).
     pub fn get_power_state(session: &crate::Session, self_: &VmRef) -> Result<VmPowerState> {
         session.call_as("VM.get_power_state", &(self_,))
     }
-
 
     /// Calls `VM.get_name_description(self: VM ref)` → `string` (implicit message).
     pub fn get_name_description(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_name_description", &(self_,))
     }
 
-
     /// Calls `VM.get_name_label(self: VM ref)` → `string` (implicit message).
     pub fn get_name_label(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_name_label", &(self_,))
     }
-
 
     /// Calls `VM.get_current_operations(self: VM ref)` → `(string -> enum vm_operations) map` (implicit message).
     pub fn get_current_operations(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, VmOperations>> {
         session.call_as("VM.get_current_operations", &(self_,))
     }
 
-
     /// Calls `VM.get_allowed_operations(self: VM ref)` → `enum vm_operations set` (implicit message).
     pub fn get_allowed_operations(session: &crate::Session, self_: &VmRef) -> Result<Vec<VmOperations>> {
         session.call_as("VM.get_allowed_operations", &(self_,))
     }
-
 
     /// Calls `VM.get_uuid(self: VM ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &VmRef) -> Result<String> {
         session.call_as("VM.get_uuid", &(self_,))
     }
 
-
     /// Calls `VM.get_by_name_label(label: string)` → `VM ref set` (implicit message).
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<VmRef>> {
         session.call_as("VM.get_by_name_label", &(label,))
     }
-
 
     /// Calls `VM.destroy(self: VM ref)` → `void` (implicit message).
     pub fn destroy(session: &crate::Session, self_: &VmRef) -> Result<()> {
@@ -1932,7 +1711,6 @@ impl Vm {
         session.call_as("Async.VM.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.create(args: VM record)` → `VM ref` (implicit message).
     pub fn create(session: &crate::Session, args: &VmRecord) -> Result<VmRef> {
         session.call_as("VM.create", &(args,))
@@ -1943,12 +1721,10 @@ impl Vm {
         session.call_as("Async.VM.create", &(args,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VM.get_by_uuid(uuid: string)` → `VM ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VmRef> {
         session.call_as("VM.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `VM.get_record(self: VM ref)` → `VM record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &VmRef) -> Result<VmRecord> {

@@ -48,12 +48,10 @@ impl Vtpm {
         session.call_as("VTPM.get_all_records", &[(); 0])
     }
 
-
     /// Calls `VTPM.get_all()` → `VTPM ref set` (implicit message). Prototype: may change.
     pub fn get_all(session: &crate::Session) -> Result<Vec<VtpmRef>> {
         session.call_as("VTPM.get_all", &[(); 0])
     }
-
 
     /// Calls `VTPM.destroy(self: VTPM ref)` → `void` (custom message). Prototype: may change.
     pub fn destroy(session: &crate::Session, self_: &VtpmRef) -> Result<()> {
@@ -65,7 +63,6 @@ impl Vtpm {
         session.call_as("Async.VTPM.destroy", &(self_,)).map(TaskHandle::new)
     }
 
-
     /// Calls `VTPM.create(vM: VM ref, is_unique: bool)` → `VTPM ref` (custom message). Prototype: may change.
     pub fn create(session: &crate::Session, vm: &VmRef, is_unique: bool) -> Result<VtpmRef> {
         session.call_as("VTPM.create", &(vm, is_unique))
@@ -76,60 +73,50 @@ impl Vtpm {
         session.call_as("Async.VTPM.create", &(vm, is_unique)).map(TaskHandle::new)
     }
 
-
     /// Calls `VTPM.get_is_protected(self: VTPM ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_is_protected(session: &crate::Session, self_: &VtpmRef) -> Result<bool> {
         session.call_as("VTPM.get_is_protected", &(self_,))
     }
-
 
     /// Calls `VTPM.get_is_unique(self: VTPM ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_is_unique(session: &crate::Session, self_: &VtpmRef) -> Result<bool> {
         session.call_as("VTPM.get_is_unique", &(self_,))
     }
 
-
     /// Calls `VTPM.get_persistence_backend(self: VTPM ref)` → `enum persistence_backend` (implicit message). Prototype: may change.
     pub fn get_persistence_backend(session: &crate::Session, self_: &VtpmRef) -> Result<PersistenceBackend> {
         session.call_as("VTPM.get_persistence_backend", &(self_,))
     }
-
 
     /// Calls `VTPM.get_backend(self: VTPM ref)` → `VM ref` (implicit message).
     pub fn get_backend(session: &crate::Session, self_: &VtpmRef) -> Result<VmRef> {
         session.call_as("VTPM.get_backend", &(self_,))
     }
 
-
     /// Calls `VTPM.get_VM(self: VTPM ref)` → `VM ref` (implicit message).
     pub fn get_vm(session: &crate::Session, self_: &VtpmRef) -> Result<VmRef> {
         session.call_as("VTPM.get_VM", &(self_,))
     }
-
 
     /// Calls `VTPM.get_current_operations(self: VTPM ref)` → `(string -> enum vtpm_operations) map` (implicit message).
     pub fn get_current_operations(session: &crate::Session, self_: &VtpmRef) -> Result<HashMap<String, VtpmOperations>> {
         session.call_as("VTPM.get_current_operations", &(self_,))
     }
 
-
     /// Calls `VTPM.get_allowed_operations(self: VTPM ref)` → `enum vtpm_operations set` (implicit message).
     pub fn get_allowed_operations(session: &crate::Session, self_: &VtpmRef) -> Result<Vec<VtpmOperations>> {
         session.call_as("VTPM.get_allowed_operations", &(self_,))
     }
-
 
     /// Calls `VTPM.get_uuid(self: VTPM ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &VtpmRef) -> Result<String> {
         session.call_as("VTPM.get_uuid", &(self_,))
     }
 
-
     /// Calls `VTPM.get_by_uuid(uuid: string)` → `VTPM ref` (implicit message). Prototype: may change.
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VtpmRef> {
         session.call_as("VTPM.get_by_uuid", &(uuid,))
     }
-
 
     /// Calls `VTPM.get_record(self: VTPM ref)` → `VTPM record` (implicit message). Prototype: may change.
     pub fn get_record(session: &crate::Session, self_: &VtpmRef) -> Result<VtpmRecord> {
