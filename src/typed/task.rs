@@ -177,3 +177,62 @@ pub fn decode_task_result<R: DeserializeOwned>(result: &str) -> Result<R> {
         wire::decode_response(WireFormat::XmlRpc, body.as_bytes(), &Limits::default())?;
     from_value(&value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(status: TaskStatusType, result: &str, error_info: &[&str]) -> TaskRecord {
+        TaskRecord {
+            status,
+            result: result.into(),
+            error_info: error_info.iter().map(|s| (*s).to_owned()).collect(),
+            ..TaskRecord::default()
+        }
+    }
+
+    #[test]
+    fn finished_tasks_give_their_result_or_error() {
+        let handle = TaskHandle::<crate::api::VmRef>::new(TaskRef::new("OpaqueRef:t"));
+        let done = record(TaskStatusType::Success, "<value>OpaqueRef:vm</value>", &[]);
+        assert_eq!(handle.outcome(&done).unwrap().unwrap().as_str(), "OpaqueRef:vm");
+
+        let failed = record(
+            TaskStatusType::Failure,
+            "",
+            &["VM_BAD_POWER_STATE", "OpaqueRef:vm", "halted", "running"],
+        );
+        match handle.outcome(&failed).unwrap() {
+            Err(Error::Api(f)) => {
+                assert_eq!(f.code, "VM_BAD_POWER_STATE");
+                assert_eq!(f.params, ["OpaqueRef:vm", "halted", "running"]);
+            }
+            other => panic!("{other:?}"),
+        }
+
+        let cancelled = record(TaskStatusType::Cancelled, "", &[]);
+        match handle.outcome(&cancelled).unwrap() {
+            Err(Error::Api(f)) => assert_eq!(f.description(), ["TASK_CANCELLED", "OpaqueRef:t"]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn running_or_unknown_states_are_not_finished() {
+        let handle = TaskHandle::<()>::new(TaskRef::new("OpaqueRef:t"));
+        for status in [
+            TaskStatusType::Pending,
+            TaskStatusType::Cancelling,
+            TaskStatusType::Unknown("paused".into()),
+        ] {
+            assert!(handle.outcome(&record(status, "", &[])).is_none());
+        }
+    }
+
+    #[test]
+    fn a_result_of_the_wrong_type_is_a_decode_error() {
+        let handle = TaskHandle::<i64>::new(TaskRef::new("OpaqueRef:t"));
+        let done = record(TaskStatusType::Success, "<value>OpaqueRef:vm</value>", &[]);
+        assert!(matches!(handle.outcome(&done), Some(Err(Error::Decode { .. }))));
+    }
+}
