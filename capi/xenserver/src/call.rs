@@ -2,7 +2,7 @@
 //! request to the caller, collect the response chunks, decode the result into C memory, and
 //! record any failure on the session.
 
-use std::ffi::{c_int, c_void};
+use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -44,10 +44,13 @@ impl Serialize for Arg<'_> {
 
 /// A parameter of type `ty` held in the C variable `v`.
 pub fn arg<T>(name: &'static str, v: &T, ty: &'static Type) -> Arg<'static> {
-    Arg::C(name, CValue {
-        ty,
-        src: v as *const T as *const u8,
-    })
+    Arg::C(
+        name,
+        CValue {
+            ty,
+            src: v as *const T as *const u8,
+        },
+    )
 }
 
 /// Where the result goes: a slot of type `ty` (the caller's out-pointer), or nowhere.
@@ -77,7 +80,11 @@ impl<'de> DeserializeSeed<'de> for OutSeed {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         match self.0.ty {
-            Some(ty) => Slot { ty, dst: self.0.dst }.deserialize(d),
+            Some(ty) => Slot {
+                ty,
+                dst: self.0.dst,
+            }
+            .deserialize(d),
             None => IgnoredAny::deserialize(d).map(drop),
         }
     }
@@ -86,7 +93,13 @@ impl<'de> DeserializeSeed<'de> for OutSeed {
 use serde::Deserialize;
 
 /// Runs `f` with the session, catching panics; a NULL session makes the call return false.
-pub fn with_session(session: *mut xen_session, f: impl FnOnce(&mut xen_session) -> bool) -> bool {
+///
+/// # Safety
+/// `session` is NULL or a live session from this library.
+pub unsafe fn with_session(
+    session: *mut xen_session,
+    f: impl FnOnce(&mut xen_session) -> bool,
+) -> bool {
     if session.is_null() {
         return false;
     }
@@ -121,7 +134,10 @@ pub fn invoke(s: &mut xen_session, method: &str, with_id: bool, args: &[Arg], ou
     }
     if let Some(ty) = out.ty {
         if out.dst.is_null() {
-            s.set_error(&[codes::CLIENT_ERROR, &format!("{method}: the result pointer is NULL")]);
+            s.set_error(&[
+                codes::CLIENT_ERROR,
+                &format!("{method}: the result pointer is NULL"),
+            ]);
             return false;
         }
         if ty.is_pointer() {
@@ -135,8 +151,18 @@ pub fn invoke(s: &mut xen_session, method: &str, with_id: bool, args: &[Arg], ou
     }
     // SAFETY: session_id is NULL or a string this library made.
     let id = unsafe { crate::mem::read_str(s.session_id) }.and_then(Result::ok);
-    let id = if with_id { Some(id.unwrap_or("")) } else { None };
-    let body = match wire::encode_call(FORMAT, method, id, args, NEXT_ID.fetch_add(1, Ordering::Relaxed)) {
+    let id = if with_id {
+        Some(id.unwrap_or(""))
+    } else {
+        None
+    };
+    let body = match wire::encode_call(
+        FORMAT,
+        method,
+        id,
+        args,
+        NEXT_ID.fetch_add(1, Ordering::Relaxed),
+    ) {
         Ok(b) => b,
         Err(e) => {
             s.set_error(&[codes::CLIENT_ERROR, &format!("{method}: {e}")]);
@@ -218,5 +244,78 @@ fn transact(s: &xen_session, body: &[u8]) -> Result<Vec<u8>, c_int> {
         Ok(response)
     } else {
         Err(rc)
+    }
+}
+
+/// `get_record`: as [`call`], then sets the record's `handle` to the ref asked for.
+///
+/// The original libraries set `handle` to the record's UUID; it is typed `xen_c` (a ref),
+/// so this library stores the ref (the UUID stays in `record->uuid`).
+///
+/// # Safety
+/// As [`call`]; `ty` is a `Type::Record` whose struct starts with its handle.
+pub unsafe fn get_record(
+    session: *mut xen_session,
+    method: &str,
+    self_ref: *mut c_void,
+    result: *mut *mut c_void,
+    ty: &'static Type,
+) -> bool {
+    let ok = call(
+        session,
+        method,
+        &[arg("self", &self_ref, &Type::Ref)],
+        out(result, ty),
+    );
+    if ok {
+        with_session(session, |_| {
+            fill_handle(*result as *mut u8, self_ref as *const c_char);
+            true
+        });
+    }
+    ok
+}
+
+/// `get_all_records`: as [`call`], then sets each record's `handle` to its ref (the key).
+///
+/// # Safety
+/// As [`call`]; `ty` is a `Type::Map(Ref, Record)`.
+pub unsafe fn get_all_records(
+    session: *mut xen_session,
+    method: &str,
+    result: *mut *mut c_void,
+    ty: &'static Type,
+) -> bool {
+    let ok = call(session, method, &[], out(result, ty));
+    if let (true, Type::Map(k, v)) = (ok, ty) {
+        with_session(session, |_| {
+            let map = *result as *mut u8;
+            if map.is_null() {
+                return true;
+            }
+            let (es, voff) = crate::desc::map_entry(k, v);
+            for i in 0..*(map as *const usize) {
+                let e = map.add(crate::desc::HEADER + i * es);
+                fill_handle(
+                    *(e.add(voff) as *const *mut u8),
+                    *(e as *const *const c_char),
+                );
+            }
+            true
+        });
+    }
+    ok
+}
+
+/// Stores a copy of `r` as the handle of `record` unless it has one.
+unsafe fn fill_handle(record: *mut u8, r: *const c_char) {
+    if record.is_null() || r.is_null() {
+        return;
+    }
+    let handle = record as *mut *mut c_char;
+    if (*handle).is_null() {
+        if let Some(Ok(s)) = crate::mem::read_str(r) {
+            *handle = crate::mem::c_string(s);
+        }
     }
 }

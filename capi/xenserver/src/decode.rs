@@ -172,7 +172,8 @@ impl<'de> Visitor<'de> for DateV {
         d.deserialize_str(self)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        let t = datetime::parse(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))?;
+        let t =
+            datetime::parse(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))?;
         // SAFETY: the slot is a time_t.
         unsafe { *(self.0 as *mut libc::time_t) = t as libc::time_t };
         Ok(())
@@ -237,7 +238,11 @@ fn push_entry<E: de::Error>(dst: *mut u8, entry: usize, cap: &mut usize) -> Resu
     // SAFETY: `dst` holds NULL or a block allocated by this function with room for `*cap`.
     unsafe {
         let block = *(dst as *mut *mut u8);
-        let size = if block.is_null() { 0 } else { *(block as *const usize) };
+        let size = if block.is_null() {
+            0
+        } else {
+            *(block as *const usize)
+        };
         let block = if block.is_null() || size == *cap {
             let new_cap = if block.is_null() { 4 } else { *cap * 2 };
             let bytes = new_cap

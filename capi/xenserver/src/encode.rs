@@ -30,7 +30,7 @@ pub struct CValue {
 #[derive(Clone, Copy)]
 pub struct SessionRef(pub *const c_char);
 
-fn text<'a, E: serde::ser::Error>(p: *const c_char, empty: &'a str) -> Result<&'a str, E> {
+fn text<E: serde::ser::Error>(p: *const c_char, empty: &str) -> Result<&str, E> {
     // SAFETY: the C caller passes NUL-terminated strings or NULL.
     match unsafe { read_str(p) } {
         None => Ok(empty),
@@ -57,7 +57,7 @@ impl Serialize for CValue {
                 Type::Bool => s.serialize_bool(*(self.src as *const bool)),
                 Type::DateTime => s.serialize_newtype_struct(
                     datetime::SERDE_NAME,
-                    &datetime::format(*(self.src as *const libc::time_t) as i64),
+                    &datetime::format(*(self.src as *const libc::time_t)),
                 ),
                 Type::Enum(e) => {
                     let v = *(self.src as *const i32);
@@ -83,7 +83,11 @@ impl Serialize for CValue {
                 }
                 Type::Set(elem) => {
                     let block = ptr_at(self.src);
-                    let n = if block.is_null() { 0 } else { *(block as *const usize) };
+                    let n = if block.is_null() {
+                        0
+                    } else {
+                        *(block as *const usize)
+                    };
                     let (es, _) = elem.layout();
                     let mut seq = s.serialize_seq(Some(n))?;
                     for i in 0..n {
@@ -96,15 +100,22 @@ impl Serialize for CValue {
                 }
                 Type::Map(k, v) => {
                     let block = ptr_at(self.src);
-                    let n = if block.is_null() { 0 } else { *(block as *const usize) };
+                    let n = if block.is_null() {
+                        0
+                    } else {
+                        *(block as *const usize)
+                    };
                     let (es, voff) = map_entry(k, v);
                     let mut map = s.serialize_map(Some(n))?;
                     for i in 0..n {
                         let e = block.add(HEADER + i * es);
-                        map.serialize_entry(&Key(CValue { ty: k, src: e }), &CValue {
-                            ty: v,
-                            src: e.add(voff),
-                        })?;
+                        map.serialize_entry(
+                            &Key(CValue { ty: k, src: e }),
+                            &CValue {
+                                ty: v,
+                                src: e.add(voff),
+                            },
+                        )?;
                     }
                     map.end()
                 }
@@ -126,10 +137,13 @@ unsafe fn serialize_record<S: Serializer>(
     let fields = rd.fields.iter().filter(|f| f.ctor);
     let mut map = s.serialize_map(Some(fields.clone().count()))?;
     for f in fields {
-        map.serialize_entry(f.name, &CValue {
-            ty: f.ty,
-            src: rec.add(f.offset),
-        })?;
+        map.serialize_entry(
+            f.name,
+            &CValue {
+                ty: f.ty,
+                src: rec.add(f.offset),
+            },
+        )?;
     }
     map.end()
 }

@@ -10,7 +10,9 @@ use crate::session::codes;
 pub fn describe(e: &Error) -> Vec<String> {
     match e {
         Error::Api(failure) => failure.description(),
-        Error::Fault { code, string } => vec![codes::FAULT.into(), code.to_string(), string.clone()],
+        Error::Fault { code, string } => {
+            vec![codes::FAULT.into(), code.to_string(), string.clone()]
+        }
         Error::Encode(msg) => vec![codes::CLIENT_ERROR.into(), msg.clone()],
         Error::Transport { .. } | Error::Http { .. } => {
             vec![codes::TRANSPORT_FAULT.into(), e.to_string()]

@@ -35,7 +35,10 @@ fn login(
     extra: &[Arg],
     fallback: bool,
 ) -> bool {
-    let (u, p) = match (credential(uname, "the user name"), credential(pwd, "the password")) {
+    let (u, p) = match (
+        credential(uname, "the user name"),
+        credential(pwd, "the password"),
+    ) {
         (Ok(u), Ok(p)) => (u, p),
         (Err(e), _) | (_, Err(e)) => {
             s.set_error(&[codes::CLIENT_ERROR, &e]);
@@ -66,9 +69,25 @@ fn read_api_version(s: &mut xen_session) {
     let sp = s as *const xen_session;
     let mut host: *mut c_char = std::ptr::null_mut();
     let (mut major, mut minor) = (0i64, 0i64);
-    let ok = invoke(s, "session.get_this_host", true, &[Arg::Session("self", sp)], out(&mut host, &Type::Ref))
-        && invoke(s, "host.get_API_version_major", true, &[crate::call::arg("host", &host, &Type::Ref)], out(&mut major, &Type::Int))
-        && invoke(s, "host.get_API_version_minor", true, &[crate::call::arg("host", &host, &Type::Ref)], out(&mut minor, &Type::Int));
+    let ok = invoke(
+        s,
+        "session.get_this_host",
+        true,
+        &[Arg::Session("self", sp)],
+        out(&mut host, &Type::Ref),
+    ) && invoke(
+        s,
+        "host.get_API_version_major",
+        true,
+        &[crate::call::arg("host", &host, &Type::Ref)],
+        out(&mut major, &Type::Int),
+    ) && invoke(
+        s,
+        "host.get_API_version_minor",
+        true,
+        &[crate::call::arg("host", &host, &Type::Ref)],
+        out(&mut minor, &Type::Int),
+    );
     // SAFETY: host is NULL or malloc'd by the decoder.
     unsafe { crate::mem::release(host as *mut c_void) };
     s.api_version = if ok {
@@ -93,7 +112,14 @@ pub unsafe extern "C" fn xen_session_login_with_password(
     with_session(s, |s| {
         let v = api_version::to_str(version).unwrap_or(api_version::LATEST);
         s.api_version = version;
-        if login(s, "session.login_with_password", uname, pwd, &[Arg::Str(v)], true) {
+        if login(
+            s,
+            "session.login_with_password",
+            uname,
+            pwd,
+            &[Arg::Str(v)],
+            true,
+        ) {
             read_api_version(s);
         }
         s.ok
@@ -112,19 +138,28 @@ pub unsafe extern "C" fn xen_session_slave_local_login_with_password(
     let s = new_session(call_func, handle);
     with_session(s, |s| {
         s.api_version = XEN_API_UNKNOWN_VERSION;
-        login(s, "session.slave_local_login_with_password", uname, pwd, &[], false)
+        login(
+            s,
+            "session.slave_local_login_with_password",
+            uname,
+            pwd,
+            &[],
+            false,
+        )
     });
     s
 }
 
 /// Sends `method` (unless the session is in error) and frees the session; whether the
 /// server accepted the logout.
-fn logout_with(session: *mut xen_session, method: &str) -> bool {
+///
+/// # Safety
+/// `session` is NULL or a live session from this library, not used afterwards.
+unsafe fn logout_with(session: *mut xen_session, method: &str) -> bool {
     let sent = with_session(session, |s| {
         s.ok && !s.session_id.is_null() && invoke(s, method, true, &[], VOID)
     });
-    // SAFETY: the session comes from this library and is not used after logout.
-    unsafe { xen_session::destroy(session) };
+    xen_session::destroy(session);
     sent
 }
 

@@ -31,7 +31,10 @@ fn uuid_bytes(s: &str) -> Option<[u8; 16]> {
 /// `xen_uuid_string_to_bytes`: `*bytes` = a malloc'd 16-byte array; false (and `*bytes`
 /// NULL) when `uuid` is not a UUID.
 #[no_mangle]
-pub unsafe extern "C" fn xen_uuid_string_to_bytes(uuid: *const c_char, bytes: *mut *mut c_char) -> bool {
+pub unsafe extern "C" fn xen_uuid_string_to_bytes(
+    uuid: *const c_char,
+    bytes: *mut *mut c_char,
+) -> bool {
     guard(false, || {
         if bytes.is_null() {
             return false;
@@ -55,7 +58,10 @@ pub unsafe extern "C" fn xen_uuid_string_to_bytes(uuid: *const c_char, bytes: *m
 
 /// `xen_uuid_bytes_to_string`: `*uuid` = the malloc'd textual form of 16 bytes.
 #[no_mangle]
-pub unsafe extern "C" fn xen_uuid_bytes_to_string(bytes: *const c_char, uuid: *mut *mut c_char) -> bool {
+pub unsafe extern "C" fn xen_uuid_bytes_to_string(
+    bytes: *const c_char,
+    uuid: *mut *mut c_char,
+) -> bool {
     guard(false, || {
         if uuid.is_null() {
             return false;
@@ -106,7 +112,10 @@ mod tests {
             assert_eq!(std::ffi::CStr::from_ptr(back), text);
             xen_uuid_bytes_free(bytes);
             xen_uuid_free(back);
-            assert!(!xen_uuid_string_to_bytes(c"not-a-uuid".as_ptr(), &mut bytes));
+            assert!(!xen_uuid_string_to_bytes(
+                c"not-a-uuid".as_ptr(),
+                &mut bytes
+            ));
             assert!(bytes.is_null());
         }
     }

@@ -11,8 +11,9 @@ use std::ptr;
 use crate::mem::{c_string, release, zalloc};
 
 /// Feeds a chunk of the response body to the library; returns true to continue.
-pub type xen_result_func =
-    Option<unsafe extern "C" fn(data: *const c_void, len: usize, result_handle: *mut c_void) -> bool>;
+pub type xen_result_func = Option<
+    unsafe extern "C" fn(data: *const c_void, len: usize, result_handle: *mut c_void) -> bool,
+>;
 
 /// Sends a request body and feeds the response back through `result_func`; 0 on success.
 pub type xen_call_func = Option<
@@ -140,7 +141,10 @@ mod tests {
         assert_eq!(std::mem::size_of::<xen_session>(), 48);
         assert_eq!(std::mem::offset_of!(xen_session, ok), 24);
         assert_eq!(std::mem::offset_of!(xen_session, error_description), 32);
-        assert_eq!(std::mem::offset_of!(xen_session, error_description_count), 40);
+        assert_eq!(
+            std::mem::offset_of!(xen_session, error_description_count),
+            40
+        );
         assert_eq!(std::mem::offset_of!(xen_session, api_version), 44);
     }
 

@@ -51,6 +51,17 @@ pub struct Func {
     pub result: Option<Type>,
     /// The parameters after the session (and result).
     pub params: Vec<Param>,
+    /// Accessors whose records get their `handle` filled in.
+    pub special: Option<Special>,
+}
+
+/// Functions with extra work after the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    /// `get_record(self)`: the record's handle is `self`.
+    GetRecord,
+    /// `get_all_records()`: each record's handle is its key.
+    GetAllRecords,
 }
 
 /// One class.
@@ -139,6 +150,20 @@ impl<'m> Plan<'m> {
                 }
                 let params = params(class, &c, m);
                 let result = (m.result != Type::Void).then(|| m.result.clone());
+                let own_record = Type::Record(class.name.clone());
+                let special = match (m.name.as_str(), &result) {
+                    ("get_record", Some(r))
+                        if *r == own_record && kind == Kind::Object && params.len() == 1 =>
+                    {
+                        Some(Special::GetRecord)
+                    }
+                    ("get_all_records", Some(Type::Map(_, v)))
+                        if **v == own_record && kind == Kind::Object =>
+                    {
+                        Some(Special::GetAllRecords)
+                    }
+                    _ => None,
+                };
                 if m.is_async {
                     funcs.push(Func {
                         name: format!("{name}_async"),
@@ -151,6 +176,7 @@ impl<'m> Plan<'m> {
                                 ty: p.ty.clone(),
                             })
                             .collect(),
+                        special: None,
                     });
                 }
                 funcs.push(Func {
@@ -158,6 +184,7 @@ impl<'m> Plan<'m> {
                     wire: format!("{}.{}", class.name, m.name),
                     result,
                     params,
+                    special,
                 });
             }
             classes.push(ClassPlan {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::names::{is_session, lower, map_name, set_name, Ctx};
-use super::plan::{ClassPlan, Func, Kind, Plan};
+use super::plan::{ClassPlan, Func, Kind, Plan, Special};
 use super::{api_versions, sorted_errors};
 use crate::model::{Model, Qualifier, Type};
 use crate::naming::escape_keyword;
@@ -60,7 +60,8 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     mods.sort();
     let mut m = String::from("//! The generated tables and `extern \"C\"` functions.\n#![allow(non_camel_case_types, non_snake_case, missing_docs, unused_imports, clippy::missing_safety_doc, clippy::too_many_arguments)]\n\n");
     for name in mods {
-        writeln!(m, "pub mod {name};").unwrap();
+        // The generator's layout is kept as written (one line per function body).
+        writeln!(m, "#[rustfmt::skip]\npub mod {name};").unwrap();
     }
     out.push(file("mod.rs", m));
     Ok(out)
@@ -190,11 +191,24 @@ fn rpc(s: &mut String, f: &Func, d: &mut Descriptors) {
         Some(r) => format!("crate::call::out(result, &{})", d.name(r, Ctx::Sig)),
         None => "VOID".to_owned(),
     };
-    let body = format!(
-        "crate::call::call(session, {:?}, &[{}], {out})",
-        f.wire,
-        args.join(", ")
-    );
+    let body = match (f.special, &f.result) {
+        (Some(Special::GetRecord), Some(r)) => format!(
+            "crate::call::get_record(session, {:?}, {}, result, &{})",
+            f.wire,
+            ident(&f.params[0].name),
+            d.name(r, Ctx::Sig)
+        ),
+        (Some(Special::GetAllRecords), Some(r)) => format!(
+            "crate::call::get_all_records(session, {:?}, result, &{})",
+            f.wire,
+            d.name(r, Ctx::Sig)
+        ),
+        _ => format!(
+            "crate::call::call(session, {:?}, &[{}], {out})",
+            f.wire,
+            args.join(", ")
+        ),
+    };
     extern_fn(s, &f.name, &params.join(", "), "bool", &body);
 }
 

@@ -2,81 +2,159 @@
 //! The generated tables and `extern "C"` functions.
 #![allow(non_camel_case_types, non_snake_case, missing_docs, unused_imports, clippy::missing_safety_doc, clippy::too_many_arguments)]
 
+#[rustfmt::skip]
 pub mod api_failure;
+#[rustfmt::skip]
 pub mod api_version;
+#[rustfmt::skip]
 pub mod containers;
+#[rustfmt::skip]
 pub mod enums;
+#[rustfmt::skip]
 pub mod layout;
+#[rustfmt::skip]
 pub mod types;
+#[rustfmt::skip]
 pub mod xen_auth;
+#[rustfmt::skip]
 pub mod xen_blob;
+#[rustfmt::skip]
 pub mod xen_bond;
+#[rustfmt::skip]
 pub mod xen_caller;
+#[rustfmt::skip]
 pub mod xen_certificate;
+#[rustfmt::skip]
 pub mod xen_cluster;
+#[rustfmt::skip]
 pub mod xen_cluster_host;
+#[rustfmt::skip]
 pub mod xen_console;
+#[rustfmt::skip]
 pub mod xen_crashdump;
+#[rustfmt::skip]
 pub mod xen_data_source;
+#[rustfmt::skip]
 pub mod xen_dr_task;
+#[rustfmt::skip]
 pub mod xen_driver_variant;
+#[rustfmt::skip]
 pub mod xen_event;
+#[rustfmt::skip]
 pub mod xen_feature;
+#[rustfmt::skip]
 pub mod xen_gpu_group;
+#[rustfmt::skip]
 pub mod xen_host;
+#[rustfmt::skip]
 pub mod xen_host_cpu;
+#[rustfmt::skip]
 pub mod xen_host_crashdump;
+#[rustfmt::skip]
 pub mod xen_host_driver;
+#[rustfmt::skip]
 pub mod xen_host_metrics;
+#[rustfmt::skip]
 pub mod xen_host_patch;
+#[rustfmt::skip]
 pub mod xen_lvhd;
+#[rustfmt::skip]
 pub mod xen_message;
+#[rustfmt::skip]
 pub mod xen_network;
+#[rustfmt::skip]
 pub mod xen_network_sriov;
+#[rustfmt::skip]
 pub mod xen_observer;
+#[rustfmt::skip]
 pub mod xen_pbd;
+#[rustfmt::skip]
 pub mod xen_pci;
+#[rustfmt::skip]
 pub mod xen_pgpu;
+#[rustfmt::skip]
 pub mod xen_pif;
+#[rustfmt::skip]
 pub mod xen_pif_metrics;
+#[rustfmt::skip]
 pub mod xen_pool;
+#[rustfmt::skip]
 pub mod xen_pool_patch;
+#[rustfmt::skip]
 pub mod xen_pool_update;
+#[rustfmt::skip]
 pub mod xen_probe_result;
+#[rustfmt::skip]
 pub mod xen_pusb;
+#[rustfmt::skip]
 pub mod xen_pvs_cache_storage;
+#[rustfmt::skip]
 pub mod xen_pvs_proxy;
+#[rustfmt::skip]
 pub mod xen_pvs_server;
+#[rustfmt::skip]
 pub mod xen_pvs_site;
+#[rustfmt::skip]
 pub mod xen_rate_limit;
+#[rustfmt::skip]
 pub mod xen_repository;
+#[rustfmt::skip]
 pub mod xen_role;
+#[rustfmt::skip]
 pub mod xen_sdn_controller;
+#[rustfmt::skip]
 pub mod xen_secret;
+#[rustfmt::skip]
 pub mod xen_session;
+#[rustfmt::skip]
 pub mod xen_sm;
+#[rustfmt::skip]
 pub mod xen_sr;
+#[rustfmt::skip]
 pub mod xen_sr_stat;
+#[rustfmt::skip]
 pub mod xen_subject;
+#[rustfmt::skip]
 pub mod xen_task;
+#[rustfmt::skip]
 pub mod xen_tunnel;
+#[rustfmt::skip]
 pub mod xen_usb_group;
+#[rustfmt::skip]
 pub mod xen_user;
+#[rustfmt::skip]
 pub mod xen_vbd;
+#[rustfmt::skip]
 pub mod xen_vbd_metrics;
+#[rustfmt::skip]
 pub mod xen_vdi;
+#[rustfmt::skip]
 pub mod xen_vdi_nbd_server_info;
+#[rustfmt::skip]
 pub mod xen_vgpu;
+#[rustfmt::skip]
 pub mod xen_vgpu_type;
+#[rustfmt::skip]
 pub mod xen_vif;
+#[rustfmt::skip]
 pub mod xen_vif_metrics;
+#[rustfmt::skip]
 pub mod xen_vlan;
+#[rustfmt::skip]
 pub mod xen_vm;
+#[rustfmt::skip]
 pub mod xen_vm_appliance;
+#[rustfmt::skip]
 pub mod xen_vm_group;
+#[rustfmt::skip]
 pub mod xen_vm_guest_metrics;
+#[rustfmt::skip]
 pub mod xen_vm_metrics;
+#[rustfmt::skip]
 pub mod xen_vmpp;
+#[rustfmt::skip]
 pub mod xen_vmss;
+#[rustfmt::skip]
 pub mod xen_vtpm;
+#[rustfmt::skip]
 pub mod xen_vusb;

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_blob_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_blob_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "blob.get_all_records", &[], crate::call::out(result, &XEN_BLOB_XEN_BLOB_RECORD_MAP))
+    crate::call::get_all_records(session, "blob.get_all_records", result, &XEN_BLOB_XEN_BLOB_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -148,6 +148,6 @@ pub unsafe extern "C" fn xen_blob_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_blob_get_record(session: *mut xen_session, result: *mut *mut c_void, blob: *mut c_void) -> bool {
-    crate::call::call(session, "blob.get_record", &[crate::call::arg("blob", &blob, &REF)], crate::call::out(result, &XEN_BLOB_RECORD))
+    crate::call::get_record(session, "blob.get_record", blob, result, &XEN_BLOB_RECORD)
 }
 

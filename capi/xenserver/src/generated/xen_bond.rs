@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_bond_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_bond_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "Bond.get_all_records", &[], crate::call::out(result, &XEN_BOND_XEN_BOND_RECORD_MAP))
+    crate::call::get_all_records(session, "Bond.get_all_records", result, &XEN_BOND_XEN_BOND_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -183,6 +183,6 @@ pub unsafe extern "C" fn xen_bond_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_bond_get_record(session: *mut xen_session, result: *mut *mut c_void, bond: *mut c_void) -> bool {
-    crate::call::call(session, "Bond.get_record", &[crate::call::arg("bond", &bond, &REF)], crate::call::out(result, &XEN_BOND_RECORD))
+    crate::call::get_record(session, "Bond.get_record", bond, result, &XEN_BOND_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_caller_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_caller_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "Caller.get_all_records", &[], crate::call::out(result, &XEN_CALLER_XEN_CALLER_RECORD_MAP))
+    crate::call::get_all_records(session, "Caller.get_all_records", result, &XEN_CALLER_XEN_CALLER_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -233,6 +233,6 @@ pub unsafe extern "C" fn xen_caller_get_by_uuid(session: *mut xen_session, resul
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_caller_get_record(session: *mut xen_session, result: *mut *mut c_void, caller: *mut c_void) -> bool {
-    crate::call::call(session, "Caller.get_record", &[crate::call::arg("caller", &caller, &REF)], crate::call::out(result, &XEN_CALLER_RECORD))
+    crate::call::get_record(session, "Caller.get_record", caller, result, &XEN_CALLER_RECORD)
 }
 

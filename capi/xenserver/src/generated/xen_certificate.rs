@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_certificate_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_certificate_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "Certificate.get_all_records", &[], crate::call::out(result, &XEN_CERTIFICATE_XEN_CERTIFICATE_RECORD_MAP))
+    crate::call::get_all_records(session, "Certificate.get_all_records", result, &XEN_CERTIFICATE_XEN_CERTIFICATE_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -133,6 +133,6 @@ pub unsafe extern "C" fn xen_certificate_get_by_uuid(session: *mut xen_session, 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_certificate_get_record(session: *mut xen_session, result: *mut *mut c_void, certificate: *mut c_void) -> bool {
-    crate::call::call(session, "Certificate.get_record", &[crate::call::arg("certificate", &certificate, &REF)], crate::call::out(result, &XEN_CERTIFICATE_RECORD))
+    crate::call::get_record(session, "Certificate.get_record", certificate, result, &XEN_CERTIFICATE_RECORD)
 }
 

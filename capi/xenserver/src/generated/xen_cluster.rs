@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_cluster_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_cluster_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "Cluster.get_all_records", &[], crate::call::out(result, &XEN_CLUSTER_XEN_CLUSTER_RECORD_MAP))
+    crate::call::get_all_records(session, "Cluster.get_all_records", result, &XEN_CLUSTER_XEN_CLUSTER_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -253,6 +253,6 @@ pub unsafe extern "C" fn xen_cluster_get_by_uuid(session: *mut xen_session, resu
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_cluster_get_record(session: *mut xen_session, result: *mut *mut c_void, cluster: *mut c_void) -> bool {
-    crate::call::call(session, "Cluster.get_record", &[crate::call::arg("cluster", &cluster, &REF)], crate::call::out(result, &XEN_CLUSTER_RECORD))
+    crate::call::get_record(session, "Cluster.get_record", cluster, result, &XEN_CLUSTER_RECORD)
 }
 

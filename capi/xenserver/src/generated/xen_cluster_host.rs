@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_cluster_host_record_opt_set_free(set: *mut c_void) 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_cluster_host_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "Cluster_host.get_all_records", &[], crate::call::out(result, &XEN_CLUSTER_HOST_XEN_CLUSTER_HOST_RECORD_MAP))
+    crate::call::get_all_records(session, "Cluster_host.get_all_records", result, &XEN_CLUSTER_HOST_XEN_CLUSTER_HOST_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -188,6 +188,6 @@ pub unsafe extern "C" fn xen_cluster_host_get_by_uuid(session: *mut xen_session,
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_cluster_host_get_record(session: *mut xen_session, result: *mut *mut c_void, cluster_host: *mut c_void) -> bool {
-    crate::call::call(session, "Cluster_host.get_record", &[crate::call::arg("cluster_host", &cluster_host, &REF)], crate::call::out(result, &XEN_CLUSTER_HOST_RECORD))
+    crate::call::get_record(session, "Cluster_host.get_record", cluster_host, result, &XEN_CLUSTER_HOST_RECORD)
 }
 

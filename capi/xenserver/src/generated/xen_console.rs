@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_console_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_console_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "console.get_all_records", &[], crate::call::out(result, &XEN_CONSOLE_XEN_CONSOLE_RECORD_MAP))
+    crate::call::get_all_records(session, "console.get_all_records", result, &XEN_CONSOLE_XEN_CONSOLE_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -143,6 +143,6 @@ pub unsafe extern "C" fn xen_console_get_by_uuid(session: *mut xen_session, resu
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_console_get_record(session: *mut xen_session, result: *mut *mut c_void, console: *mut c_void) -> bool {
-    crate::call::call(session, "console.get_record", &[crate::call::arg("console", &console, &REF)], crate::call::out(result, &XEN_CONSOLE_RECORD))
+    crate::call::get_record(session, "console.get_record", console, result, &XEN_CONSOLE_RECORD)
 }
 

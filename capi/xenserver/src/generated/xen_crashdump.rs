@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_crashdump_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_crashdump_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "crashdump.get_all_records", &[], crate::call::out(result, &XEN_CRASHDUMP_XEN_CRASHDUMP_RECORD_MAP))
+    crate::call::get_all_records(session, "crashdump.get_all_records", result, &XEN_CRASHDUMP_XEN_CRASHDUMP_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -128,6 +128,6 @@ pub unsafe extern "C" fn xen_crashdump_get_by_uuid(session: *mut xen_session, re
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_crashdump_get_record(session: *mut xen_session, result: *mut *mut c_void, crashdump: *mut c_void) -> bool {
-    crate::call::call(session, "crashdump.get_record", &[crate::call::arg("crashdump", &crashdump, &REF)], crate::call::out(result, &XEN_CRASHDUMP_RECORD))
+    crate::call::get_record(session, "crashdump.get_record", crashdump, result, &XEN_CRASHDUMP_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_dr_task_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_dr_task_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "DR_task.get_all_records", &[], crate::call::out(result, &XEN_DR_TASK_XEN_DR_TASK_RECORD_MAP))
+    crate::call::get_all_records(session, "DR_task.get_all_records", result, &XEN_DR_TASK_XEN_DR_TASK_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -113,6 +113,6 @@ pub unsafe extern "C" fn xen_dr_task_get_by_uuid(session: *mut xen_session, resu
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_dr_task_get_record(session: *mut xen_session, result: *mut *mut c_void, dr_task: *mut c_void) -> bool {
-    crate::call::call(session, "DR_task.get_record", &[crate::call::arg("dr_task", &dr_task, &REF)], crate::call::out(result, &XEN_DR_TASK_RECORD))
+    crate::call::get_record(session, "DR_task.get_record", dr_task, result, &XEN_DR_TASK_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_driver_variant_record_opt_set_free(set: *mut c_void
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_driver_variant_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "Driver_variant.get_all_records", &[], crate::call::out(result, &XEN_DRIVER_VARIANT_XEN_DRIVER_VARIANT_RECORD_MAP))
+    crate::call::get_all_records(session, "Driver_variant.get_all_records", result, &XEN_DRIVER_VARIANT_XEN_DRIVER_VARIANT_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -128,6 +128,6 @@ pub unsafe extern "C" fn xen_driver_variant_get_by_uuid(session: *mut xen_sessio
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_driver_variant_get_record(session: *mut xen_session, result: *mut *mut c_void, driver_variant: *mut c_void) -> bool {
-    crate::call::call(session, "Driver_variant.get_record", &[crate::call::arg("driver_variant", &driver_variant, &REF)], crate::call::out(result, &XEN_DRIVER_VARIANT_RECORD))
+    crate::call::get_record(session, "Driver_variant.get_record", driver_variant, result, &XEN_DRIVER_VARIANT_RECORD)
 }
 

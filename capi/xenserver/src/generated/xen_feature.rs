@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_feature_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_feature_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "Feature.get_all_records", &[], crate::call::out(result, &XEN_FEATURE_XEN_FEATURE_RECORD_MAP))
+    crate::call::get_all_records(session, "Feature.get_all_records", result, &XEN_FEATURE_XEN_FEATURE_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -123,6 +123,6 @@ pub unsafe extern "C" fn xen_feature_get_by_uuid(session: *mut xen_session, resu
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_feature_get_record(session: *mut xen_session, result: *mut *mut c_void, feature: *mut c_void) -> bool {
-    crate::call::call(session, "Feature.get_record", &[crate::call::arg("feature", &feature, &REF)], crate::call::out(result, &XEN_FEATURE_RECORD))
+    crate::call::get_record(session, "Feature.get_record", feature, result, &XEN_FEATURE_RECORD)
 }
 

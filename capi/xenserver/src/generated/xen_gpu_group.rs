@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_gpu_group_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_gpu_group_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "GPU_group.get_all_records", &[], crate::call::out(result, &XEN_GPU_GROUP_XEN_GPU_GROUP_RECORD_MAP))
+    crate::call::get_all_records(session, "GPU_group.get_all_records", result, &XEN_GPU_GROUP_XEN_GPU_GROUP_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -198,6 +198,6 @@ pub unsafe extern "C" fn xen_gpu_group_get_by_uuid(session: *mut xen_session, re
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_gpu_group_get_record(session: *mut xen_session, result: *mut *mut c_void, gpu_group: *mut c_void) -> bool {
-    crate::call::call(session, "GPU_group.get_record", &[crate::call::arg("gpu_group", &gpu_group, &REF)], crate::call::out(result, &XEN_GPU_GROUP_RECORD))
+    crate::call::get_record(session, "GPU_group.get_record", gpu_group, result, &XEN_GPU_GROUP_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_host_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "host.get_all_records", &[], crate::call::out(result, &XEN_HOST_XEN_HOST_RECORD_MAP))
+    crate::call::get_all_records(session, "host.get_all_records", result, &XEN_HOST_XEN_HOST_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -1358,6 +1358,6 @@ pub unsafe extern "C" fn xen_host_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_get_record(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void) -> bool {
-    crate::call::call(session, "host.get_record", &[crate::call::arg("host", &host, &REF)], crate::call::out(result, &XEN_HOST_RECORD))
+    crate::call::get_record(session, "host.get_record", host, result, &XEN_HOST_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_host_cpu_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_cpu_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "host_cpu.get_all_records", &[], crate::call::out(result, &XEN_HOST_CPU_XEN_HOST_CPU_RECORD_MAP))
+    crate::call::get_all_records(session, "host_cpu.get_all_records", result, &XEN_HOST_CPU_XEN_HOST_CPU_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -163,6 +163,6 @@ pub unsafe extern "C" fn xen_host_cpu_get_by_uuid(session: *mut xen_session, res
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_cpu_get_record(session: *mut xen_session, result: *mut *mut c_void, host_cpu: *mut c_void) -> bool {
-    crate::call::call(session, "host_cpu.get_record", &[crate::call::arg("host_cpu", &host_cpu, &REF)], crate::call::out(result, &XEN_HOST_CPU_RECORD))
+    crate::call::get_record(session, "host_cpu.get_record", host_cpu, result, &XEN_HOST_CPU_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_host_crashdump_record_opt_set_free(set: *mut c_void
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_crashdump_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "host_crashdump.get_all_records", &[], crate::call::out(result, &XEN_HOST_CRASHDUMP_XEN_HOST_CRASHDUMP_RECORD_MAP))
+    crate::call::get_all_records(session, "host_crashdump.get_all_records", result, &XEN_HOST_CRASHDUMP_XEN_HOST_CRASHDUMP_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -143,6 +143,6 @@ pub unsafe extern "C" fn xen_host_crashdump_get_by_uuid(session: *mut xen_sessio
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_crashdump_get_record(session: *mut xen_session, result: *mut *mut c_void, host_crashdump: *mut c_void) -> bool {
-    crate::call::call(session, "host_crashdump.get_record", &[crate::call::arg("host_crashdump", &host_crashdump, &REF)], crate::call::out(result, &XEN_HOST_CRASHDUMP_RECORD))
+    crate::call::get_record(session, "host_crashdump.get_record", host_crashdump, result, &XEN_HOST_CRASHDUMP_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_host_driver_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_driver_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "Host_driver.get_all_records", &[], crate::call::out(result, &XEN_HOST_DRIVER_XEN_HOST_DRIVER_RECORD_MAP))
+    crate::call::get_all_records(session, "Host_driver.get_all_records", result, &XEN_HOST_DRIVER_XEN_HOST_DRIVER_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -163,6 +163,6 @@ pub unsafe extern "C" fn xen_host_driver_get_by_uuid(session: *mut xen_session, 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_driver_get_record(session: *mut xen_session, result: *mut *mut c_void, host_driver: *mut c_void) -> bool {
-    crate::call::call(session, "Host_driver.get_record", &[crate::call::arg("host_driver", &host_driver, &REF)], crate::call::out(result, &XEN_HOST_DRIVER_RECORD))
+    crate::call::get_record(session, "Host_driver.get_record", host_driver, result, &XEN_HOST_DRIVER_RECORD)
 }
 

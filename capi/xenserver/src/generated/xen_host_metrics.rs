@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_host_metrics_record_opt_set_free(set: *mut c_void) 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_metrics_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "host_metrics.get_all_records", &[], crate::call::out(result, &XEN_HOST_METRICS_XEN_HOST_METRICS_RECORD_MAP))
+    crate::call::get_all_records(session, "host_metrics.get_all_records", result, &XEN_HOST_METRICS_XEN_HOST_METRICS_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -128,6 +128,6 @@ pub unsafe extern "C" fn xen_host_metrics_get_by_uuid(session: *mut xen_session,
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_metrics_get_record(session: *mut xen_session, result: *mut *mut c_void, host_metrics: *mut c_void) -> bool {
-    crate::call::call(session, "host_metrics.get_record", &[crate::call::arg("host_metrics", &host_metrics, &REF)], crate::call::out(result, &XEN_HOST_METRICS_RECORD))
+    crate::call::get_record(session, "host_metrics.get_record", host_metrics, result, &XEN_HOST_METRICS_RECORD)
 }
 

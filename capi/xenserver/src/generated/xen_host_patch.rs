@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_host_patch_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_patch_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "host_patch.get_all_records", &[], crate::call::out(result, &XEN_HOST_PATCH_XEN_HOST_PATCH_RECORD_MAP))
+    crate::call::get_all_records(session, "host_patch.get_all_records", result, &XEN_HOST_PATCH_XEN_HOST_PATCH_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -173,6 +173,6 @@ pub unsafe extern "C" fn xen_host_patch_get_by_uuid(session: *mut xen_session, r
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_host_patch_get_record(session: *mut xen_session, result: *mut *mut c_void, host_patch: *mut c_void) -> bool {
-    crate::call::call(session, "host_patch.get_record", &[crate::call::arg("host_patch", &host_patch, &REF)], crate::call::out(result, &XEN_HOST_PATCH_RECORD))
+    crate::call::get_record(session, "host_patch.get_record", host_patch, result, &XEN_HOST_PATCH_RECORD)
 }
 

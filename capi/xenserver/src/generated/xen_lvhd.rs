@@ -88,6 +88,6 @@ pub unsafe extern "C" fn xen_lvhd_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_lvhd_get_record(session: *mut xen_session, result: *mut *mut c_void, lvhd: *mut c_void) -> bool {
-    crate::call::call(session, "LVHD.get_record", &[crate::call::arg("lvhd", &lvhd, &REF)], crate::call::out(result, &XEN_LVHD_RECORD))
+    crate::call::get_record(session, "LVHD.get_record", lvhd, result, &XEN_LVHD_RECORD)
 }
 

@@ -73,7 +73,7 @@ pub unsafe extern "C" fn xen_message_get_all_records_where(session: *mut xen_ses
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_message_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "message.get_all_records", &[], crate::call::out(result, &XEN_MESSAGE_XEN_MESSAGE_RECORD_MAP))
+    crate::call::get_all_records(session, "message.get_all_records", result, &XEN_MESSAGE_XEN_MESSAGE_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -83,7 +83,7 @@ pub unsafe extern "C" fn xen_message_get_by_uuid(session: *mut xen_session, resu
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_message_get_record(session: *mut xen_session, result: *mut *mut c_void, message: *mut c_void) -> bool {
-    crate::call::call(session, "message.get_record", &[crate::call::arg("message", &message, &REF)], crate::call::out(result, &XEN_MESSAGE_RECORD))
+    crate::call::get_record(session, "message.get_record", message, result, &XEN_MESSAGE_RECORD)
 }
 
 #[no_mangle]

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_network_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_network_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "network.get_all_records", &[], crate::call::out(result, &XEN_NETWORK_XEN_NETWORK_RECORD_MAP))
+    crate::call::get_all_records(session, "network.get_all_records", result, &XEN_NETWORK_XEN_NETWORK_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -273,6 +273,6 @@ pub unsafe extern "C" fn xen_network_get_by_uuid(session: *mut xen_session, resu
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_network_get_record(session: *mut xen_session, result: *mut *mut c_void, network: *mut c_void) -> bool {
-    crate::call::call(session, "network.get_record", &[crate::call::arg("network", &network, &REF)], crate::call::out(result, &XEN_NETWORK_RECORD))
+    crate::call::get_record(session, "network.get_record", network, result, &XEN_NETWORK_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_network_sriov_record_opt_set_free(set: *mut c_void)
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_network_sriov_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "network_sriov.get_all_records", &[], crate::call::out(result, &XEN_NETWORK_SRIOV_XEN_NETWORK_SRIOV_RECORD_MAP))
+    crate::call::get_all_records(session, "network_sriov.get_all_records", result, &XEN_NETWORK_SRIOV_XEN_NETWORK_SRIOV_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -138,6 +138,6 @@ pub unsafe extern "C" fn xen_network_sriov_get_by_uuid(session: *mut xen_session
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_network_sriov_get_record(session: *mut xen_session, result: *mut *mut c_void, network_sriov: *mut c_void) -> bool {
-    crate::call::call(session, "network_sriov.get_record", &[crate::call::arg("network_sriov", &network_sriov, &REF)], crate::call::out(result, &XEN_NETWORK_SRIOV_RECORD))
+    crate::call::get_record(session, "network_sriov.get_record", network_sriov, result, &XEN_NETWORK_SRIOV_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_observer_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_observer_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "Observer.get_all_records", &[], crate::call::out(result, &XEN_OBSERVER_XEN_OBSERVER_RECORD_MAP))
+    crate::call::get_all_records(session, "Observer.get_all_records", result, &XEN_OBSERVER_XEN_OBSERVER_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -208,6 +208,6 @@ pub unsafe extern "C" fn xen_observer_get_by_uuid(session: *mut xen_session, res
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_observer_get_record(session: *mut xen_session, result: *mut *mut c_void, observer: *mut c_void) -> bool {
-    crate::call::call(session, "Observer.get_record", &[crate::call::arg("observer", &observer, &REF)], crate::call::out(result, &XEN_OBSERVER_RECORD))
+    crate::call::get_record(session, "Observer.get_record", observer, result, &XEN_OBSERVER_RECORD)
 }
 

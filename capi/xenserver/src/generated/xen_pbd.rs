@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pbd_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pbd_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "PBD.get_all_records", &[], crate::call::out(result, &XEN_PBD_XEN_PBD_RECORD_MAP))
+    crate::call::get_all_records(session, "PBD.get_all_records", result, &XEN_PBD_XEN_PBD_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -178,6 +178,6 @@ pub unsafe extern "C" fn xen_pbd_get_by_uuid(session: *mut xen_session, result: 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pbd_get_record(session: *mut xen_session, result: *mut *mut c_void, pbd: *mut c_void) -> bool {
-    crate::call::call(session, "PBD.get_record", &[crate::call::arg("pbd", &pbd, &REF)], crate::call::out(result, &XEN_PBD_RECORD))
+    crate::call::get_record(session, "PBD.get_record", pbd, result, &XEN_PBD_RECORD)
 }
 

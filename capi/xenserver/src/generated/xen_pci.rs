@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pci_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pci_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "PCI.get_all_records", &[], crate::call::out(result, &XEN_PCI_XEN_PCI_RECORD_MAP))
+    crate::call::get_all_records(session, "PCI.get_all_records", result, &XEN_PCI_XEN_PCI_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -208,6 +208,6 @@ pub unsafe extern "C" fn xen_pci_get_by_uuid(session: *mut xen_session, result: 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pci_get_record(session: *mut xen_session, result: *mut *mut c_void, pci: *mut c_void) -> bool {
-    crate::call::call(session, "PCI.get_record", &[crate::call::arg("pci", &pci, &REF)], crate::call::out(result, &XEN_PCI_RECORD))
+    crate::call::get_record(session, "PCI.get_record", pci, result, &XEN_PCI_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pgpu_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pgpu_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "PGPU.get_all_records", &[], crate::call::out(result, &XEN_PGPU_XEN_PGPU_RECORD_MAP))
+    crate::call::get_all_records(session, "PGPU.get_all_records", result, &XEN_PGPU_XEN_PGPU_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -228,6 +228,6 @@ pub unsafe extern "C" fn xen_pgpu_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pgpu_get_record(session: *mut xen_session, result: *mut *mut c_void, pgpu: *mut c_void) -> bool {
-    crate::call::call(session, "PGPU.get_record", &[crate::call::arg("pgpu", &pgpu, &REF)], crate::call::out(result, &XEN_PGPU_RECORD))
+    crate::call::get_record(session, "PGPU.get_record", pgpu, result, &XEN_PGPU_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pif_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pif_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "PIF.get_all_records", &[], crate::call::out(result, &XEN_PIF_XEN_PIF_RECORD_MAP))
+    crate::call::get_all_records(session, "PIF.get_all_records", result, &XEN_PIF_XEN_PIF_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -413,6 +413,6 @@ pub unsafe extern "C" fn xen_pif_get_by_uuid(session: *mut xen_session, result: 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pif_get_record(session: *mut xen_session, result: *mut *mut c_void, pif: *mut c_void) -> bool {
-    crate::call::call(session, "PIF.get_record", &[crate::call::arg("pif", &pif, &REF)], crate::call::out(result, &XEN_PIF_RECORD))
+    crate::call::get_record(session, "PIF.get_record", pif, result, &XEN_PIF_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pif_metrics_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pif_metrics_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "PIF_metrics.get_all_records", &[], crate::call::out(result, &XEN_PIF_METRICS_XEN_PIF_METRICS_RECORD_MAP))
+    crate::call::get_all_records(session, "PIF_metrics.get_all_records", result, &XEN_PIF_METRICS_XEN_PIF_METRICS_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -163,6 +163,6 @@ pub unsafe extern "C" fn xen_pif_metrics_get_by_uuid(session: *mut xen_session, 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pif_metrics_get_record(session: *mut xen_session, result: *mut *mut c_void, pif_metrics: *mut c_void) -> bool {
-    crate::call::call(session, "PIF_metrics.get_record", &[crate::call::arg("pif_metrics", &pif_metrics, &REF)], crate::call::out(result, &XEN_PIF_METRICS_RECORD))
+    crate::call::get_record(session, "PIF_metrics.get_record", pif_metrics, result, &XEN_PIF_METRICS_RECORD)
 }
 

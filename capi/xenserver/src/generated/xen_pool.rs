@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pool_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pool_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "pool.get_all_records", &[], crate::call::out(result, &XEN_POOL_XEN_POOL_RECORD_MAP))
+    crate::call::get_all_records(session, "pool.get_all_records", result, &XEN_POOL_XEN_POOL_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -1343,6 +1343,6 @@ pub unsafe extern "C" fn xen_pool_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pool_get_record(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void) -> bool {
-    crate::call::call(session, "pool.get_record", &[crate::call::arg("pool", &pool, &REF)], crate::call::out(result, &XEN_POOL_RECORD))
+    crate::call::get_record(session, "pool.get_record", pool, result, &XEN_POOL_RECORD)
 }
 

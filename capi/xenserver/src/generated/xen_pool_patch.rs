@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pool_patch_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pool_patch_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "pool_patch.get_all_records", &[], crate::call::out(result, &XEN_POOL_PATCH_XEN_POOL_PATCH_RECORD_MAP))
+    crate::call::get_all_records(session, "pool_patch.get_all_records", result, &XEN_POOL_PATCH_XEN_POOL_PATCH_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -223,6 +223,6 @@ pub unsafe extern "C" fn xen_pool_patch_get_by_uuid(session: *mut xen_session, r
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pool_patch_get_record(session: *mut xen_session, result: *mut *mut c_void, pool_patch: *mut c_void) -> bool {
-    crate::call::call(session, "pool_patch.get_record", &[crate::call::arg("pool_patch", &pool_patch, &REF)], crate::call::out(result, &XEN_POOL_PATCH_RECORD))
+    crate::call::get_record(session, "pool_patch.get_record", pool_patch, result, &XEN_POOL_PATCH_RECORD)
 }
 

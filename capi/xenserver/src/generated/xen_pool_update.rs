@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pool_update_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pool_update_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "pool_update.get_all_records", &[], crate::call::out(result, &XEN_POOL_UPDATE_XEN_POOL_UPDATE_RECORD_MAP))
+    crate::call::get_all_records(session, "pool_update.get_all_records", result, &XEN_POOL_UPDATE_XEN_POOL_UPDATE_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -218,6 +218,6 @@ pub unsafe extern "C" fn xen_pool_update_get_by_uuid(session: *mut xen_session, 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pool_update_get_record(session: *mut xen_session, result: *mut *mut c_void, pool_update: *mut c_void) -> bool {
-    crate::call::call(session, "pool_update.get_record", &[crate::call::arg("pool_update", &pool_update, &REF)], crate::call::out(result, &XEN_POOL_UPDATE_RECORD))
+    crate::call::get_record(session, "pool_update.get_record", pool_update, result, &XEN_POOL_UPDATE_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pusb_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pusb_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "PUSB.get_all_records", &[], crate::call::out(result, &XEN_PUSB_XEN_PUSB_RECORD_MAP))
+    crate::call::get_all_records(session, "PUSB.get_all_records", result, &XEN_PUSB_XEN_PUSB_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -188,6 +188,6 @@ pub unsafe extern "C" fn xen_pusb_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pusb_get_record(session: *mut xen_session, result: *mut *mut c_void, pusb: *mut c_void) -> bool {
-    crate::call::call(session, "PUSB.get_record", &[crate::call::arg("pusb", &pusb, &REF)], crate::call::out(result, &XEN_PUSB_RECORD))
+    crate::call::get_record(session, "PUSB.get_record", pusb, result, &XEN_PUSB_RECORD)
 }
 

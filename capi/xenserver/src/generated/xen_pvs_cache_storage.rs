@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pvs_cache_storage_record_opt_set_free(set: *mut c_v
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pvs_cache_storage_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "PVS_cache_storage.get_all_records", &[], crate::call::out(result, &XEN_PVS_CACHE_STORAGE_XEN_PVS_CACHE_STORAGE_RECORD_MAP))
+    crate::call::get_all_records(session, "PVS_cache_storage.get_all_records", result, &XEN_PVS_CACHE_STORAGE_XEN_PVS_CACHE_STORAGE_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -133,6 +133,6 @@ pub unsafe extern "C" fn xen_pvs_cache_storage_get_by_uuid(session: *mut xen_ses
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pvs_cache_storage_get_record(session: *mut xen_session, result: *mut *mut c_void, pvs_cache_storage: *mut c_void) -> bool {
-    crate::call::call(session, "PVS_cache_storage.get_record", &[crate::call::arg("pvs_cache_storage", &pvs_cache_storage, &REF)], crate::call::out(result, &XEN_PVS_CACHE_STORAGE_RECORD))
+    crate::call::get_record(session, "PVS_cache_storage.get_record", pvs_cache_storage, result, &XEN_PVS_CACHE_STORAGE_RECORD)
 }
 

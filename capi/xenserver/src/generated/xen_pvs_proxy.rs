@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pvs_proxy_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pvs_proxy_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "PVS_proxy.get_all_records", &[], crate::call::out(result, &XEN_PVS_PROXY_XEN_PVS_PROXY_RECORD_MAP))
+    crate::call::get_all_records(session, "PVS_proxy.get_all_records", result, &XEN_PVS_PROXY_XEN_PVS_PROXY_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -128,6 +128,6 @@ pub unsafe extern "C" fn xen_pvs_proxy_get_by_uuid(session: *mut xen_session, re
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pvs_proxy_get_record(session: *mut xen_session, result: *mut *mut c_void, pvs_proxy: *mut c_void) -> bool {
-    crate::call::call(session, "PVS_proxy.get_record", &[crate::call::arg("pvs_proxy", &pvs_proxy, &REF)], crate::call::out(result, &XEN_PVS_PROXY_RECORD))
+    crate::call::get_record(session, "PVS_proxy.get_record", pvs_proxy, result, &XEN_PVS_PROXY_RECORD)
 }
 

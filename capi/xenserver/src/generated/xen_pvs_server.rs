@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pvs_server_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pvs_server_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "PVS_server.get_all_records", &[], crate::call::out(result, &XEN_PVS_SERVER_XEN_PVS_SERVER_RECORD_MAP))
+    crate::call::get_all_records(session, "PVS_server.get_all_records", result, &XEN_PVS_SERVER_XEN_PVS_SERVER_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -128,6 +128,6 @@ pub unsafe extern "C" fn xen_pvs_server_get_by_uuid(session: *mut xen_session, r
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pvs_server_get_record(session: *mut xen_session, result: *mut *mut c_void, pvs_server: *mut c_void) -> bool {
-    crate::call::call(session, "PVS_server.get_record", &[crate::call::arg("pvs_server", &pvs_server, &REF)], crate::call::out(result, &XEN_PVS_SERVER_RECORD))
+    crate::call::get_record(session, "PVS_server.get_record", pvs_server, result, &XEN_PVS_SERVER_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_pvs_site_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pvs_site_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "PVS_site.get_all_records", &[], crate::call::out(result, &XEN_PVS_SITE_XEN_PVS_SITE_RECORD_MAP))
+    crate::call::get_all_records(session, "PVS_site.get_all_records", result, &XEN_PVS_SITE_XEN_PVS_SITE_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -163,6 +163,6 @@ pub unsafe extern "C" fn xen_pvs_site_get_by_uuid(session: *mut xen_session, res
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_pvs_site_get_record(session: *mut xen_session, result: *mut *mut c_void, pvs_site: *mut c_void) -> bool {
-    crate::call::call(session, "PVS_site.get_record", &[crate::call::arg("pvs_site", &pvs_site, &REF)], crate::call::out(result, &XEN_PVS_SITE_RECORD))
+    crate::call::get_record(session, "PVS_site.get_record", pvs_site, result, &XEN_PVS_SITE_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_rate_limit_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_rate_limit_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "Rate_limit.get_all_records", &[], crate::call::out(result, &XEN_RATE_LIMIT_XEN_RATE_LIMIT_RECORD_MAP))
+    crate::call::get_all_records(session, "Rate_limit.get_all_records", result, &XEN_RATE_LIMIT_XEN_RATE_LIMIT_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -188,6 +188,6 @@ pub unsafe extern "C" fn xen_rate_limit_get_by_uuid(session: *mut xen_session, r
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_rate_limit_get_record(session: *mut xen_session, result: *mut *mut c_void, rate_limit: *mut c_void) -> bool {
-    crate::call::call(session, "Rate_limit.get_record", &[crate::call::arg("rate_limit", &rate_limit, &REF)], crate::call::out(result, &XEN_RATE_LIMIT_RECORD))
+    crate::call::get_record(session, "Rate_limit.get_record", rate_limit, result, &XEN_RATE_LIMIT_RECORD)
 }
 

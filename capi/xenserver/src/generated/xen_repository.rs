@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_repository_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_repository_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "Repository.get_all_records", &[], crate::call::out(result, &XEN_REPOSITORY_XEN_REPOSITORY_RECORD_MAP))
+    crate::call::get_all_records(session, "Repository.get_all_records", result, &XEN_REPOSITORY_XEN_REPOSITORY_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -198,6 +198,6 @@ pub unsafe extern "C" fn xen_repository_get_by_uuid(session: *mut xen_session, r
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_repository_get_record(session: *mut xen_session, result: *mut *mut c_void, repository: *mut c_void) -> bool {
-    crate::call::call(session, "Repository.get_record", &[crate::call::arg("repository", &repository, &REF)], crate::call::out(result, &XEN_REPOSITORY_RECORD))
+    crate::call::get_record(session, "Repository.get_record", repository, result, &XEN_REPOSITORY_RECORD)
 }
 

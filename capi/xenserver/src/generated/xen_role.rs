@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_role_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_role_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "role.get_all_records", &[], crate::call::out(result, &XEN_ROLE_XEN_ROLE_RECORD_MAP))
+    crate::call::get_all_records(session, "role.get_all_records", result, &XEN_ROLE_XEN_ROLE_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -133,6 +133,6 @@ pub unsafe extern "C" fn xen_role_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_role_get_record(session: *mut xen_session, result: *mut *mut c_void, role: *mut c_void) -> bool {
-    crate::call::call(session, "role.get_record", &[crate::call::arg("role", &role, &REF)], crate::call::out(result, &XEN_ROLE_RECORD))
+    crate::call::get_record(session, "role.get_record", role, result, &XEN_ROLE_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_sdn_controller_record_opt_set_free(set: *mut c_void
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_sdn_controller_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "SDN_controller.get_all_records", &[], crate::call::out(result, &XEN_SDN_CONTROLLER_XEN_SDN_CONTROLLER_RECORD_MAP))
+    crate::call::get_all_records(session, "SDN_controller.get_all_records", result, &XEN_SDN_CONTROLLER_XEN_SDN_CONTROLLER_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -123,6 +123,6 @@ pub unsafe extern "C" fn xen_sdn_controller_get_by_uuid(session: *mut xen_sessio
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_sdn_controller_get_record(session: *mut xen_session, result: *mut *mut c_void, sdn_controller: *mut c_void) -> bool {
-    crate::call::call(session, "SDN_controller.get_record", &[crate::call::arg("sdn_controller", &sdn_controller, &REF)], crate::call::out(result, &XEN_SDN_CONTROLLER_RECORD))
+    crate::call::get_record(session, "SDN_controller.get_record", sdn_controller, result, &XEN_SDN_CONTROLLER_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_secret_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_secret_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "secret.get_all_records", &[], crate::call::out(result, &XEN_SECRET_XEN_SECRET_RECORD_MAP))
+    crate::call::get_all_records(session, "secret.get_all_records", result, &XEN_SECRET_XEN_SECRET_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -138,6 +138,6 @@ pub unsafe extern "C" fn xen_secret_get_by_uuid(session: *mut xen_session, resul
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_secret_get_record(session: *mut xen_session, result: *mut *mut c_void, secret: *mut c_void) -> bool {
-    crate::call::call(session, "secret.get_record", &[crate::call::arg("secret", &secret, &REF)], crate::call::out(result, &XEN_SECRET_RECORD))
+    crate::call::get_record(session, "secret.get_record", secret, result, &XEN_SECRET_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_sm_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_sm_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "SM.get_all_records", &[], crate::call::out(result, &XEN_SM_XEN_SM_RECORD_MAP))
+    crate::call::get_all_records(session, "SM.get_all_records", result, &XEN_SM_XEN_SM_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -178,6 +178,6 @@ pub unsafe extern "C" fn xen_sm_get_by_uuid(session: *mut xen_session, result: *
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_sm_get_record(session: *mut xen_session, result: *mut *mut c_void, sm: *mut c_void) -> bool {
-    crate::call::call(session, "SM.get_record", &[crate::call::arg("sm", &sm, &REF)], crate::call::out(result, &XEN_SM_RECORD))
+    crate::call::get_record(session, "SM.get_record", sm, result, &XEN_SM_RECORD)
 }
 

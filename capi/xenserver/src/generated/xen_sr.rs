@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_sr_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_sr_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "SR.get_all_records", &[], crate::call::out(result, &XEN_SR_XEN_SR_RECORD_MAP))
+    crate::call::get_all_records(session, "SR.get_all_records", result, &XEN_SR_XEN_SR_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -438,6 +438,6 @@ pub unsafe extern "C" fn xen_sr_get_by_uuid(session: *mut xen_session, result: *
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_sr_get_record(session: *mut xen_session, result: *mut *mut c_void, sr: *mut c_void) -> bool {
-    crate::call::call(session, "SR.get_record", &[crate::call::arg("sr", &sr, &REF)], crate::call::out(result, &XEN_SR_RECORD))
+    crate::call::get_record(session, "SR.get_record", sr, result, &XEN_SR_RECORD)
 }
 

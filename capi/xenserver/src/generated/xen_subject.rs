@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_subject_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_subject_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "subject.get_all_records", &[], crate::call::out(result, &XEN_SUBJECT_XEN_SUBJECT_RECORD_MAP))
+    crate::call::get_all_records(session, "subject.get_all_records", result, &XEN_SUBJECT_XEN_SUBJECT_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -138,6 +138,6 @@ pub unsafe extern "C" fn xen_subject_get_by_uuid(session: *mut xen_session, resu
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_subject_get_record(session: *mut xen_session, result: *mut *mut c_void, subject: *mut c_void) -> bool {
-    crate::call::call(session, "subject.get_record", &[crate::call::arg("subject", &subject, &REF)], crate::call::out(result, &XEN_SUBJECT_RECORD))
+    crate::call::get_record(session, "subject.get_record", subject, result, &XEN_SUBJECT_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_task_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_task_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "task.get_all_records", &[], crate::call::out(result, &XEN_TASK_XEN_TASK_RECORD_MAP))
+    crate::call::get_all_records(session, "task.get_all_records", result, &XEN_TASK_XEN_TASK_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -228,6 +228,6 @@ pub unsafe extern "C" fn xen_task_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_task_get_record(session: *mut xen_session, result: *mut *mut c_void, task: *mut c_void) -> bool {
-    crate::call::call(session, "task.get_record", &[crate::call::arg("task", &task, &REF)], crate::call::out(result, &XEN_TASK_RECORD))
+    crate::call::get_record(session, "task.get_record", task, result, &XEN_TASK_RECORD)
 }
 

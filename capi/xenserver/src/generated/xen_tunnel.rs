@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_tunnel_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_tunnel_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "tunnel.get_all_records", &[], crate::call::out(result, &XEN_TUNNEL_XEN_TUNNEL_RECORD_MAP))
+    crate::call::get_all_records(session, "tunnel.get_all_records", result, &XEN_TUNNEL_XEN_TUNNEL_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -168,6 +168,6 @@ pub unsafe extern "C" fn xen_tunnel_get_by_uuid(session: *mut xen_session, resul
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_tunnel_get_record(session: *mut xen_session, result: *mut *mut c_void, tunnel: *mut c_void) -> bool {
-    crate::call::call(session, "tunnel.get_record", &[crate::call::arg("tunnel", &tunnel, &REF)], crate::call::out(result, &XEN_TUNNEL_RECORD))
+    crate::call::get_record(session, "tunnel.get_record", tunnel, result, &XEN_TUNNEL_RECORD)
 }
 

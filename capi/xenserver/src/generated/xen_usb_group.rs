@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_usb_group_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_usb_group_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "USB_group.get_all_records", &[], crate::call::out(result, &XEN_USB_GROUP_XEN_USB_GROUP_RECORD_MAP))
+    crate::call::get_all_records(session, "USB_group.get_all_records", result, &XEN_USB_GROUP_XEN_USB_GROUP_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -163,6 +163,6 @@ pub unsafe extern "C" fn xen_usb_group_get_by_uuid(session: *mut xen_session, re
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_usb_group_get_record(session: *mut xen_session, result: *mut *mut c_void, usb_group: *mut c_void) -> bool {
-    crate::call::call(session, "USB_group.get_record", &[crate::call::arg("usb_group", &usb_group, &REF)], crate::call::out(result, &XEN_USB_GROUP_RECORD))
+    crate::call::get_record(session, "USB_group.get_record", usb_group, result, &XEN_USB_GROUP_RECORD)
 }
 

@@ -133,6 +133,6 @@ pub unsafe extern "C" fn xen_user_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_user_get_record(session: *mut xen_session, result: *mut *mut c_void, user: *mut c_void) -> bool {
-    crate::call::call(session, "user.get_record", &[crate::call::arg("user", &user, &REF)], crate::call::out(result, &XEN_USER_RECORD))
+    crate::call::get_record(session, "user.get_record", user, result, &XEN_USER_RECORD)
 }
 

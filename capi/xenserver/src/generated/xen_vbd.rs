@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vbd_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vbd_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VBD.get_all_records", &[], crate::call::out(result, &XEN_VBD_XEN_VBD_RECORD_MAP))
+    crate::call::get_all_records(session, "VBD.get_all_records", result, &XEN_VBD_XEN_VBD_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -338,6 +338,6 @@ pub unsafe extern "C" fn xen_vbd_get_by_uuid(session: *mut xen_session, result: 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vbd_get_record(session: *mut xen_session, result: *mut *mut c_void, vbd: *mut c_void) -> bool {
-    crate::call::call(session, "VBD.get_record", &[crate::call::arg("vbd", &vbd, &REF)], crate::call::out(result, &XEN_VBD_RECORD))
+    crate::call::get_record(session, "VBD.get_record", vbd, result, &XEN_VBD_RECORD)
 }
 

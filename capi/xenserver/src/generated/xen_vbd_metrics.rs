@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vbd_metrics_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vbd_metrics_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VBD_metrics.get_all_records", &[], crate::call::out(result, &XEN_VBD_METRICS_XEN_VBD_METRICS_RECORD_MAP))
+    crate::call::get_all_records(session, "VBD_metrics.get_all_records", result, &XEN_VBD_METRICS_XEN_VBD_METRICS_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -123,6 +123,6 @@ pub unsafe extern "C" fn xen_vbd_metrics_get_by_uuid(session: *mut xen_session, 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vbd_metrics_get_record(session: *mut xen_session, result: *mut *mut c_void, vbd_metrics: *mut c_void) -> bool {
-    crate::call::call(session, "VBD_metrics.get_record", &[crate::call::arg("vbd_metrics", &vbd_metrics, &REF)], crate::call::out(result, &XEN_VBD_METRICS_RECORD))
+    crate::call::get_record(session, "VBD_metrics.get_record", vbd_metrics, result, &XEN_VBD_METRICS_RECORD)
 }
 

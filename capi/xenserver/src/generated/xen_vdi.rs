@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vdi_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vdi_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VDI.get_all_records", &[], crate::call::out(result, &XEN_VDI_XEN_VDI_RECORD_MAP))
+    crate::call::get_all_records(session, "VDI.get_all_records", result, &XEN_VDI_XEN_VDI_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -533,6 +533,6 @@ pub unsafe extern "C" fn xen_vdi_get_by_uuid(session: *mut xen_session, result: 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vdi_get_record(session: *mut xen_session, result: *mut *mut c_void, vdi: *mut c_void) -> bool {
-    crate::call::call(session, "VDI.get_record", &[crate::call::arg("vdi", &vdi, &REF)], crate::call::out(result, &XEN_VDI_RECORD))
+    crate::call::get_record(session, "VDI.get_record", vdi, result, &XEN_VDI_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vgpu_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vgpu_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VGPU.get_all_records", &[], crate::call::out(result, &XEN_VGPU_XEN_VGPU_RECORD_MAP))
+    crate::call::get_all_records(session, "VGPU.get_all_records", result, &XEN_VGPU_XEN_VGPU_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -183,6 +183,6 @@ pub unsafe extern "C" fn xen_vgpu_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vgpu_get_record(session: *mut xen_session, result: *mut *mut c_void, vgpu: *mut c_void) -> bool {
-    crate::call::call(session, "VGPU.get_record", &[crate::call::arg("vgpu", &vgpu, &REF)], crate::call::out(result, &XEN_VGPU_RECORD))
+    crate::call::get_record(session, "VGPU.get_record", vgpu, result, &XEN_VGPU_RECORD)
 }
 

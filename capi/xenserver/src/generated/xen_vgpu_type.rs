@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vgpu_type_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vgpu_type_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VGPU_type.get_all_records", &[], crate::call::out(result, &XEN_VGPU_TYPE_XEN_VGPU_TYPE_RECORD_MAP))
+    crate::call::get_all_records(session, "VGPU_type.get_all_records", result, &XEN_VGPU_TYPE_XEN_VGPU_TYPE_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -163,6 +163,6 @@ pub unsafe extern "C" fn xen_vgpu_type_get_by_uuid(session: *mut xen_session, re
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vgpu_type_get_record(session: *mut xen_session, result: *mut *mut c_void, vgpu_type: *mut c_void) -> bool {
-    crate::call::call(session, "VGPU_type.get_record", &[crate::call::arg("vgpu_type", &vgpu_type, &REF)], crate::call::out(result, &XEN_VGPU_TYPE_RECORD))
+    crate::call::get_record(session, "VGPU_type.get_record", vgpu_type, result, &XEN_VGPU_TYPE_RECORD)
 }
 

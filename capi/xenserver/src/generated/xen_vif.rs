@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vif_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vif_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VIF.get_all_records", &[], crate::call::out(result, &XEN_VIF_XEN_VIF_RECORD_MAP))
+    crate::call::get_all_records(session, "VIF.get_all_records", result, &XEN_VIF_XEN_VIF_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -438,6 +438,6 @@ pub unsafe extern "C" fn xen_vif_get_by_uuid(session: *mut xen_session, result: 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vif_get_record(session: *mut xen_session, result: *mut *mut c_void, vif: *mut c_void) -> bool {
-    crate::call::call(session, "VIF.get_record", &[crate::call::arg("vif", &vif, &REF)], crate::call::out(result, &XEN_VIF_RECORD))
+    crate::call::get_record(session, "VIF.get_record", vif, result, &XEN_VIF_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vlan_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vlan_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VLAN.get_all_records", &[], crate::call::out(result, &XEN_VLAN_XEN_VLAN_RECORD_MAP))
+    crate::call::get_all_records(session, "VLAN.get_all_records", result, &XEN_VLAN_XEN_VLAN_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -143,6 +143,6 @@ pub unsafe extern "C" fn xen_vlan_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vlan_get_record(session: *mut xen_session, result: *mut *mut c_void, vlan: *mut c_void) -> bool {
-    crate::call::call(session, "VLAN.get_record", &[crate::call::arg("vlan", &vlan, &REF)], crate::call::out(result, &XEN_VLAN_RECORD))
+    crate::call::get_record(session, "VLAN.get_record", vlan, result, &XEN_VLAN_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vm_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vm_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VM.get_all_records", &[], crate::call::out(result, &XEN_VM_XEN_VM_RECORD_MAP))
+    crate::call::get_all_records(session, "VM.get_all_records", result, &XEN_VM_XEN_VM_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -1563,6 +1563,6 @@ pub unsafe extern "C" fn xen_vm_get_by_uuid(session: *mut xen_session, result: *
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vm_get_record(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void) -> bool {
-    crate::call::call(session, "VM.get_record", &[crate::call::arg("vm", &vm, &REF)], crate::call::out(result, &XEN_VM_RECORD))
+    crate::call::get_record(session, "VM.get_record", vm, result, &XEN_VM_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vm_appliance_record_opt_set_free(set: *mut c_void) 
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vm_appliance_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VM_appliance.get_all_records", &[], crate::call::out(result, &XEN_VM_APPLIANCE_XEN_VM_APPLIANCE_RECORD_MAP))
+    crate::call::get_all_records(session, "VM_appliance.get_all_records", result, &XEN_VM_APPLIANCE_XEN_VM_APPLIANCE_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -218,6 +218,6 @@ pub unsafe extern "C" fn xen_vm_appliance_get_by_uuid(session: *mut xen_session,
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vm_appliance_get_record(session: *mut xen_session, result: *mut *mut c_void, vm_appliance: *mut c_void) -> bool {
-    crate::call::call(session, "VM_appliance.get_record", &[crate::call::arg("vm_appliance", &vm_appliance, &REF)], crate::call::out(result, &XEN_VM_APPLIANCE_RECORD))
+    crate::call::get_record(session, "VM_appliance.get_record", vm_appliance, result, &XEN_VM_APPLIANCE_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vm_group_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vm_group_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VM_group.get_all_records", &[], crate::call::out(result, &XEN_VM_GROUP_XEN_VM_GROUP_RECORD_MAP))
+    crate::call::get_all_records(session, "VM_group.get_all_records", result, &XEN_VM_GROUP_XEN_VM_GROUP_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -143,6 +143,6 @@ pub unsafe extern "C" fn xen_vm_group_get_by_uuid(session: *mut xen_session, res
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vm_group_get_record(session: *mut xen_session, result: *mut *mut c_void, vm_group: *mut c_void) -> bool {
-    crate::call::call(session, "VM_group.get_record", &[crate::call::arg("vm_group", &vm_group, &REF)], crate::call::out(result, &XEN_VM_GROUP_RECORD))
+    crate::call::get_record(session, "VM_group.get_record", vm_group, result, &XEN_VM_GROUP_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vm_guest_metrics_record_opt_set_free(set: *mut c_vo
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vm_guest_metrics_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VM_guest_metrics.get_all_records", &[], crate::call::out(result, &XEN_VM_GUEST_METRICS_XEN_VM_GUEST_METRICS_RECORD_MAP))
+    crate::call::get_all_records(session, "VM_guest_metrics.get_all_records", result, &XEN_VM_GUEST_METRICS_XEN_VM_GUEST_METRICS_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -178,6 +178,6 @@ pub unsafe extern "C" fn xen_vm_guest_metrics_get_by_uuid(session: *mut xen_sess
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vm_guest_metrics_get_record(session: *mut xen_session, result: *mut *mut c_void, vm_guest_metrics: *mut c_void) -> bool {
-    crate::call::call(session, "VM_guest_metrics.get_record", &[crate::call::arg("vm_guest_metrics", &vm_guest_metrics, &REF)], crate::call::out(result, &XEN_VM_GUEST_METRICS_RECORD))
+    crate::call::get_record(session, "VM_guest_metrics.get_record", vm_guest_metrics, result, &XEN_VM_GUEST_METRICS_RECORD)
 }
 

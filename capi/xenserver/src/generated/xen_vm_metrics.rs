@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vm_metrics_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vm_metrics_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VM_metrics.get_all_records", &[], crate::call::out(result, &XEN_VM_METRICS_XEN_VM_METRICS_RECORD_MAP))
+    crate::call::get_all_records(session, "VM_metrics.get_all_records", result, &XEN_VM_METRICS_XEN_VM_METRICS_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -193,6 +193,6 @@ pub unsafe extern "C" fn xen_vm_metrics_get_by_uuid(session: *mut xen_session, r
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vm_metrics_get_record(session: *mut xen_session, result: *mut *mut c_void, vm_metrics: *mut c_void) -> bool {
-    crate::call::call(session, "VM_metrics.get_record", &[crate::call::arg("vm_metrics", &vm_metrics, &REF)], crate::call::out(result, &XEN_VM_METRICS_RECORD))
+    crate::call::get_record(session, "VM_metrics.get_record", vm_metrics, result, &XEN_VM_METRICS_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vmpp_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vmpp_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VMPP.get_all_records", &[], crate::call::out(result, &XEN_VMPP_XEN_VMPP_RECORD_MAP))
+    crate::call::get_all_records(session, "VMPP.get_all_records", result, &XEN_VMPP_XEN_VMPP_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -338,6 +338,6 @@ pub unsafe extern "C" fn xen_vmpp_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vmpp_get_record(session: *mut xen_session, result: *mut *mut c_void, vmpp: *mut c_void) -> bool {
-    crate::call::call(session, "VMPP.get_record", &[crate::call::arg("vmpp", &vmpp, &REF)], crate::call::out(result, &XEN_VMPP_RECORD))
+    crate::call::get_record(session, "VMPP.get_record", vmpp, result, &XEN_VMPP_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vmss_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vmss_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VMSS.get_all_records", &[], crate::call::out(result, &XEN_VMSS_XEN_VMSS_RECORD_MAP))
+    crate::call::get_all_records(session, "VMSS.get_all_records", result, &XEN_VMSS_XEN_VMSS_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -213,6 +213,6 @@ pub unsafe extern "C" fn xen_vmss_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vmss_get_record(session: *mut xen_session, result: *mut *mut c_void, vmss: *mut c_void) -> bool {
-    crate::call::call(session, "VMSS.get_record", &[crate::call::arg("vmss", &vmss, &REF)], crate::call::out(result, &XEN_VMSS_RECORD))
+    crate::call::get_record(session, "VMSS.get_record", vmss, result, &XEN_VMSS_RECORD)
 }
 

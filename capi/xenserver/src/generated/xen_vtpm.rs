@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vtpm_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vtpm_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VTPM.get_all_records", &[], crate::call::out(result, &XEN_VTPM_XEN_VTPM_RECORD_MAP))
+    crate::call::get_all_records(session, "VTPM.get_all_records", result, &XEN_VTPM_XEN_VTPM_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -143,6 +143,6 @@ pub unsafe extern "C" fn xen_vtpm_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vtpm_get_record(session: *mut xen_session, result: *mut *mut c_void, vtpm: *mut c_void) -> bool {
-    crate::call::call(session, "VTPM.get_record", &[crate::call::arg("vtpm", &vtpm, &REF)], crate::call::out(result, &XEN_VTPM_RECORD))
+    crate::call::get_record(session, "VTPM.get_record", vtpm, result, &XEN_VTPM_RECORD)
 }
 

@@ -68,7 +68,7 @@ pub unsafe extern "C" fn xen_vusb_record_opt_set_free(set: *mut c_void) {
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vusb_get_all_records(session: *mut xen_session, result: *mut *mut c_void) -> bool {
-    crate::call::call(session, "VUSB.get_all_records", &[], crate::call::out(result, &XEN_VUSB_XEN_VUSB_RECORD_MAP))
+    crate::call::get_all_records(session, "VUSB.get_all_records", result, &XEN_VUSB_XEN_VUSB_RECORD_MAP)
 }
 
 #[no_mangle]
@@ -163,6 +163,6 @@ pub unsafe extern "C" fn xen_vusb_get_by_uuid(session: *mut xen_session, result:
 
 #[no_mangle]
 pub unsafe extern "C" fn xen_vusb_get_record(session: *mut xen_session, result: *mut *mut c_void, vusb: *mut c_void) -> bool {
-    crate::call::call(session, "VUSB.get_record", &[crate::call::arg("vusb", &vusb, &REF)], crate::call::out(result, &XEN_VUSB_RECORD))
+    crate::call::get_record(session, "VUSB.get_record", vusb, result, &XEN_VUSB_RECORD)
 }
 
