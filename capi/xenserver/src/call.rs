@@ -319,3 +319,44 @@ unsafe fn fill_handle(record: *mut u8, r: *const c_char) {
         }
     }
 }
+
+/// A message returning a session ref: `*result` becomes a new session on the same transport
+/// (`call_func`, handle and API version), freed with `xen_session_logout` or
+/// `xen_session_local_logout`.
+///
+/// # Safety
+/// As [`call`]; `result` is NULL or points to a `xen_session *`.
+pub unsafe fn new_session(
+    session: *mut xen_session,
+    method: &str,
+    args: &[Arg],
+    result: *mut *mut xen_session,
+) -> bool {
+    with_session(session, |s| {
+        if !s.ok {
+            return false;
+        }
+        if result.is_null() {
+            s.set_error(&[
+                codes::CLIENT_ERROR,
+                &format!("{method}: the result pointer is NULL"),
+            ]);
+            return false;
+        }
+        *result = std::ptr::null_mut();
+        let mut id: *mut c_char = std::ptr::null_mut();
+        if !invoke(s, method, true, args, out(&mut id, &Type::Ref)) {
+            return false;
+        }
+        let n = xen_session::alloc(s.call_func, s.handle);
+        if n.is_null() {
+            crate::mem::release(id as *mut c_void);
+            s.set_error(&[codes::INTERNAL_ERROR, "out of memory"]);
+            return false;
+        }
+        (*n).session_id = id;
+        (*n).api_version = s.api_version;
+        *result = n;
+        true
+    })
+}

@@ -39,10 +39,10 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
         }
         out.push(file(&format!("xen_{}.h", cp.c), class_header(cp)));
     }
-    for e in &model.enums {
+    for (name, values) in &plan.enums {
         out.push(file(
-            &format!("xen_{}.h", lower(&e.name)),
-            enum_header(&e.name, &e.values),
+            &format!("xen_{}.h", lower(name)),
+            enum_header(name, values),
         ));
     }
     for (name, (k, v)) in &plan.maps {

@@ -62,6 +62,8 @@ pub enum Special {
     GetRecord,
     /// `get_all_records()`: each record's handle is its key.
     GetAllRecords,
+    /// Returns a session ref: the result is a new session on the same transport.
+    NewSession,
 }
 
 /// One class.
@@ -88,7 +90,30 @@ pub struct Plan<'m> {
     pub maps: BTreeMap<String, (Type, Type)>,
     /// Every set type: name → (element, context).
     pub sets: BTreeMap<String, (Type, Ctx)>,
+    /// Every enum: the model's, then the compatibility ones it no longer has.
+    pub enums: Vec<(String, Vec<String>)>,
+    /// What is in the library only because libxenserver 2.14 had it: removed classes and
+    /// messages, and the compatibility enums and maps.
+    pub compat_kept: Vec<String>,
 }
+
+/// Enums the published 2.14 library had that the current model has dropped (their values
+/// are those the 2.x servers sent), kept so programs built against it still compile and load.
+const COMPAT_ENUMS: &[(&str, &[&str])] = &[(
+    "pgpu_dom0_access",
+    &[
+        "enabled",
+        "disable_on_reboot",
+        "disabled",
+        "enable_on_reboot",
+    ],
+)];
+
+/// Map types 2.14 had that no current message or field uses.
+const COMPAT_MAPS: &[&str] = &[
+    "(string -> string set) map",
+    "(string -> (string -> string) map) map",
+];
 
 fn compat() -> BTreeSet<&'static str> {
     COMPAT_SYMBOLS.lines().map(str::trim).collect()
@@ -111,6 +136,7 @@ impl<'m> Plan<'m> {
     pub fn new(model: &'m Model) -> Result<Plan<'m>, RenderError> {
         let compat = compat();
         let mut classes = Vec::new();
+        let mut compat_kept = Vec::new();
         for class in &model.classes {
             let c = lower(&class.name);
             let kind = match class.name.as_str() {
@@ -121,6 +147,9 @@ impl<'m> Plan<'m> {
             let anchor = format!("xen_{c}_record_free");
             if !kept(class.lifecycle, &anchor, &compat) {
                 continue;
+            }
+            if class.lifecycle == Lifecycle::Removed {
+                compat_kept.push(format!("class {}", class.name));
             }
             let members = class
                 .fields
@@ -135,18 +164,23 @@ impl<'m> Plan<'m> {
             for m in &class.messages {
                 let name = format!("xen_{c}_{}", lower(&m.name));
                 let expressible = ctype_all(&m.result) && m.params.iter().all(|p| ctype_all(&p.ty));
-                let session_result = {
+                // A session ref result becomes a new `xen_session *` sharing the transport;
+                // one nested in a container has no C spelling.
+                let nested_session = {
                     let mut found = false;
                     m.result.visit(&mut |t| found |= is_session(t));
-                    found
+                    found && !is_session(&m.result)
                 };
                 if !m.session
                     || HAND_WRITTEN.contains(&m.name.as_str()) && kind == Kind::Session
                     || !expressible
-                    || session_result
+                    || nested_session
                     || !kept(m.lifecycle, &name, &compat)
                 {
                     continue;
+                }
+                if m.lifecycle == Lifecycle::Removed {
+                    compat_kept.push(format!("message {}.{} ({name})", class.name, m.name));
                 }
                 let params = params(class, &c, m);
                 let result = (m.result != Type::Void).then(|| m.result.clone());
@@ -162,6 +196,7 @@ impl<'m> Plan<'m> {
                     {
                         Some(Special::GetAllRecords)
                     }
+                    (_, Some(r)) if is_session(r) => Some(Special::NewSession),
                     _ => None,
                 };
                 if m.is_async {
@@ -200,7 +235,28 @@ impl<'m> Plan<'m> {
             classes,
             maps: BTreeMap::new(),
             sets: BTreeMap::new(),
+            compat_kept,
+            enums: model
+                .enums
+                .iter()
+                .map(|e| (e.name.clone(), e.values.clone()))
+                .chain(
+                    COMPAT_ENUMS
+                        .iter()
+                        .filter(|(n, _)| model.enum_named(n).is_none())
+                        .map(|(n, v)| (n.to_string(), v.iter().map(|v| v.to_string()).collect())),
+                )
+                .collect(),
         };
+        for (n, _) in COMPAT_ENUMS
+            .iter()
+            .filter(|(n, _)| model.enum_named(n).is_none())
+        {
+            plan.compat_kept.push(format!("enum {n}"));
+        }
+        for t in COMPAT_MAPS {
+            plan.compat_kept.push(format!("map {t}"));
+        }
         plan.collect_containers();
         plan.check_unique()?;
         Ok(plan)
@@ -225,6 +281,9 @@ impl<'m> Plan<'m> {
         // event.from's batch.
         uses.push(("(string -> int) map".parse().expect("type"), Ctx::Sig));
         uses.push(("string set".parse().expect("type"), Ctx::Sig));
+        for t in COMPAT_MAPS {
+            uses.push((t.parse().expect("type"), Ctx::Sig));
+        }
         for (t, ctx) in uses {
             self.collect(&t, ctx);
         }
@@ -268,8 +327,8 @@ impl<'m> Plan<'m> {
             out.extend(cp.helper_names());
             out.extend(cp.funcs.iter().map(|f| f.name.clone()));
         }
-        for e in &self.model.enums {
-            let n = lower(&e.name);
+        for (e, _) in &self.enums {
+            let n = lower(e);
             out.extend(
                 ["to_string", "from_string", "set_alloc", "set_free"]
                     .map(|s| format!("xen_{n}_{s}")),

@@ -42,12 +42,15 @@ extern bool xen_session_logout_subject_identifier_async(xen_session *session, xe
 extern bool xen_session_logout_subject_identifier(xen_session *session, char *subject_identifier);
 extern bool xen_session_get_all_subject_identifiers_async(xen_session *session, xen_task *result);
 extern bool xen_session_get_all_subject_identifiers(xen_session *session, struct xen_string_set **result);
+extern bool xen_session_create_from_db_file_async(xen_session *session, xen_task *result, char *filename);
+extern bool xen_session_create_from_db_file(xen_session *session, xen_session **result, char *filename);
 extern bool xen_session_change_password(xen_session *session, char *old_pwd, char *new_pwd);
 extern bool xen_session_remove_from_other_config(xen_session *session, xen_session *self_session, char *key);
 extern bool xen_session_add_to_other_config(xen_session *session, xen_session *self_session, char *key, char *value);
 extern bool xen_session_set_other_config(xen_session *session, xen_session *self_session, struct xen_string_string_map *value);
 extern bool xen_session_get_client_certificate(xen_session *session, bool *result, xen_session *self_session);
 extern bool xen_session_get_originator(xen_session *session, char **result, xen_session *self_session);
+extern bool xen_session_get_parent(xen_session *session, xen_session **result, xen_session *self_session);
 extern bool xen_session_get_tasks(xen_session *session, struct xen_task_set **result, xen_session *self_session);
 extern bool xen_session_get_rbac_permissions(xen_session *session, struct xen_string_set **result, xen_session *self_session);
 extern bool xen_session_get_auth_user_name(xen_session *session, char **result, xen_session *self_session);
@@ -61,6 +64,7 @@ extern bool xen_session_get_last_active(xen_session *session, time_t *result, xe
 extern bool xen_session_get_this_user(xen_session *session, xen_user *result, xen_session *self_session);
 extern bool xen_session_get_this_host(xen_session *session, xen_host *result, xen_session *self_session);
 extern bool xen_session_get_uuid(xen_session *session, char **result, xen_session *self_session);
+extern bool xen_session_get_by_uuid(xen_session *session, xen_session **result, char *uuid);
 extern bool xen_session_get_record(xen_session *session, struct xen_session_record **result, xen_session *self_session);
 
 #ifdef __cplusplus

@@ -122,6 +122,8 @@ extern bool xen_vdi_pool_migrate_async(xen_session *session, xen_task *result, x
 extern bool xen_vdi_pool_migrate(xen_session *session, xen_vdi *result, xen_vdi vdi, xen_sr sr, struct xen_string_string_map *options);
 extern bool xen_vdi_read_database_pool_uuid_async(xen_session *session, xen_task *result, xen_vdi vdi);
 extern bool xen_vdi_read_database_pool_uuid(xen_session *session, char **result, xen_vdi vdi);
+extern bool xen_vdi_open_database_async(xen_session *session, xen_task *result, xen_vdi vdi);
+extern bool xen_vdi_open_database(xen_session *session, xen_session **result, xen_vdi vdi);
 extern bool xen_vdi_set_allow_caching_async(xen_session *session, xen_task *result, xen_vdi vdi, bool value);
 extern bool xen_vdi_set_allow_caching(xen_session *session, xen_vdi vdi, bool value);
 extern bool xen_vdi_set_on_boot_async(xen_session *session, xen_task *result, xen_vdi vdi, enum xen_on_boot value);

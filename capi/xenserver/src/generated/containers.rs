@@ -562,6 +562,26 @@ pub unsafe extern "C" fn xen_string_string_map_free(map: *mut c_void) {
 }
 
 #[no_mangle]
+pub unsafe extern "C" fn xen_string_string_set_map_alloc(size: usize) -> *mut c_void {
+    rt::alloc(&XEN_STRING_STRING_SET_MAP, size)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn xen_string_string_set_map_free(map: *mut c_void) {
+    rt::free(&XEN_STRING_STRING_SET_MAP, map)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn xen_string_string_string_map_map_alloc(size: usize) -> *mut c_void {
+    rt::alloc(&XEN_STRING_STRING_STRING_MAP_MAP, size)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn xen_string_string_string_map_map_free(map: *mut c_void) {
+    rt::free(&XEN_STRING_STRING_STRING_MAP_MAP, map)
+}
+
+#[no_mangle]
 pub unsafe extern "C" fn xen_string_task_allowed_operations_map_alloc(size: usize) -> *mut c_void {
     rt::alloc(&XEN_STRING_TASK_ALLOWED_OPERATIONS_MAP, size)
 }

@@ -1471,3 +1471,23 @@ pub unsafe extern "C" fn xen_vusb_operations_set_free(set: *mut c_void) {
     rt::free(&XEN_VUSB_OPERATIONS_SET, set)
 }
 
+#[no_mangle]
+pub unsafe extern "C" fn xen_pgpu_dom0_access_to_string(val: c_int) -> *const c_char {
+    rt::enum_to_string(&PGPU_DOM0_ACCESS_ENUM, val)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn xen_pgpu_dom0_access_from_string(_session: *mut xen_session, str: *const c_char) -> c_int {
+    rt::enum_from_string(&PGPU_DOM0_ACCESS_ENUM, str)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn xen_pgpu_dom0_access_set_alloc(size: usize) -> *mut c_void {
+    rt::alloc(&XEN_PGPU_DOM0_ACCESS_SET, size)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn xen_pgpu_dom0_access_set_free(set: *mut c_void) {
+    rt::free(&XEN_PGPU_DOM0_ACCESS_SET, set)
+}
+

@@ -371,6 +371,11 @@ pub static VUSB_OPERATIONS_ENUM: EnumDesc = EnumDesc {
     values: &[c"attach", c"plug", c"unplug", ],
 };
 
+pub static PGPU_DOM0_ACCESS_ENUM: EnumDesc = EnumDesc {
+    name: "pgpu_dom0_access",
+    values: &[c"enabled", c"disable_on_reboot", c"disabled", c"enable_on_reboot", ],
+};
+
 #[repr(C)]
 pub struct xen_session_record {
     pub handle: *mut c_char,
@@ -3199,6 +3204,7 @@ pub static ENUM_ON_SOFTREBOOT_BEHAVIOR: Type = Type::Enum(&ON_SOFTREBOOT_BEHAVIO
 pub static ENUM_ORIGIN: Type = Type::Enum(&ORIGIN_ENUM);
 pub static ENUM_PCI_DOM0_ACCESS: Type = Type::Enum(&PCI_DOM0_ACCESS_ENUM);
 pub static ENUM_PERSISTENCE_BACKEND: Type = Type::Enum(&PERSISTENCE_BACKEND_ENUM);
+pub static ENUM_PGPU_DOM0_ACCESS: Type = Type::Enum(&PGPU_DOM0_ACCESS_ENUM);
 pub static ENUM_PIF_IGMP_STATUS: Type = Type::Enum(&PIF_IGMP_STATUS_ENUM);
 pub static ENUM_PLACEMENT_POLICY: Type = Type::Enum(&PLACEMENT_POLICY_ENUM);
 pub static ENUM_POOL_ALLOWED_OPERATIONS: Type = Type::Enum(&POOL_ALLOWED_OPERATIONS_ENUM);
@@ -3443,6 +3449,7 @@ pub static XEN_PCI_RECORD_SET: Type = Type::Set(&XEN_PCI_RECORD);
 pub static XEN_PCI_SET: Type = Type::Set(&REF);
 pub static XEN_PCI_XEN_PCI_RECORD_MAP: Type = Type::Map(&REF, &XEN_PCI_RECORD);
 pub static XEN_PERSISTENCE_BACKEND_SET: Type = Type::Set(&ENUM_PERSISTENCE_BACKEND);
+pub static XEN_PGPU_DOM0_ACCESS_SET: Type = Type::Set(&ENUM_PGPU_DOM0_ACCESS);
 pub static XEN_PGPU_RECORD: Type = Type::Record(&XEN_PGPU_RECORD_DESC);
 pub static XEN_PGPU_RECORD_OPT: Type = Type::RefOpt(&XEN_PGPU_RECORD_DESC);
 pub static XEN_PGPU_RECORD_OPT_SET: Type = Type::Set(&XEN_PGPU_RECORD_OPT);
@@ -3583,6 +3590,8 @@ pub static XEN_STRING_SET: Type = Type::Set(&STRING);
 pub static XEN_STRING_SET_SET: Type = Type::Set(&XEN_STRING_SET);
 pub static XEN_STRING_STORAGE_OPERATIONS_MAP: Type = Type::Map(&STRING, &ENUM_STORAGE_OPERATIONS);
 pub static XEN_STRING_STRING_MAP: Type = Type::Map(&STRING, &STRING);
+pub static XEN_STRING_STRING_SET_MAP: Type = Type::Map(&STRING, &XEN_STRING_SET);
+pub static XEN_STRING_STRING_STRING_MAP_MAP: Type = Type::Map(&STRING, &XEN_STRING_STRING_MAP);
 pub static XEN_STRING_TASK_ALLOWED_OPERATIONS_MAP: Type = Type::Map(&STRING, &ENUM_TASK_ALLOWED_OPERATIONS);
 pub static XEN_STRING_VBD_OPERATIONS_MAP: Type = Type::Map(&STRING, &ENUM_VBD_OPERATIONS);
 pub static XEN_STRING_VDI_OPERATIONS_MAP: Type = Type::Map(&STRING, &ENUM_VDI_OPERATIONS);

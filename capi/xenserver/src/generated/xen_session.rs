@@ -42,6 +42,16 @@ pub unsafe extern "C" fn xen_session_get_all_subject_identifiers(session: *mut x
 }
 
 #[no_mangle]
+pub unsafe extern "C" fn xen_session_create_from_db_file_async(session: *mut xen_session, result: *mut *mut c_void, filename: *mut c_char) -> bool {
+    crate::call::call(session, "Async.session.create_from_db_file", &[crate::call::arg("filename", &filename, &STRING)], crate::call::out(result, &REF))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn xen_session_create_from_db_file(session: *mut xen_session, result: *mut *mut xen_session, filename: *mut c_char) -> bool {
+    crate::call::new_session(session, "session.create_from_db_file", &[crate::call::arg("filename", &filename, &STRING)], result)
+}
+
+#[no_mangle]
 pub unsafe extern "C" fn xen_session_change_password(session: *mut xen_session, old_pwd: *mut c_char, new_pwd: *mut c_char) -> bool {
     crate::call::call(session, "session.change_password", &[crate::call::arg("old_pwd", &old_pwd, &STRING), crate::call::arg("new_pwd", &new_pwd, &STRING)], VOID)
 }
@@ -69,6 +79,11 @@ pub unsafe extern "C" fn xen_session_get_client_certificate(session: *mut xen_se
 #[no_mangle]
 pub unsafe extern "C" fn xen_session_get_originator(session: *mut xen_session, result: *mut *mut c_char, self_session: *mut xen_session) -> bool {
     crate::call::call(session, "session.get_originator", &[Arg::Session("self_session", self_session)], crate::call::out(result, &STRING))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn xen_session_get_parent(session: *mut xen_session, result: *mut *mut xen_session, self_session: *mut xen_session) -> bool {
+    crate::call::new_session(session, "session.get_parent", &[Arg::Session("self_session", self_session)], result)
 }
 
 #[no_mangle]
@@ -134,6 +149,11 @@ pub unsafe extern "C" fn xen_session_get_this_host(session: *mut xen_session, re
 #[no_mangle]
 pub unsafe extern "C" fn xen_session_get_uuid(session: *mut xen_session, result: *mut *mut c_char, self_session: *mut xen_session) -> bool {
     crate::call::call(session, "session.get_uuid", &[Arg::Session("self_session", self_session)], crate::call::out(result, &STRING))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn xen_session_get_by_uuid(session: *mut xen_session, result: *mut *mut xen_session, uuid: *mut c_char) -> bool {
+    crate::call::new_session(session, "session.get_by_uuid", &[crate::call::arg("uuid", &uuid, &STRING)], result)
 }
 
 #[no_mangle]

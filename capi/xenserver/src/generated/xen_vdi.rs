@@ -152,6 +152,16 @@ pub unsafe extern "C" fn xen_vdi_read_database_pool_uuid(session: *mut xen_sessi
 }
 
 #[no_mangle]
+pub unsafe extern "C" fn xen_vdi_open_database_async(session: *mut xen_session, result: *mut *mut c_void, vdi: *mut c_void) -> bool {
+    crate::call::call(session, "Async.VDI.open_database", &[crate::call::arg("vdi", &vdi, &REF)], crate::call::out(result, &REF))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn xen_vdi_open_database(session: *mut xen_session, result: *mut *mut xen_session, vdi: *mut c_void) -> bool {
+    crate::call::new_session(session, "VDI.open_database", &[crate::call::arg("vdi", &vdi, &REF)], result)
+}
+
+#[no_mangle]
 pub unsafe extern "C" fn xen_vdi_set_allow_caching_async(session: *mut xen_session, result: *mut *mut c_void, vdi: *mut c_void, value: bool) -> bool {
     crate::call::call(session, "Async.VDI.set_allow_caching", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
 }
