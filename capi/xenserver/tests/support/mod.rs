@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -21,23 +23,31 @@ fn built_lib_dir() -> PathBuf {
 
 /// A directory with `libxenserver.so` and the SONAME link `libxenserver.so.2`.
 pub fn lib_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xenserver-lib");
-    std::fs::create_dir_all(&dir).unwrap();
-    let so = built_lib_dir().join("libxenserver.so");
-    assert!(so.exists(), "{} not built", so.display());
-    for name in ["libxenserver.so", "libxenserver.so.2"] {
-        let link = dir.join(name);
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(&so, &link).unwrap();
-    }
-    dir
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xenserver-lib");
+        std::fs::create_dir_all(&dir).unwrap();
+        let so = built_lib_dir().join("libxenserver.so");
+        assert!(so.exists(), "{} not built", so.display());
+        for name in ["libxenserver.so", "libxenserver.so.2"] {
+            let link = dir.join(name);
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(&so, &link).unwrap();
+        }
+        dir
+    })
+    .clone()
 }
 
 /// Compiles `tests/c/<name>.c` with the support code into an executable.
 pub fn build(name: &str, extra_sources: &[&str], libs: &[&str]) -> PathBuf {
     let lib = lib_dir();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c");
-    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("c-{name}"));
+    // Tests run in parallel: every build gets its own executable.
+    static BUILDS: AtomicUsize = AtomicUsize::new(0);
+    let n = BUILDS.fetch_add(1, Ordering::Relaxed);
+    let exe =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("c-{name}-{}-{n}", std::process::id()));
     let mut cmd = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()));
     cmd.args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-g", "-O0"])
         .arg(format!("-I{}", root().join("include").display()))
