@@ -12,5 +12,5 @@ pub mod wire;
 pub use error::{ApiFailure, Error, Result};
 pub use limits::Limits;
 pub use types::{Class, DateTime, Ref};
-pub use value::{Struct, Value};
+pub use value::{from_value, Struct, Value};
 pub use wire::{Call, WireFormat};
