@@ -1,0 +1,214 @@
+//! The crate's error type.
+
+use std::fmt;
+
+/// A XenAPI failure: the server ran the call and refused it with an error code and parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ApiFailure {
+    /// The error code, e.g. `HANDLE_INVALID`.
+    pub code: String,
+    /// The code's parameters, in wire order.
+    pub params: Vec<String>,
+}
+
+impl ApiFailure {
+    /// Builds a failure from a wire `ErrorDescription` (`[code, params...]`).
+    ///
+    /// An empty description becomes the code `""` with no parameters.
+    pub fn from_description(mut description: Vec<String>) -> Self {
+        if description.is_empty() {
+            return ApiFailure {
+                code: String::new(),
+                params: Vec::new(),
+            };
+        }
+        let code = description.remove(0);
+        ApiFailure {
+            code,
+            params: description,
+        }
+    }
+
+    /// The wire `ErrorDescription`: the code followed by the parameters.
+    pub fn description(&self) -> Vec<String> {
+        let mut d = Vec::with_capacity(self.params.len() + 1);
+        d.push(self.code.clone());
+        d.extend(self.params.iter().cloned());
+        d
+    }
+}
+
+/// Displays as `CODE` when there are no parameters, else `CODE(p1, p2)`.
+impl fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.code)?;
+        if !self.params.is_empty() {
+            write!(f, "({})", self.params.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiFailure {}
+
+/// Everything that can go wrong talking to a XenAPI server.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be delivered or the response not read (connection, TLS, I/O).
+    #[error("transport error talking to {url}: {source}")]
+    Transport {
+        /// Where the request was going.
+        url: String,
+        /// The underlying cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The server answered with an HTTP status other than success.
+    #[error("HTTP status {status} from {url}: {body_excerpt:?}")]
+    Http {
+        /// Where the request went.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+        /// The start of the response body (a short excerpt, never the whole body).
+        body_excerpt: String,
+    },
+    /// The response (or, on the server side, the request) is not well-formed for its wire format.
+    #[error("malformed message{}: expected {expected}, found {found}", at(.offset))]
+    Decode {
+        /// What the decoder was looking for.
+        expected: String,
+        /// What it found instead (a short excerpt or a description).
+        found: String,
+        /// The byte offset in the body where the problem was found, when known.
+        offset: Option<usize>,
+    },
+    /// An XML-RPC `<fault>`: the server could not process the request at the protocol level.
+    #[error("XML-RPC fault {code}: {string}")]
+    Fault {
+        /// The `faultCode`.
+        code: i64,
+        /// The `faultString`.
+        string: String,
+    },
+    /// The call failed: the server answered with a XenAPI error code and parameters.
+    #[error("API failure: {0}")]
+    Api(#[from] ApiFailure),
+    /// The response body is larger than `Limits::max_response_bytes`.
+    #[error("response larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The response nests arrays and structs deeper than `Limits::max_depth`.
+    #[error("nesting deeper than the limit of {limit}{}", at(.offset))]
+    TooDeep {
+        /// The depth limit.
+        limit: usize,
+        /// Where the limit was exceeded.
+        offset: Option<usize>,
+    },
+    /// A task did not finish within the time the caller allowed (it keeps running on the
+    /// server).
+    #[error("task {task} still running after {waited:?}")]
+    TaskTimeout {
+        /// The task's reference.
+        task: String,
+        /// How long the caller waited.
+        waited: std::time::Duration,
+    },
+    /// A value could not be encoded (e.g. a map key that is not a string).
+    #[error("cannot encode: {0}")]
+    Encode(String),
+}
+
+fn at(offset: &Option<usize>) -> String {
+    match offset {
+        Some(o) => format!(" at byte {o}"),
+        None => String::new(),
+    }
+}
+
+/// The crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// A decode error at a known offset.
+    pub(crate) fn decode(
+        expected: impl Into<String>,
+        found: impl Into<String>,
+        offset: usize,
+    ) -> Self {
+        Error::Decode {
+            expected: expected.into(),
+            found: found.into(),
+            offset: Some(offset),
+        }
+    }
+
+    /// Fills in the offset of a decode or depth error that was raised without one.
+    pub(crate) fn at_offset(mut self, pos: usize) -> Self {
+        match &mut self {
+            Error::Decode { offset, .. } | Error::TooDeep { offset, .. } if offset.is_none() => {
+                *offset = Some(pos)
+            }
+            _ => {}
+        }
+        self
+    }
+}
+
+/// How a depth error reads when it has to travel through another library's error type.
+pub(crate) const DEPTH_MARK: &str = "nesting deeper than the limit of ";
+
+impl serde::de::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        let msg = msg.to_string();
+        if let Some(limit) = msg.strip_prefix(DEPTH_MARK).and_then(|n| n.parse().ok()) {
+            return Error::TooDeep {
+                limit,
+                offset: None,
+            };
+        }
+        Error::Decode {
+            expected: msg,
+            found: "a value that does not fit".into(),
+            offset: None,
+        }
+    }
+
+    fn invalid_type(unexp: serde::de::Unexpected<'_>, exp: &dyn serde::de::Expected) -> Self {
+        Error::Decode {
+            expected: exp.to_string(),
+            found: unexp.to_string(),
+            offset: None,
+        }
+    }
+
+    fn invalid_value(unexp: serde::de::Unexpected<'_>, exp: &dyn serde::de::Expected) -> Self {
+        Self::invalid_type(unexp, exp)
+    }
+
+    fn invalid_length(len: usize, exp: &dyn serde::de::Expected) -> Self {
+        Error::Decode {
+            expected: exp.to_string(),
+            found: format!("{len} elements"),
+            offset: None,
+        }
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        Error::Decode {
+            expected: format!("struct member `{field}`"),
+            found: "the end of the struct".into(),
+            offset: None,
+        }
+    }
+}
+
+impl serde::ser::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error::Encode(msg.to_string())
+    }
+}
