@@ -1,1 +1,241 @@
-fn main() {}
+//! `xenapi-bench`: the figures of BENCHMARKS.md, each printed with its ratio to a baseline
+//! measured in the same run.
+//!
+//! ```text
+//! cargo run --release -p xenapi-bench -- [--vms N] [--quick] [--no-python] [--svg PATH]
+//! ```
+
+mod baseline;
+mod calls;
+mod capi_path;
+mod chart;
+mod decode;
+mod events;
+mod memory;
+mod python;
+mod timing;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use xenapi::wire::{encode_call, WireFormat};
+use xenapi::Client;
+
+use crate::calls::Connections;
+use crate::decode::{DecodePath, Encoding};
+
+struct Options {
+    vms: usize,
+    quick: bool,
+    python: bool,
+    svg: Option<PathBuf>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("mem-child") {
+        return mem_child(&args[1..]);
+    }
+    let options = parse(&args).unwrap_or_else(|e| {
+        eprintln!("xenapi-bench: {e}\nusage: xenapi-bench [--vms N] [--quick] [--no-python] [--svg PATH]");
+        std::process::exit(2)
+    });
+    run(&options);
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut options = Options { vms: 4096, quick: false, python: true, svg: None };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--vms" => {
+                let n = it.next().ok_or("--vms needs a number")?;
+                options.vms = n.parse().map_err(|_| format!("--vms: not a number: {n}"))?;
+            }
+            "--quick" => options.quick = true,
+            "--no-python" => options.python = false,
+            "--svg" => options.svg = Some(it.next().ok_or("--svg needs a path")?.into()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(options)
+}
+
+fn run(options: &Options) {
+    let sim = xapi_sim::Simulator::builder()
+        .vms(options.vms)
+        .hosts((options.vms / 256).max(1))
+        .seed(42)
+        .start()
+        .expect("starting the simulator");
+    let url = sim.url();
+    let xml = fetch_all_records(&url, WireFormat::XmlRpc);
+    let json = fetch_all_records(&url, WireFormat::JsonRpc);
+    println!(
+        "# VM.get_all_records of {} VMs: {:.1} MB XML-RPC, {:.1} MB JSON-RPC",
+        options.vms,
+        xml.len() as f64 / 1e6,
+        json.len() as f64 / 1e6
+    );
+
+    let min_time = if options.quick { Duration::from_millis(300) } else { Duration::from_secs(3) };
+    let bars = decode_figures(&xml, &json, min_time);
+    if let Some(svg) = &options.svg {
+        let title = format!("Decoding VM.get_all_records, {} VMs (MB/s of response, higher is better)", options.vms);
+        std::fs::write(svg, chart::svg(&title, &bars)).expect("writing the chart");
+        println!("# chart written to {}", svg.display());
+    }
+    memory_figures(&xml, &json);
+
+    let call_time = if options.quick { Duration::from_millis(300) } else { Duration::from_millis(1500) };
+    let rust_calls = call_figures(&url, call_time);
+    let rate = events::drain_rate(&url, WireFormat::JsonRpc);
+    println!(
+        "events: {:.0} events/s through event.from ({} events, typed snapshots, JSON-RPC)",
+        rate.per_second, rate.events
+    );
+    if options.python {
+        python_figures(&url, &xml, &bars, rust_calls, call_time);
+    }
+}
+
+/// The raw bytes of a `VM.get_all_records` response, as the server sent them.
+fn fetch_all_records(url: &str, format: WireFormat) -> Vec<u8> {
+    let client = Client::builder(url).format(format).build().expect("bench client");
+    let session = client
+        .login_with_password("root", "xenroot", "2.23", "xenapi-bench")
+        .expect("bench login");
+    let body = encode_call(format, "VM.get_all_records", Some(&session.session_ref()), &[(); 0], 1)
+        .expect("encoding the call");
+    let path = match format {
+        WireFormat::XmlRpc => "/",
+        WireFormat::JsonRpc | WireFormat::JsonRpcV1 => "/jsonrpc",
+    };
+    let bytes = client.transport().post(path, &body, client.limits()).expect("fetching VM.get_all_records");
+    session.logout().expect("bench logout");
+    bytes
+}
+
+fn decode_figures(xml: &[u8], json: &[u8], min_time: Duration) -> Vec<chart::Bar> {
+    let capi = capi_path::CApiDecoder::new();
+    let mut bars = Vec::new();
+    let mut floor = None;
+    for path in DecodePath::ALL {
+        let bytes = bytes_for(path, xml, json);
+        let t = timing::measure(5, min_time, || decode::run(path, bytes, Some(&capi)));
+        let mb_s = timing::mb_per_s(bytes.len(), t.median);
+        if path.is_baseline() {
+            floor = Some(t.median);
+            println!("decode {}: {mb_s:.0} MB/s, {:.1} ms (baseline; {} runs)", path.name(), ms(t.median), t.runs);
+        } else {
+            let base = floor.expect("each encoding's floor is measured first");
+            println!(
+                "decode {}: {mb_s:.0} MB/s, {:.1} ms = {:.2}x the time of {} ({} runs)",
+                path.name(),
+                ms(t.median),
+                t.median.as_secs_f64() / base.as_secs_f64(),
+                path.baseline().name(),
+                t.runs
+            );
+        }
+        bars.push(chart::Bar { label: path.name().to_string(), mb_per_s: mb_s, baseline: path.is_baseline() });
+    }
+    bars
+}
+
+fn bytes_for<'a>(path: DecodePath, xml: &'a [u8], json: &'a [u8]) -> &'a [u8] {
+    match path.encoding() {
+        Encoding::Xml => xml,
+        Encoding::Json => json,
+    }
+}
+
+/// Peak memory of each path, each in a fresh child process, as a multiple of the response.
+fn memory_figures(xml: &[u8], json: &[u8]) {
+    let dir = std::env::temp_dir().join(format!("xenapi-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("creating the scratch directory");
+    let files = [(Encoding::Xml, dir.join("vms.xml"), xml), (Encoding::Json, dir.join("vms.json"), json)];
+    for (_, file, bytes) in &files {
+        std::fs::write(file, bytes).expect("writing a response file");
+    }
+    let exe = std::env::current_exe().expect("the bench's own path");
+    for path in DecodePath::ALL {
+        let (_, file, bytes) = files.iter().find(|(e, _, _)| *e == path.encoding()).expect("a file per encoding");
+        let out = Command::new(&exe).arg("mem-child").arg(path.id()).arg(file).output().expect("running the child");
+        assert!(out.status.success(), "memory child for {} failed: {}", path.name(), String::from_utf8_lossy(&out.stderr));
+        let grew: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("the child prints a byte count");
+        println!(
+            "memory {}: peak {:.1} MB above the loaded response = {:.2}x the response size",
+            path.name(),
+            grew as f64 / 1e6,
+            grew as f64 / bytes.len() as f64
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// In a fresh process: load the file, decode it once along a path, print how far the peak
+/// resident size rose above the size with the file loaded.
+fn mem_child(args: &[String]) {
+    let [id, file] = args else { panic!("mem-child PATH FILE") };
+    let path = DecodePath::from_id(id).unwrap_or_else(|| panic!("unknown decode path {id}"));
+    let bytes = std::fs::read(Path::new(file)).expect("reading the response file");
+    let capi = (path == DecodePath::CApiXml).then(capi_path::CApiDecoder::new);
+    memory::reset_peak();
+    let (before, _) = memory::rss_now_and_peak();
+    std::hint::black_box(decode::run(path, &bytes, capi.as_ref()));
+    let (_, peak) = memory::rss_now_and_peak();
+    println!("{}", peak.saturating_sub(before));
+}
+
+fn call_figures(url: &str, duration: Duration) -> f64 {
+    let mut one_thread_reused = 0.0;
+    for format in [WireFormat::XmlRpc, WireFormat::JsonRpc] {
+        for threads in [1, 8] {
+            let new = calls::calls_per_second(url, format, threads, Connections::NewPerCall, duration);
+            let reused = calls::calls_per_second(url, format, threads, Connections::Reused, duration);
+            println!(
+                "calls {format:?}, {threads} thread(s): {reused:.0}/s with connection reuse = {:.1}x the {new:.0}/s of a new connection per call",
+                reused / new
+            );
+            if format == WireFormat::XmlRpc && threads == 1 {
+                one_thread_reused = reused;
+            }
+        }
+    }
+    one_thread_reused
+}
+
+fn python_figures(url: &str, xml: &[u8], bars: &[chart::Bar], rust_calls: f64, duration: Duration) {
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    let python = match python::interpreter(&target) {
+        Ok(p) => p,
+        Err(e) => {
+            println!("python: skipped, the XenAPI bindings could not be installed: {e}");
+            return;
+        }
+    };
+    let file = std::env::temp_dir().join(format!("xenapi-bench-py-{}.xml", std::process::id()));
+    std::fs::write(&file, xml).expect("writing the response file");
+    let typed = bars.iter().find(|b| b.label == DecodePath::TypedXml.name()).expect("typed XML was measured");
+    match python::figure(&python, &["decode", &file.to_string_lossy()]) {
+        Ok(mb_s) => println!(
+            "python XenAPI decode XML-RPC: {mb_s:.1} MB/s; typed XML-RPC is {:.1}x faster",
+            typed.mb_per_s / mb_s
+        ),
+        Err(e) => println!("python decode: failed: {e}"),
+    }
+    let _ = std::fs::remove_file(&file);
+    match python::figure(&python, &["calls", url, &duration.as_secs_f64().to_string()]) {
+        Ok(rate) => println!(
+            "python XenAPI calls XML-RPC, 1 thread: {rate:.0}/s; ours with connection reuse is {:.1}x",
+            rust_calls / rate
+        ),
+        Err(e) => println!("python calls: failed: {e}"),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
