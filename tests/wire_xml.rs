@@ -424,3 +424,43 @@ fn borrowed_strings_come_from_the_body() {
     let at = body.windows(3).position(|w| w == b"abc").unwrap();
     assert!(std::ptr::eq(r.plain.as_ptr(), body[at..].as_ptr()));
 }
+
+#[test]
+fn fault_and_names_are_escaped() {
+    assert_eq!(
+        text(&wire::encode_fault(-1, "bad <request> & more")),
+        "<?xml version=\"1.0\"?><methodResponse><fault><value><struct>\
+         <member><name>faultCode</name><value><int>-1</int></value></member>\
+         <member><name>faultString</name><value><string>bad &lt;request&gt; &amp; more</string></value></member>\
+         </struct></value></fault></methodResponse>"
+    );
+    let v: Value = [("a<b", Value::Nil)].into_iter().collect();
+    assert_eq!(
+        text(&wire::encode_value(XmlRpc, &v).unwrap()),
+        "<value><struct><member><name>a&lt;b</name><value><nil/></value></member></struct></value>"
+    );
+    let body = wire::encode_call(XmlRpc, "x&y", None, &(), 0).unwrap();
+    assert_eq!(
+        wire::decode_call(XmlRpc, &body, &lim()).unwrap().method,
+        "x&y"
+    );
+    assert_eq!(XmlRpc.path(), "/");
+    assert_eq!(xenapi::WireFormat::JsonRpcV1.path(), "/jsonrpc");
+}
+
+#[test]
+fn params_must_be_a_sequence() {
+    assert!(matches!(
+        wire::encode_call(XmlRpc, "m", None, &5i64, 0),
+        Err(Error::Encode(_))
+    ));
+    assert!(matches!(
+        wire::encode_call(xenapi::WireFormat::JsonRpc, "m", None, &"x", 0),
+        Err(Error::Encode(_))
+    ));
+    let map: HashMap<Vec<i64>, i64> = [(vec![1], 1)].into_iter().collect();
+    assert!(matches!(
+        wire::encode_value(XmlRpc, &map),
+        Err(Error::Encode(_))
+    ));
+}
