@@ -229,7 +229,8 @@ impl Client {
         Self::builder_for(Target::Url(url.to_string()))
     }
 
-    /// A builder for a client that sends requests through `transport`.
+    /// A builder for a client that sends requests through `transport` (the TLS, timeout and
+    /// backend options of the builder do not apply to it).
     pub fn builder_with_transport(transport: impl Transport + 'static) -> ClientBuilder {
         Self::builder_for(Target::Transport(Arc::new(transport)))
     }
