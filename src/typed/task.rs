@@ -64,6 +64,11 @@ impl<R> TaskHandle<R> {
         }
     }
 
+    /// Wraps a task reference as the server sent it (generated `async_…` functions use this).
+    pub(crate) fn from_wire(task: String) -> Self {
+        Self::new(TaskRef::from(task))
+    }
+
     /// The task's reference.
     pub fn task(&self) -> &TaskRef {
         &self.task
