@@ -157,10 +157,20 @@ impl Error {
     }
 }
 
+/// How a depth error reads when it has to travel through another library's error type.
+pub(crate) const DEPTH_MARK: &str = "nesting deeper than the limit of ";
+
 impl serde::de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
+        let msg = msg.to_string();
+        if let Some(limit) = msg.strip_prefix(DEPTH_MARK).and_then(|n| n.parse().ok()) {
+            return Error::TooDeep {
+                limit,
+                offset: None,
+            };
+        }
         Error::Decode {
-            expected: msg.to_string(),
+            expected: msg,
             found: "a value that does not fit".into(),
             offset: None,
         }

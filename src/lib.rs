@@ -18,5 +18,5 @@ pub use error::{ApiFailure, Error, Result};
 pub use limits::Limits;
 pub use session::{Client, ClientBuilder, Session};
 pub use types::{Class, DateTime, Ref};
-pub use value::{Struct, Value};
+pub use value::{from_value, Struct, Value};
 pub use wire::{Call, WireFormat};

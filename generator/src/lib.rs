@@ -5,9 +5,11 @@
 //! - [`output`] is the framework: the list of emitters, rendering every output file to memory,
 //!   comparing with (and writing to) the checked-in tree.
 //! - [`rust`] renders `src/api/`.
+//! - [`c`] renders the C headers and the Rust side of the C ABI.
 //! - [`import`] derives `model/` from an upstream data-model folder.
 #![warn(missing_docs)]
 
+pub mod c;
 pub mod import;
 pub mod model;
 pub mod naming;

@@ -39,7 +39,7 @@ pub struct Emitter {
 }
 
 /// Every emitter the generator runs, in order.
-pub const EMITTERS: &[Emitter] = &[crate::rust::EMITTER];
+pub const EMITTERS: &[Emitter] = &[crate::rust::EMITTER, crate::c::HEADERS, crate::c::ABI];
 
 /// Renders every emitter's files.
 pub fn render_all(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {

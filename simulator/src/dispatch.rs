@@ -1,0 +1,192 @@
+//! From a method name and wire parameters to a result: the checks xapi makes (method known,
+//! parameter count, session valid, parameter types), then either a behaviour of
+//! [`crate::behaviour`] or the generic implicit message the model describes.
+
+use crate::error::Failure;
+use crate::model::{Message, Model, Ty};
+use crate::reply::Reply;
+use crate::sim::{CallCtx, Endpoint, Sim};
+use crate::value::V;
+use std::sync::Arc;
+
+/// A parsed method name.
+pub struct Target<'m> {
+    /// The class index.
+    pub class: usize,
+    /// The message.
+    pub message: &'m Message,
+    /// Whether it was called as `Async.<Class>.<message>`.
+    pub is_async: bool,
+}
+
+/// Finds the class and message a wire method name designates, or `MESSAGE_METHOD_UNKNOWN`.
+pub fn resolve<'m>(model: &'m Model, method: &str) -> Result<Target<'m>, Failure> {
+    let unknown = || Failure::method_unknown(method);
+    let (is_async, rest) = match method.strip_prefix("Async.") {
+        Some(rest) => (true, rest),
+        None => (false, method),
+    };
+    let (class_name, msg_name) = rest.split_once('.').ok_or_else(unknown)?;
+    let class = model.class(class_name).ok_or_else(unknown)?;
+    let message = model.classes[class]
+        .messages
+        .get(msg_name)
+        .ok_or_else(unknown)?;
+    if is_async && !message.is_async {
+        return Err(unknown());
+    }
+    Ok(Target {
+        class,
+        message,
+        is_async,
+    })
+}
+
+/// Handles one call end to end.
+pub fn call(
+    sim: &Arc<Sim>,
+    endpoint: Endpoint,
+    method: &str,
+    params: Vec<V>,
+) -> Result<Reply, Failure> {
+    let model = sim.model().clone();
+    let target = resolve(&model, method)?;
+    let msg = target.message;
+    let n = params.len();
+    if n < msg.min_wire_params() || n > msg.max_wire_params() {
+        return Err(Failure::new(
+            "MESSAGE_PARAMETER_COUNT_MISMATCH",
+            [
+                method.to_string(),
+                msg.max_wire_params().to_string(),
+                n.to_string(),
+            ],
+        ));
+    }
+    let mut params = params.into_iter();
+    let session = if msg.session {
+        let s = params.next().expect("count checked");
+        let s = match s {
+            V::Str(s) => s,
+            _ => return Err(Failure::field_type("session_id")),
+        };
+        sim.check_session(&s)?;
+        Some(s)
+    } else {
+        None
+    };
+    let mut args = Vec::with_capacity(msg.params.len());
+    for (p, v) in msg.params.iter().zip(params) {
+        args.push(coerce(&model, &p.ty, v).ok_or_else(|| Failure::field_type(&p.name))?);
+    }
+    let ctx = CallCtx {
+        sim: sim.clone(),
+        endpoint,
+        class: target.class,
+        message: msg.name.clone(),
+        method: format!("{}.{}", model.classes[target.class].name, msg.name),
+        session,
+        args,
+    };
+    if target.is_async {
+        return crate::behaviour::task::run_async(ctx);
+    }
+    execute(&ctx)
+}
+
+/// Runs a resolved, checked call: its behaviour if it has one, else the generic message.
+pub fn execute(ctx: &CallCtx) -> Result<Reply, Failure> {
+    if let Some(handler) = crate::behaviour::handler(&ctx.method) {
+        return handler(ctx);
+    }
+    crate::generic::execute(ctx)
+}
+
+/// Converts a wire value to the type the model declares; `None` when it does not fit.
+///
+/// Clients send 64-bit ints as XML-RPC strings, so strings convert to numbers; enum values
+/// match case-insensitively and come out in the model's spelling.
+pub fn coerce(model: &Model, ty: &Ty, v: V) -> Option<V> {
+    Some(match (ty, v) {
+        (Ty::String | Ty::Ref(_), V::Str(s)) => V::Str(s),
+        (Ty::Int, V::Int(i)) => V::Int(i),
+        (Ty::Int, V::Str(s)) => V::Int(s.trim().parse().ok()?),
+        (Ty::Float, V::Float(f)) => V::Float(f),
+        (Ty::Float, V::Int(i)) => V::Float(i as f64),
+        (Ty::Float, V::Str(s)) => V::Float(parse_float(&s)?),
+        (Ty::Bool, V::Bool(b)) => V::Bool(b),
+        (Ty::Bool, V::Str(s)) => match s.to_ascii_lowercase().as_str() {
+            "true" | "1" => V::Bool(true),
+            "false" | "0" => V::Bool(false),
+            _ => return None,
+        },
+        (Ty::DateTime, V::DateTime(s) | V::Str(s)) => V::DateTime(s),
+        (Ty::Enum(e), V::Str(s)) => V::Str(model.enum_value(*e, &s)?.to_string()),
+        (Ty::Set(inner), V::Set(items)) => V::Set(
+            items
+                .into_iter()
+                .map(|x| coerce(model, inner, x))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        (Ty::Map(k, val), V::Map(entries)) => V::Map(
+            entries
+                .into_iter()
+                .map(|(a, b)| Some((coerce(model, k, a)?, coerce(model, val, b)?)))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        (Ty::Record(_) | Ty::AnyRecord, V::Map(entries)) => V::Map(entries),
+        (Ty::Option(_), V::Nil) => V::Nil,
+        (Ty::Option(inner), v) => coerce(model, inner, v)?,
+        _ => return None,
+    })
+}
+
+fn parse_float(s: &str) -> Option<f64> {
+    match s.trim() {
+        "inf" | "Infinity" => Some(f64::INFINITY),
+        "-inf" | "-Infinity" => Some(f64::NEG_INFINITY),
+        "nan" | "NaN" => Some(f64::NAN),
+        t => t.parse().ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_sync_and_async_names() {
+        let m = Model::xenapi();
+        assert!(resolve(&m, "VM.start").is_ok());
+        assert!(resolve(&m, "Async.VM.start").unwrap().is_async);
+        assert_eq!(
+            resolve(&m, "VM.nope").err().unwrap().0,
+            ["MESSAGE_METHOD_UNKNOWN", "VM.nope"]
+        );
+        assert_eq!(
+            resolve(&m, "Async.VM.get_name_label").err().unwrap().0[0],
+            "MESSAGE_METHOD_UNKNOWN"
+        );
+        assert!(
+            resolve(&m, "VM.set_power_state").is_err(),
+            "read-only fields have no setter"
+        );
+    }
+
+    #[test]
+    fn coerces_like_xapi() {
+        let m = Model::xenapi();
+        let ps = match &m.classes[m.class("VM").unwrap()].fields[m.classes[m.class("VM").unwrap()]
+            .field("power_state")
+            .unwrap()]
+        .ty
+        {
+            Ty::Enum(e) => Ty::Enum(*e),
+            _ => unreachable!(),
+        };
+        assert_eq!(coerce(&m, &Ty::Int, V::s("42")), Some(V::Int(42)));
+        assert_eq!(coerce(&m, &ps, V::s("running")), Some(V::s("Running")));
+        assert_eq!(coerce(&m, &ps, V::s("flying")), None);
+        assert_eq!(coerce(&m, &Ty::String, V::Int(1)), None);
+    }
+}
