@@ -107,7 +107,10 @@ fn success_failure_and_fault_responses_round_trip() {
                     params: vec!["VM".into(), "OpaqueRef:x".into()]
                 }
             );
-            assert_eq!(f.to_string(), "HANDLE_INVALID(VM, OpaqueRef:x)");
+            assert_eq!(
+                f.to_string(),
+                "HANDLE_INVALID(class=VM, handle=OpaqueRef:x)"
+            );
         }
         other => panic!("{other:?}"),
     }
