@@ -109,6 +109,15 @@ pub enum Error {
         /// Where the limit was exceeded.
         offset: Option<usize>,
     },
+    /// A task did not finish within the time the caller allowed (it keeps running on the
+    /// server).
+    #[error("task {task} still running after {waited:?}")]
+    TaskTimeout {
+        /// The task's reference.
+        task: String,
+        /// How long the caller waited.
+        waited: std::time::Duration,
+    },
     /// A value could not be encoded (e.g. a map key that is not a string).
     #[error("cannot encode: {0}")]
     Encode(String),
@@ -150,10 +159,20 @@ impl Error {
     }
 }
 
+/// How a depth error reads when it has to travel through another library's error type.
+pub(crate) const DEPTH_MARK: &str = "nesting deeper than the limit of ";
+
 impl serde::de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
+        let msg = msg.to_string();
+        if let Some(limit) = msg.strip_prefix(DEPTH_MARK).and_then(|n| n.parse().ok()) {
+            return Error::TooDeep {
+                limit,
+                offset: None,
+            };
+        }
         Error::Decode {
-            expected: msg.to_string(),
+            expected: msg,
             found: "a value that does not fit".into(),
             offset: None,
         }

@@ -335,3 +335,76 @@ impl fmt::Display for Value {
         }
     }
 }
+
+/// Reads a `Value` as a `T`, with the same conversions the decoders apply (integers, floats and
+/// booleans may be strings, datetimes may be strings).
+pub fn from_value<T: de::DeserializeOwned>(v: Value) -> crate::Result<T> {
+    T::deserialize(crate::wire::lenient(v))
+}
+
+impl<'de> Deserializer<'de> for Value {
+    type Error = crate::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> crate::Result<V::Value> {
+        match self {
+            Value::String(s) => visitor.visit_string(s),
+            Value::Int(i) => visitor.visit_i64(i),
+            Value::Float(f) => visitor.visit_f64(f),
+            Value::Bool(b) => visitor.visit_bool(b),
+            Value::DateTime(d) => visitor.visit_newtype_struct(de::value::StringDeserializer::<
+                crate::Error,
+            >::new(d.to_string())),
+            Value::Array(a) => visitor.visit_seq(de::value::SeqDeserializer::new(a.into_iter())),
+            Value::Struct(s) => visitor.visit_map(de::value::MapDeserializer::new(s.into_iter())),
+            Value::Nil => visitor.visit_unit(),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> crate::Result<V::Value> {
+        match self {
+            Value::Nil => visitor.visit_none(),
+            other => visitor.visit_some(other),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> crate::Result<V::Value> {
+        match self {
+            Value::DateTime(d) => visitor.visit_newtype_struct(de::value::StringDeserializer::<
+                crate::Error,
+            >::new(d.to_string())),
+            other => visitor.visit_newtype_struct(other),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> crate::Result<V::Value> {
+        match self {
+            Value::String(s) => {
+                visitor.visit_enum(de::value::StringDeserializer::<crate::Error>::new(s))
+            }
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
+
+impl de::IntoDeserializer<'_, crate::Error> for Value {
+    type Deserializer = Value;
+
+    fn into_deserializer(self) -> Value {
+        self
+    }
+}

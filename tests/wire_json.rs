@@ -198,3 +198,53 @@ fn malformed_json_reports_the_byte_offset() {
         other => panic!("{other:?}"),
     }
 }
+
+#[derive(Deserialize, Debug)]
+struct Floats {
+    a: f64,
+    b: f64,
+    c: f64,
+    d: f64,
+    e: f64,
+    n: i64,
+    t: bool,
+    s: String,
+}
+
+#[test]
+fn non_finite_tokens_and_stringly_scalars() {
+    let body = br#"{"jsonrpc":"2.0","result":{"a":Infinity,"b":-Infinity,"c":NaN,"d":"-inf","e":2,"n":"42","t":"true","s":"NaN Infinity"},"id":1}"#;
+    let f: Floats = wire::decode_response(WireFormat::JsonRpc, body, &lim()).unwrap();
+    assert_eq!(f.a, f64::INFINITY);
+    assert_eq!(f.b, f64::NEG_INFINITY);
+    assert!(f.c.is_nan());
+    assert_eq!(f.d, f64::NEG_INFINITY);
+    assert_eq!(f.e, 2.0);
+    assert_eq!(f.n, 42);
+    assert!(f.t);
+    assert_eq!(f.s, "NaN Infinity");
+    let v: Value = wire::decode_response(WireFormat::JsonRpc, body, &lim()).unwrap();
+    assert_eq!(v.get("a"), Some(&Value::Float(f64::INFINITY)));
+    assert_eq!(v.get("s"), Some(&Value::from("NaN Infinity")));
+    let out = wire::encode_success(
+        WireFormat::JsonRpc,
+        &[f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 1e300, 0.1],
+        Some(&json!(1)),
+    )
+    .unwrap();
+    assert_eq!(
+        text(&out),
+        r#"{"jsonrpc":"2.0","result":[Infinity,-Infinity,NaN,1e300,0.1],"id":1}"#
+    );
+    let back: Vec<f64> = wire::decode_response(WireFormat::JsonRpc, &out, &lim()).unwrap();
+    assert_eq!(back[..2], [f64::INFINITY, f64::NEG_INFINITY]);
+    assert!(back[2].is_nan());
+    let call = wire::decode_call(
+        WireFormat::JsonRpc,
+        br#"{"jsonrpc":"2.0","method":"m","params":[NaN,-Infinity],"id":1}"#,
+        &lim(),
+    )
+    .unwrap();
+    assert!(matches!(call.params[0], Value::Float(f) if f.is_nan()));
+    assert_eq!(call.params[1], Value::Float(f64::NEG_INFINITY));
+}

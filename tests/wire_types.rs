@@ -143,3 +143,39 @@ fn error_messages() {
         "response larger than the limit of 5 bytes"
     );
 }
+
+#[test]
+fn from_value_reads_typed_data() {
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Rec {
+        n: i64,
+        f: f64,
+        b: bool,
+        d: DateTime,
+        o: Option<String>,
+        r: Ref<Vm>,
+    }
+    let v: Value = [
+        ("n", Value::from("12")),
+        ("f", Value::from("-inf")),
+        ("b", Value::Bool(true)),
+        ("d", Value::from("20200101T00:00:00Z")),
+        ("o", Value::Nil),
+        ("r", Value::from("OpaqueRef:x")),
+    ]
+    .into_iter()
+    .collect();
+    let r: Rec = xenapi::from_value(v).unwrap();
+    assert_eq!(
+        r,
+        Rec {
+            n: 12,
+            f: f64::NEG_INFINITY,
+            b: true,
+            d: DateTime::from_utc(2020, 1, 1, 0, 0, 0).unwrap(),
+            o: None,
+            r: Ref::new("OpaqueRef:x"),
+        }
+    );
+    assert!(xenapi::from_value::<i64>(Value::from("x")).is_err());
+}

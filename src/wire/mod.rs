@@ -16,6 +16,17 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::value::Value;
 
+/// Wraps a deserializer so that it reads XenAPI's looser spellings (see `json::lenient`).
+pub(crate) fn lenient<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> impl serde::Deserializer<'de, Error = D::Error> {
+    json::lenient::Lenient {
+        inner: d,
+        depth: 0,
+        max_depth: usize::MAX,
+    }
+}
+
 /// How calls and responses are encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum WireFormat {
@@ -109,11 +120,23 @@ pub fn decode_response_seed<'de, S: DeserializeSeed<'de>>(
 
 /// Decodes a request (the server side). For JSON either version is accepted whichever of
 /// `JsonRpc`/`JsonRpcV1` is given; [`Call::format`] tells which one it was.
+///
+/// Errors give the byte offset but do not quote the request: requests carry passwords.
 pub fn decode_call(format: WireFormat, body: &[u8], limits: &Limits) -> Result<Call, Error> {
-    match format {
+    let decoded = match format {
         WireFormat::XmlRpc => xml::decode_call(body, limits.max_depth),
         WireFormat::JsonRpc | WireFormat::JsonRpcV1 => json::decode_call(body, limits.max_depth),
-    }
+    };
+    decoded.map_err(|e| match e {
+        Error::Decode {
+            expected, offset, ..
+        } => Error::Decode {
+            expected,
+            found: "something else (request content is not quoted)".into(),
+            offset,
+        },
+        other => other,
+    })
 }
 
 /// Encodes a successful result. `id` is the request's JSON-RPC id (ignored for XML-RPC).

@@ -6,66 +6,70 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::failure_from_error;
+use super::lenient::Lenient;
+use super::nonfinite;
 use crate::error::Error;
+use crate::error::DEPTH_MARK;
+use crate::value::Value;
+use serde::Deserialize;
 
 /// Parses `body` with `f` over a serde_json deserializer, turning serde_json's line/column
 /// errors into byte offsets and requiring nothing but whitespace after the value.
 pub(crate) fn parse<'de, T>(
     body: &'de [u8],
-    max_depth: usize,
     f: impl FnOnce(
         &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
     ) -> Result<T, serde_json::Error>,
 ) -> Result<T, Error> {
-    check_depth(body, max_depth)?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let v = f(&mut de).map_err(|e| json_error(body, &e))?;
     de.end().map_err(|e| json_error(body, &e))?;
     Ok(v)
 }
 
+/// Decodes a response: the outer `Result` is a malformed body, the inner one the call's
+/// outcome.
 pub(crate) fn decode<'de, S: DeserializeSeed<'de>>(
     body: &'de [u8],
     max_depth: usize,
     seed: S,
 ) -> Result<Result<S::Value, Error>, Error> {
-    parse(body, max_depth, |d| Envelope { seed }.deserialize(d))
+    let envelope = Envelope { seed, max_depth };
+    if nonfinite::may_have_tokens(body) {
+        if let Some(fixed) = nonfinite::rewrite(body) {
+            return decode_rewritten(body, &fixed, envelope);
+        }
+    }
+    parse(body, |d| envelope.deserialize(d))
 }
 
-/// Refuses nesting deeper than `max_depth` before serde_json (whose own limit is 128) sees
-/// the body. Brackets inside strings are skipped.
-fn check_depth(body: &[u8], max_depth: usize) -> Result<(), Error> {
-    let mut depth = 0usize;
-    let mut in_str = false;
-    let mut i = 0;
-    while i < body.len() {
-        let c = body[i];
-        if in_str {
-            match c {
-                b'\\' => i += 1,
-                b'"' => in_str = false,
-                _ => {}
-            }
-        } else {
-            match c {
-                b'"' => in_str = true,
-                b'[' | b'{' => {
-                    depth += 1;
-                    // The envelope object itself is not counted against the limit.
-                    if depth > max_depth + 1 {
-                        return Err(Error::TooDeep {
-                            limit: max_depth,
-                            offset: Some(i),
-                        });
-                    }
-                }
-                b']' | b'}' => depth = depth.saturating_sub(1),
-                _ => {}
-            }
+/// The rare path for bodies with non-finite tokens: the rewritten body does not live as long
+/// as `body`, so nothing can borrow from it; it is read into a [`Value`] tree (the marked
+/// strings becoming floats, member order kept) and decoded from there.
+fn decode_rewritten<'de, S: DeserializeSeed<'de>>(
+    body: &[u8],
+    fixed: &[u8],
+    envelope: Envelope<S>,
+) -> Result<Result<S::Value, Error>, Error> {
+    let tree = match parse(fixed, |d| {
+        Value::deserialize(Lenient {
+            inner: d,
+            depth: -1,
+            max_depth: envelope.max_depth,
+        })
+    }) {
+        Ok(t) => t,
+        Err(e @ Error::TooDeep { .. }) => return Err(e),
+        // A syntax error: report it against the body as received when it shows there.
+        Err(e) => {
+            return Err(match serde_json::from_slice::<de::IgnoredAny>(body) {
+                Err(orig) => json_error(body, &orig),
+                Ok(_) => e,
+            })
         }
-        i += 1;
-    }
-    Ok(())
+    };
+    // Positions are lost in the tree, so errors from here carry no offset.
+    envelope.deserialize(tree)
 }
 
 /// serde_json reports line and column; callers get the byte offset and an excerpt.
@@ -81,11 +85,24 @@ fn json_error(body: &[u8], e: &serde_json::Error) -> Error {
     }
     let offset = (offset + e.column().saturating_sub(1)).min(body.len());
     let msg = e.to_string();
+    if let Some(rest) = msg.strip_prefix(DEPTH_MARK) {
+        let limit = rest
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        return Error::TooDeep {
+            limit,
+            offset: (e.line() > 0).then_some(offset),
+        };
+    }
     let expected = match msg.rfind(" at line ") {
         Some(n) => msg[..n].to_owned(),
         None => msg,
     };
-    let found = if offset >= body.len() {
+    let found = if e.line() == 0 {
+        "a value that does not fit".to_owned()
+    } else if offset >= body.len() {
         "the end of the input".to_owned()
     } else {
         let rest = String::from_utf8_lossy(&body[offset..body.len().min(offset + 32)]);
@@ -94,12 +111,13 @@ fn json_error(body: &[u8], e: &serde_json::Error) -> Error {
     Error::Decode {
         expected: format!("valid JSON-RPC ({expected})"),
         found,
-        offset: Some(offset),
+        offset: (e.line() > 0).then_some(offset),
     }
 }
 
 struct Envelope<S> {
     seed: S,
+    max_depth: usize,
 }
 
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Envelope<S> {
@@ -151,7 +169,7 @@ impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Envelope<S> {
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Result => match seed.take() {
-                    Some(s) => match map.next_value_seed(NullOr(s))? {
+                    Some(s) => match map.next_value_seed(NullOr(s, self.max_depth))? {
                         Ok(v) => result = Some(v),
                         Err(s) => {
                             seed = Some(s);
@@ -189,8 +207,9 @@ impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Envelope<S> {
     }
 }
 
-/// Hands a non-null value to the seed, and gives the seed back on `null`.
-struct NullOr<S>(S);
+/// Hands a non-null value to the seed (through [`Lenient`]), and gives the seed back on
+/// `null`.
+struct NullOr<S>(S, usize);
 
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for NullOr<S> {
     type Value = Result<S::Value, S>;
@@ -216,6 +235,11 @@ impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for NullOr<S> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let d = Lenient {
+            inner: d,
+            depth: 0,
+            max_depth: self.1,
+        };
         self.0.deserialize(d).map(Ok)
     }
 }

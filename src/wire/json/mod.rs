@@ -1,6 +1,8 @@
 //! JSON-RPC v1 and v2, as xapi speaks them on `/jsonrpc`.
 
 mod envelope;
+pub(crate) mod lenient;
+mod nonfinite;
 mod ser;
 
 use serde::de::DeserializeSeed;
@@ -144,7 +146,20 @@ struct RawCall {
 }
 
 pub(crate) fn decode_call(body: &[u8], max_depth: usize) -> Result<Call, Error> {
-    let raw: RawCall = envelope::parse(body, max_depth, |d| RawCall::deserialize(d))?;
+    let fixed = if nonfinite::may_have_tokens(body) {
+        nonfinite::rewrite(body)
+    } else {
+        None
+    };
+    let body = fixed.as_deref().unwrap_or(body);
+    // The call object and its params array are not counted against the limit.
+    let raw: RawCall = envelope::parse(body, |d| {
+        RawCall::deserialize(lenient::Lenient {
+            inner: d,
+            depth: -2,
+            max_depth,
+        })
+    })?;
     Ok(Call {
         method: raw.method,
         params: raw.params.unwrap_or_default(),

@@ -100,7 +100,9 @@ pub(crate) fn decode_response_seed<'de, S: DeserializeSeed<'de>>(
     max_depth: usize,
     seed: S,
 ) -> Result<S::Value, Error> {
+    // The result struct {Status, Value} is not counted against the limit.
     let mut de = XmlDeserializer::new(body, max_depth)?;
+    de.sc.allow_envelope(1);
     response(&mut de, seed).map_err(|e| e.at_offset(de.sc.pos))
 }
 

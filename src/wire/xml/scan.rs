@@ -67,6 +67,8 @@ pub(crate) struct Scanner<'de> {
     pub(crate) pos: usize,
     pub(crate) depth: usize,
     max_depth: usize,
+    /// Levels allowed beyond `max_depth` for the envelope around the caller's value.
+    slack: usize,
 }
 
 #[inline]
@@ -90,7 +92,13 @@ impl<'de> Scanner<'de> {
             pos: 0,
             depth: 0,
             max_depth,
+            slack: 0,
         })
+    }
+
+    /// Does not count the `levels` outermost arrays and structs against the limit.
+    pub(crate) fn allow_envelope(&mut self, levels: usize) {
+        self.slack = levels;
     }
 
     #[inline]
@@ -303,7 +311,7 @@ impl<'de> Scanner<'de> {
 
     fn enter(&mut self) -> Result<(), Error> {
         self.depth += 1;
-        if self.depth > self.max_depth {
+        if self.depth > self.max_depth + self.slack {
             return Err(Error::TooDeep {
                 limit: self.max_depth,
                 offset: Some(self.pos),

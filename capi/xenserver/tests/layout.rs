@@ -1,0 +1,154 @@
+//! The C headers and the Rust `#[repr(C)]` side agree on every struct's layout, and the
+//! headers compile as C99 and as C++.
+
+mod support;
+
+use std::fmt::Write;
+use std::process::Command;
+
+use xenserver::generated::layout::{container_layouts, RECORD_LAYOUTS};
+
+/// (struct, member, bytes) as the Rust side has them, with the C expression measuring each.
+fn expectations() -> Vec<(String, String, usize)> {
+    let mut v: Vec<(String, String, usize)> = RECORD_LAYOUTS
+        .iter()
+        .map(|(st, m, n)| {
+            let expr = if m.is_empty() {
+                format!("sizeof({st})")
+            } else {
+                format!("offsetof({st}, {m})")
+            };
+            (format!("{st}.{m}"), expr, *n)
+        })
+        .collect();
+    for (st, what, n) in container_layouts() {
+        let expr = match what {
+            "" => format!("sizeof({st})"),
+            "elem" => format!("sizeof((({st} *)0)->contents[0])"),
+            m => format!("offsetof({st}, {m})"),
+        };
+        v.push((format!("{st}.{what}"), expr, n));
+    }
+    let s = std::mem::size_of::<xenserver::xen_session>();
+    v.push(("xen_session.".into(), "sizeof(xen_session)".into(), s));
+    for (m, off) in [
+        (
+            "session_id",
+            std::mem::offset_of!(xenserver::xen_session, session_id),
+        ),
+        ("ok", std::mem::offset_of!(xenserver::xen_session, ok)),
+        (
+            "error_description",
+            std::mem::offset_of!(xenserver::xen_session, error_description),
+        ),
+        (
+            "error_description_count",
+            std::mem::offset_of!(xenserver::xen_session, error_description_count),
+        ),
+        (
+            "api_version",
+            std::mem::offset_of!(xenserver::xen_session, api_version),
+        ),
+    ] {
+        v.push((
+            format!("xen_session.{m}"),
+            format!("offsetof(xen_session, {m})"),
+            off,
+        ));
+    }
+    v
+}
+
+#[test]
+fn c_structs_match_the_rust_layouts() {
+    let expected = expectations();
+    assert!(expected.len() > 1000, "every record member is covered");
+    let mut src = String::from("#include <stdio.h>\n#include <stddef.h>\n#include <xen/api/xen_all.h>\nint main(void)\n{\n");
+    for (name, expr, _) in &expected {
+        writeln!(
+            src,
+            "    printf(\"%s %zu\\n\", \"{name}\", (size_t)({expr}));"
+        )
+        .unwrap();
+    }
+    src.push_str("    return 0;\n}\n");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let c = dir.join("layout.c");
+    let exe = dir.join("layout");
+    std::fs::write(&c, src).unwrap();
+    let out = Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Werror"])
+        .arg(format!("-I{}", support::root().join("include").display()))
+        .arg(&c)
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = Command::new(&exe).output().unwrap();
+    let text = String::from_utf8(run.stdout).unwrap();
+    let mut wrong = Vec::new();
+    for ((name, _, rust), line) in expected.iter().zip(text.lines()) {
+        let c: usize = line.rsplit(' ').next().unwrap().parse().unwrap();
+        if c != *rust {
+            wrong.push(format!("{name}: C {c}, Rust {rust}"));
+        }
+    }
+    assert_eq!(text.lines().count(), expected.len());
+    assert!(wrong.is_empty(), "layouts differ:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn headers_compile_as_cplusplus() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let cpp = dir.join("all.cpp");
+    std::fs::write(
+        &cpp,
+        "#include <xen/api/xen_all.h>\nint f(xen_event_record *e) { return e->XEN_CLAZZ != 0; }\n",
+    )
+    .unwrap();
+    let out = Command::new("g++")
+        .args(["-fsyntax-only", "-Wall", "-Werror"])
+        .arg(format!("-I{}", support::root().join("include").display()))
+        .arg(&cpp)
+        .output()
+        .expect("g++ runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn headers_compile_as_pedantic_c99() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let c = dir.join("all.c");
+    std::fs::write(
+        &c,
+        "#include <xen/api/xen_all.h>\nint main(void) { return 0; }\n",
+    )
+    .unwrap();
+    let out = Command::new("cc")
+        .args([
+            "-std=c99",
+            "-pedantic",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsyntax-only",
+        ])
+        .arg(format!("-I{}", support::root().join("include").display()))
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,277 @@
+//! `xenapi-gen import DIR`: derives `model/` from an upstream data-model folder.
+//!
+//! Keeps the facts the emitters need (names, types, qualifiers, parameters, results, error
+//! codes, async flags, lifecycle states) and drops the upstream prose. The output is one JSON
+//! object per line, so that model changes read well in diffs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::model::{
+    parse_errors, Class, Enum, Field, Lifecycle, LoadError, Message, Model, Param, Qualifier, Type,
+};
+
+/// The API version of the upstream model (it does not record it itself).
+pub const API_VERSION: [u32; 2] = [2, 23];
+
+#[derive(Deserialize)]
+struct UpClass {
+    name: String,
+    lifecycle: UpLifecycle,
+    fields: Vec<UpField>,
+    messages: Vec<UpMessage>,
+    enums: Vec<UpEnum>,
+}
+
+#[derive(Deserialize)]
+struct UpLifecycle {
+    state: String,
+}
+
+#[derive(Deserialize)]
+struct UpField {
+    name: String,
+    #[serde(rename = "type")]
+    ty: String,
+    qualifier: Qualifier,
+    lifecycle: UpLifecycle,
+    default: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct UpMessage {
+    name: String,
+    implicit: bool,
+    lifecycle: UpLifecycle,
+    params: Vec<UpParam>,
+    result: Vec<String>,
+    errors: Vec<UpName>,
+}
+
+#[derive(Deserialize)]
+struct UpParam {
+    name: String,
+    #[serde(rename = "type")]
+    ty: String,
+    required: bool,
+}
+
+#[derive(Deserialize)]
+struct UpEnum {
+    name: String,
+    values: Vec<UpName>,
+}
+
+#[derive(Deserialize)]
+struct UpName {
+    name: String,
+}
+
+fn bad(what: impl Into<String>) -> LoadError {
+    LoadError::Inconsistent(what.into())
+}
+
+fn lifecycle(lc: &UpLifecycle) -> Result<Lifecycle, LoadError> {
+    match lc.state.as_str() {
+        "Published_s" => Ok(Lifecycle::Published),
+        "Prototyped_s" => Ok(Lifecycle::Prototyped),
+        "Deprecated_s" => Ok(Lifecycle::Deprecated),
+        "Removed_s" => Ok(Lifecycle::Removed),
+        other => Err(bad(format!("unknown lifecycle state {other}"))),
+    }
+}
+
+fn parse_type(s: &str, at: &str) -> Result<Type, LoadError> {
+    s.parse().map_err(|e| bad(format!("{at}: {e}")))
+}
+
+fn read(path: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// `async.tsv`: `class<TAB>message<TAB>async|sync<TAB>source` per line.
+fn parse_async(path: &Path, text: &str) -> Result<HashMap<(String, String), bool>, LoadError> {
+    let mut out = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let flag = match cols.as_slice() {
+            [_, _, "async", _] => true,
+            [_, _, "sync", _] => false,
+            _ => {
+                return Err(LoadError::Tsv {
+                    path: path.to_owned(),
+                    line: i + 1,
+                    message: "expected class<TAB>message<TAB>async|sync<TAB>source".into(),
+                })
+            }
+        };
+        out.insert((cols[0].to_owned(), cols[1].to_owned()), flag);
+    }
+    Ok(out)
+}
+
+/// Builds the compact model from the upstream folder `src` (`xenapi.json`, `async.tsv`,
+/// `errors.tsv`).
+pub fn derive(src: &Path) -> Result<Model, LoadError> {
+    let json_path = src.join("xenapi.json");
+    let upstream: Vec<UpClass> =
+        serde_json::from_str(&read(&json_path)?).map_err(|source| LoadError::Json {
+            path: json_path,
+            source,
+        })?;
+    let async_path = src.join("async.tsv");
+    let asyncs = parse_async(&async_path, &read(&async_path)?)?;
+    let errors_path = src.join(Model::ERRORS_FILE);
+    let errors = parse_errors(&errors_path, &read(&errors_path)?)?;
+
+    let mut enums: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut classes = Vec::new();
+    for c in upstream {
+        for e in c.enums {
+            let values: Vec<String> = e.values.into_iter().map(|v| v.name).collect();
+            let known = enums
+                .entry(e.name.clone())
+                .or_insert_with(|| values.clone());
+            if *known != values {
+                return Err(bad(format!(
+                    "enum {} defined twice with different values",
+                    e.name
+                )));
+            }
+        }
+        let mut fields = Vec::new();
+        for f in c.fields {
+            fields.push(Field {
+                ty: parse_type(&f.ty, &format!("{}.{}", c.name, f.name))?,
+                name: f.name,
+                qualifier: f.qualifier,
+                lifecycle: lifecycle(&f.lifecycle)?,
+                default: f.default,
+            });
+        }
+        let mut messages = Vec::new();
+        for m in c.messages {
+            let at = format!("{}.{}", c.name, m.name);
+            let mut params = m.params.as_slice();
+            let session = params
+                .first()
+                .is_some_and(|p| p.ty == "session ref" && p.name == "session_id");
+            if session {
+                params = &params[1..];
+            }
+            let is_async = *asyncs
+                .get(&(c.name.clone(), m.name.clone()))
+                .ok_or_else(|| bad(format!("{at} is missing from async.tsv")))?;
+            let result = m
+                .result
+                .first()
+                .ok_or_else(|| bad(format!("{at} has no result type")))?;
+            messages.push(Message {
+                params: params
+                    .iter()
+                    .map(|p| {
+                        Ok(Param {
+                            name: p.name.clone(),
+                            ty: parse_type(&p.ty, &at)?,
+                            required: p.required,
+                        })
+                    })
+                    .collect::<Result<_, LoadError>>()?,
+                result: parse_type(result, &at)?,
+                errors: m.errors.into_iter().map(|e| e.name).collect(),
+                name: m.name,
+                implicit: m.implicit,
+                session,
+                is_async,
+                lifecycle: lifecycle(&m.lifecycle)?,
+            });
+        }
+        classes.push(Class {
+            lifecycle: lifecycle(&c.lifecycle)?,
+            name: c.name,
+            fields,
+            messages,
+        });
+    }
+    let model = Model {
+        api_version: API_VERSION,
+        enums: enums
+            .into_iter()
+            .map(|(name, values)| Enum { name, values })
+            .collect(),
+        classes,
+        errors,
+    };
+    model.check()?;
+    Ok(model)
+}
+
+fn line<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("model values serialize")
+}
+
+fn lines<T: serde::Serialize>(items: &[T]) -> String {
+    items.iter().map(line).collect::<Vec<_>>().join(",\n")
+}
+
+/// Renders `model` as `model/xenapi.json`: the top level and each class's header on their own
+/// lines, then one line per enum, field and message.
+pub fn to_json(model: &Model) -> String {
+    #[derive(serde::Serialize)]
+    struct Header<'a> {
+        name: &'a str,
+        lifecycle: Lifecycle,
+    }
+    let [major, minor] = model.api_version;
+    let mut out = format!("{{\"api_version\":[{major},{minor}],\n\"enums\":[\n");
+    out += &lines(&model.enums);
+    out += "\n],\n\"classes\":[\n";
+    for (i, c) in model.classes.iter().enumerate() {
+        let header = line(&Header {
+            name: &c.name,
+            lifecycle: c.lifecycle,
+        });
+        out += &header[..header.len() - 1];
+        out += ",\n\"fields\":[\n";
+        out += &lines(&c.fields);
+        out += "\n],\n\"messages\":[\n";
+        out += &lines(&c.messages);
+        out += if i + 1 < model.classes.len() {
+            "\n]},\n"
+        } else {
+            "\n]}\n"
+        };
+    }
+    out += "]}\n";
+    out
+}
+
+/// Derives the model from `src` and writes `xenapi.json` and `errors.tsv` into `model_dir`.
+/// Returns the paths written.
+pub fn import(src: &Path, model_dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let model = derive(src)?;
+    let errors_text = read(&src.join(Model::ERRORS_FILE))?;
+    let written = [
+        (model_dir.join(Model::JSON_FILE), to_json(&model)),
+        (model_dir.join(Model::ERRORS_FILE), errors_text),
+    ];
+    std::fs::create_dir_all(model_dir).map_err(|source| LoadError::Io {
+        path: model_dir.to_owned(),
+        source,
+    })?;
+    for (path, text) in &written {
+        std::fs::write(path, text).map_err(|source| LoadError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(written.into_iter().map(|(p, _)| p).collect())
+}
