@@ -109,6 +109,15 @@ pub enum Error {
         /// Where the limit was exceeded.
         offset: Option<usize>,
     },
+    /// A task did not finish within the time the caller allowed (it keeps running on the
+    /// server).
+    #[error("task {task} still running after {waited:?}")]
+    TaskTimeout {
+        /// The task's reference.
+        task: String,
+        /// How long the caller waited.
+        waited: std::time::Duration,
+    },
     /// A value could not be encoded (e.g. a map key that is not a string).
     #[error("cannot encode: {0}")]
     Encode(String),

@@ -1,0 +1,558 @@
+//! [`Client`] (where and how to talk to a XenAPI server) and [`Session`] (a logged-in client).
+//!
+//! ```no_run
+//! use xenapi::{Client, Value};
+//! use xenapi::transport::TlsVerification;
+//!
+//! let client = Client::builder("https://xen1.example.com")
+//!     .tls(TlsVerification::pin("AA:BB:…").unwrap())
+//!     .build()?;
+//! let session = client.login_with_password("root", "secret", "1.0", "my-tool")?;
+//! let vms: Value = session.call("VM.get_all", &[])?;
+//! session.logout()?;
+//! # Ok::<(), xenapi::Error>(())
+//! ```
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{ApiFailure, Error, Result};
+use crate::limits::Limits;
+use crate::transport::{self, HttpOptions, Timeouts, TlsVerification, Transport};
+use crate::value::Value;
+use crate::wire::{decode_response, encode_call, WireFormat};
+
+/// How many `HOST_IS_SLAVE` redirections a login follows before giving up.
+pub const MAX_REDIRECTS: usize = 3;
+
+/// Which library carries HTTP and HTTPS requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HttpBackend {
+    /// ureq with rustls (feature `ureq`, the default).
+    #[cfg(feature = "ureq")]
+    Ureq,
+    /// libcurl (feature `curl`).
+    #[cfg(feature = "curl")]
+    Curl,
+}
+
+/// Where and how to talk to a XenAPI server: a transport, a wire format and limits.
+///
+/// Cheap to clone (shared); usable from many threads at once. JSON-RPC request ids increase
+/// per client.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+struct ClientInner {
+    transport: Arc<dyn Transport>,
+    format: WireFormat,
+    limits: Limits,
+    relogin: bool,
+    next_id: AtomicU64,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("transport", &self.inner.transport.describe())
+            .field("format", &self.inner.format)
+            .field("limits", &self.inner.limits)
+            .field("relogin", &self.inner.relogin)
+            .finish()
+    }
+}
+
+/// Builds a [`Client`]; see [`Client::builder`].
+#[must_use]
+pub struct ClientBuilder {
+    target: Target,
+    format: WireFormat,
+    limits: Limits,
+    relogin: bool,
+    http: HttpOptions,
+    backend: Option<HttpBackend>,
+}
+
+enum Target {
+    Url(String),
+    Transport(Arc<dyn Transport>),
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let target = match &self.target {
+            Target::Url(u) => u.clone(),
+            Target::Transport(t) => t.describe(),
+        };
+        f.debug_struct("ClientBuilder")
+            .field("target", &target)
+            .field("format", &self.format)
+            .field("limits", &self.limits)
+            .field("relogin", &self.relogin)
+            .field("http", &self.http)
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The wire format. The default is XML-RPC, which every server speaks (xend and all xapi
+    /// versions); choose [`WireFormat::JsonRpc`] with xapi for smaller, faster responses.
+    pub fn format(mut self, format: WireFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Limits applied to every response.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Whether a [`Session`] logs in again with its stored credentials and retries the call
+    /// once when the server answers `SESSION_INVALID` (default: off).
+    pub fn relogin(mut self, on: bool) -> Self {
+        self.relogin = on;
+        self
+    }
+
+    /// How to verify the server's TLS certificate (`https://` URLs; default: the webpki roots).
+    pub fn tls(mut self, tls: TlsVerification) -> Self {
+        self.http.tls = tls;
+        self
+    }
+
+    /// Connect and I/O timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.http.timeouts = timeouts;
+        self
+    }
+
+    /// The connect timeout (`None`: wait as long as the system does).
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.http.timeouts.connect = timeout;
+        self
+    }
+
+    /// The longest wait for a single read or write (`None`: no limit, the default).
+    pub fn io_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.http.timeouts.io = timeout;
+        self
+    }
+
+    /// The library that carries HTTP(S) (default: ureq when built in, else curl).
+    pub fn http_backend(mut self, backend: HttpBackend) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// Builds the client; fails on an invalid URL or TLS option.
+    pub fn build(self) -> Result<Client> {
+        let transport: Arc<dyn Transport> = match self.target {
+            Target::Transport(t) => t,
+            Target::Url(url) => open(&url, self.http, self.backend)?,
+        };
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                transport,
+                format: self.format,
+                limits: self.limits,
+                relogin: self.relogin,
+                next_id: AtomicU64::new(1),
+            }),
+        })
+    }
+}
+
+/// The transport for a URL: `http://`, `https://`, or `unix:/path` (also `unix:///path`).
+fn open(url: &str, http: HttpOptions, backend: Option<HttpBackend>) -> Result<Arc<dyn Transport>> {
+    if let Some(rest) = url.strip_prefix("unix:") {
+        return open_unix(url, rest, http.timeouts);
+    }
+    #[allow(unreachable_patterns)]
+    match backend.or(DEFAULT_BACKEND) {
+        #[cfg(feature = "ureq")]
+        Some(HttpBackend::Ureq) => Ok(Arc::new(transport::UreqTransport::new(url, http)?)),
+        #[cfg(feature = "curl")]
+        Some(HttpBackend::Curl) => Ok(Arc::new(transport::CurlTransport::new(url, http)?)),
+        _ => Err(transport::transport_error(
+            url,
+            "no HTTP transport built in (enable the `ureq` or `curl` feature)",
+        )),
+    }
+}
+
+#[cfg(feature = "ureq")]
+const DEFAULT_BACKEND: Option<HttpBackend> = Some(HttpBackend::Ureq);
+#[cfg(all(not(feature = "ureq"), feature = "curl"))]
+const DEFAULT_BACKEND: Option<HttpBackend> = Some(HttpBackend::Curl);
+#[cfg(not(any(feature = "ureq", feature = "curl")))]
+const DEFAULT_BACKEND: Option<HttpBackend> = None;
+
+#[cfg(unix)]
+fn open_unix(url: &str, rest: &str, timeouts: Timeouts) -> Result<Arc<dyn Transport>> {
+    let path = rest.strip_prefix("//").unwrap_or(rest);
+    if path.is_empty() {
+        return Err(transport::transport_error(
+            url,
+            "no socket path after `unix:`",
+        ));
+    }
+    Ok(Arc::new(transport::UnixTransport::new(
+        PathBuf::from(path),
+        timeouts,
+    )))
+}
+
+#[cfg(not(unix))]
+fn open_unix(url: &str, _rest: &str, _timeouts: Timeouts) -> Result<Arc<dyn Transport>> {
+    Err(transport::transport_error(
+        url,
+        "Unix sockets are not available on this platform",
+    ))
+}
+
+impl Client {
+    /// A builder for a client of `url`: `http://host[:port]`, `https://host[:port]` (IPv6
+    /// literals in brackets), or `unix:/path/to/socket`.
+    pub fn builder(url: &str) -> ClientBuilder {
+        Self::builder_for(Target::Url(url.to_string()))
+    }
+
+    /// A builder for a client that sends requests through `transport`.
+    pub fn builder_with_transport(transport: impl Transport + 'static) -> ClientBuilder {
+        Self::builder_for(Target::Transport(Arc::new(transport)))
+    }
+
+    fn builder_for(target: Target) -> ClientBuilder {
+        ClientBuilder {
+            target,
+            format: WireFormat::XmlRpc,
+            limits: Limits::default(),
+            relogin: false,
+            http: HttpOptions::default(),
+            backend: None,
+        }
+    }
+
+    /// A client of `url` with the default options.
+    pub fn new(url: &str) -> Result<Client> {
+        Self::builder(url).build()
+    }
+
+    /// The wire format.
+    pub fn format(&self) -> WireFormat {
+        self.inner.format
+    }
+
+    /// The response limits.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &Arc<dyn Transport> {
+        &self.inner.transport
+    }
+
+    /// Calls a method that takes no session reference (e.g. `session.login_with_password`).
+    /// `params` serializes as a sequence: a tuple, a slice or a `Vec`; `()` for none.
+    pub fn call_as<P: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &P,
+    ) -> Result<R> {
+        self.send(method, None, params)
+    }
+
+    /// [`Client::call_as`] with dynamic values.
+    pub fn call(&self, method: &str, params: &[Value]) -> Result<Value> {
+        self.send(method, None, params)
+    }
+
+    fn send<P: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        method: &str,
+        session: Option<&str>,
+        params: &P,
+    ) -> Result<R> {
+        let inner = &self.inner;
+        let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let body = encode_call(inner.format, method, session, params, id)?;
+        let response = inner
+            .transport
+            .post(inner.format.path(), &body, &inner.limits)?;
+        decode_response(inner.format, &response, &inner.limits)
+    }
+
+    /// The same client talking to another host (same kind of transport and options), or
+    /// `None` when the transport has no host to change.
+    fn redirected(&self, host: &str) -> Result<Option<Client>> {
+        let Some(transport) = self.inner.transport.redirect(host)? else {
+            return Ok(None);
+        };
+        Ok(Some(Client {
+            inner: Arc::new(ClientInner {
+                transport: Arc::from(transport),
+                format: self.inner.format,
+                limits: self.inner.limits,
+                relogin: self.inner.relogin,
+                next_id: AtomicU64::new(1),
+            }),
+        }))
+    }
+
+    /// Logs in with `session.login_with_password`. `version` is the API version the caller
+    /// speaks (e.g. "1.0"), `originator` names the program; both are sent when not empty
+    /// (xend accepts only the first two parameters).
+    ///
+    /// A pool member that is not the master answers `HOST_IS_SLAVE [master]`: the login is
+    /// then retried at the master (same scheme and port), at most [`MAX_REDIRECTS`] times, and
+    /// the session talks to the master.
+    pub fn login_with_password(
+        &self,
+        uname: &str,
+        pwd: &str,
+        version: &str,
+        originator: &str,
+    ) -> Result<Session> {
+        let credentials = Credentials {
+            uname: uname.to_string(),
+            password: Password(pwd.to_string()),
+            version: version.to_string(),
+            originator: originator.to_string(),
+        };
+        let (client, session_ref) = login(self, &credentials)?;
+        Ok(Session {
+            state: RwLock::new(State {
+                client,
+                session_ref,
+            }),
+            credentials: Some(credentials),
+            relogin_lock: Mutex::new(()),
+        })
+    }
+
+    /// A session for a reference obtained elsewhere (it cannot log in again by itself).
+    pub fn session_from_ref(&self, session_ref: impl Into<String>) -> Session {
+        Session {
+            state: RwLock::new(State {
+                client: self.clone(),
+                session_ref: session_ref.into(),
+            }),
+            credentials: None,
+            relogin_lock: Mutex::new(()),
+        }
+    }
+}
+
+/// Logs in at `client`, following `HOST_IS_SLAVE` to the master; returns the client that
+/// accepted the login and the session reference.
+fn login(client: &Client, credentials: &Credentials) -> Result<(Client, String)> {
+    let mut client = client.clone();
+    let mut visited = HashSet::new();
+    loop {
+        match credentials.login_at(&client) {
+            Ok(session_ref) => return Ok((client, session_ref)),
+            Err(Error::Api(failure)) if failure.code == "HOST_IS_SLAVE" => {
+                let Some(master) = failure.params.first().filter(|m| !m.is_empty()) else {
+                    return Err(Error::Api(failure));
+                };
+                if visited.len() >= MAX_REDIRECTS || !visited.insert(master.clone()) {
+                    return Err(Error::Api(failure));
+                }
+                match client.redirected(master)? {
+                    Some(next) => client = next,
+                    None => return Err(Error::Api(failure)),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Login credentials; the password never appears in `Debug` output.
+#[derive(Clone)]
+struct Credentials {
+    uname: String,
+    password: Password,
+    version: String,
+    originator: String,
+}
+
+impl Credentials {
+    fn login_at(&self, client: &Client) -> Result<String> {
+        let (u, p, v, o) = (
+            self.uname.as_str(),
+            self.password.0.as_str(),
+            self.version.as_str(),
+            self.originator.as_str(),
+        );
+        const METHOD: &str = "session.login_with_password";
+        if !o.is_empty() {
+            client.call_as(METHOD, &(u, p, v, o))
+        } else if !v.is_empty() {
+            client.call_as(METHOD, &(u, p, v))
+        } else {
+            client.call_as(METHOD, &(u, p))
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("uname", &self.uname)
+            .field("password", &self.password)
+            .field("version", &self.version)
+            .field("originator", &self.originator)
+            .finish()
+    }
+}
+
+/// A password: kept for re-login, shown nowhere.
+#[derive(Clone)]
+struct Password(String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"<redacted>\"")
+    }
+}
+
+/// A logged-in client: every call sends the session reference first.
+///
+/// `Send + Sync`: share one session between threads (e.g. in an `Arc`). Dropping a session
+/// does not log out (sessions are often meant to outlive a program); call
+/// [`Session::logout`].
+pub struct Session {
+    state: RwLock<State>,
+    credentials: Option<Credentials>,
+    /// Serialises re-logins so that threads hitting `SESSION_INVALID` together log in once.
+    relogin_lock: Mutex<()>,
+}
+
+#[derive(Clone)]
+struct State {
+    client: Client,
+    session_ref: String,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state();
+        f.debug_struct("Session")
+            .field("client", &state.client)
+            .field("session_ref", &state.session_ref)
+            .field("credentials", &self.credentials)
+            .finish()
+    }
+}
+
+impl Session {
+    fn state(&self) -> State {
+        self.state.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The client this session talks through (after a `HOST_IS_SLAVE` redirection, the
+    /// master's).
+    pub fn client(&self) -> Client {
+        self.state().client
+    }
+
+    /// The session reference (`OpaqueRef:…`); it changes when the session logs in again.
+    pub fn session_ref(&self) -> String {
+        self.state().session_ref
+    }
+
+    /// Calls a method that takes the session reference as its first parameter; `params` are
+    /// the other parameters (a tuple, a slice or a `Vec`; `()` for none).
+    pub fn call_as<P: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &P,
+    ) -> Result<R> {
+        let state = self.state();
+        match state.client.send(method, Some(&state.session_ref), params) {
+            Err(Error::Api(failure)) if self.may_relogin(&state, &failure) => {
+                let state = self.relogin(&state.session_ref)?;
+                state.client.send(method, Some(&state.session_ref), params)
+            }
+            other => other,
+        }
+    }
+
+    /// [`Session::call_as`] with dynamic values.
+    pub fn call(&self, method: &str, params: &[Value]) -> Result<Value> {
+        self.call_as(method, params)
+    }
+
+    fn may_relogin(&self, state: &State, failure: &ApiFailure) -> bool {
+        failure.code == "SESSION_INVALID"
+            && state.client.inner.relogin
+            && self.credentials.is_some()
+    }
+
+    /// Logs in again unless another thread already replaced `stale`; returns the new state.
+    fn relogin(&self, stale: &str) -> Result<State> {
+        let _one_at_a_time = self.relogin_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let current = self.state();
+        if current.session_ref != stale {
+            return Ok(current);
+        }
+        let credentials = self.credentials.as_ref().ok_or_else(|| {
+            Error::Api(ApiFailure {
+                code: "SESSION_INVALID".into(),
+                params: vec![stale.to_string()],
+            })
+        })?;
+        let (client, session_ref) = login(&current.client, credentials)?;
+        let fresh = State {
+            client,
+            session_ref,
+        };
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+
+    /// Ends the session on the server (`session.logout`).
+    pub fn logout(self) -> Result<()> {
+        let state = self.state();
+        state
+            .client
+            .send::<_, Value>("session.logout", Some(&state.session_ref), &())
+            .map(drop)
+    }
+
+    /// Ends a session that was made with `session.slave_local_login*` on a pool member
+    /// (`session.local_logout`).
+    pub fn local_logout(self) -> Result<()> {
+        let state = self.state();
+        state
+            .client
+            .send::<_, Value>("session.local_logout", Some(&state.session_ref), &())
+            .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_and_clients_are_shareable() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Session>();
+        shareable::<Client>();
+    }
+}

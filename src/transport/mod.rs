@@ -1,0 +1,140 @@
+//! Moving request and response bytes: the [`Transport`] trait and its implementations.
+//!
+//! - [`UreqTransport`] (feature `ureq`, default): HTTP and HTTPS (rustls) with keep-alive.
+//! - [`CurlTransport`] (feature `curl`): the same over libcurl.
+//! - [`UnixTransport`]: HTTP/1.1 over a Unix domain socket (xapi's and xend's local socket).
+//! - [`FnTransport`]: a caller-supplied function (the C SDK's `call_func` model).
+//!
+//! A transport only moves bytes: encoding, decoding and sessions live elsewhere.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+
+#[cfg(feature = "curl")]
+mod curl;
+mod func;
+mod http1;
+mod tls;
+#[cfg(unix)]
+mod unix;
+#[cfg(feature = "ureq")]
+mod ureq;
+mod url;
+
+#[cfg(feature = "curl")]
+pub use self::curl::CurlTransport;
+pub use self::func::FnTransport;
+pub use self::tls::{CertFingerprint, TlsOptionError, TlsVerification, TrustedCertificates};
+#[cfg(unix)]
+pub use self::unix::UnixTransport;
+#[cfg(feature = "ureq")]
+pub use self::ureq::UreqTransport;
+pub use self::url::{HttpUrl, Scheme, UrlError};
+
+/// Something that can deliver a XenAPI request and bring back the response.
+pub trait Transport: Send + Sync {
+    /// POSTs `body` to `path` ("/" for XML-RPC, "/jsonrpc" for JSON-RPC) and returns the
+    /// response body, refusing one larger than `limits.max_response_bytes`.
+    fn post(&self, path: &str, body: &[u8], limits: &Limits) -> Result<Vec<u8>>;
+
+    /// The same kind of transport, with the same options, talking to `host` instead (for
+    /// pool-master redirection after `HOST_IS_SLAVE`). `Ok(None)` when this transport has no
+    /// notion of a host (a Unix socket, a caller-supplied function).
+    fn redirect(&self, host: &str) -> Result<Option<Box<dyn Transport>>> {
+        let _ = host;
+        Ok(None)
+    }
+
+    /// Where this transport sends requests, for messages and `Debug` output.
+    fn describe(&self) -> String {
+        "a caller-supplied transport".to_string()
+    }
+}
+
+impl fmt::Debug for dyn Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Transport({})", self.describe())
+    }
+}
+
+/// How long a transport waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing the connection, including the TLS handshake (default 30 s).
+    pub connect: Option<Duration>,
+    /// The longest wait for any single read or write once connected (default: none, because
+    /// synchronous XenAPI calls such as `VM.migrate` or a long-polling `event.from` can take
+    /// minutes without a byte on the wire).
+    pub io: Option<Duration>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Some(Duration::from_secs(30)),
+            io: None,
+        }
+    }
+}
+
+/// Options of the HTTP transports (ureq and curl).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// How to verify the server's certificate for `https://` URLs.
+    pub tls: TlsVerification,
+    /// Connect and I/O timeouts.
+    pub timeouts: Timeouts,
+}
+
+/// A transport failure described in words (the underlying libraries' errors are not all
+/// `Send + Sync + 'static`, or are less clear than what we can say).
+#[derive(Debug)]
+pub(crate) struct Failure(pub String);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// An `Error::Transport` for `url`.
+pub(crate) fn transport_error(url: &str, why: impl Into<String>) -> Error {
+    Error::Transport {
+        url: url.to_string(),
+        source: Box::new(Failure(why.into())),
+    }
+}
+
+/// The `Error::Http` for an unsuccessful status, with a short excerpt of the body.
+pub(crate) fn http_status_error(url: &str, status: u16, body_start: &[u8]) -> Error {
+    Error::Http {
+        url: url.to_string(),
+        status,
+        body_excerpt: excerpt(body_start),
+    }
+}
+
+/// How many bytes of an error page an `Error::Http` keeps.
+pub(crate) const EXCERPT_BYTES: usize = 256;
+
+fn excerpt(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(EXCERPT_BYTES)];
+    String::from_utf8_lossy(cut).trim().to_string()
+}
+
+/// Parses `url` as an HTTP(S) URL, as an `Error::Transport` when it is invalid.
+pub(crate) fn parse_http_url(url: &str) -> Result<HttpUrl> {
+    HttpUrl::parse(url).map_err(|e| transport_error(url, e.0))
+}
+
+/// The error for a body beyond the limit.
+pub(crate) fn too_large(limits: &Limits) -> Error {
+    Error::TooLarge {
+        limit: limits.max_response_bytes,
+    }
+}

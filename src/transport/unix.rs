@@ -1,0 +1,167 @@
+//! HTTP/1.1 over a Unix domain socket, with keep-alive reuse of idle connections.
+
+use std::io::{BufReader, BufWriter, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::http1::{self, ReadError};
+use super::{http_status_error, too_large, transport_error, Timeouts, Transport, EXCERPT_BYTES};
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+
+/// Idle connections kept for reuse; more concurrent calls open more, and the extra ones are
+/// closed when they finish.
+const MAX_IDLE: usize = 16;
+
+/// A [`Transport`] speaking HTTP/1.1 over a Unix domain socket (xapi's local socket,
+/// xend's `/var/run/xend/xen-api.sock`).
+///
+/// `Timeouts::io` bounds each read and write; connecting to a local socket does not wait, so
+/// `Timeouts::connect` does not apply.
+pub struct UnixTransport {
+    path: PathBuf,
+    timeouts: Timeouts,
+    idle: Mutex<Vec<BufReader<UnixStream>>>,
+}
+
+impl UnixTransport {
+    /// A transport to the socket at `path`. Nothing is opened until the first call.
+    pub fn new(path: impl AsRef<Path>, timeouts: Timeouts) -> Self {
+        UnixTransport {
+            path: path.as_ref().to_path_buf(),
+            timeouts,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("unix:{}", self.path.display())
+    }
+
+    fn connect(&self) -> Result<BufReader<UnixStream>> {
+        let stream = UnixStream::connect(&self.path)
+            .map_err(|e| transport_error(&self.url(), format!("cannot connect: {e}")))?;
+        stream
+            .set_read_timeout(self.timeouts.io)
+            .and_then(|()| stream.set_write_timeout(self.timeouts.io))
+            .map_err(|e| transport_error(&self.url(), format!("cannot set timeouts: {e}")))?;
+        Ok(BufReader::with_capacity(64 * 1024, stream))
+    }
+
+    /// An idle connection the server has not closed meanwhile.
+    fn take_idle(&self) -> Option<BufReader<UnixStream>> {
+        loop {
+            let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()?;
+            if still_open(&conn) {
+                return Some(conn);
+            }
+        }
+    }
+
+    fn put_idle(&self, conn: BufReader<UnixStream>) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+    }
+
+    /// One exchange on `conn`. `Err(None)` means the connection was stale before anything
+    /// was received, so the request can safely be sent again on a fresh one.
+    fn exchange(
+        &self,
+        conn: &mut BufReader<UnixStream>,
+        path: &str,
+        body: &[u8],
+        limits: &Limits,
+    ) -> std::result::Result<http1::Response, Option<Error>> {
+        let content_type = if path.ends_with("jsonrpc") {
+            "application/json"
+        } else {
+            "text/xml"
+        };
+        let mut out = BufWriter::new(conn.get_mut());
+        let written = http1::write_post(&mut out, "localhost", path, content_type, body)
+            .and_then(|()| out.flush());
+        drop(out);
+        if written.is_err() {
+            return Err(None);
+        }
+        match http1::read_response(conn, limits.max_response_bytes, EXCERPT_BYTES) {
+            Ok(r) => Ok(r),
+            Err(ReadError::ClosedBeforeResponse) => Err(None),
+            Err(ReadError::TooLarge) => Err(Some(too_large(limits))),
+            Err(ReadError::Malformed(why)) => Err(Some(transport_error(
+                &self.url(),
+                format!("invalid HTTP response: {why}"),
+            ))),
+            Err(ReadError::Io(e)) => Err(Some(io_error(&self.url(), e))),
+        }
+    }
+}
+
+/// Whether an idle connection is still usable: nothing buffered, and a non-blocking read
+/// finds neither the end of the stream nor unexpected bytes (either way it is discarded).
+fn still_open(conn: &BufReader<UnixStream>) -> bool {
+    if !conn.buffer().is_empty() {
+        return false;
+    }
+    let stream = conn.get_ref();
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut probe = [0u8; 1];
+    let open = matches!(
+        std::io::Read::read(&mut &*stream, &mut probe),
+        Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock
+    );
+    stream.set_nonblocking(false).is_ok() && open
+}
+
+fn io_error(url: &str, e: std::io::Error) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+            transport_error(url, "timed out waiting for the server")
+        }
+        _ => transport_error(url, format!("I/O error: {e}")),
+    }
+}
+
+impl Transport for UnixTransport {
+    fn post(&self, path: &str, body: &[u8], limits: &Limits) -> Result<Vec<u8>> {
+        let (mut conn, reused) = match self.take_idle() {
+            Some(c) => (c, true),
+            None => (self.connect()?, false),
+        };
+        let response = match self.exchange(&mut conn, path, body, limits) {
+            Ok(r) => r,
+            Err(None) if reused => {
+                conn = self.connect()?;
+                match self.exchange(&mut conn, path, body, limits) {
+                    Ok(r) => r,
+                    Err(e) => return Err(e.unwrap_or_else(|| closed(&self.url()))),
+                }
+            }
+            Err(e) => return Err(e.unwrap_or_else(|| closed(&self.url()))),
+        };
+        if !(200..300).contains(&response.status) {
+            return Err(http_status_error(
+                &self.url(),
+                response.status,
+                &response.body,
+            ));
+        }
+        if response.reusable {
+            self.put_idle(conn);
+        }
+        Ok(response.body)
+    }
+
+    fn describe(&self) -> String {
+        self.url()
+    }
+}
+
+fn closed(url: &str) -> Error {
+    transport_error(url, "the server closed the connection without a response")
+}

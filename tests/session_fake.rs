@@ -1,0 +1,383 @@
+//! Client and Session against a canned XenAPI responder on loopback sockets.
+
+#[path = "support/fake_xapi.rs"]
+mod fake_xapi;
+mod support;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use fake_xapi::{FakeXapi, PASSWORD, USER};
+use xenapi::transport::{CertFingerprint, FnTransport, TlsVerification};
+use xenapi::wire::WireFormat;
+use xenapi::{Client, Error, Value};
+
+fn fake_server() -> (Arc<FakeXapi>, support::Server) {
+    let fake = FakeXapi::new();
+    let server = support::http(false, fake.handler());
+    (fake, server)
+}
+
+fn api_code(e: &Error) -> &str {
+    match e {
+        Error::Api(f) => &f.code,
+        other => panic!("expected an API failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn login_call_logout_in_every_format() {
+    for format in [
+        WireFormat::XmlRpc,
+        WireFormat::JsonRpc,
+        WireFormat::JsonRpcV1,
+    ] {
+        let (fake, server) = fake_server();
+        let client = Client::builder(&server.url).format(format).build().unwrap();
+        let session = client
+            .login_with_password(USER, PASSWORD, "1.0", "tests")
+            .unwrap();
+        assert!(session.session_ref().starts_with("OpaqueRef:session-"));
+        let expected_path = if format == WireFormat::XmlRpc {
+            "/"
+        } else {
+            "/jsonrpc"
+        };
+        assert_eq!(
+            server.stats.last_request().path,
+            expected_path,
+            "{format:?}"
+        );
+
+        let vms: Vec<String> = session.call_as("VM.get_all", &()).unwrap();
+        assert_eq!(vms, ["OpaqueRef:vm-1", "OpaqueRef:vm-2"], "{format:?}");
+        let dynamic = session.call("VM.get_all", &[]).unwrap();
+        assert_eq!(
+            dynamic,
+            Value::Array(vec!["OpaqueRef:vm-1".into(), "OpaqueRef:vm-2".into()])
+        );
+        let echoed = session
+            .call("test.echo", &["a".into(), Value::Bool(true)])
+            .unwrap();
+        assert_eq!(
+            echoed,
+            Value::Array(vec!["a".into(), Value::Bool(true)]),
+            "{format:?}"
+        );
+
+        let reused = session.client();
+        session.logout().unwrap();
+        assert!(fake.sessions.lock().unwrap().is_empty());
+        let after = reused
+            .session_from_ref("OpaqueRef:session-0")
+            .call("VM.get_all", &[]);
+        assert_eq!(api_code(&after.unwrap_err()), "SESSION_INVALID");
+        assert_eq!(
+            server.stats.connections(),
+            1,
+            "{format:?}: one kept-alive connection"
+        );
+    }
+}
+
+#[test]
+fn json_ids_increase_per_client() {
+    let (_fake, server) = fake_server();
+    let client = Client::builder(&server.url)
+        .format(WireFormat::JsonRpc)
+        .build()
+        .unwrap();
+    let session = client.login_with_password(USER, PASSWORD, "", "").unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        session.call("VM.get_all", &[]).unwrap();
+        let body: serde_json::Value =
+            serde_json::from_slice(&server.stats.last_request().body).unwrap();
+        assert_eq!(body["jsonrpc"], "2.0");
+        ids.push(body["id"].as_u64().expect("a numeric id"));
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+}
+
+#[test]
+fn a_wrong_password_fails_and_never_shows() {
+    let (fake, server) = fake_server();
+    let client = Client::new(&server.url).unwrap();
+    let err = client
+        .login_with_password(USER, "wrong-password-xyz", "1.0", "t")
+        .unwrap_err();
+    assert_eq!(api_code(&err), "SESSION_AUTHENTICATION_FAILED");
+    assert!(!format!("{err} {err:?}").contains("wrong-password-xyz"));
+    assert_eq!(fake.logins.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn debug_output_never_contains_the_password() {
+    let (_fake, server) = fake_server();
+    let client = Client::builder(&server.url).relogin(true).build().unwrap();
+    let session = client
+        .login_with_password(USER, PASSWORD, "1.0", "t")
+        .unwrap();
+    let shown = format!("{session:?} {session:#?} {client:?}");
+    assert!(!shown.contains(PASSWORD), "{shown}");
+    assert!(shown.contains("redacted"), "{shown}");
+    assert!(shown.contains(USER), "{shown}");
+}
+
+#[test]
+fn login_sends_only_the_parameters_given() {
+    let (fake, server) = fake_server();
+    let client = Client::new(&server.url).unwrap();
+    client.login_with_password(USER, PASSWORD, "", "").unwrap();
+    client
+        .login_with_password(USER, PASSWORD, "1.0", "")
+        .unwrap();
+    client
+        .login_with_password(USER, PASSWORD, "1.0", "xenapi-tests")
+        .unwrap();
+    assert_eq!(*fake.login_arities.lock().unwrap(), [2, 3, 4]);
+}
+
+/// A slave at 127.0.0.1:PORT and whatever `master_at` makes at the same port.
+fn slave_and_master(
+    slave_says: &str,
+    master_at: impl Fn(u16) -> Option<(Arc<FakeXapi>, support::Server)>,
+) -> Option<(
+    Arc<FakeXapi>,
+    support::Server,
+    Arc<FakeXapi>,
+    support::Server,
+)> {
+    for _ in 0..20 {
+        let slave = FakeXapi::slave_of(slave_says);
+        let slave_server = support::http(false, slave.handler());
+        let port: u16 = slave_server
+            .url
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        if let Some((master, master_server)) = master_at(port) {
+            return Some((slave, slave_server, master, master_server));
+        }
+    }
+    None
+}
+
+#[test]
+fn host_is_slave_redirects_the_login_and_later_calls_to_the_master() {
+    let Some((slave, slave_server, master, master_server)) =
+        slave_and_master("127.0.0.2", |port| {
+            let master = FakeXapi::new();
+            support::http_at(&format!("127.0.0.2:{port}"), master.handler()).map(|s| (master, s))
+        })
+    else {
+        eprintln!("skipped: cannot bind 127.0.0.2");
+        return;
+    };
+    let client = Client::new(&slave_server.url).unwrap();
+    let session = client
+        .login_with_password(USER, PASSWORD, "1.0", "t")
+        .unwrap();
+    assert!(format!("{:?}", session.client()).contains("127.0.0.2"));
+    session.call("VM.get_all", &[]).unwrap();
+    session.call("VM.get_all", &[]).unwrap();
+    assert_eq!(
+        slave.calls.load(Ordering::SeqCst),
+        1,
+        "only the first login hits the slave"
+    );
+    assert_eq!(master.calls.load(Ordering::SeqCst), 3);
+    assert_eq!(master_server.stats.requests(), 3);
+}
+
+#[test]
+fn host_is_slave_with_an_ipv6_master() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("skipped: no IPv6 loopback");
+        return;
+    }
+    let Some((_slave, slave_server, master, _ms)) = slave_and_master("::1", |port| {
+        let master = FakeXapi::new();
+        support::http_at(&format!("[::1]:{port}"), master.handler()).map(|s| (master, s))
+    }) else {
+        eprintln!("skipped: cannot bind [::1] on the same port");
+        return;
+    };
+    let session = Client::new(&slave_server.url)
+        .unwrap()
+        .login_with_password(USER, PASSWORD, "1.0", "t")
+        .unwrap();
+    assert!(format!("{:?}", session.client()).contains("[::1]"));
+    assert_eq!(master.logins.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn host_is_slave_loops_are_bounded() {
+    let Some((a, a_server, b, _b_server)) = slave_and_master("127.0.0.2", |port| {
+        let b = FakeXapi::slave_of("127.0.0.1");
+        support::http_at(&format!("127.0.0.2:{port}"), b.handler()).map(|s| (b, s))
+    }) else {
+        eprintln!("skipped: cannot bind 127.0.0.2");
+        return;
+    };
+    let err = Client::new(&a_server.url)
+        .unwrap()
+        .login_with_password(USER, PASSWORD, "1.0", "t")
+        .unwrap_err();
+    assert_eq!(api_code(&err), "HOST_IS_SLAVE");
+    let total = a.calls.load(Ordering::SeqCst) + b.calls.load(Ordering::SeqCst);
+    assert!(
+        total <= 1 + xenapi::session::MAX_REDIRECTS,
+        "{total} logins"
+    );
+}
+
+#[test]
+fn relogin_after_the_session_is_invalidated() {
+    let (fake, server) = fake_server();
+    let client = Client::builder(&server.url).relogin(true).build().unwrap();
+    let session = client
+        .login_with_password(USER, PASSWORD, "1.0", "t")
+        .unwrap();
+    let first = session.session_ref();
+    fake.invalidate_sessions();
+    session.call("VM.get_all", &[]).unwrap();
+    assert_ne!(session.session_ref(), first);
+    assert_eq!(fake.logins.load(Ordering::SeqCst), 2);
+
+    // Many threads hitting SESSION_INVALID together log in once.
+    fake.invalidate_sessions();
+    let session = Arc::new(session);
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let s = session.clone();
+            std::thread::spawn(move || s.call("VM.get_all", &[]).unwrap())
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(fake.logins.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn without_relogin_an_invalid_session_is_reported() {
+    let (fake, server) = fake_server();
+    let session = Client::new(&server.url)
+        .unwrap()
+        .login_with_password(USER, PASSWORD, "1.0", "t")
+        .unwrap();
+    fake.invalidate_sessions();
+    let err = session.call("VM.get_all", &[]).unwrap_err();
+    assert_eq!(api_code(&err), "SESSION_INVALID");
+    assert_eq!(fake.logins.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn eight_threads_share_one_session() {
+    let (fake, server) = fake_server();
+    let client = Client::builder(&server.url)
+        .format(WireFormat::JsonRpc)
+        .build()
+        .unwrap();
+    let session = Arc::new(
+        client
+            .login_with_password(USER, PASSWORD, "1.0", "t")
+            .unwrap(),
+    );
+    let threads: Vec<_> = (0..8)
+        .map(|n| {
+            let s = session.clone();
+            std::thread::spawn(move || {
+                for i in 0..20 {
+                    let tag = format!("{n}/{i}");
+                    let got: Vec<String> = s.call_as("test.echo", &(tag.as_str(),)).unwrap();
+                    assert_eq!(got, [tag]);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 1 + 160);
+    assert!(server.stats.connections() <= 8);
+}
+
+#[test]
+fn every_transport_carries_a_session() {
+    let fake = FakeXapi::new();
+    let mut clients = Vec::new();
+
+    let http = support::http(false, fake.handler());
+    clients.push(("http", Client::new(&http.url).unwrap()));
+
+    let https = support::https(false, fake.handler());
+    let pin = CertFingerprint::of_der(https.cert_der.as_ref().unwrap()).to_string();
+    let pinned = Client::builder(&https.url)
+        .tls(TlsVerification::pin(&pin).unwrap())
+        .build()
+        .unwrap();
+    clients.push(("https pinned", pinned));
+
+    #[cfg(feature = "curl")]
+    {
+        use xenapi::session::HttpBackend;
+        clients.push((
+            "curl http",
+            Client::builder(&http.url)
+                .http_backend(HttpBackend::Curl)
+                .build()
+                .unwrap(),
+        ));
+        clients.push((
+            "curl https pinned",
+            Client::builder(&https.url)
+                .http_backend(HttpBackend::Curl)
+                .tls(TlsVerification::pin(&pin).unwrap())
+                .format(WireFormat::JsonRpc)
+                .build()
+                .unwrap(),
+        ));
+    }
+
+    let unix = support::unix(fake.handler());
+    clients.push(("unix", Client::new(&unix.url).unwrap()));
+    let triple_slash = unix.url.replacen("unix:", "unix://", 1);
+    clients.push((
+        "unix://",
+        Client::builder(&triple_slash)
+            .format(WireFormat::JsonRpc)
+            .build()
+            .unwrap(),
+    ));
+
+    let direct = fake.clone();
+    let function = FnTransport::new(move |body| Ok(direct.respond("/", body)));
+    clients.push((
+        "function",
+        Client::builder_with_transport(function).build().unwrap(),
+    ));
+
+    for (name, client) in clients {
+        let session = client
+            .login_with_password(USER, PASSWORD, "1.0", "t")
+            .unwrap();
+        let vms: Vec<String> = session.call_as("VM.get_all", &()).unwrap();
+        assert_eq!(vms.len(), 2, "{name}");
+        session.logout().unwrap();
+    }
+    assert!(fake.sessions.lock().unwrap().is_empty());
+}
+
+#[test]
+fn bad_client_urls_are_refused() {
+    for bad in ["ftp://x/", "unix:", "http://[::1/", "not a url"] {
+        assert!(
+            matches!(Client::new(bad), Err(Error::Transport { .. })),
+            "{bad}"
+        );
+    }
+}
