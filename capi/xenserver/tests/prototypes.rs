@@ -32,7 +32,7 @@ fn parse(text: &str, handles: &BTreeSet<String>) -> Prototypes {
             continue;
         };
         let name = head[name_start + 1..].to_owned();
-        if !name.starts_with("xen_") {
+        if !name.starts_with("xen_") && !name.starts_with("xenapi_ext_") {
             continue;
         }
         let ret = normalise(&head[..name_start + 1], handles);
