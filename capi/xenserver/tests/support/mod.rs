@@ -15,10 +15,12 @@ pub fn root() -> PathBuf {
         .unwrap()
 }
 
-/// The directory holding the built `libxenserver.so` (next to the test's `deps/`).
+/// The directory holding the `libxenserver.so` built for this test run: `cargo test` leaves it
+/// in `deps/` beside the test executable (only `cargo build` copies it one level up, and that
+/// copy may be stale).
 fn built_lib_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().parent().unwrap().to_owned()
+    exe.parent().unwrap().to_owned()
 }
 
 /// A directory with `libxenserver.so` and the SONAME link `libxenserver.so.2`.
