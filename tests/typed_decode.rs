@@ -366,5 +366,5 @@ fn a_snapshot_of_the_wrong_shape_is_an_error_not_a_panic() {
     ], "valid_ref_counts": {}, "token": "t"});
     let batch: EventBatch = decode_both(&value);
     let err = batch.events[0].snapshot_of::<Vm>().unwrap().unwrap_err();
-    assert!(err.to_string().contains("integer"), "{err}");
+    assert!(err.to_string().contains("\"many\""), "{err}");
 }

@@ -5,10 +5,9 @@ use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 
-use super::snapshot::from_value;
 use crate::api::{Task, TaskRecord, TaskRef, TaskStatusType};
 use crate::error::{ApiFailure, Error};
-use crate::value::Value;
+use crate::value::{from_value, Value};
 use crate::wire::{self, WireFormat};
 use crate::{Limits, Result, Session};
 
@@ -169,7 +168,7 @@ impl<R: DeserializeOwned> TaskHandle<R> {
 /// whatever wire format the client uses; void results are an empty string.
 pub fn decode_task_result<R: DeserializeOwned>(result: &str) -> Result<R> {
     if result.trim().is_empty() {
-        return from_value(&Value::Nil);
+        return from_value(Value::Nil);
     }
     // Wrapped as a successful XML-RPC response so the core's XML decoder reads it unchanged.
     let body = format!(
@@ -180,7 +179,7 @@ pub fn decode_task_result<R: DeserializeOwned>(result: &str) -> Result<R> {
     );
     let value: Value =
         wire::decode_response(WireFormat::XmlRpc, body.as_bytes(), &Limits::default())?;
-    from_value(&value)
+    from_value(value)
 }
 
 #[cfg(test)]
