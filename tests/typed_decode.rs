@@ -261,6 +261,7 @@ fn enums_convert_both_ways() {
         VmPowerState::Paused
     );
     assert_eq!(VmPowerState::Suspended.to_string(), "Suspended");
+    assert_eq!(format!("[{:<8}]", VmPowerState::Halted), "[Halted  ]");
     assert_eq!(BondMode::from("balance-slb"), BondMode::BalanceSlb);
     assert_eq!(AfterApplyGuidance::RestartHvm.as_str(), "restartHVM");
     // A model value spelled "unknown" is a known variant, distinct from the catch-all.
