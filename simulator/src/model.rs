@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::fxhash::FxHashMap;
 use crate::value::V;
 
 /// The xapi data model embedded at build time.
@@ -133,9 +134,9 @@ pub struct Class {
     pub lower: String,
     /// The fields, in model order (the order of records on the wire).
     pub fields: Vec<Field>,
-    field_index: HashMap<String, usize>,
+    field_index: FxHashMap<String, usize>,
     /// The messages, by name.
-    pub messages: HashMap<String, Message>,
+    pub messages: FxHashMap<String, Message>,
 }
 
 impl Class {
@@ -181,8 +182,8 @@ pub struct Model {
     pub api_version: (i64, i64),
     /// Every class.
     pub classes: Vec<Class>,
-    class_index: HashMap<String, usize>,
-    class_index_lower: HashMap<String, usize>,
+    class_index: FxHashMap<String, usize>,
+    class_index_lower: FxHashMap<String, usize>,
     /// Every enum.
     pub enums: Vec<Enum>,
     /// The field pairs kept consistent, found from the model.
@@ -280,7 +281,8 @@ impl Model {
                     default,
                 });
             }
-            let mut messages = HashMap::with_capacity(rc.messages.len());
+            let mut messages =
+                FxHashMap::with_capacity_and_hasher(rc.messages.len(), Default::default());
             for rm in rc.messages {
                 let params = rm
                     .params

@@ -5,11 +5,12 @@
 //! clones under the lock and serialize outside it; a writer copies a record only while a
 //! reader still holds the old one.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
 use crate::error::Failure;
+use crate::fxhash::{FxHashMap, FxIndexMap};
 use crate::model::{Model, Ty};
 use crate::rng::Rng;
 use crate::value::{now_secs, NULL_REF, V};
@@ -31,9 +32,10 @@ pub struct Obj {
 /// The objects of one class.
 #[derive(Debug, Default)]
 pub struct Table {
-    /// The objects by ref (ordered, so that a seed gives the same listing every time).
-    pub objs: BTreeMap<String, Obj>,
-    by_uuid: HashMap<String, String>,
+    /// The objects by ref, in creation order (deletion moves the last object into the
+    /// gap), so that a seed gives the same listing every time.
+    pub objs: FxIndexMap<String, Obj>,
+    by_uuid: FxHashMap<String, String>,
     /// The highest `mtime` of any object, tombstones included.
     pub last_change: u64,
 }
@@ -384,7 +386,7 @@ impl Inner {
         self.gen += 1;
         let gen = self.gen;
         let table = &mut self.tables[class];
-        let obj = table.objs.remove(r).expect("checked above");
+        let obj = table.objs.swap_remove(r).expect("checked above");
         table.last_change = gen;
         if let Some(ui) = self.model.classes[class].field("uuid") {
             if let Some(u) = obj.rec[ui].as_str() {
