@@ -47,6 +47,7 @@ pub fn resolve<'m>(model: &'m Model, method: &str) -> Result<Target<'m>, Failure
                     required: true,
                 }],
                 result: c.messages["get_all_records"].result.clone(),
+                removed: false,
             })
         }
         None => return Err(unknown()),
@@ -73,12 +74,14 @@ pub fn call(
     let msg = &*target.message;
     let n = params.len();
     if n < msg.min_wire_params() || n > msg.max_wire_params() {
+        // As xapi: the sync name, and counts without the session.
+        let session = usize::from(msg.session);
         return Err(Failure::new(
             "MESSAGE_PARAMETER_COUNT_MISMATCH",
             [
-                method.to_string(),
-                msg.max_wire_params().to_string(),
-                n.to_string(),
+                format!("{}.{}", model.classes[target.class].name, msg.name),
+                msg.mandatory_params().to_string(),
+                n.saturating_sub(session).to_string(),
             ],
         ));
     }
@@ -94,6 +97,9 @@ pub fn call(
     } else {
         None
     };
+    if msg.removed {
+        return Err(Failure::new("MESSAGE_REMOVED", Vec::<String>::new()));
+    }
     let mut args = Vec::with_capacity(msg.params.len());
     for (p, v) in msg.params.iter().zip(params) {
         args.push(coerce(&model, &p.ty, v).ok_or_else(|| Failure::field_type(&p.name))?);

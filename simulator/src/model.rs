@@ -110,13 +110,21 @@ pub struct Message {
     pub params: Vec<Param>,
     /// The result type.
     pub result: Ty,
+    /// Whether the message was removed from the API (xapi answers `MESSAGE_REMOVED`).
+    pub removed: bool,
 }
 
 impl Message {
     /// The number of parameters that must be sent, the session included.
     pub fn min_wire_params(&self) -> usize {
+        self.mandatory_params() + usize::from(self.session)
+    }
+
+    /// The number of parameters without a default, the session excluded (what xapi reports
+    /// as expected in `MESSAGE_PARAMETER_COUNT_MISMATCH`).
+    pub fn mandatory_params(&self) -> usize {
         let trailing_optional = self.params.iter().rev().take_while(|p| !p.required).count();
-        self.max_wire_params() - trailing_optional
+        self.params.len() - trailing_optional
     }
 
     /// The number of parameters of the full call, the session included.
@@ -228,6 +236,7 @@ struct RawMessage {
     is_async: bool,
     params: Vec<RawParam>,
     result: String,
+    lifecycle: String,
 }
 
 #[derive(Deserialize)]
@@ -305,6 +314,7 @@ impl Model {
                         is_async: rm.is_async,
                         params,
                         result,
+                        removed: rm.lifecycle == "removed",
                     },
                 );
             }
