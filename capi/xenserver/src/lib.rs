@@ -18,6 +18,7 @@ pub mod decode;
 pub mod desc;
 pub mod encode;
 pub mod errors;
+pub mod ext_transport;
 #[rustfmt::skip]
 pub mod generated;
 pub mod login;

@@ -61,6 +61,8 @@ pub fn render(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
         writeln!(all, "#include \"xen/api/{name}\"").unwrap();
     }
     out.push(file("xen_all.h", all));
+    // An extension of this library, deliberately not part of xen_all.h.
+    out.push(file("xenapi_ext_transport.h", ext_transport()));
     Ok(out)
 }
 
@@ -150,6 +152,73 @@ extern void xen_uuid_bytes_free(char *bytes);
 #endif
 "#
     .to_owned()
+}
+
+fn ext_transport() -> String {
+    let mut s = String::from("#include \"xen_common.h\"\n\n");
+    s.push_str(cplusplus_open());
+    s.push_str(
+        r#"/*
+ * EXTENSION of this library (not in the original libxenserver): a built-in transport, so
+ * that a program needs no HTTP code of its own. HTTP and HTTPS with keep-alive; HTTPS
+ * verifies the server's certificate and host name by default; certificate pinning; Unix
+ * sockets. Use xenapi_ext_call_func as the session's call_func and the transport as its
+ * handle:
+ *
+ *     char *err = NULL;
+ *     xenapi_ext_transport *t = xenapi_ext_transport_new("https://pool-master", NULL, &err);
+ *     xen_session *s = xen_session_login_with_password(xenapi_ext_call_func, t, user, pwd,
+ *                                                      xen_api_latest_version);
+ *     ...
+ *     xen_session_logout(s);
+ *     xenapi_ext_transport_free(t);
+ *
+ * The caller owns the transport: free it after every session using it. One transport may
+ * serve several sessions and threads.
+ */
+typedef struct xenapi_ext_transport xenapi_ext_transport;
+
+typedef struct xenapi_ext_transport_options
+{
+    /* PEM certificates to trust instead of the public roots (a CA, or the server's own
+       self-signed certificate); NULL for the public roots. */
+    const char *ca_pem;
+    /* Accept exactly the certificate with this SHA-256 fingerprint (hex, ':' optional). */
+    const char *pin_sha256;
+    /* Accept any certificate: no protection against a man in the middle. */
+    bool insecure_accept_any_certificate;
+    /* Connect timeout in milliseconds; 0 for the default (30 s). */
+    unsigned int connect_timeout_ms;
+} xenapi_ext_transport_options;
+
+/* Negative results of xenapi_ext_call_func (a positive one is an HTTP status). */
+#define XENAPI_EXT_TRANSPORT_ERROR (-1)
+#define XENAPI_EXT_TOO_LARGE (-2)
+#define XENAPI_EXT_RESULT_REFUSED (-3)
+#define XENAPI_EXT_BAD_HANDLE (-4)
+
+/*
+ * A transport to url: "http://host[:port]", "https://host[:port]" or "unix:/path/to/socket".
+ * options may be NULL. NULL on failure, with *error (if error is not NULL) a malloc'd
+ * message.
+ */
+extern xenapi_ext_transport *xenapi_ext_transport_new(const char *url,
+                                                      const xenapi_ext_transport_options *options,
+                                                      char **error);
+
+/* Closes the connections and frees the transport; NULL is fine. */
+extern void xenapi_ext_transport_free(xenapi_ext_transport *transport);
+
+/* A malloc'd description of the last failed request, or NULL. */
+extern char *xenapi_ext_transport_last_error(xenapi_ext_transport *transport);
+
+/* A xen_call_func whose user handle is a xenapi_ext_transport *. */
+extern int xenapi_ext_call_func(const void *data, size_t len, void *user_handle,
+                                void *result_handle, xen_result_func result_func);
+"#,
+    );
+    s.push_str(cplusplus_close());
+    s
 }
 
 fn cplusplus_open() -> &'static str {

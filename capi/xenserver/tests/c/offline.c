@@ -173,6 +173,43 @@ static void test_containers_and_records(void)
     canned_free(&c);
 }
 
+static void test_nested_containers(void)
+{
+    const char *r[] = {
+        OK("OpaqueRef:s"), OK("OpaqueRef:h"), OK("2"), OK("23"),
+        OK("<struct><member><name>0</name><value><double>0.25</double></value></member>"
+           "<member><name>1</name><value><double>-inf</double></value></member></struct>"),
+        OK("<array><data><value>1</value><value><i4>9000000</i4></value><value>4294967296</value></data></array>"),
+        OK("<array><data><value><array><data><value>a</value><value>b</value></data></array></value>"
+           "<value><array><data></data></array></value></data></array>"),
+        OK("<struct><member><name>3</name><value><array><data><value>fpu</value></data></array></value></member></struct>"),
+    };
+    canned c = { r, N(r), 0, 0, 0, NULL };
+    xen_session *s = login_canned(&c);
+    xen_int_float_map *util = NULL;
+    CHECK(s, xen_vm_metrics_get_vcpus_utilisation(s, &util, "OpaqueRef:m"));
+    CHECK(s, util->size == 2 && util->contents[0].key == 0 && util->contents[0].val == 0.25);
+    CHECK(s, util->contents[1].key == 1 && util->contents[1].val < -1e308);
+    xen_int_float_map_free(util);
+    xen_int_set *ints = NULL;
+    CHECK(s, xen_host_get_virtual_hardware_platform_versions(s, &ints, "OpaqueRef:h"));
+    CHECK(s, ints->size == 3 && ints->contents[1] == 9000000 && ints->contents[2] == 4294967296LL);
+    xen_int_set_free(ints);
+    xen_string_set_set *sets = NULL;
+    CHECK(s, xen_pool_check_update_readiness(s, &sets, "OpaqueRef:p", true));
+    CHECK(s, strstr(c.last_request, "<boolean>1</boolean>") != NULL);
+    CHECK(s, sets->size == 2 && sets->contents[0]->size == 2 && sets->contents[1]->size == 0);
+    CHECK_STR(s, sets->contents[0]->contents[1], "b");
+    xen_string_set_set_free(sets);
+    xen_int_string_set_map *flags = NULL;
+    CHECK(s, xen_vm_metrics_get_vcpus_flags(s, &flags, "OpaqueRef:m"));
+    CHECK(s, flags->size == 1 && flags->contents[0].key == 3);
+    CHECK_STR(s, flags->contents[0].val->contents[0], "fpu");
+    xen_int_string_set_map_free(flags);
+    xen_session_logout(s);
+    canned_free(&c);
+}
+
 static void test_parameters(void)
 {
     const char *r[] = { OK("OpaqueRef:s"), OK("OpaqueRef:h"), OK("2"), OK("23"),
@@ -339,6 +376,7 @@ int main(void)
     test_login_failure();
     test_scalars();
     test_containers_and_records();
+    test_nested_containers();
     test_parameters();
     test_failures();
     test_helpers();
