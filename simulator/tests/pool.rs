@@ -113,11 +113,17 @@ fn what_every_pool_has() {
     for g in guests {
         let metrics = g.get("metrics").unwrap().clone();
         assert!(c.ok("VM_metrics.get_uuid", &[metrics]).as_str().is_some());
-        let disks: Vec<Value> = g.get("VBDs").and_then(Value::as_array).unwrap().to_vec();
+        let disks: Vec<String> = g
+            .get("VBDs")
+            .and_then(Value::as_array)
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
         assert!(disks.len() >= 2, "a disk and a CD drive");
         for vbd in disks {
-            let vdi = c.str("VBD.get_VDI", &[vbd.clone()]);
-            if c.str("VBD.get_type", &[vbd]) == "Disk" {
+            let vdi = c.str("VBD.get_VDI", &[s(&vbd)]);
+            if c.str("VBD.get_type", &[s(&vbd)]) == "Disk" {
                 let sr = c.str("VDI.get_SR", &[s(&vdi)]);
                 assert!(c
                     .ok("SR.get_VDIs", &[s(&sr)])
