@@ -70,6 +70,9 @@ pub fn call(
     params: Vec<V>,
 ) -> Result<Reply, Failure> {
     let model = sim.model().clone();
+    if method == "system.listMethods" {
+        return Ok(Reply::V(V::sset(list_methods(&model))));
+    }
     let target = resolve(&model, method)?;
     let msg = &*target.message;
     let n = params.len();
@@ -117,6 +120,22 @@ pub fn call(
         return crate::behaviour::task::run_async(ctx);
     }
     execute(&ctx)
+}
+
+/// Every wire method name: `Class.message`, and `Async.Class.message` where there is one.
+pub fn list_methods(model: &Model) -> Vec<String> {
+    let mut names = Vec::new();
+    for c in &model.classes {
+        let mut messages: Vec<&Message> = c.messages.values().collect();
+        messages.sort_by(|a, b| a.name.cmp(&b.name));
+        for m in messages {
+            names.push(format!("{}.{}", c.name, m.name));
+            if m.is_async {
+                names.push(format!("Async.{}.{}", c.name, m.name));
+            }
+        }
+    }
+    names
 }
 
 /// Runs a resolved, checked call: its behaviour if it has one, else the generic message.
