@@ -278,10 +278,10 @@ fn start(ctx: &CallCtx, host: Option<String>, paused_arg: usize) -> Result<Reply
             Some(_) => host_arg(t, ctx, &host)?,
             None => {
                 let affinity = t
-                    .get(ctx.class, vm, "affinity")?
-                    .as_str()
-                    .unwrap_or(NULL_REF)
-                    .to_string();
+                    .get(ctx.class, vm, "affinity")
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_else(|| NULL_REF.to_string());
                 let hc = ctx.sim.class("host")?;
                 if t.exists(hc, &affinity) {
                     affinity
