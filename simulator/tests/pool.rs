@@ -202,3 +202,56 @@ fn records_have_the_fields_and_value_shapes_of_real_ones() {
         }
     }
 }
+
+#[test]
+fn metrics_change_over_time() {
+    let sim = xapi_sim::Simulator::builder()
+        .vms(4)
+        .metrics_interval(Some(std::time::Duration::from_millis(100)))
+        .start()
+        .unwrap();
+    let mut c = xml_client(&sim);
+    let hm = c.ok("host_metrics.get_all", &[]).as_array().unwrap()[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = c.ok("host_metrics.get_last_updated", &[s(&hm)]);
+    let batch = c.ok(
+        "event.from",
+        &[
+            Value::Array(vec![s("host_metrics")]),
+            s(""),
+            Value::Float(0.0),
+        ],
+    );
+    let token = batch
+        .get("token")
+        .and_then(Value::as_str)
+        .unwrap()
+        .to_string();
+    // Watching the class: a change arrives, and the value differs from before.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let batch = c.ok(
+            "event.from",
+            &[
+                Value::Array(vec![s("host_metrics")]),
+                s(&token),
+                Value::Float(5.0),
+            ],
+        );
+        if !batch
+            .get("events")
+            .and_then(Value::as_array)
+            .unwrap()
+            .is_empty()
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no host_metrics event"
+        );
+    }
+    assert_ne!(c.ok("host_metrics.get_last_updated", &[s(&hm)]), before);
+}
