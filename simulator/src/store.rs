@@ -266,7 +266,7 @@ impl Inner {
         let mut rec: Record = c
             .fields
             .iter()
-            .map(|f| f.default.clone().unwrap_or_else(|| zero_of(&f.ty)))
+            .map(|f| f.default.clone().unwrap_or_else(|| zero_of(&model, &f.ty)))
             .collect();
         if let Some(ui) = c.field("uuid") {
             rec[ui] = V::Str(self.rng.uuid());
@@ -494,8 +494,9 @@ impl Inner {
     }
 }
 
-/// The zero of a type: what a field without a model default starts as.
-pub fn zero_of(ty: &Ty) -> V {
+/// The zero of a type: what a field without a model default starts as (an enum: its first
+/// value, so that records only ever hold valid enum values).
+pub fn zero_of(model: &Model, ty: &Ty) -> V {
     match ty {
         Ty::String => V::Str(String::new()),
         Ty::Int => V::Int(0),
@@ -505,7 +506,7 @@ pub fn zero_of(ty: &Ty) -> V {
         Ty::Ref(_) => V::Str(NULL_REF.into()),
         Ty::Set(_) => V::Set(Vec::new()),
         Ty::Map(_, _) | Ty::Record(_) | Ty::AnyRecord | Ty::EventBatch => V::Map(Vec::new()),
-        Ty::Enum(_) => V::Str(String::new()),
+        Ty::Enum(e) => V::Str(model.enums[*e].values.first().cloned().unwrap_or_default()),
         Ty::Option(_) | Ty::Void => V::Nil,
     }
 }

@@ -131,7 +131,7 @@ impl Serialize for V {
                 }
                 map.end()
             }
-            V::Nil => s.serialize_unit(),
+            V::Nil => s.serialize_none(),
         }
     }
 }

@@ -255,3 +255,58 @@ fn metrics_change_over_time() {
     }
     assert_ne!(c.ok("host_metrics.get_last_updated", &[s(&hm)]), before);
 }
+
+fn fits(model: &xapi_sim::Model, ty: &xapi_sim::model::Ty, v: &V) -> bool {
+    use xapi_sim::model::Ty;
+    match (ty, v) {
+        (Ty::String | Ty::Ref(_), V::Str(_)) => true,
+        (Ty::Int, V::Int(_)) | (Ty::Float, V::Float(_)) | (Ty::Bool, V::Bool(_)) => true,
+        (Ty::DateTime, V::DateTime(d)) => d.len() == 18 && d.ends_with('Z'),
+        (Ty::Enum(e), V::Str(s)) => model.enums[*e].values.contains(s),
+        (Ty::Set(t), V::Set(items)) => items.iter().all(|x| fits(model, t, x)),
+        (Ty::Map(k, t), V::Map(entries)) => entries
+            .iter()
+            .all(|(a, b)| fits(model, k, a) && fits(model, t, b)),
+        (Ty::Option(_), V::Nil) => true,
+        (Ty::Option(t), v) => fits(model, t, v),
+        (Ty::Record(_) | Ty::AnyRecord, V::Map(_)) => true,
+        _ => false,
+    }
+}
+
+#[test]
+fn every_stored_value_fits_its_type() {
+    let sim = xapi_sim::Simulator::builder()
+        .vms(40)
+        .hosts(3)
+        .metrics_interval(None)
+        .start()
+        .unwrap();
+    let mut c = xml_client(&sim);
+    // Exercise the behaviours that write records, then check everything.
+    let vm = guest_in_state(&mut c, "Halted");
+    c.ok(
+        "VM.start",
+        &[s(&vm), Value::Bool(false), Value::Bool(false)],
+    );
+    c.ok("VM.snapshot", &[s(&vm), s("snap"), Value::Array(vec![])]);
+    let other = guest_in_state(&mut c, "Halted");
+    c.ok("VM.clone", &[s(&other), s("clone")]);
+    c.ok("task.create", &[s("t"), s("d")]);
+    let model = sim.store().model().clone();
+    sim.store().read(|t| {
+        for (ci, class) in model.classes.iter().enumerate() {
+            for (r, obj) in &t.tables[ci].objs {
+                for (f, v) in class.fields.iter().zip(obj.rec.iter()) {
+                    assert!(
+                        fits(&model, &f.ty, v),
+                        "{}.{} of {r}: {v:?} is not a {:?}",
+                        class.name,
+                        f.name,
+                        f.ty
+                    );
+                }
+            }
+        }
+    });
+}
