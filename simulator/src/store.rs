@@ -88,8 +88,6 @@ pub struct Tombstone {
     pub class: usize,
     /// The ref.
     pub obj_ref: String,
-    /// The last record.
-    pub snapshot: Arc<Record>,
 }
 
 const CHANGE_LOG_LEN: usize = 20_000;
@@ -109,8 +107,9 @@ pub struct Inner {
     pub tombstones: VecDeque<Tombstone>,
     /// Random numbers for refs, uuids and generated values.
     pub rng: Rng,
-    /// Whether changes are logged for `event.next` (off while a pool is being built).
-    pub logging: bool,
+    /// How many `event.register` subscriptions exist: changes are logged (with a snapshot
+    /// each) only while there is one, which spares memory and record copies otherwise.
+    pub subscribers: usize,
 }
 
 /// The object store of one simulated pool.
@@ -133,7 +132,7 @@ impl Store {
                 changes: VecDeque::new(),
                 tombstones: VecDeque::new(),
                 rng: Rng::new(seed),
-                logging: true,
+                subscribers: 0,
             }),
             model,
             changed: Condvar::new(),
@@ -347,6 +346,20 @@ impl Inner {
         }
     }
 
+    /// Counts a new `event.register` subscription; returns the current generation.
+    pub fn subscribe(&mut self) -> u64 {
+        self.subscribers += 1;
+        self.gen
+    }
+
+    /// Counts a subscription gone; with none left, the change log is dropped.
+    pub fn unsubscribe(&mut self) {
+        self.subscribers = self.subscribers.saturating_sub(1);
+        if self.subscribers == 0 {
+            self.changes.clear();
+        }
+    }
+
     /// Changes object `r` with `f`, keeping paired fields consistent and recording the change.
     pub fn modify(
         &mut self,
@@ -398,7 +411,6 @@ impl Inner {
             gen,
             class,
             obj_ref: r.to_string(),
-            snapshot: obj.rec.clone(),
         });
         if self.tombstones.len() > TOMBSTONES_LEN {
             self.tombstones.pop_front();
@@ -408,7 +420,7 @@ impl Inner {
     }
 
     fn log(&mut self, class: usize, op: Op, r: &str, snapshot: Arc<Record>) {
-        if !self.logging {
+        if self.subscribers == 0 {
             return;
         }
         self.changes.push_back(Change {
@@ -544,6 +556,24 @@ mod tests {
             t.remove(vif, &v).unwrap();
             assert_eq!(t.field(vm, &b, vifs).unwrap(), &V::Set(vec![]));
             assert_eq!(t.tombstones.back().unwrap().obj_ref, v);
+        });
+    }
+
+    #[test]
+    fn changes_are_logged_only_while_someone_subscribes() {
+        let s = store();
+        let vm = s.model().class("VM").unwrap();
+        s.write(|t| {
+            let rec = t.default_record(vm);
+            let r = t.new_ref();
+            t.insert(vm, r.clone(), rec);
+            assert!(t.changes.is_empty());
+            let cursor = t.subscribe();
+            t.set_named(vm, &r, "name_label", V::s("x")).unwrap();
+            assert_eq!(t.changes.len(), 1);
+            assert_eq!(t.changes[0].id, cursor + 1);
+            t.unsubscribe();
+            assert!(t.changes.is_empty());
         });
     }
 

@@ -225,11 +225,13 @@ fn class_names(ctx: &CallCtx) -> Vec<String> {
 
 fn register(ctx: &CallCtx) -> Result<Reply, Failure> {
     let session = ctx.session.clone().unwrap_or_default();
-    let gen = ctx.sim.store.read(|t| t.gen);
     let mut regs = registrations(&ctx.sim);
-    let reg = regs.entry(session).or_insert(Registration {
-        classes: Vec::new(),
-        cursor: gen,
+    let reg = regs.entry(session).or_insert_with(|| {
+        let cursor = ctx.sim.store.write(|t| t.subscribe());
+        Registration {
+            classes: Vec::new(),
+            cursor,
+        }
     });
     for c in class_names(ctx) {
         if !reg.classes.contains(&c) {
@@ -247,6 +249,7 @@ fn unregister(ctx: &CallCtx) -> Result<Reply, Failure> {
         reg.classes.retain(|c| !gone.contains(c));
         if reg.classes.is_empty() {
             regs.remove(&session);
+            ctx.sim.store.write(|t| t.unsubscribe());
         }
     }
     Ok(Reply::void())
