@@ -3,7 +3,9 @@
 //! [`crate::behaviour`] or the generic implicit message the model describes.
 
 use crate::error::Failure;
-use crate::model::{Message, Model, Ty};
+use std::borrow::Cow;
+
+use crate::model::{Message, Model, Param, Ty};
 use crate::reply::Reply;
 use crate::sim::{CallCtx, Endpoint, Sim};
 use crate::value::V;
@@ -13,8 +15,8 @@ use std::sync::Arc;
 pub struct Target<'m> {
     /// The class index.
     pub class: usize,
-    /// The message.
-    pub message: &'m Message,
+    /// The message (xapi's `get_all_records_where`, absent from the model, is made up here).
+    pub message: Cow<'m, Message>,
     /// Whether it was called as `Async.<Class>.<message>`.
     pub is_async: bool,
 }
@@ -28,10 +30,27 @@ pub fn resolve<'m>(model: &'m Model, method: &str) -> Result<Target<'m>, Failure
     };
     let (class_name, msg_name) = rest.split_once('.').ok_or_else(unknown)?;
     let class = model.class(class_name).ok_or_else(unknown)?;
-    let message = model.classes[class]
-        .messages
-        .get(msg_name)
-        .ok_or_else(unknown)?;
+    let c = &model.classes[class];
+    let message = match c.messages.get(msg_name) {
+        Some(m) => Cow::Borrowed(m),
+        None if msg_name == "get_all_records_where"
+            && c.messages.contains_key("get_all_records") =>
+        {
+            Cow::Owned(Message {
+                name: msg_name.to_string(),
+                implicit: true,
+                session: true,
+                is_async: false,
+                params: vec![Param {
+                    name: "expr".into(),
+                    ty: Ty::String,
+                    required: true,
+                }],
+                result: c.messages["get_all_records"].result.clone(),
+            })
+        }
+        None => return Err(unknown()),
+    };
     if is_async && !message.is_async {
         return Err(unknown());
     }
@@ -51,7 +70,7 @@ pub fn call(
 ) -> Result<Reply, Failure> {
     let model = sim.model().clone();
     let target = resolve(&model, method)?;
-    let msg = target.message;
+    let msg = &*target.message;
     let n = params.len();
     if n < msg.min_wire_params() || n > msg.max_wire_params() {
         return Err(Failure::new(

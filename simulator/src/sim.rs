@@ -126,19 +126,20 @@ impl Sim {
 
     /// The pool master's host ref (the pool's `master`), or the first host.
     pub fn master_host(&self) -> String {
-        let Ok(pool) = self.class("pool") else {
+        self.store.read(|t| self.master_host_in(t))
+    }
+
+    /// [`Sim::master_host`] for code that already holds the store.
+    pub fn master_host_in(&self, t: &crate::store::Inner) -> String {
+        let model = self.model();
+        let (Some(pool), Some(host)) = (model.class("pool"), model.class("host")) else {
             return crate::value::NULL_REF.into();
         };
-        let Ok(host) = self.class("host") else {
-            return crate::value::NULL_REF.into();
-        };
-        self.store.read(|t| {
-            t.records(pool)
-                .first()
-                .and_then(|(r, _)| t.get(pool, r, "master").ok())
-                .and_then(|v| v.as_str().map(str::to_string))
-                .or_else(|| t.refs(host).into_iter().next())
-                .unwrap_or_else(|| crate::value::NULL_REF.into())
-        })
+        t.records(pool)
+            .first()
+            .and_then(|(r, _)| t.get(pool, r, "master").ok())
+            .and_then(|v| v.as_str().map(str::to_string))
+            .or_else(|| t.refs(host).into_iter().next())
+            .unwrap_or_else(|| crate::value::NULL_REF.into())
     }
 }

@@ -256,7 +256,7 @@ fn host_arg(t: &Inner, ctx: &CallCtx, host: &Option<String>) -> Result<String, F
             t.obj(hc, h)?;
             Ok(h.clone())
         }
-        None => Ok(ctx.sim.master_host()),
+        None => Ok(ctx.sim.master_host_in(t)),
     }
 }
 
@@ -267,8 +267,8 @@ fn start(ctx: &CallCtx, host: Option<String>, paused_arg: usize) -> Result<Reply
         .get(paused_arg)
         .and_then(V::as_bool)
         .unwrap_or(false);
-    let master = ctx.sim.master_host();
     ctx.sim.store.write(|t| {
+        let master = ctx.sim.master_host_in(t);
         let (state, template) = vm_state(t, ctx.class, vm)?;
         if template {
             return Err(Failure::new("VM_IS_TEMPLATE", [vm]));
@@ -286,7 +286,7 @@ fn start(ctx: &CallCtx, host: Option<String>, paused_arg: usize) -> Result<Reply
                 if t.exists(hc, &affinity) {
                     affinity
                 } else {
-                    master.clone()
+                    master
                 }
             }
         };
