@@ -38,14 +38,12 @@ impl ApiFailure {
     }
 }
 
-/// Displays as `CODE` when there are no parameters, else `CODE(p1, p2)`.
+/// Displays as `CODE` when there are no parameters, else `CODE(name=value, …)` with the
+/// parameter names the data model gives the code (extra or unnamed parameters positionally),
+/// e.g. `VM_BAD_POWER_STATE(vm=OpaqueRef:…, expected=halted, actual=running)`.
 impl fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.code)?;
-        if !self.params.is_empty() {
-            write!(f, "({})", self.params.join(", "))?;
-        }
-        Ok(())
+        self.write_named(f)
     }
 }
 

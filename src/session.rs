@@ -229,7 +229,8 @@ impl Client {
         Self::builder_for(Target::Url(url.to_string()))
     }
 
-    /// A builder for a client that sends requests through `transport`.
+    /// A builder for a client that sends requests through `transport` (the TLS, timeout and
+    /// backend options of the builder do not apply to it).
     pub fn builder_with_transport(transport: impl Transport + 'static) -> ClientBuilder {
         Self::builder_for(Target::Transport(Arc::new(transport)))
     }
@@ -326,12 +327,29 @@ impl Client {
         version: &str,
         originator: &str,
     ) -> Result<Session> {
-        let credentials = Credentials {
+        self.login(Credentials {
+            local: false,
             uname: uname.to_string(),
             password: Password(pwd.to_string()),
             version: version.to_string(),
             originator: originator.to_string(),
-        };
+        })
+    }
+
+    /// Logs in to this host only, even when it is a pool member
+    /// (`session.slave_local_login_with_password`, for emergencies when the master is down);
+    /// end such a session with [`Session::local_logout`].
+    pub fn slave_local_login_with_password(&self, uname: &str, pwd: &str) -> Result<Session> {
+        self.login(Credentials {
+            local: true,
+            uname: uname.to_string(),
+            password: Password(pwd.to_string()),
+            version: String::new(),
+            originator: String::new(),
+        })
+    }
+
+    fn login(&self, credentials: Credentials) -> Result<Session> {
         let (client, session_ref) = login(self, &credentials)?;
         Ok(Session {
             state: RwLock::new(State {
@@ -384,6 +402,8 @@ fn login(client: &Client, credentials: &Credentials) -> Result<(Client, String)>
 /// Login credentials; the password never appears in `Debug` output.
 #[derive(Clone)]
 struct Credentials {
+    /// `session.slave_local_login_with_password` rather than `session.login_with_password`.
+    local: bool,
     uname: String,
     password: Password,
     version: String,
@@ -399,7 +419,9 @@ impl Credentials {
             self.originator.as_str(),
         );
         const METHOD: &str = "session.login_with_password";
-        if !o.is_empty() {
+        if self.local {
+            client.call_as("session.slave_local_login_with_password", &(u, p))
+        } else if !o.is_empty() {
             client.call_as(METHOD, &(u, p, v, o))
         } else if !v.is_empty() {
             client.call_as(METHOD, &(u, p, v))
@@ -412,6 +434,7 @@ impl Credentials {
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
+            .field("local", &self.local)
             .field("uname", &self.uname)
             .field("password", &self.password)
             .field("version", &self.version)

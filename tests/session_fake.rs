@@ -193,6 +193,35 @@ fn host_is_slave_redirects_the_login_and_later_calls_to_the_master() {
 }
 
 #[test]
+fn a_slave_local_login_stays_on_the_member() {
+    let slave = FakeXapi::slave_of("127.0.0.2");
+    let server = support::http(false, slave.handler());
+    let client = Client::new(&server.url).unwrap();
+    let session = client
+        .slave_local_login_with_password(USER, PASSWORD)
+        .unwrap();
+    assert_eq!(
+        session
+            .call("VM.get_all", &[])
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    session.local_logout().unwrap();
+    assert!(slave.sessions.lock().unwrap().is_empty());
+    assert_eq!(
+        *slave.methods.lock().unwrap(),
+        [
+            "session.slave_local_login_with_password",
+            "VM.get_all",
+            "session.local_logout"
+        ]
+    );
+}
+
+#[test]
 fn host_is_slave_with_an_ipv6_master() {
     if std::net::TcpListener::bind("[::1]:0").is_err() {
         eprintln!("skipped: no IPv6 loopback");

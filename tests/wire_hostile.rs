@@ -253,3 +253,24 @@ fn deep_nesting_is_refused_on_the_non_finite_path_too() {
         String::from_utf8_lossy(&b[..40])
     );
 }
+
+#[test]
+fn oversized_bodies_are_refused() {
+    let body = wire::encode_success(XML, "0123456789", None).unwrap();
+    let small = Limits {
+        max_response_bytes: body.len() as u64 - 1,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        wire::decode_response::<String>(XML, &body, &small),
+        Err(Error::TooLarge { .. })
+    ));
+    let exact = Limits {
+        max_response_bytes: body.len() as u64,
+        ..Limits::default()
+    };
+    assert_eq!(
+        wire::decode_response::<String>(XML, &body, &exact).unwrap(),
+        "0123456789"
+    );
+}

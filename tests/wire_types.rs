@@ -122,7 +122,7 @@ fn error_messages() {
     let f = ApiFailure::from_description(vec!["HOST_IS_SLAVE".into(), "10.0.0.1".into()]);
     assert_eq!(
         Error::Api(f.clone()).to_string(),
-        "API failure: HOST_IS_SLAVE(10.0.0.1)"
+        "API failure: HOST_IS_SLAVE(Master IP address=10.0.0.1)"
     );
     assert_eq!(
         ApiFailure::from_description(vec!["X".into()]).to_string(),

@@ -107,7 +107,10 @@ fn success_failure_and_fault_responses_round_trip() {
                     params: vec!["VM".into(), "OpaqueRef:x".into()]
                 }
             );
-            assert_eq!(f.to_string(), "HANDLE_INVALID(VM, OpaqueRef:x)");
+            assert_eq!(
+                f.to_string(),
+                "HANDLE_INVALID(class=VM, handle=OpaqueRef:x)"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -288,4 +291,179 @@ fn errors_name_what_was_expected_and_where() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+fn wrap(value: &str) -> Vec<u8> {
+    format!(
+        "<?xml version=\"1.0\"?>\n<!-- a comment -->\n<methodResponse><params><param><value><struct><member><name>Status</name><value>Success</value></member><member><name>Value</name>{value}</member></struct></value></param></params></methodResponse>\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn every_empty_and_alternative_spelling() {
+    let cases: Vec<(&str, Value)> = vec![
+        ("<value/>", Value::from("")),
+        ("<value></value>", Value::from("")),
+        ("<value><string/></value>", Value::from("")),
+        ("<value><string></string></value>", Value::from("")),
+        ("<value>  <string> padded </string>  </value>", Value::from(" padded ")),
+        ("<value>   </value>", Value::from("   ")),
+        ("<value><nil/></value>", Value::Nil),
+        ("<value><nil></nil></value>", Value::Nil),
+        ("<value><array/></value>", Value::Array(vec![])),
+        ("<value><array><data/></array></value>", Value::Array(vec![])),
+        ("<value><array></array></value>", Value::Array(vec![])),
+        ("<value><struct/></value>", Value::Struct(Default::default())),
+        ("<value><struct></struct></value>", Value::Struct(Default::default())),
+        ("<value><int>-12</int></value>", Value::Int(-12)),
+        ("<value><i8> 9000000000 </i8></value>", Value::Int(9_000_000_000)),
+        ("<value><boolean>0</boolean></value>", Value::Bool(false)),
+        ("<value><double>-INF</double></value>", Value::Float(f64::NEG_INFINITY)),
+        ("<value><double>1.5e3</double></value>", Value::Float(1500.0)),
+        ("<value><base64>aGVs\nbG8=</base64></value>", Value::from("hello")),
+        ("<value><dateTime.iso8601>19700102T00:00:00</dateTime.iso8601></value>", Value::DateTime(DateTime::from_unix(86_400, 0))),
+        ("<value>&#60;&#x3E;&quot;&apos;</value>", Value::from("<>\"'")),
+        ("<value>a<![CDATA[<&>]]>b</value>", Value::from("a<&>b")),
+        (
+            "<value>\n  <array>\n    <data>\n      <value>x</value>\n      <value><struct>\n <member>\n <name>k</name>\n <value><i4>1</i4></value>\n </member>\n </struct></value>\n    </data>\n  </array>\n</value>",
+            Value::Array(vec![Value::from("x"), [("k", Value::Int(1))].into_iter().collect()]),
+        ),
+    ];
+    for (xml, want) in cases {
+        let v: Value = wire::decode_response(XmlRpc, &wrap(xml), &lim())
+            .unwrap_or_else(|e| panic!("{xml}: {e}"));
+        assert_eq!(v, want, "{xml}");
+    }
+    let b: Vec<u8> = wire::decode_response::<serde_bytes_compat::Bytes>(
+        XmlRpc,
+        &wrap("<value><base64>AAEC/w==</base64></value>"),
+        &lim(),
+    )
+    .unwrap()
+    .0;
+    assert_eq!(b, [0, 1, 2, 255]);
+}
+
+mod serde_bytes_compat {
+    /// Asks the deserializer for bytes, as a `serde_bytes::ByteBuf` would.
+    pub struct Bytes(pub Vec<u8>);
+
+    impl<'de> serde::Deserialize<'de> for Bytes {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl serde::de::Visitor<'_> for V {
+                type Value = Bytes;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("bytes")
+                }
+                fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Bytes, E> {
+                    Ok(Bytes(v))
+                }
+                fn visit_bytes<E>(self, v: &[u8]) -> Result<Bytes, E> {
+                    Ok(Bytes(v.to_vec()))
+                }
+            }
+            d.deserialize_byte_buf(V)
+        }
+    }
+}
+
+#[test]
+fn typed_hints_read_bare_text() {
+    let lim = lim();
+    assert_eq!(
+        wire::decode_response::<i64>(XmlRpc, &wrap("<value>-42</value>"), &lim).unwrap(),
+        -42
+    );
+    assert_eq!(
+        wire::decode_response::<u64>(XmlRpc, &wrap("<value><string>42</string></value>"), &lim)
+            .unwrap(),
+        42
+    );
+    assert_eq!(
+        wire::decode_response::<f64>(XmlRpc, &wrap("<value>0.25</value>"), &lim).unwrap(),
+        0.25
+    );
+    assert!(wire::decode_response::<bool>(XmlRpc, &wrap("<value>true</value>"), &lim).unwrap());
+    assert!(wire::decode_response::<bool>(XmlRpc, &wrap("<value>1</value>"), &lim).unwrap());
+    assert_eq!(
+        wire::decode_response::<Option<String>>(XmlRpc, &wrap("<value>x</value>"), &lim).unwrap(),
+        Some("x".into())
+    );
+    assert_eq!(
+        wire::decode_response::<Option<Vec<i64>>>(
+            XmlRpc,
+            &wrap("<value><array><data><value>1</value></data></array></value>"),
+            &lim
+        )
+        .unwrap(),
+        Some(vec![1])
+    );
+    assert_eq!(
+        wire::decode_response::<Option<String>>(XmlRpc, &wrap("<value><nil/></value>"), &lim)
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        wire::decode_response::<String>(XmlRpc, &wrap("<value><i4>7</i4></value>"), &lim).unwrap(),
+        "7"
+    );
+    assert_eq!(wire::decode_response::<(String, i64)>(XmlRpc, &wrap("<value><array><data><value>a</value><value>2</value><value>extra</value></data></array></value>"), &lim).unwrap(), ("a".into(), 2));
+}
+
+#[test]
+fn borrowed_strings_come_from_the_body() {
+    #[derive(Deserialize)]
+    struct Rec<'a> {
+        plain: &'a str,
+        escaped: std::borrow::Cow<'a, str>,
+    }
+    let body = wrap("<value><struct><member><name>plain</name><value>abc</value></member><member><name>escaped</name><value>a&amp;b</value></member></struct></value>");
+    let r: Rec<'_> =
+        wire::decode_response_seed(XmlRpc, &body, &lim(), std::marker::PhantomData).unwrap();
+    assert_eq!(r.plain, "abc");
+    assert_eq!(r.escaped, "a&b");
+    let at = body.windows(3).position(|w| w == b"abc").unwrap();
+    assert!(std::ptr::eq(r.plain.as_ptr(), body[at..].as_ptr()));
+}
+
+#[test]
+fn fault_and_names_are_escaped() {
+    assert_eq!(
+        text(&wire::encode_fault(-1, "bad <request> & more")),
+        "<?xml version=\"1.0\"?><methodResponse><fault><value><struct>\
+         <member><name>faultCode</name><value><int>-1</int></value></member>\
+         <member><name>faultString</name><value><string>bad &lt;request&gt; &amp; more</string></value></member>\
+         </struct></value></fault></methodResponse>"
+    );
+    let v: Value = [("a<b", Value::Nil)].into_iter().collect();
+    assert_eq!(
+        text(&wire::encode_value(XmlRpc, &v).unwrap()),
+        "<value><struct><member><name>a&lt;b</name><value><nil/></value></member></struct></value>"
+    );
+    let body = wire::encode_call(XmlRpc, "x&y", None, &(), 0).unwrap();
+    assert_eq!(
+        wire::decode_call(XmlRpc, &body, &lim()).unwrap().method,
+        "x&y"
+    );
+    assert_eq!(XmlRpc.path(), "/");
+    assert_eq!(xenapi::WireFormat::JsonRpcV1.path(), "/jsonrpc");
+}
+
+#[test]
+fn params_must_be_a_sequence() {
+    assert!(matches!(
+        wire::encode_call(XmlRpc, "m", None, &5i64, 0),
+        Err(Error::Encode(_))
+    ));
+    assert!(matches!(
+        wire::encode_call(xenapi::WireFormat::JsonRpc, "m", None, &"x", 0),
+        Err(Error::Encode(_))
+    ));
+    let map: HashMap<Vec<i64>, i64> = [(vec![1], 1)].into_iter().collect();
+    assert!(matches!(
+        wire::encode_value(XmlRpc, &map),
+        Err(Error::Encode(_))
+    ));
 }

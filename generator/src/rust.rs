@@ -102,6 +102,30 @@ pub fn param_type(ty: &Type) -> String {
     }
 }
 
+/// The expression that puts parameter `name` into the call's parameter tuple. References and
+/// enums go as their strings, so that calls share the monomorphized encoders whatever the
+/// class or enum (this keeps the crate's build time down).
+fn param_value(name: String, ty: &Type) -> String {
+    match ty {
+        Type::Ref(_) | Type::Enum(_) => format!("{name}.as_str()"),
+        _ => name,
+    }
+}
+
+/// For results decoded through a class- or enum-independent wire type (strings, lists of
+/// strings) and converted after, for the same build-time reason: the wire type and the
+/// conversion appended to the call.
+fn wire_result(ty: &Type) -> Option<(&'static str, String)> {
+    match ty {
+        Type::Void => Some(("Void", ".map(drop)".into())),
+        Type::Ref(_) | Type::Enum(_) => Some(("String", format!(".map({}::from)", owned_type(ty)))),
+        Type::Set(t) if matches!(**t, Type::Ref(_) | Type::Enum(_)) => {
+            Some(("Vec<String>", ".map(from_strings)".into()))
+        }
+        _ => None,
+    }
+}
+
 fn lifecycle_note(lifecycle: Lifecycle) -> &'static str {
     match lifecycle {
         Lifecycle::Published => "",
@@ -154,7 +178,7 @@ const MOD_DOC: &str = r#"//! The typed XenAPI: every class, field, message and e
 //! use xenapi::api::{Vbd, Vm};
 //! # fn main() -> xenapi::Result<()> {
 //! let client = xenapi::Client::new("https://xenserver.example.com")?;
-//! let session = client.login_with_password("root", "secret")?;
+//! let session = client.login_with_password("root", "secret", "2.23", "example")?;
 //! // Every VM with its record, in one call.
 //! for (vm, record) in Vm::get_all_records(&session)? {
 //!     if !record.is_a_template && !record.is_control_domain {
@@ -167,6 +191,7 @@ const MOD_DOC: &str = r#"//! The typed XenAPI: every class, field, message and e
 //!     let record = Vbd::get_record(&session, &vbd)?;
 //!     println!("{} {} {}", record.device, record.r#type, record.vdi);
 //! }
+//! session.logout()?;
 //! # Ok(())
 //! # }
 //! ```
@@ -386,7 +411,7 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
         ("client", "crate::Client")
     };
     let mut args = format!("{conn}: &{conn_ty}");
-    let mut names = Vec::new();
+    let mut values = Vec::new();
     for p in &m.params {
         let name = snake_name(&p.name);
         if name == conn {
@@ -396,14 +421,14 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
             )));
         }
         write!(args, ", {name}: {}", param_type(&p.ty)).unwrap();
-        names.push(name);
+        values.push(param_value(name, &p.ty));
     }
-    let tuple = match names.len() {
+    let tuple = match values.len() {
         0 => "[(); 0]".to_owned(),
-        1 => format!("({},)", names[0]),
+        1 => format!("({},)", values[0]),
         // serde's tuples stop at 16 elements.
-        17.. => format!("long_params!({})", names.join(", ")),
-        _ => format!("({})", names.join(", ")),
+        17.. => format!("long_params!({})", values.join(", ")),
+        _ => format!("({})", values.join(", ")),
     };
     let signature: Vec<String> = m
         .params
@@ -412,10 +437,11 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
         .collect();
     let kind = if m.implicit { "implicit" } else { "custom" };
     let result = owned_type(&m.result);
-    let call = if m.result == Type::Void {
-        format!("{conn}.call_as::<_, Void>({wire:?}, &{tuple}).map(drop)")
-    } else {
-        format!("{conn}.call_as({wire:?}, &{tuple})")
+    let call = match wire_result(&m.result) {
+        Some((wire_ty, convert)) => {
+            format!("{conn}.call_as::<_, {wire_ty}>({wire:?}, &{tuple}){convert}")
+        }
+        None => format!("{conn}.call_as({wire:?}, &{tuple})"),
     };
     write!(
         out,
@@ -432,7 +458,7 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
             out,
             "\n    /// Starts `Async.{wire}` and returns its task; the task's result is `{}`.{}\n{}    \
              pub fn {async_name}({args}) -> Result<TaskHandle<{result}>> {{\n        \
-             {conn}.call_as(\"Async.{wire}\", &{tuple}).map(TaskHandle::new)\n    }}\n",
+             {conn}.call_as::<_, String>(\"Async.{wire}\", &{tuple}).map(TaskHandle::from_wire)\n    }}\n",
             m.result,
             lifecycle_note(lifecycle),
             deprecated_attr(lifecycle, "    "),

@@ -67,186 +67,186 @@ impl Cluster {
 
     /// Calls `Cluster.get_all()` → `Cluster ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<ClusterRef>> {
-        session.call_as("Cluster.get_all", &[(); 0])
+        session.call_as::<_, Vec<String>>("Cluster.get_all", &[(); 0]).map(from_strings)
     }
 
     /// Calls `Cluster.pool_resync(self: Cluster ref)` → `void` (custom message).
     pub fn pool_resync(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.pool_resync", &(self_,)).map(drop)
+        session.call_as::<_, Void>("Cluster.pool_resync", &(self_.as_str(),)).map(drop)
     }
 
     /// Starts `Async.Cluster.pool_resync` and returns its task; the task's result is `void`.
     pub fn async_pool_resync(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<()>> {
-        session.call_as("Async.Cluster.pool_resync", &(self_,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.Cluster.pool_resync", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.pool_destroy(self: Cluster ref)` → `void` (custom message).
     pub fn pool_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.pool_destroy", &(self_,)).map(drop)
+        session.call_as::<_, Void>("Cluster.pool_destroy", &(self_.as_str(),)).map(drop)
     }
 
     /// Starts `Async.Cluster.pool_destroy` and returns its task; the task's result is `void`.
     pub fn async_pool_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<()>> {
-        session.call_as("Async.Cluster.pool_destroy", &(self_,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.Cluster.pool_destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.pool_force_destroy(self: Cluster ref)` → `void` (custom message).
     pub fn pool_force_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.pool_force_destroy", &(self_,)).map(drop)
+        session.call_as::<_, Void>("Cluster.pool_force_destroy", &(self_.as_str(),)).map(drop)
     }
 
     /// Starts `Async.Cluster.pool_force_destroy` and returns its task; the task's result is `void`.
     pub fn async_pool_force_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<()>> {
-        session.call_as("Async.Cluster.pool_force_destroy", &(self_,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.Cluster.pool_force_destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.pool_create(network: network ref, cluster_stack: string, token_timeout: float, token_timeout_coefficient: float)` → `Cluster ref` (custom message).
     pub fn pool_create(session: &crate::Session, network: &NetworkRef, cluster_stack: &str, token_timeout: f64, token_timeout_coefficient: f64) -> Result<ClusterRef> {
-        session.call_as("Cluster.pool_create", &(network, cluster_stack, token_timeout, token_timeout_coefficient))
+        session.call_as::<_, String>("Cluster.pool_create", &(network.as_str(), cluster_stack, token_timeout, token_timeout_coefficient)).map(ClusterRef::from)
     }
 
     /// Starts `Async.Cluster.pool_create` and returns its task; the task's result is `Cluster ref`.
     pub fn async_pool_create(session: &crate::Session, network: &NetworkRef, cluster_stack: &str, token_timeout: f64, token_timeout_coefficient: f64) -> Result<TaskHandle<ClusterRef>> {
-        session.call_as("Async.Cluster.pool_create", &(network, cluster_stack, token_timeout, token_timeout_coefficient)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.Cluster.pool_create", &(network.as_str(), cluster_stack, token_timeout, token_timeout_coefficient)).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.get_network(self: Cluster ref)` → `network ref` (custom message).
     pub fn get_network(session: &crate::Session, self_: &ClusterRef) -> Result<NetworkRef> {
-        session.call_as("Cluster.get_network", &(self_,))
+        session.call_as::<_, String>("Cluster.get_network", &(self_.as_str(),)).map(NetworkRef::from)
     }
 
     /// Starts `Async.Cluster.get_network` and returns its task; the task's result is `network ref`.
     pub fn async_get_network(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<NetworkRef>> {
-        session.call_as("Async.Cluster.get_network", &(self_,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.Cluster.get_network", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.destroy(self: Cluster ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.destroy", &(self_,)).map(drop)
+        session.call_as::<_, Void>("Cluster.destroy", &(self_.as_str(),)).map(drop)
     }
 
     /// Starts `Async.Cluster.destroy` and returns its task; the task's result is `void`.
     pub fn async_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<()>> {
-        session.call_as("Async.Cluster.destroy", &(self_,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.Cluster.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.create(PIF: PIF ref, cluster_stack: string, pool_auto_join: bool, token_timeout: float, token_timeout_coefficient: float)` → `Cluster ref` (custom message).
     pub fn create(session: &crate::Session, pif: &PifRef, cluster_stack: &str, pool_auto_join: bool, token_timeout: f64, token_timeout_coefficient: f64) -> Result<ClusterRef> {
-        session.call_as("Cluster.create", &(pif, cluster_stack, pool_auto_join, token_timeout, token_timeout_coefficient))
+        session.call_as::<_, String>("Cluster.create", &(pif.as_str(), cluster_stack, pool_auto_join, token_timeout, token_timeout_coefficient)).map(ClusterRef::from)
     }
 
     /// Starts `Async.Cluster.create` and returns its task; the task's result is `Cluster ref`.
     pub fn async_create(session: &crate::Session, pif: &PifRef, cluster_stack: &str, pool_auto_join: bool, token_timeout: f64, token_timeout_coefficient: f64) -> Result<TaskHandle<ClusterRef>> {
-        session.call_as("Async.Cluster.create", &(pif, cluster_stack, pool_auto_join, token_timeout, token_timeout_coefficient)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.Cluster.create", &(pif.as_str(), cluster_stack, pool_auto_join, token_timeout, token_timeout_coefficient)).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.remove_from_other_config(self: Cluster ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &ClusterRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.remove_from_other_config", &(self_, key)).map(drop)
+        session.call_as::<_, Void>("Cluster.remove_from_other_config", &(self_.as_str(), key)).map(drop)
     }
 
     /// Calls `Cluster.add_to_other_config(self: Cluster ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &ClusterRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.add_to_other_config", &(self_, key, value)).map(drop)
+        session.call_as::<_, Void>("Cluster.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
     }
 
     /// Calls `Cluster.set_other_config(self: Cluster ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &ClusterRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.set_other_config", &(self_, value)).map(drop)
+        session.call_as::<_, Void>("Cluster.set_other_config", &(self_.as_str(), value)).map(drop)
     }
 
     /// Calls `Cluster.get_other_config(self: Cluster ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &ClusterRef) -> Result<HashMap<String, String>> {
-        session.call_as("Cluster.get_other_config", &(self_,))
+        session.call_as("Cluster.get_other_config", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_cluster_config(self: Cluster ref)` → `(string -> string) map` (implicit message).
     pub fn get_cluster_config(session: &crate::Session, self_: &ClusterRef) -> Result<HashMap<String, String>> {
-        session.call_as("Cluster.get_cluster_config", &(self_,))
+        session.call_as("Cluster.get_cluster_config", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_token_timeout_coefficient(self: Cluster ref)` → `float` (implicit message).
     pub fn get_token_timeout_coefficient(session: &crate::Session, self_: &ClusterRef) -> Result<f64> {
-        session.call_as("Cluster.get_token_timeout_coefficient", &(self_,))
+        session.call_as("Cluster.get_token_timeout_coefficient", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_token_timeout(self: Cluster ref)` → `float` (implicit message).
     pub fn get_token_timeout(session: &crate::Session, self_: &ClusterRef) -> Result<f64> {
-        session.call_as("Cluster.get_token_timeout", &(self_,))
+        session.call_as("Cluster.get_token_timeout", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_pool_auto_join(self: Cluster ref)` → `bool` (implicit message).
     pub fn get_pool_auto_join(session: &crate::Session, self_: &ClusterRef) -> Result<bool> {
-        session.call_as("Cluster.get_pool_auto_join", &(self_,))
+        session.call_as("Cluster.get_pool_auto_join", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_current_operations(self: Cluster ref)` → `(string -> enum cluster_operation) map` (implicit message).
     pub fn get_current_operations(session: &crate::Session, self_: &ClusterRef) -> Result<HashMap<String, ClusterOperation>> {
-        session.call_as("Cluster.get_current_operations", &(self_,))
+        session.call_as("Cluster.get_current_operations", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_allowed_operations(self: Cluster ref)` → `enum cluster_operation set` (implicit message).
     pub fn get_allowed_operations(session: &crate::Session, self_: &ClusterRef) -> Result<Vec<ClusterOperation>> {
-        session.call_as("Cluster.get_allowed_operations", &(self_,))
+        session.call_as::<_, Vec<String>>("Cluster.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
     }
 
     /// Calls `Cluster.get_expected_hosts(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_expected_hosts(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
-        session.call_as("Cluster.get_expected_hosts", &(self_,))
+        session.call_as("Cluster.get_expected_hosts", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_live_hosts(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_live_hosts(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
-        session.call_as("Cluster.get_live_hosts", &(self_,))
+        session.call_as("Cluster.get_live_hosts", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_quorum(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_quorum(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
-        session.call_as("Cluster.get_quorum", &(self_,))
+        session.call_as("Cluster.get_quorum", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_is_quorate(self: Cluster ref)` → `bool` (implicit message). Prototype: may change.
     pub fn get_is_quorate(session: &crate::Session, self_: &ClusterRef) -> Result<bool> {
-        session.call_as("Cluster.get_is_quorate", &(self_,))
+        session.call_as("Cluster.get_is_quorate", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_cluster_stack_version(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
     pub fn get_cluster_stack_version(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
-        session.call_as("Cluster.get_cluster_stack_version", &(self_,))
+        session.call_as("Cluster.get_cluster_stack_version", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_cluster_stack(self: Cluster ref)` → `string` (implicit message).
     pub fn get_cluster_stack(session: &crate::Session, self_: &ClusterRef) -> Result<String> {
-        session.call_as("Cluster.get_cluster_stack", &(self_,))
+        session.call_as("Cluster.get_cluster_stack", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_cluster_token(self: Cluster ref)` → `string` (implicit message).
     pub fn get_cluster_token(session: &crate::Session, self_: &ClusterRef) -> Result<String> {
-        session.call_as("Cluster.get_cluster_token", &(self_,))
+        session.call_as("Cluster.get_cluster_token", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_pending_forget(self: Cluster ref)` → `string set` (implicit message).
     pub fn get_pending_forget(session: &crate::Session, self_: &ClusterRef) -> Result<Vec<String>> {
-        session.call_as("Cluster.get_pending_forget", &(self_,))
+        session.call_as("Cluster.get_pending_forget", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_cluster_hosts(self: Cluster ref)` → `Cluster_host ref set` (implicit message).
     pub fn get_cluster_hosts(session: &crate::Session, self_: &ClusterRef) -> Result<Vec<ClusterHostRef>> {
-        session.call_as("Cluster.get_cluster_hosts", &(self_,))
+        session.call_as::<_, Vec<String>>("Cluster.get_cluster_hosts", &(self_.as_str(),)).map(from_strings)
     }
 
     /// Calls `Cluster.get_uuid(self: Cluster ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &ClusterRef) -> Result<String> {
-        session.call_as("Cluster.get_uuid", &(self_,))
+        session.call_as("Cluster.get_uuid", &(self_.as_str(),))
     }
 
     /// Calls `Cluster.get_by_uuid(uuid: string)` → `Cluster ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<ClusterRef> {
-        session.call_as("Cluster.get_by_uuid", &(uuid,))
+        session.call_as::<_, String>("Cluster.get_by_uuid", &(uuid,)).map(ClusterRef::from)
     }
 
     /// Calls `Cluster.get_record(self: Cluster ref)` → `Cluster record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &ClusterRef) -> Result<ClusterRecord> {
-        session.call_as("Cluster.get_record", &(self_,))
+        session.call_as("Cluster.get_record", &(self_.as_str(),))
     }
 }

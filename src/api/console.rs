@@ -44,76 +44,76 @@ impl Console {
 
     /// Calls `console.get_all()` → `console ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<ConsoleRef>> {
-        session.call_as("console.get_all", &[(); 0])
+        session.call_as::<_, Vec<String>>("console.get_all", &[(); 0]).map(from_strings)
     }
 
     /// Calls `console.remove_from_other_config(self: console ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &ConsoleRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("console.remove_from_other_config", &(self_, key)).map(drop)
+        session.call_as::<_, Void>("console.remove_from_other_config", &(self_.as_str(), key)).map(drop)
     }
 
     /// Calls `console.add_to_other_config(self: console ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &ConsoleRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("console.add_to_other_config", &(self_, key, value)).map(drop)
+        session.call_as::<_, Void>("console.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
     }
 
     /// Calls `console.set_other_config(self: console ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &ConsoleRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("console.set_other_config", &(self_, value)).map(drop)
+        session.call_as::<_, Void>("console.set_other_config", &(self_.as_str(), value)).map(drop)
     }
 
     /// Calls `console.get_other_config(self: console ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &ConsoleRef) -> Result<HashMap<String, String>> {
-        session.call_as("console.get_other_config", &(self_,))
+        session.call_as("console.get_other_config", &(self_.as_str(),))
     }
 
     /// Calls `console.get_VM(self: console ref)` → `VM ref` (implicit message).
     pub fn get_vm(session: &crate::Session, self_: &ConsoleRef) -> Result<VmRef> {
-        session.call_as("console.get_VM", &(self_,))
+        session.call_as::<_, String>("console.get_VM", &(self_.as_str(),)).map(VmRef::from)
     }
 
     /// Calls `console.get_location(self: console ref)` → `string` (implicit message).
     pub fn get_location(session: &crate::Session, self_: &ConsoleRef) -> Result<String> {
-        session.call_as("console.get_location", &(self_,))
+        session.call_as("console.get_location", &(self_.as_str(),))
     }
 
     /// Calls `console.get_protocol(self: console ref)` → `enum console_protocol` (implicit message).
     pub fn get_protocol(session: &crate::Session, self_: &ConsoleRef) -> Result<ConsoleProtocol> {
-        session.call_as("console.get_protocol", &(self_,))
+        session.call_as::<_, String>("console.get_protocol", &(self_.as_str(),)).map(ConsoleProtocol::from)
     }
 
     /// Calls `console.get_uuid(self: console ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &ConsoleRef) -> Result<String> {
-        session.call_as("console.get_uuid", &(self_,))
+        session.call_as("console.get_uuid", &(self_.as_str(),))
     }
 
     /// Calls `console.destroy(self: console ref)` → `void` (implicit message).
     pub fn destroy(session: &crate::Session, self_: &ConsoleRef) -> Result<()> {
-        session.call_as::<_, Void>("console.destroy", &(self_,)).map(drop)
+        session.call_as::<_, Void>("console.destroy", &(self_.as_str(),)).map(drop)
     }
 
     /// Starts `Async.console.destroy` and returns its task; the task's result is `void`.
     pub fn async_destroy(session: &crate::Session, self_: &ConsoleRef) -> Result<TaskHandle<()>> {
-        session.call_as("Async.console.destroy", &(self_,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.console.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
     /// Calls `console.create(args: console record)` → `console ref` (implicit message).
     pub fn create(session: &crate::Session, args: &ConsoleRecord) -> Result<ConsoleRef> {
-        session.call_as("console.create", &(args,))
+        session.call_as::<_, String>("console.create", &(args,)).map(ConsoleRef::from)
     }
 
     /// Starts `Async.console.create` and returns its task; the task's result is `console ref`.
     pub fn async_create(session: &crate::Session, args: &ConsoleRecord) -> Result<TaskHandle<ConsoleRef>> {
-        session.call_as("Async.console.create", &(args,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.console.create", &(args,)).map(TaskHandle::from_wire)
     }
 
     /// Calls `console.get_by_uuid(uuid: string)` → `console ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<ConsoleRef> {
-        session.call_as("console.get_by_uuid", &(uuid,))
+        session.call_as::<_, String>("console.get_by_uuid", &(uuid,)).map(ConsoleRef::from)
     }
 
     /// Calls `console.get_record(self: console ref)` → `console record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &ConsoleRef) -> Result<ConsoleRecord> {
-        session.call_as("console.get_record", &(self_,))
+        session.call_as("console.get_record", &(self_.as_str(),))
     }
 }

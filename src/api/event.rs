@@ -72,7 +72,7 @@ impl Event {
     /// Starts `Async.event.unregister` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
     pub fn async_unregister(session: &crate::Session, classes: &[String]) -> Result<TaskHandle<()>> {
-        session.call_as("Async.event.unregister", &(classes,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.event.unregister", &(classes,)).map(TaskHandle::from_wire)
     }
 
     /// Calls `event.register(classes: string set)` → `void` (custom message). Deprecated.
@@ -84,6 +84,6 @@ impl Event {
     /// Starts `Async.event.register` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
     pub fn async_register(session: &crate::Session, classes: &[String]) -> Result<TaskHandle<()>> {
-        session.call_as("Async.event.register", &(classes,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.event.register", &(classes,)).map(TaskHandle::from_wire)
     }
 }

@@ -52,12 +52,12 @@ impl Message {
 
     /// Calls `message.get_by_uuid(uuid: string)` → `message ref` (custom message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<MessageRef> {
-        session.call_as("message.get_by_uuid", &(uuid,))
+        session.call_as::<_, String>("message.get_by_uuid", &(uuid,)).map(MessageRef::from)
     }
 
     /// Calls `message.get_record(self: message ref)` → `message record` (custom message).
     pub fn get_record(session: &crate::Session, self_: &MessageRef) -> Result<MessageRecord> {
-        session.call_as("message.get_record", &(self_,))
+        session.call_as("message.get_record", &(self_.as_str(),))
     }
 
     /// Calls `message.get_since(since: datetime)` → `(message ref -> message record) map` (custom message).
@@ -67,12 +67,12 @@ impl Message {
 
     /// Calls `message.get_all()` → `message ref set` (custom message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<MessageRef>> {
-        session.call_as("message.get_all", &[(); 0])
+        session.call_as::<_, Vec<String>>("message.get_all", &[(); 0]).map(from_strings)
     }
 
     /// Calls `message.get(cls: enum cls, obj_uuid: string, since: datetime)` → `(message ref -> message record) map` (custom message).
     pub fn get(session: &crate::Session, cls: Cls, obj_uuid: &str, since: DateTime) -> Result<HashMap<MessageRef, MessageRecord>> {
-        session.call_as("message.get", &(cls, obj_uuid, since))
+        session.call_as("message.get", &(cls.as_str(), obj_uuid, since))
     }
 
     /// Calls `message.destroy_all(filters: (string -> string) map)` → `void` (custom message). Prototype: may change.
@@ -82,7 +82,7 @@ impl Message {
 
     /// Starts `Async.message.destroy_all` and returns its task; the task's result is `void`. Prototype: may change.
     pub fn async_destroy_all(session: &crate::Session, filters: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as("Async.message.destroy_all", &(filters,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.message.destroy_all", &(filters,)).map(TaskHandle::from_wire)
     }
 
     /// Calls `message.destroy_many(messages: message ref set)` → `void` (custom message). Prototype: may change.
@@ -92,16 +92,16 @@ impl Message {
 
     /// Starts `Async.message.destroy_many` and returns its task; the task's result is `void`. Prototype: may change.
     pub fn async_destroy_many(session: &crate::Session, messages: &[MessageRef]) -> Result<TaskHandle<()>> {
-        session.call_as("Async.message.destroy_many", &(messages,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.message.destroy_many", &(messages,)).map(TaskHandle::from_wire)
     }
 
     /// Calls `message.destroy(self: message ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &MessageRef) -> Result<()> {
-        session.call_as::<_, Void>("message.destroy", &(self_,)).map(drop)
+        session.call_as::<_, Void>("message.destroy", &(self_.as_str(),)).map(drop)
     }
 
     /// Calls `message.create(name: string, priority: int, cls: enum cls, obj_uuid: string, body: string)` → `message ref` (custom message).
     pub fn create(session: &crate::Session, name: &str, priority: i64, cls: Cls, obj_uuid: &str, body: &str) -> Result<MessageRef> {
-        session.call_as("message.create", &(name, priority, cls, obj_uuid, body))
+        session.call_as::<_, String>("message.create", &(name, priority, cls.as_str(), obj_uuid, body)).map(MessageRef::from)
     }
 }

@@ -19,7 +19,7 @@
 //! use xenapi::api::{Vbd, Vm};
 //! # fn main() -> xenapi::Result<()> {
 //! let client = xenapi::Client::new("https://xenserver.example.com")?;
-//! let session = client.login_with_password("root", "secret")?;
+//! let session = client.login_with_password("root", "secret", "2.23", "example")?;
 //! // Every VM with its record, in one call.
 //! for (vm, record) in Vm::get_all_records(&session)? {
 //!     if !record.is_a_template && !record.is_control_domain {
@@ -32,6 +32,7 @@
 //!     let record = Vbd::get_record(&session, &vbd)?;
 //!     println!("{} {} {}", record.device, record.r#type, record.vdi);
 //! }
+//! session.logout()?;
 //! # Ok(())
 //! # }
 //! ```

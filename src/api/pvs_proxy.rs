@@ -44,61 +44,61 @@ impl PvsProxy {
 
     /// Calls `PVS_proxy.get_all()` → `PVS_proxy ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<PvsProxyRef>> {
-        session.call_as("PVS_proxy.get_all", &[(); 0])
+        session.call_as::<_, Vec<String>>("PVS_proxy.get_all", &[(); 0]).map(from_strings)
     }
 
     /// Calls `PVS_proxy.destroy(self: PVS_proxy ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &PvsProxyRef) -> Result<()> {
-        session.call_as::<_, Void>("PVS_proxy.destroy", &(self_,)).map(drop)
+        session.call_as::<_, Void>("PVS_proxy.destroy", &(self_.as_str(),)).map(drop)
     }
 
     /// Starts `Async.PVS_proxy.destroy` and returns its task; the task's result is `void`.
     pub fn async_destroy(session: &crate::Session, self_: &PvsProxyRef) -> Result<TaskHandle<()>> {
-        session.call_as("Async.PVS_proxy.destroy", &(self_,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.PVS_proxy.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
     /// Calls `PVS_proxy.create(site: PVS_site ref, VIF: VIF ref)` → `PVS_proxy ref` (custom message).
     pub fn create(session: &crate::Session, site: &PvsSiteRef, vif: &VifRef) -> Result<PvsProxyRef> {
-        session.call_as("PVS_proxy.create", &(site, vif))
+        session.call_as::<_, String>("PVS_proxy.create", &(site.as_str(), vif.as_str())).map(PvsProxyRef::from)
     }
 
     /// Starts `Async.PVS_proxy.create` and returns its task; the task's result is `PVS_proxy ref`.
     pub fn async_create(session: &crate::Session, site: &PvsSiteRef, vif: &VifRef) -> Result<TaskHandle<PvsProxyRef>> {
-        session.call_as("Async.PVS_proxy.create", &(site, vif)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.PVS_proxy.create", &(site.as_str(), vif.as_str())).map(TaskHandle::from_wire)
     }
 
     /// Calls `PVS_proxy.get_status(self: PVS_proxy ref)` → `enum pvs_proxy_status` (implicit message).
     pub fn get_status(session: &crate::Session, self_: &PvsProxyRef) -> Result<PvsProxyStatus> {
-        session.call_as("PVS_proxy.get_status", &(self_,))
+        session.call_as::<_, String>("PVS_proxy.get_status", &(self_.as_str(),)).map(PvsProxyStatus::from)
     }
 
     /// Calls `PVS_proxy.get_currently_attached(self: PVS_proxy ref)` → `bool` (implicit message).
     pub fn get_currently_attached(session: &crate::Session, self_: &PvsProxyRef) -> Result<bool> {
-        session.call_as("PVS_proxy.get_currently_attached", &(self_,))
+        session.call_as("PVS_proxy.get_currently_attached", &(self_.as_str(),))
     }
 
     /// Calls `PVS_proxy.get_VIF(self: PVS_proxy ref)` → `VIF ref` (implicit message).
     pub fn get_vif(session: &crate::Session, self_: &PvsProxyRef) -> Result<VifRef> {
-        session.call_as("PVS_proxy.get_VIF", &(self_,))
+        session.call_as::<_, String>("PVS_proxy.get_VIF", &(self_.as_str(),)).map(VifRef::from)
     }
 
     /// Calls `PVS_proxy.get_site(self: PVS_proxy ref)` → `PVS_site ref` (implicit message).
     pub fn get_site(session: &crate::Session, self_: &PvsProxyRef) -> Result<PvsSiteRef> {
-        session.call_as("PVS_proxy.get_site", &(self_,))
+        session.call_as::<_, String>("PVS_proxy.get_site", &(self_.as_str(),)).map(PvsSiteRef::from)
     }
 
     /// Calls `PVS_proxy.get_uuid(self: PVS_proxy ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &PvsProxyRef) -> Result<String> {
-        session.call_as("PVS_proxy.get_uuid", &(self_,))
+        session.call_as("PVS_proxy.get_uuid", &(self_.as_str(),))
     }
 
     /// Calls `PVS_proxy.get_by_uuid(uuid: string)` → `PVS_proxy ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PvsProxyRef> {
-        session.call_as("PVS_proxy.get_by_uuid", &(uuid,))
+        session.call_as::<_, String>("PVS_proxy.get_by_uuid", &(uuid,)).map(PvsProxyRef::from)
     }
 
     /// Calls `PVS_proxy.get_record(self: PVS_proxy ref)` → `PVS_proxy record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &PvsProxyRef) -> Result<PvsProxyRecord> {
-        session.call_as("PVS_proxy.get_record", &(self_,))
+        session.call_as("PVS_proxy.get_record", &(self_.as_str(),))
     }
 }

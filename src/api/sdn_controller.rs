@@ -41,56 +41,56 @@ impl SdnController {
 
     /// Calls `SDN_controller.get_all()` → `SDN_controller ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<SdnControllerRef>> {
-        session.call_as("SDN_controller.get_all", &[(); 0])
+        session.call_as::<_, Vec<String>>("SDN_controller.get_all", &[(); 0]).map(from_strings)
     }
 
     /// Calls `SDN_controller.forget(self: SDN_controller ref)` → `void` (custom message).
     pub fn forget(session: &crate::Session, self_: &SdnControllerRef) -> Result<()> {
-        session.call_as::<_, Void>("SDN_controller.forget", &(self_,)).map(drop)
+        session.call_as::<_, Void>("SDN_controller.forget", &(self_.as_str(),)).map(drop)
     }
 
     /// Starts `Async.SDN_controller.forget` and returns its task; the task's result is `void`.
     pub fn async_forget(session: &crate::Session, self_: &SdnControllerRef) -> Result<TaskHandle<()>> {
-        session.call_as("Async.SDN_controller.forget", &(self_,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.SDN_controller.forget", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
     /// Calls `SDN_controller.introduce(protocol: enum sdn_controller_protocol, address: string, port: int)` → `SDN_controller ref` (custom message).
     pub fn introduce(session: &crate::Session, protocol: SdnControllerProtocol, address: &str, port: i64) -> Result<SdnControllerRef> {
-        session.call_as("SDN_controller.introduce", &(protocol, address, port))
+        session.call_as::<_, String>("SDN_controller.introduce", &(protocol.as_str(), address, port)).map(SdnControllerRef::from)
     }
 
     /// Starts `Async.SDN_controller.introduce` and returns its task; the task's result is `SDN_controller ref`.
     pub fn async_introduce(session: &crate::Session, protocol: SdnControllerProtocol, address: &str, port: i64) -> Result<TaskHandle<SdnControllerRef>> {
-        session.call_as("Async.SDN_controller.introduce", &(protocol, address, port)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.SDN_controller.introduce", &(protocol.as_str(), address, port)).map(TaskHandle::from_wire)
     }
 
     /// Calls `SDN_controller.get_port(self: SDN_controller ref)` → `int` (implicit message).
     pub fn get_port(session: &crate::Session, self_: &SdnControllerRef) -> Result<i64> {
-        session.call_as("SDN_controller.get_port", &(self_,))
+        session.call_as("SDN_controller.get_port", &(self_.as_str(),))
     }
 
     /// Calls `SDN_controller.get_address(self: SDN_controller ref)` → `string` (implicit message).
     pub fn get_address(session: &crate::Session, self_: &SdnControllerRef) -> Result<String> {
-        session.call_as("SDN_controller.get_address", &(self_,))
+        session.call_as("SDN_controller.get_address", &(self_.as_str(),))
     }
 
     /// Calls `SDN_controller.get_protocol(self: SDN_controller ref)` → `enum sdn_controller_protocol` (implicit message).
     pub fn get_protocol(session: &crate::Session, self_: &SdnControllerRef) -> Result<SdnControllerProtocol> {
-        session.call_as("SDN_controller.get_protocol", &(self_,))
+        session.call_as::<_, String>("SDN_controller.get_protocol", &(self_.as_str(),)).map(SdnControllerProtocol::from)
     }
 
     /// Calls `SDN_controller.get_uuid(self: SDN_controller ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &SdnControllerRef) -> Result<String> {
-        session.call_as("SDN_controller.get_uuid", &(self_,))
+        session.call_as("SDN_controller.get_uuid", &(self_.as_str(),))
     }
 
     /// Calls `SDN_controller.get_by_uuid(uuid: string)` → `SDN_controller ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<SdnControllerRef> {
-        session.call_as("SDN_controller.get_by_uuid", &(uuid,))
+        session.call_as::<_, String>("SDN_controller.get_by_uuid", &(uuid,)).map(SdnControllerRef::from)
     }
 
     /// Calls `SDN_controller.get_record(self: SDN_controller ref)` → `SDN_controller record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &SdnControllerRef) -> Result<SdnControllerRecord> {
-        session.call_as("SDN_controller.get_record", &(self_,))
+        session.call_as("SDN_controller.get_record", &(self_.as_str(),))
     }
 }

@@ -65,7 +65,7 @@ impl Session {
 
     /// Starts `Async.session.logout_subject_identifier` and returns its task; the task's result is `void`.
     pub fn async_logout_subject_identifier(session: &crate::Session, subject_identifier: &str) -> Result<TaskHandle<()>> {
-        session.call_as("Async.session.logout_subject_identifier", &(subject_identifier,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.session.logout_subject_identifier", &(subject_identifier,)).map(TaskHandle::from_wire)
     }
 
     /// Calls `session.get_all_subject_identifiers()` → `string set` (custom message).
@@ -75,7 +75,7 @@ impl Session {
 
     /// Starts `Async.session.get_all_subject_identifiers` and returns its task; the task's result is `string set`.
     pub fn async_get_all_subject_identifiers(session: &crate::Session) -> Result<TaskHandle<Vec<String>>> {
-        session.call_as("Async.session.get_all_subject_identifiers", &[(); 0]).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.session.get_all_subject_identifiers", &[(); 0]).map(TaskHandle::from_wire)
     }
 
     /// Calls `session.local_logout()` → `void` (custom message).
@@ -85,17 +85,17 @@ impl Session {
 
     /// Calls `session.create_from_db_file(filename: string)` → `session ref` (custom message).
     pub fn create_from_db_file(session: &crate::Session, filename: &str) -> Result<SessionRef> {
-        session.call_as("session.create_from_db_file", &(filename,))
+        session.call_as::<_, String>("session.create_from_db_file", &(filename,)).map(SessionRef::from)
     }
 
     /// Starts `Async.session.create_from_db_file` and returns its task; the task's result is `session ref`.
     pub fn async_create_from_db_file(session: &crate::Session, filename: &str) -> Result<TaskHandle<SessionRef>> {
-        session.call_as("Async.session.create_from_db_file", &(filename,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.session.create_from_db_file", &(filename,)).map(TaskHandle::from_wire)
     }
 
     /// Calls `session.slave_local_login_with_password(uname: string, pwd: string)` → `session ref` (custom message).
     pub fn slave_local_login_with_password(client: &crate::Client, uname: &str, pwd: &str) -> Result<SessionRef> {
-        client.call_as("session.slave_local_login_with_password", &(uname, pwd))
+        client.call_as::<_, String>("session.slave_local_login_with_password", &(uname, pwd)).map(SessionRef::from)
     }
 
     /// Calls `session.change_password(old_pwd: string, new_pwd: string)` → `void` (custom message).
@@ -110,111 +110,111 @@ impl Session {
 
     /// Calls `session.login_with_password(uname: string, pwd: string, version: string, originator: string)` → `session ref` (custom message).
     pub fn login_with_password(client: &crate::Client, uname: &str, pwd: &str, version: &str, originator: &str) -> Result<SessionRef> {
-        client.call_as("session.login_with_password", &(uname, pwd, version, originator))
+        client.call_as::<_, String>("session.login_with_password", &(uname, pwd, version, originator)).map(SessionRef::from)
     }
 
     /// Calls `session.remove_from_other_config(self: session ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &SessionRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("session.remove_from_other_config", &(self_, key)).map(drop)
+        session.call_as::<_, Void>("session.remove_from_other_config", &(self_.as_str(), key)).map(drop)
     }
 
     /// Calls `session.add_to_other_config(self: session ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &SessionRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("session.add_to_other_config", &(self_, key, value)).map(drop)
+        session.call_as::<_, Void>("session.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
     }
 
     /// Calls `session.set_other_config(self: session ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &SessionRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("session.set_other_config", &(self_, value)).map(drop)
+        session.call_as::<_, Void>("session.set_other_config", &(self_.as_str(), value)).map(drop)
     }
 
     /// Calls `session.get_client_certificate(self: session ref)` → `bool` (implicit message).
     pub fn get_client_certificate(session: &crate::Session, self_: &SessionRef) -> Result<bool> {
-        session.call_as("session.get_client_certificate", &(self_,))
+        session.call_as("session.get_client_certificate", &(self_.as_str(),))
     }
 
     /// Calls `session.get_originator(self: session ref)` → `string` (implicit message).
     pub fn get_originator(session: &crate::Session, self_: &SessionRef) -> Result<String> {
-        session.call_as("session.get_originator", &(self_,))
+        session.call_as("session.get_originator", &(self_.as_str(),))
     }
 
     /// Calls `session.get_parent(self: session ref)` → `session ref` (implicit message).
     pub fn get_parent(session: &crate::Session, self_: &SessionRef) -> Result<SessionRef> {
-        session.call_as("session.get_parent", &(self_,))
+        session.call_as::<_, String>("session.get_parent", &(self_.as_str(),)).map(SessionRef::from)
     }
 
     /// Calls `session.get_tasks(self: session ref)` → `task ref set` (implicit message).
     pub fn get_tasks(session: &crate::Session, self_: &SessionRef) -> Result<Vec<TaskRef>> {
-        session.call_as("session.get_tasks", &(self_,))
+        session.call_as::<_, Vec<String>>("session.get_tasks", &(self_.as_str(),)).map(from_strings)
     }
 
     /// Calls `session.get_rbac_permissions(self: session ref)` → `string set` (implicit message).
     pub fn get_rbac_permissions(session: &crate::Session, self_: &SessionRef) -> Result<Vec<String>> {
-        session.call_as("session.get_rbac_permissions", &(self_,))
+        session.call_as("session.get_rbac_permissions", &(self_.as_str(),))
     }
 
     /// Calls `session.get_auth_user_name(self: session ref)` → `string` (implicit message).
     pub fn get_auth_user_name(session: &crate::Session, self_: &SessionRef) -> Result<String> {
-        session.call_as("session.get_auth_user_name", &(self_,))
+        session.call_as("session.get_auth_user_name", &(self_.as_str(),))
     }
 
     /// Calls `session.get_auth_user_sid(self: session ref)` → `string` (implicit message).
     pub fn get_auth_user_sid(session: &crate::Session, self_: &SessionRef) -> Result<String> {
-        session.call_as("session.get_auth_user_sid", &(self_,))
+        session.call_as("session.get_auth_user_sid", &(self_.as_str(),))
     }
 
     /// Calls `session.get_validation_time(self: session ref)` → `datetime` (implicit message).
     pub fn get_validation_time(session: &crate::Session, self_: &SessionRef) -> Result<DateTime> {
-        session.call_as("session.get_validation_time", &(self_,))
+        session.call_as("session.get_validation_time", &(self_.as_str(),))
     }
 
     /// Calls `session.get_subject(self: session ref)` → `subject ref` (implicit message).
     pub fn get_subject(session: &crate::Session, self_: &SessionRef) -> Result<SubjectRef> {
-        session.call_as("session.get_subject", &(self_,))
+        session.call_as::<_, String>("session.get_subject", &(self_.as_str(),)).map(SubjectRef::from)
     }
 
     /// Calls `session.get_is_local_superuser(self: session ref)` → `bool` (implicit message).
     pub fn get_is_local_superuser(session: &crate::Session, self_: &SessionRef) -> Result<bool> {
-        session.call_as("session.get_is_local_superuser", &(self_,))
+        session.call_as("session.get_is_local_superuser", &(self_.as_str(),))
     }
 
     /// Calls `session.get_other_config(self: session ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &SessionRef) -> Result<HashMap<String, String>> {
-        session.call_as("session.get_other_config", &(self_,))
+        session.call_as("session.get_other_config", &(self_.as_str(),))
     }
 
     /// Calls `session.get_pool(self: session ref)` → `bool` (implicit message).
     pub fn get_pool(session: &crate::Session, self_: &SessionRef) -> Result<bool> {
-        session.call_as("session.get_pool", &(self_,))
+        session.call_as("session.get_pool", &(self_.as_str(),))
     }
 
     /// Calls `session.get_last_active(self: session ref)` → `datetime` (implicit message).
     pub fn get_last_active(session: &crate::Session, self_: &SessionRef) -> Result<DateTime> {
-        session.call_as("session.get_last_active", &(self_,))
+        session.call_as("session.get_last_active", &(self_.as_str(),))
     }
 
     /// Calls `session.get_this_user(self: session ref)` → `user ref` (implicit message).
     pub fn get_this_user(session: &crate::Session, self_: &SessionRef) -> Result<UserRef> {
-        session.call_as("session.get_this_user", &(self_,))
+        session.call_as::<_, String>("session.get_this_user", &(self_.as_str(),)).map(UserRef::from)
     }
 
     /// Calls `session.get_this_host(self: session ref)` → `host ref` (implicit message).
     pub fn get_this_host(session: &crate::Session, self_: &SessionRef) -> Result<HostRef> {
-        session.call_as("session.get_this_host", &(self_,))
+        session.call_as::<_, String>("session.get_this_host", &(self_.as_str(),)).map(HostRef::from)
     }
 
     /// Calls `session.get_uuid(self: session ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &SessionRef) -> Result<String> {
-        session.call_as("session.get_uuid", &(self_,))
+        session.call_as("session.get_uuid", &(self_.as_str(),))
     }
 
     /// Calls `session.get_by_uuid(uuid: string)` → `session ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<SessionRef> {
-        session.call_as("session.get_by_uuid", &(uuid,))
+        session.call_as::<_, String>("session.get_by_uuid", &(uuid,)).map(SessionRef::from)
     }
 
     /// Calls `session.get_record(self: session ref)` → `session record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &SessionRef) -> Result<SessionRecord> {
-        session.call_as("session.get_record", &(self_,))
+        session.call_as("session.get_record", &(self_.as_str(),))
     }
 }

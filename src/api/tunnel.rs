@@ -47,101 +47,101 @@ impl Tunnel {
 
     /// Calls `tunnel.get_all()` → `tunnel ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<TunnelRef>> {
-        session.call_as("tunnel.get_all", &[(); 0])
+        session.call_as::<_, Vec<String>>("tunnel.get_all", &[(); 0]).map(from_strings)
     }
 
     /// Calls `tunnel.destroy(self: tunnel ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &TunnelRef) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.destroy", &(self_,)).map(drop)
+        session.call_as::<_, Void>("tunnel.destroy", &(self_.as_str(),)).map(drop)
     }
 
     /// Starts `Async.tunnel.destroy` and returns its task; the task's result is `void`.
     pub fn async_destroy(session: &crate::Session, self_: &TunnelRef) -> Result<TaskHandle<()>> {
-        session.call_as("Async.tunnel.destroy", &(self_,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.tunnel.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
     /// Calls `tunnel.create(transport_PIF: PIF ref, network: network ref, protocol: enum tunnel_protocol)` → `tunnel ref` (custom message).
     pub fn create(session: &crate::Session, transport_pif: &PifRef, network: &NetworkRef, protocol: TunnelProtocol) -> Result<TunnelRef> {
-        session.call_as("tunnel.create", &(transport_pif, network, protocol))
+        session.call_as::<_, String>("tunnel.create", &(transport_pif.as_str(), network.as_str(), protocol.as_str())).map(TunnelRef::from)
     }
 
     /// Starts `Async.tunnel.create` and returns its task; the task's result is `tunnel ref`.
     pub fn async_create(session: &crate::Session, transport_pif: &PifRef, network: &NetworkRef, protocol: TunnelProtocol) -> Result<TaskHandle<TunnelRef>> {
-        session.call_as("Async.tunnel.create", &(transport_pif, network, protocol)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.tunnel.create", &(transport_pif.as_str(), network.as_str(), protocol.as_str())).map(TaskHandle::from_wire)
     }
 
     /// Calls `tunnel.set_protocol(self: tunnel ref, value: enum tunnel_protocol)` → `void` (implicit message).
     pub fn set_protocol(session: &crate::Session, self_: &TunnelRef, value: TunnelProtocol) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.set_protocol", &(self_, value)).map(drop)
+        session.call_as::<_, Void>("tunnel.set_protocol", &(self_.as_str(), value.as_str())).map(drop)
     }
 
     /// Calls `tunnel.remove_from_other_config(self: tunnel ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &TunnelRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.remove_from_other_config", &(self_, key)).map(drop)
+        session.call_as::<_, Void>("tunnel.remove_from_other_config", &(self_.as_str(), key)).map(drop)
     }
 
     /// Calls `tunnel.add_to_other_config(self: tunnel ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &TunnelRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.add_to_other_config", &(self_, key, value)).map(drop)
+        session.call_as::<_, Void>("tunnel.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
     }
 
     /// Calls `tunnel.set_other_config(self: tunnel ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &TunnelRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.set_other_config", &(self_, value)).map(drop)
+        session.call_as::<_, Void>("tunnel.set_other_config", &(self_.as_str(), value)).map(drop)
     }
 
     /// Calls `tunnel.remove_from_status(self: tunnel ref, key: string)` → `void` (implicit message).
     pub fn remove_from_status(session: &crate::Session, self_: &TunnelRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.remove_from_status", &(self_, key)).map(drop)
+        session.call_as::<_, Void>("tunnel.remove_from_status", &(self_.as_str(), key)).map(drop)
     }
 
     /// Calls `tunnel.add_to_status(self: tunnel ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_status(session: &crate::Session, self_: &TunnelRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.add_to_status", &(self_, key, value)).map(drop)
+        session.call_as::<_, Void>("tunnel.add_to_status", &(self_.as_str(), key, value)).map(drop)
     }
 
     /// Calls `tunnel.set_status(self: tunnel ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_status(session: &crate::Session, self_: &TunnelRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.set_status", &(self_, value)).map(drop)
+        session.call_as::<_, Void>("tunnel.set_status", &(self_.as_str(), value)).map(drop)
     }
 
     /// Calls `tunnel.get_protocol(self: tunnel ref)` → `enum tunnel_protocol` (implicit message).
     pub fn get_protocol(session: &crate::Session, self_: &TunnelRef) -> Result<TunnelProtocol> {
-        session.call_as("tunnel.get_protocol", &(self_,))
+        session.call_as::<_, String>("tunnel.get_protocol", &(self_.as_str(),)).map(TunnelProtocol::from)
     }
 
     /// Calls `tunnel.get_other_config(self: tunnel ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &TunnelRef) -> Result<HashMap<String, String>> {
-        session.call_as("tunnel.get_other_config", &(self_,))
+        session.call_as("tunnel.get_other_config", &(self_.as_str(),))
     }
 
     /// Calls `tunnel.get_status(self: tunnel ref)` → `(string -> string) map` (implicit message).
     pub fn get_status(session: &crate::Session, self_: &TunnelRef) -> Result<HashMap<String, String>> {
-        session.call_as("tunnel.get_status", &(self_,))
+        session.call_as("tunnel.get_status", &(self_.as_str(),))
     }
 
     /// Calls `tunnel.get_transport_PIF(self: tunnel ref)` → `PIF ref` (implicit message).
     pub fn get_transport_pif(session: &crate::Session, self_: &TunnelRef) -> Result<PifRef> {
-        session.call_as("tunnel.get_transport_PIF", &(self_,))
+        session.call_as::<_, String>("tunnel.get_transport_PIF", &(self_.as_str(),)).map(PifRef::from)
     }
 
     /// Calls `tunnel.get_access_PIF(self: tunnel ref)` → `PIF ref` (implicit message).
     pub fn get_access_pif(session: &crate::Session, self_: &TunnelRef) -> Result<PifRef> {
-        session.call_as("tunnel.get_access_PIF", &(self_,))
+        session.call_as::<_, String>("tunnel.get_access_PIF", &(self_.as_str(),)).map(PifRef::from)
     }
 
     /// Calls `tunnel.get_uuid(self: tunnel ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &TunnelRef) -> Result<String> {
-        session.call_as("tunnel.get_uuid", &(self_,))
+        session.call_as("tunnel.get_uuid", &(self_.as_str(),))
     }
 
     /// Calls `tunnel.get_by_uuid(uuid: string)` → `tunnel ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<TunnelRef> {
-        session.call_as("tunnel.get_by_uuid", &(uuid,))
+        session.call_as::<_, String>("tunnel.get_by_uuid", &(uuid,)).map(TunnelRef::from)
     }
 
     /// Calls `tunnel.get_record(self: tunnel ref)` → `tunnel record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &TunnelRef) -> Result<TunnelRecord> {
-        session.call_as("tunnel.get_record", &(self_,))
+        session.call_as("tunnel.get_record", &(self_.as_str(),))
     }
 }

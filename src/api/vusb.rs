@@ -49,96 +49,96 @@ impl Vusb {
 
     /// Calls `VUSB.get_all()` → `VUSB ref set` (implicit message).
     pub fn get_all(session: &crate::Session) -> Result<Vec<VusbRef>> {
-        session.call_as("VUSB.get_all", &[(); 0])
+        session.call_as::<_, Vec<String>>("VUSB.get_all", &[(); 0]).map(from_strings)
     }
 
     /// Calls `VUSB.destroy(self: VUSB ref)` → `void` (custom message).
     pub fn destroy(session: &crate::Session, self_: &VusbRef) -> Result<()> {
-        session.call_as::<_, Void>("VUSB.destroy", &(self_,)).map(drop)
+        session.call_as::<_, Void>("VUSB.destroy", &(self_.as_str(),)).map(drop)
     }
 
     /// Starts `Async.VUSB.destroy` and returns its task; the task's result is `void`.
     pub fn async_destroy(session: &crate::Session, self_: &VusbRef) -> Result<TaskHandle<()>> {
-        session.call_as("Async.VUSB.destroy", &(self_,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.VUSB.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
     /// Calls `VUSB.unplug(self: VUSB ref)` → `void` (custom message).
     pub fn unplug(session: &crate::Session, self_: &VusbRef) -> Result<()> {
-        session.call_as::<_, Void>("VUSB.unplug", &(self_,)).map(drop)
+        session.call_as::<_, Void>("VUSB.unplug", &(self_.as_str(),)).map(drop)
     }
 
     /// Starts `Async.VUSB.unplug` and returns its task; the task's result is `void`.
     pub fn async_unplug(session: &crate::Session, self_: &VusbRef) -> Result<TaskHandle<()>> {
-        session.call_as("Async.VUSB.unplug", &(self_,)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.VUSB.unplug", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
     /// Calls `VUSB.create(VM: VM ref, USB_group: USB_group ref, other_config: (string -> string) map)` → `VUSB ref` (custom message).
     pub fn create(session: &crate::Session, vm: &VmRef, usb_group: &UsbGroupRef, other_config: &HashMap<String, String>) -> Result<VusbRef> {
-        session.call_as("VUSB.create", &(vm, usb_group, other_config))
+        session.call_as::<_, String>("VUSB.create", &(vm.as_str(), usb_group.as_str(), other_config)).map(VusbRef::from)
     }
 
     /// Starts `Async.VUSB.create` and returns its task; the task's result is `VUSB ref`.
     pub fn async_create(session: &crate::Session, vm: &VmRef, usb_group: &UsbGroupRef, other_config: &HashMap<String, String>) -> Result<TaskHandle<VusbRef>> {
-        session.call_as("Async.VUSB.create", &(vm, usb_group, other_config)).map(TaskHandle::new)
+        session.call_as::<_, String>("Async.VUSB.create", &(vm.as_str(), usb_group.as_str(), other_config)).map(TaskHandle::from_wire)
     }
 
     /// Calls `VUSB.remove_from_other_config(self: VUSB ref, key: string)` → `void` (implicit message).
     pub fn remove_from_other_config(session: &crate::Session, self_: &VusbRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VUSB.remove_from_other_config", &(self_, key)).map(drop)
+        session.call_as::<_, Void>("VUSB.remove_from_other_config", &(self_.as_str(), key)).map(drop)
     }
 
     /// Calls `VUSB.add_to_other_config(self: VUSB ref, key: string, value: string)` → `void` (implicit message).
     pub fn add_to_other_config(session: &crate::Session, self_: &VusbRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VUSB.add_to_other_config", &(self_, key, value)).map(drop)
+        session.call_as::<_, Void>("VUSB.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
     }
 
     /// Calls `VUSB.set_other_config(self: VUSB ref, value: (string -> string) map)` → `void` (implicit message).
     pub fn set_other_config(session: &crate::Session, self_: &VusbRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VUSB.set_other_config", &(self_, value)).map(drop)
+        session.call_as::<_, Void>("VUSB.set_other_config", &(self_.as_str(), value)).map(drop)
     }
 
     /// Calls `VUSB.get_currently_attached(self: VUSB ref)` → `bool` (implicit message).
     pub fn get_currently_attached(session: &crate::Session, self_: &VusbRef) -> Result<bool> {
-        session.call_as("VUSB.get_currently_attached", &(self_,))
+        session.call_as("VUSB.get_currently_attached", &(self_.as_str(),))
     }
 
     /// Calls `VUSB.get_other_config(self: VUSB ref)` → `(string -> string) map` (implicit message).
     pub fn get_other_config(session: &crate::Session, self_: &VusbRef) -> Result<HashMap<String, String>> {
-        session.call_as("VUSB.get_other_config", &(self_,))
+        session.call_as("VUSB.get_other_config", &(self_.as_str(),))
     }
 
     /// Calls `VUSB.get_USB_group(self: VUSB ref)` → `USB_group ref` (implicit message).
     pub fn get_usb_group(session: &crate::Session, self_: &VusbRef) -> Result<UsbGroupRef> {
-        session.call_as("VUSB.get_USB_group", &(self_,))
+        session.call_as::<_, String>("VUSB.get_USB_group", &(self_.as_str(),)).map(UsbGroupRef::from)
     }
 
     /// Calls `VUSB.get_VM(self: VUSB ref)` → `VM ref` (implicit message).
     pub fn get_vm(session: &crate::Session, self_: &VusbRef) -> Result<VmRef> {
-        session.call_as("VUSB.get_VM", &(self_,))
+        session.call_as::<_, String>("VUSB.get_VM", &(self_.as_str(),)).map(VmRef::from)
     }
 
     /// Calls `VUSB.get_current_operations(self: VUSB ref)` → `(string -> enum vusb_operations) map` (implicit message).
     pub fn get_current_operations(session: &crate::Session, self_: &VusbRef) -> Result<HashMap<String, VusbOperations>> {
-        session.call_as("VUSB.get_current_operations", &(self_,))
+        session.call_as("VUSB.get_current_operations", &(self_.as_str(),))
     }
 
     /// Calls `VUSB.get_allowed_operations(self: VUSB ref)` → `enum vusb_operations set` (implicit message).
     pub fn get_allowed_operations(session: &crate::Session, self_: &VusbRef) -> Result<Vec<VusbOperations>> {
-        session.call_as("VUSB.get_allowed_operations", &(self_,))
+        session.call_as::<_, Vec<String>>("VUSB.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
     }
 
     /// Calls `VUSB.get_uuid(self: VUSB ref)` → `string` (implicit message).
     pub fn get_uuid(session: &crate::Session, self_: &VusbRef) -> Result<String> {
-        session.call_as("VUSB.get_uuid", &(self_,))
+        session.call_as("VUSB.get_uuid", &(self_.as_str(),))
     }
 
     /// Calls `VUSB.get_by_uuid(uuid: string)` → `VUSB ref` (implicit message).
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VusbRef> {
-        session.call_as("VUSB.get_by_uuid", &(uuid,))
+        session.call_as::<_, String>("VUSB.get_by_uuid", &(uuid,)).map(VusbRef::from)
     }
 
     /// Calls `VUSB.get_record(self: VUSB ref)` → `VUSB record` (implicit message).
     pub fn get_record(session: &crate::Session, self_: &VusbRef) -> Result<VusbRecord> {
-        session.call_as("VUSB.get_record", &(self_,))
+        session.call_as("VUSB.get_record", &(self_.as_str(),))
     }
 }

@@ -15,7 +15,8 @@ use sha2::{Digest, Sha256};
 /// How an HTTPS transport decides whether to trust the server.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub enum TlsVerification {
-    /// Verify the chain against the Mozilla root store (webpki-roots) and the host name.
+    /// Verify the chain against the public roots and the host name: the Mozilla root store
+    /// (webpki-roots) with ureq, libcurl's configured CA store with curl.
     #[default]
     WebPkiRoots,
     /// Verify the chain against these certificates only (and the host name).

@@ -49,6 +49,13 @@ impl UnixTransport {
         Ok(BufReader::with_capacity(64 * 1024, stream))
     }
 
+    fn failure(&self, f: Failed) -> Error {
+        match f {
+            Failed::BeforeResponse(why) => transport_error(&self.url(), why),
+            Failed::Other(e) => e,
+        }
+    }
+
     /// An idle connection the server has not closed meanwhile.
     fn take_idle(&self) -> Option<BufReader<UnixStream>> {
         loop {
@@ -66,15 +73,14 @@ impl UnixTransport {
         }
     }
 
-    /// One exchange on `conn`. `Err(None)` means the connection was stale before anything
-    /// was received, so the request can safely be sent again on a fresh one.
+    /// One exchange on `conn`.
     fn exchange(
         &self,
         conn: &mut BufReader<UnixStream>,
         path: &str,
         body: &[u8],
         limits: &Limits,
-    ) -> std::result::Result<http1::Response, Option<Error>> {
+    ) -> std::result::Result<http1::Response, Failed> {
         let content_type = if path.ends_with("jsonrpc") {
             "application/json"
         } else {
@@ -84,20 +90,32 @@ impl UnixTransport {
         let written = http1::write_post(&mut out, "localhost", path, content_type, body)
             .and_then(|()| out.flush());
         drop(out);
-        if written.is_err() {
-            return Err(None);
+        if let Err(e) = written {
+            return Err(Failed::BeforeResponse(format!(
+                "cannot send the request: {e}"
+            )));
         }
         match http1::read_response(conn, limits.max_response_bytes, EXCERPT_BYTES) {
             Ok(r) => Ok(r),
-            Err(ReadError::ClosedBeforeResponse) => Err(None),
-            Err(ReadError::TooLarge) => Err(Some(too_large(limits))),
-            Err(ReadError::Malformed(why)) => Err(Some(transport_error(
+            Err(ReadError::ClosedBeforeResponse) => Err(Failed::BeforeResponse(
+                "the server closed the connection without a response".into(),
+            )),
+            Err(ReadError::TooLarge) => Err(Failed::Other(too_large(limits))),
+            Err(ReadError::Malformed(why)) => Err(Failed::Other(transport_error(
                 &self.url(),
                 format!("invalid HTTP response: {why}"),
             ))),
-            Err(ReadError::Io(e)) => Err(Some(io_error(&self.url(), e))),
+            Err(ReadError::Io(e)) => Err(Failed::Other(io_error(&self.url(), e))),
         }
     }
+}
+
+/// How an exchange failed.
+enum Failed {
+    /// Nothing came back: on a reused connection the server may simply have closed it while
+    /// idle, so the request can be sent again on a fresh one.
+    BeforeResponse(String),
+    Other(Error),
 }
 
 /// Whether an idle connection is still usable: nothing buffered, and a non-blocking read
@@ -135,14 +153,12 @@ impl Transport for UnixTransport {
         };
         let response = match self.exchange(&mut conn, path, body, limits) {
             Ok(r) => r,
-            Err(None) if reused => {
+            Err(Failed::BeforeResponse(_)) if reused => {
                 conn = self.connect()?;
-                match self.exchange(&mut conn, path, body, limits) {
-                    Ok(r) => r,
-                    Err(e) => return Err(e.unwrap_or_else(|| closed(&self.url()))),
-                }
+                self.exchange(&mut conn, path, body, limits)
+                    .map_err(|f| self.failure(f))?
             }
-            Err(e) => return Err(e.unwrap_or_else(|| closed(&self.url()))),
+            Err(f) => return Err(self.failure(f)),
         };
         if !(200..300).contains(&response.status) {
             return Err(http_status_error(
@@ -160,8 +176,4 @@ impl Transport for UnixTransport {
     fn describe(&self) -> String {
         self.url()
     }
-}
-
-fn closed(url: &str) -> Error {
-    transport_error(url, "the server closed the connection without a response")
 }

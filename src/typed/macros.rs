@@ -35,6 +35,15 @@ macro_rules! xenapi_enum {
             }
         }
 
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                match s.as_str() {
+                    $($wire => $name::$variant,)*
+                    _ => $name::Unknown(s),
+                }
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = std::convert::Infallible;
 
@@ -124,7 +133,7 @@ macro_rules! error_codes {
 /// The parameters of a call with more than 16 of them (serde implements `Serialize` for tuples
 /// up to 16): a value that serializes as the tuple of the named variables.
 macro_rules! long_params {
-    ($($param:ident),*) => {{
+    ($($param:ident $(.$convert:ident())?),*) => {{
         #[allow(non_camel_case_types)]
         struct Params<$($param),*>($($param),*);
 
@@ -139,7 +148,7 @@ macro_rules! long_params {
             }
         }
 
-        Params($($param),*)
+        Params($($param $(.$convert())?),*)
     }};
 }
 

@@ -28,9 +28,16 @@ pub trait HasRecord: Class {
 /// discards whatever the server sent (xapi sends an empty string).
 pub(crate) type Void = serde::de::IgnoredAny;
 
+/// Converts a list decoded as strings into refs or enums (see the generator's `wire_result`).
+pub(crate) fn from_strings<T: From<String>>(strings: Vec<String>) -> Vec<T> {
+    strings.into_iter().map(T::from).collect()
+}
+
 /// What every generated file imports.
 pub(crate) mod prelude {
-    pub(crate) use super::{long_params, EventBatch, HasRecord, Snapshot, TaskHandle, Void};
+    pub(crate) use super::{
+        from_strings, long_params, EventBatch, HasRecord, Snapshot, TaskHandle, Void,
+    };
     pub(crate) use crate::api::*;
     pub(crate) use crate::types::{Class, DateTime, Ref};
     pub(crate) use crate::Result;

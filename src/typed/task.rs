@@ -64,6 +64,11 @@ impl<R> TaskHandle<R> {
         }
     }
 
+    /// Wraps a task reference as the server sent it (generated `async_…` functions use this).
+    pub(crate) fn from_wire(task: String) -> Self {
+        Self::new(TaskRef::from(task))
+    }
+
     /// The task's reference.
     pub fn task(&self) -> &TaskRef {
         &self.task
@@ -195,7 +200,10 @@ mod tests {
     fn finished_tasks_give_their_result_or_error() {
         let handle = TaskHandle::<crate::api::VmRef>::new(TaskRef::new("OpaqueRef:t"));
         let done = record(TaskStatusType::Success, "<value>OpaqueRef:vm</value>", &[]);
-        assert_eq!(handle.outcome(&done).unwrap().unwrap().as_str(), "OpaqueRef:vm");
+        assert_eq!(
+            handle.outcome(&done).unwrap().unwrap().as_str(),
+            "OpaqueRef:vm"
+        );
 
         let failed = record(
             TaskStatusType::Failure,
@@ -233,6 +241,9 @@ mod tests {
     fn a_result_of_the_wrong_type_is_a_decode_error() {
         let handle = TaskHandle::<i64>::new(TaskRef::new("OpaqueRef:t"));
         let done = record(TaskStatusType::Success, "<value>OpaqueRef:vm</value>", &[]);
-        assert!(matches!(handle.outcome(&done), Some(Err(Error::Decode { .. }))));
+        assert!(matches!(
+            handle.outcome(&done),
+            Some(Err(Error::Decode { .. }))
+        ));
     }
 }

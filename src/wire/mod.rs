@@ -93,7 +93,7 @@ pub fn encode_call<P: Serialize + ?Sized>(
 ///
 /// A XenAPI failure comes back as `Err(Error::Api(..))`, an XML-RPC fault as
 /// `Err(Error::Fault {..})`, anything malformed as `Err(Error::Decode {..})` (or
-/// `Error::TooDeep`).
+/// `Error::TooDeep`), a body over `limits.max_response_bytes` as `Error::TooLarge`.
 pub fn decode_response<T: DeserializeOwned>(
     format: WireFormat,
     body: &[u8],
@@ -110,6 +110,13 @@ pub fn decode_response_seed<'de, S: DeserializeSeed<'de>>(
     limits: &Limits,
     seed: S,
 ) -> Result<S::Value, Error> {
+    // Transports refuse oversized bodies while reading; bodies that arrive another way (a
+    // caller-supplied transport) are held to the same limit here.
+    if body.len() as u64 > limits.max_response_bytes {
+        return Err(Error::TooLarge {
+            limit: limits.max_response_bytes,
+        });
+    }
     match format {
         WireFormat::XmlRpc => xml::decode_response_seed(body, limits.max_depth, seed),
         WireFormat::JsonRpc | WireFormat::JsonRpcV1 => {

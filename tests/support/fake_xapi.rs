@@ -92,9 +92,10 @@ impl FakeXapi {
                 .unwrap_or("")
                 .to_string()
         };
-        if method == "session.login_with_password" {
+        let local = method == "session.slave_local_login_with_password";
+        if method == "session.login_with_password" || local {
             self.login_arities.lock().unwrap().push(params.len());
-            if let Some(master) = self.master.lock().unwrap().clone() {
+            if let Some(master) = self.master.lock().unwrap().clone().filter(|_| !local) {
                 return Err(vec!["HOST_IS_SLAVE".into(), master]);
             }
             if text(0) != USER || text(1) != PASSWORD {

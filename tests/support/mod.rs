@@ -122,6 +122,9 @@ fn serve_http(
     let st = stats.clone();
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
+            // Replies go out in several writes: without this, Nagle's algorithm and delayed
+            // ACKs add 40 ms to every response.
+            let _ = stream.set_nodelay(true);
             st.connections.fetch_add(1, Ordering::SeqCst);
             let (st, handler) = (st.clone(), handler.clone());
             thread::spawn(move || serve(stream, &*handler, &st));
@@ -173,6 +176,7 @@ pub fn https(ipv6: bool, handler: impl Fn(&Request) -> Reply + Send + Sync + 'st
     let configs = current.clone();
     thread::spawn(move || {
         for stream in listener.incoming().flatten() {
+            let _ = stream.set_nodelay(true);
             st.connections.fetch_add(1, Ordering::SeqCst);
             let config = configs.lock().unwrap().clone();
             let (st, handler) = (st.clone(), handler.clone());

@@ -71,6 +71,13 @@ pub(crate) struct Scanner<'de> {
     slack: usize,
 }
 
+/// Byte-wise equality of two short slices of equal length; tag names are a few bytes, where
+/// a call to `memcmp` costs more than the comparison.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 #[inline]
 fn is_ws(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
@@ -212,7 +219,24 @@ impl<'de> Scanner<'de> {
     }
 
     /// Expects `<tag>` (or `<tag/>`, reported by returning `true`).
+    #[inline]
     pub(crate) fn open(&mut self, tag: &str) -> Result<bool, Error> {
+        // The compact spelling xapi writes, checked directly.
+        let b = self.bytes();
+        let (p, t) = (self.pos, tag.as_bytes());
+        if b.len() > p + t.len() + 1
+            && b[p] == b'<'
+            && same(&b[p + 1..p + 1 + t.len()], t)
+            && b[p + 1 + t.len()] == b'>'
+        {
+            self.pos = p + t.len() + 2;
+            return Ok(false);
+        }
+        self.open_slow(tag)
+    }
+
+    #[cold]
+    fn open_slow(&mut self, tag: &str) -> Result<bool, Error> {
         let save = self.pos;
         self.skip_ws();
         let at = self.pos;
@@ -228,7 +252,24 @@ impl<'de> Scanner<'de> {
     }
 
     /// Expects `</tag>` after optional whitespace.
+    #[inline]
     pub(crate) fn close(&mut self, tag: &str) -> Result<(), Error> {
+        let b = self.bytes();
+        let (p, t) = (self.pos, tag.as_bytes());
+        if b.len() > p + t.len() + 2
+            && b[p] == b'<'
+            && b[p + 1] == b'/'
+            && same(&b[p + 2..p + 2 + t.len()], t)
+            && b[p + 2 + t.len()] == b'>'
+        {
+            self.pos = p + t.len() + 3;
+            return Ok(());
+        }
+        self.close_slow(tag)
+    }
+
+    #[cold]
+    fn close_slow(&mut self, tag: &str) -> Result<(), Error> {
         self.skip_ws();
         let b = self.bytes();
         let p = self.pos;
@@ -250,14 +291,31 @@ impl<'de> Scanner<'de> {
     pub(crate) fn at_close(&mut self, tag: &str) -> bool {
         self.skip_ws();
         let b = &self.bytes()[self.pos.min(self.bytes().len())..];
-        b.starts_with(b"</") && b[2..].starts_with(tag.as_bytes())
+        b.len() >= 2 + tag.len()
+            && b[0] == b'<'
+            && b[1] == b'/'
+            && same(&b[2..2 + tag.len()], tag.as_bytes())
     }
 
     /// Reads character data up to the next tag, resolving entities and CDATA sections.
     /// Borrows from the body when there is nothing to resolve.
+    #[inline]
     pub(crate) fn text(&mut self) -> Result<Cow<'de, str>, Error> {
         let b = self.bytes();
         let start = self.pos;
+        if let Some(n) = memchr::memchr2(b'<', b'&', &b[start..]) {
+            if b[start + n] == b'<' && !b[start + n..].starts_with(b"<![CDATA[") {
+                self.pos = start + n;
+                return Ok(Cow::Borrowed(&self.src[start..start + n]));
+            }
+        }
+        self.text_slow(start)
+    }
+
+    /// Text with entities or CDATA sections (or without an end).
+    #[cold]
+    fn text_slow(&mut self, start: usize) -> Result<Cow<'de, str>, Error> {
+        let b = self.bytes();
         let Some(n) = memchr::memchr(b'<', &b[start..]) else {
             return Err(Error::decode(
                 "a tag after the text",

@@ -147,7 +147,9 @@ impl<'a, 'b> ser::Serializer for &'b mut ValueWriter<'a> {
     ) -> Result<(), Error> {
         if name == DATETIME_NEWTYPE {
             let text = v.serialize(KeyCapture)?;
-            self.tagged("dateTime.iso8601", &text);
+            self.out.extend_from_slice(b"<value><dateTime.iso8601>");
+            escape_into(self.out, &text);
+            self.out.extend_from_slice(b"</dateTime.iso8601></value>");
             Ok(())
         } else {
             v.serialize(self)
