@@ -212,15 +212,18 @@ fn check_args(args: &[Arg]) -> Result<(), String> {
     Ok(())
 }
 
+/// The `xen_result_func` handed to `call_func`: appends a chunk to the response buffer.
 unsafe extern "C" fn collect(data: *const c_void, len: usize, handle: *mut c_void) -> bool {
     if handle.is_null() || (data.is_null() && len > 0) {
         return false;
     }
-    let buf = &mut *(handle as *mut Vec<u8>);
-    if len > 0 {
-        buf.extend_from_slice(std::slice::from_raw_parts(data as *const u8, len));
-    }
-    true
+    guard(false, || {
+        let buf = &mut *(handle as *mut Vec<u8>);
+        if len > 0 {
+            buf.extend_from_slice(std::slice::from_raw_parts(data as *const u8, len));
+        }
+        true
+    })
 }
 
 /// Hands `body` to the caller's `call_func`; the response, or its non-zero return code.
