@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use xenapi::wire::{self, WireFormat};
 use xenapi::Limits;
 
@@ -91,8 +91,6 @@ impl<'de> DeserializeSeed<'de> for OutSeed {
     }
 }
 
-use serde::Deserialize;
-
 /// Runs `f` with the session, catching panics; a NULL session makes the call return false.
 ///
 /// # Safety
@@ -129,7 +127,16 @@ pub unsafe fn call(session: *mut xen_session, method: &str, args: &[Arg], out: O
 }
 
 /// Sends one call on `s` (with its session ref first when `with_id`), decoding into `out`.
-pub fn invoke(s: &mut xen_session, method: &str, with_id: bool, args: &[Arg], out: Out) -> bool {
+///
+/// # Safety
+/// The argument slots and the out-pointer are valid for their descriptors.
+pub unsafe fn invoke(
+    s: &mut xen_session,
+    method: &str,
+    with_id: bool,
+    args: &[Arg],
+    out: Out,
+) -> bool {
     if !s.ok {
         return false;
     }
