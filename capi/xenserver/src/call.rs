@@ -7,8 +7,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use xenapi::wire::{self, WireFormat};
+use xenapi::Limits;
 
 use crate::decode::Slot;
 use crate::desc::Type;
@@ -90,8 +91,6 @@ impl<'de> DeserializeSeed<'de> for OutSeed {
     }
 }
 
-use serde::Deserialize;
-
 /// Runs `f` with the session, catching panics; a NULL session makes the call return false.
 ///
 /// # Safety
@@ -128,7 +127,16 @@ pub unsafe fn call(session: *mut xen_session, method: &str, args: &[Arg], out: O
 }
 
 /// Sends one call on `s` (with its session ref first when `with_id`), decoding into `out`.
-pub fn invoke(s: &mut xen_session, method: &str, with_id: bool, args: &[Arg], out: Out) -> bool {
+///
+/// # Safety
+/// The argument slots and the out-pointer are valid for their descriptors.
+pub unsafe fn invoke(
+    s: &mut xen_session,
+    method: &str,
+    with_id: bool,
+    args: &[Arg],
+    out: Out,
+) -> bool {
     if !s.ok {
         return false;
     }
@@ -169,14 +177,18 @@ pub fn invoke(s: &mut xen_session, method: &str, with_id: bool, args: &[Arg], ou
             return false;
         }
     };
-    let response = match transact(s, &body) {
+    let limits = Limits::default();
+    let response = match transact(s, &body, &limits) {
         Ok(r) => r,
-        Err(rc) => {
+        Err(TransactError::Rc(rc)) => {
             s.set_error(&[codes::TRANSPORT_FAULT, &rc.to_string()]);
             return false;
         }
+        Err(TransactError::TooLarge(e)) => {
+            s.set_error(&crate::errors::describe(&e));
+            return false;
+        }
     };
-    let limits = xenapi::Limits::default();
     match wire::decode_response_seed(FORMAT, &response, &limits, OutSeed(out)) {
         Ok(()) => true,
         Err(e) => {
@@ -212,38 +224,70 @@ fn check_args(args: &[Arg]) -> Result<(), String> {
     Ok(())
 }
 
+/// The response as the library collects it from `result_func` calls.
+struct Collector {
+    body: Vec<u8>,
+    limit: u64,
+    too_large: bool,
+}
+
+/// The `xen_result_func` handed to `call_func`: appends a chunk to the response, refusing
+/// (returning false) once the response exceeds the size limit.
 unsafe extern "C" fn collect(data: *const c_void, len: usize, handle: *mut c_void) -> bool {
     if handle.is_null() || (data.is_null() && len > 0) {
         return false;
     }
-    let buf = &mut *(handle as *mut Vec<u8>);
-    if len > 0 {
-        buf.extend_from_slice(std::slice::from_raw_parts(data as *const u8, len));
-    }
-    true
+    guard(false, || {
+        let c = &mut *(handle as *mut Collector);
+        if (c.body.len() + len) as u64 > c.limit {
+            c.too_large = true;
+            return false;
+        }
+        if len > 0 {
+            c.body
+                .extend_from_slice(std::slice::from_raw_parts(data as *const u8, len));
+        }
+        true
+    })
 }
 
-/// Hands `body` to the caller's `call_func`; the response, or its non-zero return code.
-fn transact(s: &xen_session, body: &[u8]) -> Result<Vec<u8>, c_int> {
+/// Why no response came back.
+enum TransactError {
+    /// `call_func` returned this non-zero code.
+    Rc(c_int),
+    /// The response exceeded `Limits::max_response_bytes`.
+    TooLarge(xenapi::Error),
+}
+
+/// Hands `body` to the caller's `call_func` and collects the response.
+fn transact(s: &xen_session, body: &[u8], limits: &Limits) -> Result<Vec<u8>, TransactError> {
     let Some(call_func) = s.call_func else {
-        return Err(-1);
+        return Err(TransactError::Rc(-1));
     };
-    let mut response: Vec<u8> = Vec::new();
-    // SAFETY: the caller's call_func gets the request and our collector with its buffer,
-    // which outlives the call.
+    let mut response = Collector {
+        body: Vec::new(),
+        limit: limits.max_response_bytes,
+        too_large: false,
+    };
+    // SAFETY: the caller's call_func gets the request and our collector, which outlives the
+    // call.
     let rc = unsafe {
         call_func(
             body.as_ptr() as *const c_void,
             body.len(),
             s.handle,
-            &mut response as *mut Vec<u8> as *mut c_void,
+            &mut response as *mut Collector as *mut c_void,
             Some(collect),
         )
     };
-    if rc == 0 {
-        Ok(response)
+    if response.too_large {
+        Err(TransactError::TooLarge(xenapi::Error::TooLarge {
+            limit: limits.max_response_bytes,
+        }))
+    } else if rc == 0 {
+        Ok(response.body)
     } else {
-        Err(rc)
+        Err(TransactError::Rc(rc))
     }
 }
 
@@ -359,4 +403,28 @@ pub unsafe fn new_session(
         *result = n;
         true
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_collector_refuses_a_response_beyond_the_limit() {
+        let mut c = Collector {
+            body: Vec::new(),
+            limit: 10,
+            too_large: false,
+        };
+        let h = &mut c as *mut Collector as *mut c_void;
+        let chunk = b"123456";
+        // SAFETY: valid chunk and collector.
+        unsafe {
+            assert!(collect(chunk.as_ptr() as *const c_void, 6, h));
+            assert!(!collect(chunk.as_ptr() as *const c_void, 6, h));
+            assert!(!collect(std::ptr::null(), 1, h));
+        }
+        assert!(c.too_large);
+        assert_eq!(c.body, b"123456");
+    }
 }

@@ -25,15 +25,14 @@ fn new_session(call_func: xen_call_func, handle: *mut c_void) -> *mut xen_sessio
     xen_session::alloc(call_func, handle)
 }
 
-/// Logs in with `method`, sending `[uname, pwd] + extra`; with `fallback`, retries with
-/// `[uname, pwd]` when the server wants fewer parameters.
+/// Logs in with `method`, sending `[uname, pwd]` and the `version` if given; retries
+/// without the version when the server wants fewer parameters.
 fn login(
     s: &mut xen_session,
     method: &str,
     uname: *const c_char,
     pwd: *const c_char,
-    extra: &[Arg],
-    fallback: bool,
+    version: Option<&str>,
 ) -> bool {
     let (u, p) = match (
         credential(uname, "the user name"),
@@ -46,19 +45,17 @@ fn login(
         }
     };
     let mut args = vec![Arg::Str(u), Arg::Str(p)];
-    args.extend(extra.iter().map(|a| match a {
-        Arg::Str(v) => Arg::Str(v),
-        Arg::C(n, v) => Arg::C(n, *v),
-        Arg::Session(n, v) => Arg::Session(n, *v),
-    }));
+    args.extend(version.map(Arg::Str));
     let id = &mut s.session_id as *mut *const c_char;
-    if invoke(s, method, false, &args, out(id, &Type::String)) {
+    // SAFETY: the arguments are strings the library holds; the result slot is the session's
+    // own `session_id` (NULL before a login).
+    if unsafe { invoke(s, method, false, &args, out(id, &Type::String)) } {
         return true;
     }
-    if fallback && !extra.is_empty() && s.error_code().as_deref() == Some(PARAMETER_COUNT_MISMATCH)
-    {
+    if version.is_some() && s.error_code().as_deref() == Some(PARAMETER_COUNT_MISMATCH) {
         s.clear_error();
-        return invoke(s, method, false, &args[..2], out(id, &Type::String));
+        // SAFETY: as above.
+        return unsafe { invoke(s, method, false, &args[..2], out(id, &Type::String)) };
     }
     false
 }
@@ -69,25 +66,28 @@ fn read_api_version(s: &mut xen_session) {
     let sp = s as *const xen_session;
     let mut host: *mut c_char = std::ptr::null_mut();
     let (mut major, mut minor) = (0i64, 0i64);
-    let ok = invoke(
-        s,
-        "session.get_this_host",
-        true,
-        &[Arg::Session("self", sp)],
-        out(&mut host, &Type::Ref),
-    ) && invoke(
-        s,
-        "host.get_API_version_major",
-        true,
-        &[crate::call::arg("host", &host, &Type::Ref)],
-        out(&mut major, &Type::Int),
-    ) && invoke(
-        s,
-        "host.get_API_version_minor",
-        true,
-        &[crate::call::arg("host", &host, &Type::Ref)],
-        out(&mut minor, &Type::Int),
-    );
+    // SAFETY: every argument and result slot is a local of the right type; `sp` is `s`.
+    let ok = unsafe {
+        invoke(
+            s,
+            "session.get_this_host",
+            true,
+            &[Arg::Session("self", sp)],
+            out(&mut host, &Type::Ref),
+        ) && invoke(
+            s,
+            "host.get_API_version_major",
+            true,
+            &[crate::call::arg("host", &host, &Type::Ref)],
+            out(&mut major, &Type::Int),
+        ) && invoke(
+            s,
+            "host.get_API_version_minor",
+            true,
+            &[crate::call::arg("host", &host, &Type::Ref)],
+            out(&mut minor, &Type::Int),
+        )
+    };
     // SAFETY: host is NULL or malloc'd by the decoder.
     unsafe { crate::mem::release(host as *mut c_void) };
     s.api_version = if ok {
@@ -112,14 +112,7 @@ pub unsafe extern "C" fn xen_session_login_with_password(
     with_session(s, |s| {
         let v = api_version::to_str(version).unwrap_or(api_version::LATEST);
         s.api_version = version;
-        if login(
-            s,
-            "session.login_with_password",
-            uname,
-            pwd,
-            &[Arg::Str(v)],
-            true,
-        ) {
+        if login(s, "session.login_with_password", uname, pwd, Some(v)) {
             read_api_version(s);
         }
         s.ok
@@ -143,8 +136,7 @@ pub unsafe extern "C" fn xen_session_slave_local_login_with_password(
             "session.slave_local_login_with_password",
             uname,
             pwd,
-            &[],
-            false,
+            None,
         )
     });
     s

@@ -98,12 +98,21 @@ fn installed_library_builds_programs_with_pkg_config() {
     let private = run(Command::new("pkg-config")
         .args(["--static", "--libs-only-l", "xenserver"])
         .env("PKG_CONFIG_PATH", lib.join("pkgconfig")));
+    // A workspace build with --all-features links the xenapi crate's curl transport into
+    // the archive; then it needs libcurl too (a plain `make install` build does not).
+    let archive_symbols = run(Command::new("nm").arg(lib.join("libxenserver.a")));
+    let curl: &[&str] = if archive_symbols.contains(" U curl_easy_init") {
+        &["-lcurl"]
+    } else {
+        &[]
+    };
     let fixed = tmp.join("prog-static");
     run(Command::new("cc")
         .arg(&src)
         .args(cflags.split_whitespace())
         .arg(lib.join("libxenserver.a"))
         .args(private.split_whitespace().filter(|f| *f != "-lxenserver"))
+        .args(curl)
         .arg("-o")
         .arg(&fixed));
     let needed = run(Command::new("readelf").arg("-d").arg(&fixed));

@@ -108,7 +108,7 @@ fn headers_compile_as_cplusplus() {
     let cpp = dir.join("all.cpp");
     std::fs::write(
         &cpp,
-        "#include <xen/api/xen_all.h>\nint f(xen_event_record *e) { return e->XEN_CLAZZ != 0; }\n",
+        "#include <xen/api/xen_all.h>\n#include <xen/api/xenapi_ext_transport.h>\nint f(xen_event_record *e) { return e->XEN_CLAZZ != 0; }\n",
     )
     .unwrap();
     let out = Command::new("g++")

@@ -392,16 +392,24 @@ fn ctype_all(t: &Type) -> bool {
     *t == Type::Void || ctype(t, Ctx::Sig).is_some()
 }
 
-/// C parameters of a message: `self` is named after the class, a constructor's record is
-/// `record`, and names are C/C++-safe and distinct from `session` and `result`.
+/// C parameters of a message: `self` is named after the class, a setter's value after its
+/// field, a constructor's record is `record`, and names are C/C++-safe and distinct from
+/// `session` and `result`.
 fn params(class: &Class, c: &str, m: &crate::model::Message) -> Vec<Param> {
+    let setter_field = m
+        .name
+        .strip_prefix("set_")
+        .filter(|f| class.field(f).is_some());
     let mut out: Vec<Param> = Vec::new();
     for p in &m.params {
-        let mut name = match p.name.as_str() {
-            "self" if c == "session" => "self_session".to_owned(),
-            "self" => c.to_owned(),
-            "args" if matches!(&p.ty, Type::Record(r) if *r == class.name) => "record".to_owned(),
-            other => names::member(other),
+        let mut name = match (p.name.as_str(), setter_field) {
+            ("self", _) if c == "session" => "self_session".to_owned(),
+            ("self", _) => c.to_owned(),
+            ("value", Some(field)) => names::member(field),
+            ("args", _) if matches!(&p.ty, Type::Record(r) if *r == class.name) => {
+                "record".to_owned()
+            }
+            (other, _) => names::member(other),
         };
         while name == "session" || name == "result" || out.iter().any(|q| q.name == name) {
             name.push('_');

@@ -73,9 +73,9 @@ extern bool xen_blob_get_all_records(xen_session *session, struct xen_blob_xen_b
 extern bool xen_blob_get_all(xen_session *session, struct xen_blob_set **result);
 extern bool xen_blob_destroy(xen_session *session, xen_blob blob);
 extern bool xen_blob_create(xen_session *session, xen_blob *result, char *mime_type, bool pubblic);
-extern bool xen_blob_set_public(xen_session *session, xen_blob blob, bool value);
-extern bool xen_blob_set_name_description(xen_session *session, xen_blob blob, char *value);
-extern bool xen_blob_set_name_label(xen_session *session, xen_blob blob, char *value);
+extern bool xen_blob_set_public(xen_session *session, xen_blob blob, bool pubblic);
+extern bool xen_blob_set_name_description(xen_session *session, xen_blob blob, char *name_description);
+extern bool xen_blob_set_name_label(xen_session *session, xen_blob blob, char *name_label);
 extern bool xen_blob_get_mime_type(xen_session *session, char **result, xen_blob blob);
 extern bool xen_blob_get_last_updated(xen_session *session, time_t *result, xen_blob blob);
 extern bool xen_blob_get_public(xen_session *session, bool *result, xen_blob blob);

@@ -79,15 +79,15 @@ extern bool xen_bond_get_all_records(xen_session *session, struct xen_bond_xen_b
 extern bool xen_bond_get_all(xen_session *session, struct xen_bond_set **result);
 extern bool xen_bond_set_property_async(xen_session *session, xen_task *result, xen_bond bond, char *name, char *value);
 extern bool xen_bond_set_property(xen_session *session, xen_bond bond, char *name, char *value);
-extern bool xen_bond_set_mode_async(xen_session *session, xen_task *result, xen_bond bond, enum xen_bond_mode value);
-extern bool xen_bond_set_mode(xen_session *session, xen_bond bond, enum xen_bond_mode value);
+extern bool xen_bond_set_mode_async(xen_session *session, xen_task *result, xen_bond bond, enum xen_bond_mode mode);
+extern bool xen_bond_set_mode(xen_session *session, xen_bond bond, enum xen_bond_mode mode);
 extern bool xen_bond_destroy_async(xen_session *session, xen_task *result, xen_bond bond);
 extern bool xen_bond_destroy(xen_session *session, xen_bond bond);
 extern bool xen_bond_create_async(xen_session *session, xen_task *result, xen_network network, struct xen_pif_set *members, char *mac, enum xen_bond_mode mode, struct xen_string_string_map *properties);
 extern bool xen_bond_create(xen_session *session, xen_bond *result, xen_network network, struct xen_pif_set *members, char *mac, enum xen_bond_mode mode, struct xen_string_string_map *properties);
 extern bool xen_bond_remove_from_other_config(xen_session *session, xen_bond bond, char *key);
 extern bool xen_bond_add_to_other_config(xen_session *session, xen_bond bond, char *key, char *value);
-extern bool xen_bond_set_other_config(xen_session *session, xen_bond bond, struct xen_string_string_map *value);
+extern bool xen_bond_set_other_config(xen_session *session, xen_bond bond, struct xen_string_string_map *other_config);
 extern bool xen_bond_get_auto_update_mac(xen_session *session, bool *result, xen_bond bond);
 extern bool xen_bond_get_links_up(xen_session *session, int64_t *result, xen_bond bond);
 extern bool xen_bond_get_properties(xen_session *session, struct xen_string_string_map **result, xen_bond bond);

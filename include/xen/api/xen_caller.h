@@ -90,8 +90,8 @@ extern bool xen_caller_remove_group_async(xen_session *session, xen_task *result
 extern bool xen_caller_remove_group(xen_session *session, xen_caller caller, char *group);
 extern bool xen_caller_add_group_async(xen_session *session, xen_task *result, xen_caller caller, char *group);
 extern bool xen_caller_add_group(xen_session *session, xen_caller caller, char *group);
-extern bool xen_caller_set_name_description(xen_session *session, xen_caller caller, char *value);
-extern bool xen_caller_set_name_label(xen_session *session, xen_caller caller, char *value);
+extern bool xen_caller_set_name_description(xen_session *session, xen_caller caller, char *name_description);
+extern bool xen_caller_set_name_label(xen_session *session, xen_caller caller, char *name_label);
 extern bool xen_caller_get_auto_registered(xen_session *session, bool *result, xen_caller caller);
 extern bool xen_caller_get_rate_limit(xen_session *session, xen_rate_limit *result, xen_caller caller);
 extern bool xen_caller_get_groups(xen_session *session, struct xen_string_set **result, xen_caller caller);

@@ -104,7 +104,7 @@ extern bool xen_cluster_create_async(xen_session *session, xen_task *result, xen
 extern bool xen_cluster_create(xen_session *session, xen_cluster *result, xen_pif pif, char *cluster_stack, bool pool_auto_join, double token_timeout, double token_timeout_coefficient);
 extern bool xen_cluster_remove_from_other_config(xen_session *session, xen_cluster cluster, char *key);
 extern bool xen_cluster_add_to_other_config(xen_session *session, xen_cluster cluster, char *key, char *value);
-extern bool xen_cluster_set_other_config(xen_session *session, xen_cluster cluster, struct xen_string_string_map *value);
+extern bool xen_cluster_set_other_config(xen_session *session, xen_cluster cluster, struct xen_string_string_map *other_config);
 extern bool xen_cluster_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_cluster cluster);
 extern bool xen_cluster_get_cluster_config(xen_session *session, struct xen_string_string_map **result, xen_cluster cluster);
 extern bool xen_cluster_get_token_timeout_coefficient(xen_session *session, double *result, xen_cluster cluster);

@@ -74,7 +74,7 @@ extern bool xen_console_get_all_records(xen_session *session, struct xen_console
 extern bool xen_console_get_all(xen_session *session, struct xen_console_set **result);
 extern bool xen_console_remove_from_other_config(xen_session *session, xen_console console, char *key);
 extern bool xen_console_add_to_other_config(xen_session *session, xen_console console, char *key, char *value);
-extern bool xen_console_set_other_config(xen_session *session, xen_console console, struct xen_string_string_map *value);
+extern bool xen_console_set_other_config(xen_session *session, xen_console console, struct xen_string_string_map *other_config);
 extern bool xen_console_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_console console);
 extern bool xen_console_get_vm(xen_session *session, xen_vm *result, xen_console console);
 extern bool xen_console_get_location(xen_session *session, char **result, xen_console console);

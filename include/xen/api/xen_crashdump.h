@@ -75,7 +75,7 @@ extern bool xen_crashdump_destroy_async(xen_session *session, xen_task *result, 
 extern bool xen_crashdump_destroy(xen_session *session, xen_crashdump crashdump);
 extern bool xen_crashdump_remove_from_other_config(xen_session *session, xen_crashdump crashdump, char *key);
 extern bool xen_crashdump_add_to_other_config(xen_session *session, xen_crashdump crashdump, char *key, char *value);
-extern bool xen_crashdump_set_other_config(xen_session *session, xen_crashdump crashdump, struct xen_string_string_map *value);
+extern bool xen_crashdump_set_other_config(xen_session *session, xen_crashdump crashdump, struct xen_string_string_map *other_config);
 extern bool xen_crashdump_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_crashdump crashdump);
 extern bool xen_crashdump_get_vdi(xen_session *session, xen_vdi *result, xen_crashdump crashdump);
 extern bool xen_crashdump_get_vm(xen_session *session, xen_vm *result, xen_crashdump crashdump);

@@ -86,12 +86,12 @@ extern bool xen_gpu_group_destroy_async(xen_session *session, xen_task *result, 
 extern bool xen_gpu_group_destroy(xen_session *session, xen_gpu_group gpu_group);
 extern bool xen_gpu_group_create_async(xen_session *session, xen_task *result, char *name_label, char *name_description, struct xen_string_string_map *other_config);
 extern bool xen_gpu_group_create(xen_session *session, xen_gpu_group *result, char *name_label, char *name_description, struct xen_string_string_map *other_config);
-extern bool xen_gpu_group_set_allocation_algorithm(xen_session *session, xen_gpu_group gpu_group, enum xen_allocation_algorithm value);
+extern bool xen_gpu_group_set_allocation_algorithm(xen_session *session, xen_gpu_group gpu_group, enum xen_allocation_algorithm allocation_algorithm);
 extern bool xen_gpu_group_remove_from_other_config(xen_session *session, xen_gpu_group gpu_group, char *key);
 extern bool xen_gpu_group_add_to_other_config(xen_session *session, xen_gpu_group gpu_group, char *key, char *value);
-extern bool xen_gpu_group_set_other_config(xen_session *session, xen_gpu_group gpu_group, struct xen_string_string_map *value);
-extern bool xen_gpu_group_set_name_description(xen_session *session, xen_gpu_group gpu_group, char *value);
-extern bool xen_gpu_group_set_name_label(xen_session *session, xen_gpu_group gpu_group, char *value);
+extern bool xen_gpu_group_set_other_config(xen_session *session, xen_gpu_group gpu_group, struct xen_string_string_map *other_config);
+extern bool xen_gpu_group_set_name_description(xen_session *session, xen_gpu_group gpu_group, char *name_description);
+extern bool xen_gpu_group_set_name_label(xen_session *session, xen_gpu_group gpu_group, char *name_label);
 extern bool xen_gpu_group_get_enabled_vgpu_types(xen_session *session, struct xen_vgpu_type_set **result, xen_gpu_group gpu_group);
 extern bool xen_gpu_group_get_supported_vgpu_types(xen_session *session, struct xen_vgpu_type_set **result, xen_gpu_group gpu_group);
 extern bool xen_gpu_group_get_allocation_algorithm(xen_session *session, enum xen_allocation_algorithm *result, xen_gpu_group gpu_group);

@@ -81,7 +81,7 @@ extern bool xen_host_cpu_get_all_records(xen_session *session, struct xen_host_c
 extern bool xen_host_cpu_get_all(xen_session *session, struct xen_host_cpu_set **result);
 extern bool xen_host_cpu_remove_from_other_config(xen_session *session, xen_host_cpu host_cpu, char *key);
 extern bool xen_host_cpu_add_to_other_config(xen_session *session, xen_host_cpu host_cpu, char *key, char *value);
-extern bool xen_host_cpu_set_other_config(xen_session *session, xen_host_cpu host_cpu, struct xen_string_string_map *value);
+extern bool xen_host_cpu_set_other_config(xen_session *session, xen_host_cpu host_cpu, struct xen_string_string_map *other_config);
 extern bool xen_host_cpu_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_host_cpu host_cpu);
 extern bool xen_host_cpu_get_utilisation(xen_session *session, double *result, xen_host_cpu host_cpu);
 extern bool xen_host_cpu_get_features(xen_session *session, char **result, xen_host_cpu host_cpu);

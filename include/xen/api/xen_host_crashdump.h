@@ -77,7 +77,7 @@ extern bool xen_host_crashdump_destroy_async(xen_session *session, xen_task *res
 extern bool xen_host_crashdump_destroy(xen_session *session, xen_host_crashdump host_crashdump);
 extern bool xen_host_crashdump_remove_from_other_config(xen_session *session, xen_host_crashdump host_crashdump, char *key);
 extern bool xen_host_crashdump_add_to_other_config(xen_session *session, xen_host_crashdump host_crashdump, char *key, char *value);
-extern bool xen_host_crashdump_set_other_config(xen_session *session, xen_host_crashdump host_crashdump, struct xen_string_string_map *value);
+extern bool xen_host_crashdump_set_other_config(xen_session *session, xen_host_crashdump host_crashdump, struct xen_string_string_map *other_config);
 extern bool xen_host_crashdump_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_host_crashdump host_crashdump);
 extern bool xen_host_crashdump_get_size(xen_session *session, int64_t *result, xen_host_crashdump host_crashdump);
 extern bool xen_host_crashdump_get_timestamp(xen_session *session, time_t *result, xen_host_crashdump host_crashdump);

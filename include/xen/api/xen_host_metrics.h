@@ -73,7 +73,7 @@ extern bool xen_host_metrics_get_all_records(xen_session *session, struct xen_ho
 extern bool xen_host_metrics_get_all(xen_session *session, struct xen_host_metrics_set **result);
 extern bool xen_host_metrics_remove_from_other_config(xen_session *session, xen_host_metrics host_metrics, char *key);
 extern bool xen_host_metrics_add_to_other_config(xen_session *session, xen_host_metrics host_metrics, char *key, char *value);
-extern bool xen_host_metrics_set_other_config(xen_session *session, xen_host_metrics host_metrics, struct xen_string_string_map *value);
+extern bool xen_host_metrics_set_other_config(xen_session *session, xen_host_metrics host_metrics, struct xen_string_string_map *other_config);
 extern bool xen_host_metrics_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_host_metrics host_metrics);
 extern bool xen_host_metrics_get_last_updated(xen_session *session, time_t *result, xen_host_metrics host_metrics);
 extern bool xen_host_metrics_get_live(xen_session *session, bool *result, xen_host_metrics host_metrics);

@@ -83,7 +83,7 @@ extern bool xen_host_patch_destroy_async(xen_session *session, xen_task *result,
 extern bool xen_host_patch_destroy(xen_session *session, xen_host_patch host_patch);
 extern bool xen_host_patch_remove_from_other_config(xen_session *session, xen_host_patch host_patch, char *key);
 extern bool xen_host_patch_add_to_other_config(xen_session *session, xen_host_patch host_patch, char *key, char *value);
-extern bool xen_host_patch_set_other_config(xen_session *session, xen_host_patch host_patch, struct xen_string_string_map *value);
+extern bool xen_host_patch_set_other_config(xen_session *session, xen_host_patch host_patch, struct xen_string_string_map *other_config);
 extern bool xen_host_patch_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_host_patch host_patch);
 extern bool xen_host_patch_get_pool_patch(xen_session *session, xen_pool_patch *result, xen_host_patch host_patch);
 extern bool xen_host_patch_get_size(xen_session *session, int64_t *result, xen_host_patch host_patch);

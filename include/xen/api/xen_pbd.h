@@ -73,15 +73,15 @@ extern void xen_pbd_record_set_free(xen_pbd_record_set *set);
 
 extern bool xen_pbd_get_all_records(xen_session *session, struct xen_pbd_xen_pbd_record_map **result);
 extern bool xen_pbd_get_all(xen_session *session, struct xen_pbd_set **result);
-extern bool xen_pbd_set_device_config_async(xen_session *session, xen_task *result, xen_pbd pbd, struct xen_string_string_map *value);
-extern bool xen_pbd_set_device_config(xen_session *session, xen_pbd pbd, struct xen_string_string_map *value);
+extern bool xen_pbd_set_device_config_async(xen_session *session, xen_task *result, xen_pbd pbd, struct xen_string_string_map *device_config);
+extern bool xen_pbd_set_device_config(xen_session *session, xen_pbd pbd, struct xen_string_string_map *device_config);
 extern bool xen_pbd_unplug_async(xen_session *session, xen_task *result, xen_pbd pbd);
 extern bool xen_pbd_unplug(xen_session *session, xen_pbd pbd);
 extern bool xen_pbd_plug_async(xen_session *session, xen_task *result, xen_pbd pbd);
 extern bool xen_pbd_plug(xen_session *session, xen_pbd pbd);
 extern bool xen_pbd_remove_from_other_config(xen_session *session, xen_pbd pbd, char *key);
 extern bool xen_pbd_add_to_other_config(xen_session *session, xen_pbd pbd, char *key, char *value);
-extern bool xen_pbd_set_other_config(xen_session *session, xen_pbd pbd, struct xen_string_string_map *value);
+extern bool xen_pbd_set_other_config(xen_session *session, xen_pbd pbd, struct xen_string_string_map *other_config);
 extern bool xen_pbd_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_pbd pbd);
 extern bool xen_pbd_get_currently_attached(xen_session *session, bool *result, xen_pbd pbd);
 extern bool xen_pbd_get_device_config(xen_session *session, struct xen_string_string_map **result, xen_pbd pbd);

@@ -91,7 +91,7 @@ extern bool xen_pci_disable_dom0_access_async(xen_session *session, xen_task *re
 extern bool xen_pci_disable_dom0_access(xen_session *session, enum xen_pci_dom0_access *result, xen_pci pci);
 extern bool xen_pci_remove_from_other_config(xen_session *session, xen_pci pci, char *key);
 extern bool xen_pci_add_to_other_config(xen_session *session, xen_pci pci, char *key, char *value);
-extern bool xen_pci_set_other_config(xen_session *session, xen_pci pci, struct xen_string_string_map *value);
+extern bool xen_pci_set_other_config(xen_session *session, xen_pci pci, struct xen_string_string_map *other_config);
 extern bool xen_pci_get_driver_name(xen_session *session, char **result, xen_pci pci);
 extern bool xen_pci_get_subsystem_device_name(xen_session *session, char **result, xen_pci pci);
 extern bool xen_pci_get_subsystem_device_id(xen_session *session, char **result, xen_pci pci);

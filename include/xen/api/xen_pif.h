@@ -121,8 +121,8 @@ extern bool xen_pif_db_introduce_async(xen_session *session, xen_task *result, c
 extern bool xen_pif_db_introduce(xen_session *session, xen_pif *result, char *device, xen_network network, xen_host host, char *mac, int64_t mtu, int64_t vlan, bool physical, enum xen_ip_configuration_mode ip_configuration_mode, char *ip, char *netmask, char *gateway, char *dns, xen_bond bond_slave_of, xen_vlan vlan_master_of, bool management, struct xen_string_string_map *other_config, bool disallow_unplug, enum xen_ipv6_configuration_mode ipv6_configuration_mode, struct xen_string_set *ipv6, char *ipv6_gateway, enum xen_primary_address_type primary_address_type, bool managed, struct xen_string_string_map *properties);
 extern bool xen_pif_plug_async(xen_session *session, xen_task *result, xen_pif pif);
 extern bool xen_pif_plug(xen_session *session, xen_pif pif);
-extern bool xen_pif_set_disallow_unplug_async(xen_session *session, xen_task *result, xen_pif pif, bool value);
-extern bool xen_pif_set_disallow_unplug(xen_session *session, xen_pif pif, bool value);
+extern bool xen_pif_set_disallow_unplug_async(xen_session *session, xen_task *result, xen_pif pif, bool disallow_unplug);
+extern bool xen_pif_set_disallow_unplug(xen_session *session, xen_pif pif, bool disallow_unplug);
 extern bool xen_pif_unplug_async(xen_session *session, xen_task *result, xen_pif pif);
 extern bool xen_pif_unplug(xen_session *session, xen_pif pif);
 extern bool xen_pif_forget_async(xen_session *session, xen_task *result, xen_pif pif);
@@ -143,7 +143,7 @@ extern bool xen_pif_create_vlan_async(xen_session *session, xen_task *result, ch
 extern bool xen_pif_create_vlan(xen_session *session, xen_pif *result, char *device, xen_network network, xen_host host, int64_t vlan);
 extern bool xen_pif_remove_from_other_config(xen_session *session, xen_pif pif, char *key);
 extern bool xen_pif_add_to_other_config(xen_session *session, xen_pif pif, char *key, char *value);
-extern bool xen_pif_set_other_config(xen_session *session, xen_pif pif, struct xen_string_string_map *value);
+extern bool xen_pif_set_other_config(xen_session *session, xen_pif pif, struct xen_string_string_map *other_config);
 extern bool xen_pif_get_pci(xen_session *session, xen_pci *result, xen_pif pif);
 extern bool xen_pif_get_sriov_logical_pif_of(xen_session *session, struct xen_network_sriov_set **result, xen_pif pif);
 extern bool xen_pif_get_sriov_physical_pif_of(xen_session *session, struct xen_network_sriov_set **result, xen_pif pif);

@@ -80,7 +80,7 @@ extern bool xen_pif_metrics_get_all_records(xen_session *session, struct xen_pif
 extern bool xen_pif_metrics_get_all(xen_session *session, struct xen_pif_metrics_set **result);
 extern bool xen_pif_metrics_remove_from_other_config(xen_session *session, xen_pif_metrics pif_metrics, char *key);
 extern bool xen_pif_metrics_add_to_other_config(xen_session *session, xen_pif_metrics pif_metrics, char *key, char *value);
-extern bool xen_pif_metrics_set_other_config(xen_session *session, xen_pif_metrics pif_metrics, struct xen_string_string_map *value);
+extern bool xen_pif_metrics_set_other_config(xen_session *session, xen_pif_metrics pif_metrics, struct xen_string_string_map *other_config);
 extern bool xen_pif_metrics_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_pif_metrics pif_metrics);
 extern bool xen_pif_metrics_get_last_updated(xen_session *session, time_t *result, xen_pif_metrics pif_metrics);
 extern bool xen_pif_metrics_get_pci_bus_path(xen_session *session, char **result, xen_pif_metrics pif_metrics);

@@ -95,7 +95,7 @@ extern bool xen_pool_patch_apply_async(xen_session *session, xen_task *result, x
 extern bool xen_pool_patch_apply(xen_session *session, char **result, xen_pool_patch pool_patch, xen_host host);
 extern bool xen_pool_patch_remove_from_other_config(xen_session *session, xen_pool_patch pool_patch, char *key);
 extern bool xen_pool_patch_add_to_other_config(xen_session *session, xen_pool_patch pool_patch, char *key, char *value);
-extern bool xen_pool_patch_set_other_config(xen_session *session, xen_pool_patch pool_patch, struct xen_string_string_map *value);
+extern bool xen_pool_patch_set_other_config(xen_session *session, xen_pool_patch pool_patch, struct xen_string_string_map *other_config);
 extern bool xen_pool_patch_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_pool_patch pool_patch);
 extern bool xen_pool_patch_get_pool_update(xen_session *session, xen_pool_update *result, xen_pool_patch pool_patch);
 extern bool xen_pool_patch_get_after_apply_guidance(xen_session *session, struct xen_after_apply_guidance_set **result, xen_pool_patch pool_patch);

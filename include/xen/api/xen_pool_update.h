@@ -94,7 +94,7 @@ extern bool xen_pool_update_introduce_async(xen_session *session, xen_task *resu
 extern bool xen_pool_update_introduce(xen_session *session, xen_pool_update *result, xen_vdi vdi);
 extern bool xen_pool_update_remove_from_other_config(xen_session *session, xen_pool_update pool_update, char *key);
 extern bool xen_pool_update_add_to_other_config(xen_session *session, xen_pool_update pool_update, char *key, char *value);
-extern bool xen_pool_update_set_other_config(xen_session *session, xen_pool_update pool_update, struct xen_string_string_map *value);
+extern bool xen_pool_update_set_other_config(xen_session *session, xen_pool_update pool_update, struct xen_string_string_map *other_config);
 extern bool xen_pool_update_get_enforce_homogeneity(xen_session *session, bool *result, xen_pool_update pool_update);
 extern bool xen_pool_update_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_pool_update pool_update);
 extern bool xen_pool_update_get_hosts(xen_session *session, struct xen_host_set **result, xen_pool_update pool_update);

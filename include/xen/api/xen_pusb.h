@@ -81,13 +81,13 @@ extern void xen_pusb_record_set_free(xen_pusb_record_set *set);
 
 extern bool xen_pusb_get_all_records(xen_session *session, struct xen_pusb_xen_pusb_record_map **result);
 extern bool xen_pusb_get_all(xen_session *session, struct xen_pusb_set **result);
-extern bool xen_pusb_set_passthrough_enabled_async(xen_session *session, xen_task *result, xen_pusb pusb, bool value);
-extern bool xen_pusb_set_passthrough_enabled(xen_session *session, xen_pusb pusb, bool value);
+extern bool xen_pusb_set_passthrough_enabled_async(xen_session *session, xen_task *result, xen_pusb pusb, bool passthrough_enabled);
+extern bool xen_pusb_set_passthrough_enabled(xen_session *session, xen_pusb pusb, bool passthrough_enabled);
 extern bool xen_pusb_scan_async(xen_session *session, xen_task *result, xen_host host);
 extern bool xen_pusb_scan(xen_session *session, xen_host host);
 extern bool xen_pusb_remove_from_other_config(xen_session *session, xen_pusb pusb, char *key);
 extern bool xen_pusb_add_to_other_config(xen_session *session, xen_pusb pusb, char *key, char *value);
-extern bool xen_pusb_set_other_config(xen_session *session, xen_pusb pusb, struct xen_string_string_map *value);
+extern bool xen_pusb_set_other_config(xen_session *session, xen_pusb pusb, struct xen_string_string_map *other_config);
 extern bool xen_pusb_get_speed(xen_session *session, double *result, xen_pusb pusb);
 extern bool xen_pusb_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_pusb pusb);
 extern bool xen_pusb_get_passthrough_enabled(xen_session *session, bool *result, xen_pusb pusb);

@@ -74,14 +74,14 @@ extern void xen_pvs_site_record_set_free(xen_pvs_site_record_set *set);
 
 extern bool xen_pvs_site_get_all_records(xen_session *session, struct xen_pvs_site_xen_pvs_site_record_map **result);
 extern bool xen_pvs_site_get_all(xen_session *session, struct xen_pvs_site_set **result);
-extern bool xen_pvs_site_set_pvs_uuid_async(xen_session *session, xen_task *result, xen_pvs_site pvs_site, char *value);
-extern bool xen_pvs_site_set_pvs_uuid(xen_session *session, xen_pvs_site pvs_site, char *value);
+extern bool xen_pvs_site_set_pvs_uuid_async(xen_session *session, xen_task *result, xen_pvs_site pvs_site, char *pvs_uuid);
+extern bool xen_pvs_site_set_pvs_uuid(xen_session *session, xen_pvs_site pvs_site, char *pvs_uuid);
 extern bool xen_pvs_site_forget_async(xen_session *session, xen_task *result, xen_pvs_site pvs_site);
 extern bool xen_pvs_site_forget(xen_session *session, xen_pvs_site pvs_site);
 extern bool xen_pvs_site_introduce_async(xen_session *session, xen_task *result, char *name_label, char *name_description, char *pvs_uuid);
 extern bool xen_pvs_site_introduce(xen_session *session, xen_pvs_site *result, char *name_label, char *name_description, char *pvs_uuid);
-extern bool xen_pvs_site_set_name_description(xen_session *session, xen_pvs_site pvs_site, char *value);
-extern bool xen_pvs_site_set_name_label(xen_session *session, xen_pvs_site pvs_site, char *value);
+extern bool xen_pvs_site_set_name_description(xen_session *session, xen_pvs_site pvs_site, char *name_description);
+extern bool xen_pvs_site_set_name_label(xen_session *session, xen_pvs_site pvs_site, char *name_label);
 extern bool xen_pvs_site_get_proxies(xen_session *session, struct xen_pvs_proxy_set **result, xen_pvs_site pvs_site);
 extern bool xen_pvs_site_get_servers(xen_session *session, struct xen_pvs_server_set **result, xen_pvs_site pvs_site);
 extern bool xen_pvs_site_get_cache_storage(xen_session *session, struct xen_pvs_cache_storage_set **result, xen_pvs_site pvs_site);

@@ -76,8 +76,8 @@ extern void xen_repository_record_set_free(xen_repository_record_set *set);
 
 extern bool xen_repository_get_all_records(xen_session *session, struct xen_repository_xen_repository_record_map **result);
 extern bool xen_repository_get_all(xen_session *session, struct xen_repository_set **result);
-extern bool xen_repository_set_gpgkey_path_async(xen_session *session, xen_task *result, xen_repository repository, char *value);
-extern bool xen_repository_set_gpgkey_path(xen_session *session, xen_repository repository, char *value);
+extern bool xen_repository_set_gpgkey_path_async(xen_session *session, xen_task *result, xen_repository repository, char *gpgkey_path);
+extern bool xen_repository_set_gpgkey_path(xen_session *session, xen_repository repository, char *gpgkey_path);
 extern bool xen_repository_forget_async(xen_session *session, xen_task *result, xen_repository repository);
 extern bool xen_repository_forget(xen_session *session, xen_repository repository);
 extern bool xen_repository_introduce_remote_pool_async(xen_session *session, xen_task *result, char *name_label, char *name_description, char *binary_url, char *certificate);
@@ -86,8 +86,8 @@ extern bool xen_repository_introduce_bundle_async(xen_session *session, xen_task
 extern bool xen_repository_introduce_bundle(xen_session *session, xen_repository *result, char *name_label, char *name_description);
 extern bool xen_repository_introduce_async(xen_session *session, xen_task *result, char *name_label, char *name_description, char *binary_url, char *source_url, bool update, char *gpgkey_path);
 extern bool xen_repository_introduce(xen_session *session, xen_repository *result, char *name_label, char *name_description, char *binary_url, char *source_url, bool update, char *gpgkey_path);
-extern bool xen_repository_set_name_description(xen_session *session, xen_repository repository, char *value);
-extern bool xen_repository_set_name_label(xen_session *session, xen_repository repository, char *value);
+extern bool xen_repository_set_name_description(xen_session *session, xen_repository repository, char *name_description);
+extern bool xen_repository_set_name_label(xen_session *session, xen_repository repository, char *name_label);
 extern bool xen_repository_get_certificate(xen_session *session, char **result, xen_repository repository);
 extern bool xen_repository_get_origin(xen_session *session, enum xen_origin *result, xen_repository repository);
 extern bool xen_repository_get_gpgkey_path(xen_session *session, char **result, xen_repository repository);

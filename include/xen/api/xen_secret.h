@@ -70,7 +70,7 @@ extern bool xen_secret_get_all_records(xen_session *session, struct xen_secret_x
 extern bool xen_secret_get_all(xen_session *session, struct xen_secret_set **result);
 extern bool xen_secret_remove_from_other_config(xen_session *session, xen_secret secret, char *key);
 extern bool xen_secret_add_to_other_config(xen_session *session, xen_secret secret, char *key, char *value);
-extern bool xen_secret_set_other_config(xen_session *session, xen_secret secret, struct xen_string_string_map *value);
+extern bool xen_secret_set_other_config(xen_session *session, xen_secret secret, struct xen_string_string_map *other_config);
 extern bool xen_secret_set_value(xen_session *session, xen_secret secret, char *value);
 extern bool xen_secret_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_secret secret);
 extern bool xen_secret_get_value(xen_session *session, char **result, xen_secret secret);

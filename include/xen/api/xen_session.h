@@ -47,7 +47,7 @@ extern bool xen_session_create_from_db_file(xen_session *session, xen_session **
 extern bool xen_session_change_password(xen_session *session, char *old_pwd, char *new_pwd);
 extern bool xen_session_remove_from_other_config(xen_session *session, xen_session *self_session, char *key);
 extern bool xen_session_add_to_other_config(xen_session *session, xen_session *self_session, char *key, char *value);
-extern bool xen_session_set_other_config(xen_session *session, xen_session *self_session, struct xen_string_string_map *value);
+extern bool xen_session_set_other_config(xen_session *session, xen_session *self_session, struct xen_string_string_map *other_config);
 extern bool xen_session_get_client_certificate(xen_session *session, bool *result, xen_session *self_session);
 extern bool xen_session_get_originator(xen_session *session, char **result, xen_session *self_session);
 extern bool xen_session_get_parent(xen_session *session, xen_session **result, xen_session *self_session);

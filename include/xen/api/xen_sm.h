@@ -85,7 +85,7 @@ extern bool xen_sm_get_all_records(xen_session *session, struct xen_sm_xen_sm_re
 extern bool xen_sm_get_all(xen_session *session, struct xen_sm_set **result);
 extern bool xen_sm_remove_from_other_config(xen_session *session, xen_sm sm, char *key);
 extern bool xen_sm_add_to_other_config(xen_session *session, xen_sm sm, char *key, char *value);
-extern bool xen_sm_set_other_config(xen_session *session, xen_sm sm, struct xen_string_string_map *value);
+extern bool xen_sm_set_other_config(xen_session *session, xen_sm sm, struct xen_string_string_map *other_config);
 extern bool xen_sm_get_supported_image_formats(xen_session *session, struct xen_image_format_type_set **result, xen_sm sm);
 extern bool xen_sm_get_required_cluster_stack(xen_session *session, struct xen_string_set **result, xen_sm sm);
 extern bool xen_sm_get_driver_filename(xen_session *session, char **result, xen_sm sm);

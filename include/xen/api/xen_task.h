@@ -86,13 +86,13 @@ extern void xen_task_record_set_free(xen_task_record_set *set);
 
 extern bool xen_task_get_all_records(xen_session *session, struct xen_task_xen_task_record_map **result);
 extern bool xen_task_get_all(xen_session *session, struct xen_task_set **result);
-extern bool xen_task_set_other_config(xen_session *session, xen_task task, struct xen_string_string_map *value);
+extern bool xen_task_set_other_config(xen_session *session, xen_task task, struct xen_string_string_map *other_config);
 extern bool xen_task_remove_from_other_config(xen_session *session, xen_task task, char *key);
 extern bool xen_task_add_to_other_config(xen_session *session, xen_task task, char *key, char *value);
-extern bool xen_task_set_error_info(xen_session *session, xen_task task, struct xen_string_set *value);
-extern bool xen_task_set_result(xen_session *session, xen_task task, char *value);
-extern bool xen_task_set_progress(xen_session *session, xen_task task, double value);
-extern bool xen_task_set_status(xen_session *session, xen_task task, enum xen_task_status_type value);
+extern bool xen_task_set_error_info(xen_session *session, xen_task task, struct xen_string_set *error_info);
+extern bool xen_task_set_result(xen_session *session, xen_task task, char *result_);
+extern bool xen_task_set_progress(xen_session *session, xen_task task, double progress);
+extern bool xen_task_set_status(xen_session *session, xen_task task, enum xen_task_status_type status);
 extern bool xen_task_cancel_async(xen_session *session, xen_task *result, xen_task task);
 extern bool xen_task_cancel(xen_session *session, xen_task task);
 extern bool xen_task_destroy(xen_session *session, xen_task task);

@@ -78,13 +78,13 @@ extern bool xen_tunnel_destroy_async(xen_session *session, xen_task *result, xen
 extern bool xen_tunnel_destroy(xen_session *session, xen_tunnel tunnel);
 extern bool xen_tunnel_create_async(xen_session *session, xen_task *result, xen_pif transport_pif, xen_network network, enum xen_tunnel_protocol protocol);
 extern bool xen_tunnel_create(xen_session *session, xen_tunnel *result, xen_pif transport_pif, xen_network network, enum xen_tunnel_protocol protocol);
-extern bool xen_tunnel_set_protocol(xen_session *session, xen_tunnel tunnel, enum xen_tunnel_protocol value);
+extern bool xen_tunnel_set_protocol(xen_session *session, xen_tunnel tunnel, enum xen_tunnel_protocol protocol);
 extern bool xen_tunnel_remove_from_other_config(xen_session *session, xen_tunnel tunnel, char *key);
 extern bool xen_tunnel_add_to_other_config(xen_session *session, xen_tunnel tunnel, char *key, char *value);
-extern bool xen_tunnel_set_other_config(xen_session *session, xen_tunnel tunnel, struct xen_string_string_map *value);
+extern bool xen_tunnel_set_other_config(xen_session *session, xen_tunnel tunnel, struct xen_string_string_map *other_config);
 extern bool xen_tunnel_remove_from_status(xen_session *session, xen_tunnel tunnel, char *key);
 extern bool xen_tunnel_add_to_status(xen_session *session, xen_tunnel tunnel, char *key, char *value);
-extern bool xen_tunnel_set_status(xen_session *session, xen_tunnel tunnel, struct xen_string_string_map *value);
+extern bool xen_tunnel_set_status(xen_session *session, xen_tunnel tunnel, struct xen_string_string_map *status);
 extern bool xen_tunnel_get_protocol(xen_session *session, enum xen_tunnel_protocol *result, xen_tunnel tunnel);
 extern bool xen_tunnel_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_tunnel tunnel);
 extern bool xen_tunnel_get_status(xen_session *session, struct xen_string_string_map **result, xen_tunnel tunnel);

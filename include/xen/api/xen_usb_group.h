@@ -79,9 +79,9 @@ extern bool xen_usb_group_create_async(xen_session *session, xen_task *result, c
 extern bool xen_usb_group_create(xen_session *session, xen_usb_group *result, char *name_label, char *name_description, struct xen_string_string_map *other_config);
 extern bool xen_usb_group_remove_from_other_config(xen_session *session, xen_usb_group usb_group, char *key);
 extern bool xen_usb_group_add_to_other_config(xen_session *session, xen_usb_group usb_group, char *key, char *value);
-extern bool xen_usb_group_set_other_config(xen_session *session, xen_usb_group usb_group, struct xen_string_string_map *value);
-extern bool xen_usb_group_set_name_description(xen_session *session, xen_usb_group usb_group, char *value);
-extern bool xen_usb_group_set_name_label(xen_session *session, xen_usb_group usb_group, char *value);
+extern bool xen_usb_group_set_other_config(xen_session *session, xen_usb_group usb_group, struct xen_string_string_map *other_config);
+extern bool xen_usb_group_set_name_description(xen_session *session, xen_usb_group usb_group, char *name_description);
+extern bool xen_usb_group_set_name_label(xen_session *session, xen_usb_group usb_group, char *name_label);
 extern bool xen_usb_group_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_usb_group usb_group);
 extern bool xen_usb_group_get_vusbs(xen_session *session, struct xen_vusb_set **result, xen_usb_group usb_group);
 extern bool xen_usb_group_get_pusbs(xen_session *session, struct xen_pusb_set **result, xen_usb_group usb_group);

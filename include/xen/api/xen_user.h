@@ -68,8 +68,8 @@ extern void xen_user_record_set_free(xen_user_record_set *set);
 
 extern bool xen_user_remove_from_other_config(xen_session *session, xen_user user, char *key);
 extern bool xen_user_add_to_other_config(xen_session *session, xen_user user, char *key, char *value);
-extern bool xen_user_set_other_config(xen_session *session, xen_user user, struct xen_string_string_map *value);
-extern bool xen_user_set_fullname(xen_session *session, xen_user user, char *value);
+extern bool xen_user_set_other_config(xen_session *session, xen_user user, struct xen_string_string_map *other_config);
+extern bool xen_user_set_fullname(xen_session *session, xen_user user, char *fullname);
 extern bool xen_user_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_user user);
 extern bool xen_user_get_fullname(xen_session *session, char **result, xen_user user);
 extern bool xen_user_get_short_name(xen_session *session, char **result, xen_user user);

@@ -72,7 +72,7 @@ extern bool xen_vbd_metrics_get_all_records(xen_session *session, struct xen_vbd
 extern bool xen_vbd_metrics_get_all(xen_session *session, struct xen_vbd_metrics_set **result);
 extern bool xen_vbd_metrics_remove_from_other_config(xen_session *session, xen_vbd_metrics vbd_metrics, char *key);
 extern bool xen_vbd_metrics_add_to_other_config(xen_session *session, xen_vbd_metrics vbd_metrics, char *key, char *value);
-extern bool xen_vbd_metrics_set_other_config(xen_session *session, xen_vbd_metrics vbd_metrics, struct xen_string_string_map *value);
+extern bool xen_vbd_metrics_set_other_config(xen_session *session, xen_vbd_metrics vbd_metrics, struct xen_string_string_map *other_config);
 extern bool xen_vbd_metrics_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_vbd_metrics vbd_metrics);
 extern bool xen_vbd_metrics_get_last_updated(xen_session *session, time_t *result, xen_vbd_metrics vbd_metrics);
 extern bool xen_vbd_metrics_get_io_write_kbs(xen_session *session, double *result, xen_vbd_metrics vbd_metrics);

@@ -86,10 +86,10 @@ extern bool xen_vgpu_destroy_async(xen_session *session, xen_task *result, xen_v
 extern bool xen_vgpu_destroy(xen_session *session, xen_vgpu vgpu);
 extern bool xen_vgpu_create_async(xen_session *session, xen_task *result, xen_vm vm, xen_gpu_group gpu_group, char *device, struct xen_string_string_map *other_config, xen_vgpu_type type);
 extern bool xen_vgpu_create(xen_session *session, xen_vgpu *result, xen_vm vm, xen_gpu_group gpu_group, char *device, struct xen_string_string_map *other_config, xen_vgpu_type type);
-extern bool xen_vgpu_set_extra_args(xen_session *session, xen_vgpu vgpu, char *value);
+extern bool xen_vgpu_set_extra_args(xen_session *session, xen_vgpu vgpu, char *extra_args);
 extern bool xen_vgpu_remove_from_other_config(xen_session *session, xen_vgpu vgpu, char *key);
 extern bool xen_vgpu_add_to_other_config(xen_session *session, xen_vgpu vgpu, char *key, char *value);
-extern bool xen_vgpu_set_other_config(xen_session *session, xen_vgpu vgpu, struct xen_string_string_map *value);
+extern bool xen_vgpu_set_other_config(xen_session *session, xen_vgpu vgpu, struct xen_string_string_map *other_config);
 extern bool xen_vgpu_get_pci(xen_session *session, xen_pci *result, xen_vgpu vgpu);
 extern bool xen_vgpu_get_extra_args(xen_session *session, char **result, xen_vgpu vgpu);
 extern bool xen_vgpu_get_compatibility_metadata(xen_session *session, struct xen_string_string_map **result, xen_vgpu vgpu);

@@ -78,7 +78,7 @@ extern bool xen_vlan_create_async(xen_session *session, xen_task *result, xen_pi
 extern bool xen_vlan_create(xen_session *session, xen_vlan *result, xen_pif tagged_pif, int64_t tag, xen_network network);
 extern bool xen_vlan_remove_from_other_config(xen_session *session, xen_vlan vlan, char *key);
 extern bool xen_vlan_add_to_other_config(xen_session *session, xen_vlan vlan, char *key, char *value);
-extern bool xen_vlan_set_other_config(xen_session *session, xen_vlan vlan, struct xen_string_string_map *value);
+extern bool xen_vlan_set_other_config(xen_session *session, xen_vlan vlan, struct xen_string_string_map *other_config);
 extern bool xen_vlan_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_vlan vlan);
 extern bool xen_vlan_get_tag(xen_session *session, int64_t *result, xen_vlan vlan);
 extern bool xen_vlan_get_untagged_pif(xen_session *session, xen_pif *result, xen_vlan vlan);

@@ -88,8 +88,8 @@ extern bool xen_vm_appliance_clean_shutdown_async(xen_session *session, xen_task
 extern bool xen_vm_appliance_clean_shutdown(xen_session *session, xen_vm_appliance vm_appliance);
 extern bool xen_vm_appliance_start_async(xen_session *session, xen_task *result, xen_vm_appliance vm_appliance, bool paused);
 extern bool xen_vm_appliance_start(xen_session *session, xen_vm_appliance vm_appliance, bool paused);
-extern bool xen_vm_appliance_set_name_description(xen_session *session, xen_vm_appliance vm_appliance, char *value);
-extern bool xen_vm_appliance_set_name_label(xen_session *session, xen_vm_appliance vm_appliance, char *value);
+extern bool xen_vm_appliance_set_name_description(xen_session *session, xen_vm_appliance vm_appliance, char *name_description);
+extern bool xen_vm_appliance_set_name_label(xen_session *session, xen_vm_appliance vm_appliance, char *name_label);
 extern bool xen_vm_appliance_get_vms(xen_session *session, struct xen_vm_set **result, xen_vm_appliance vm_appliance);
 extern bool xen_vm_appliance_get_current_operations(xen_session *session, struct xen_string_vm_appliance_operation_map **result, xen_vm_appliance vm_appliance);
 extern bool xen_vm_appliance_get_allowed_operations(xen_session *session, struct xen_vm_appliance_operation_set **result, xen_vm_appliance vm_appliance);

@@ -71,8 +71,8 @@ extern void xen_vm_group_record_set_free(xen_vm_group_record_set *set);
 
 extern bool xen_vm_group_get_all_records(xen_session *session, struct xen_vm_group_xen_vm_group_record_map **result);
 extern bool xen_vm_group_get_all(xen_session *session, struct xen_vm_group_set **result);
-extern bool xen_vm_group_set_name_description(xen_session *session, xen_vm_group vm_group, char *value);
-extern bool xen_vm_group_set_name_label(xen_session *session, xen_vm_group vm_group, char *value);
+extern bool xen_vm_group_set_name_description(xen_session *session, xen_vm_group vm_group, char *name_description);
+extern bool xen_vm_group_set_name_label(xen_session *session, xen_vm_group vm_group, char *name_label);
 extern bool xen_vm_group_get_vms(xen_session *session, struct xen_vm_set **result, xen_vm_group vm_group);
 extern bool xen_vm_group_get_placement(xen_session *session, enum xen_placement_policy *result, xen_vm_group vm_group);
 extern bool xen_vm_group_get_name_description(xen_session *session, char **result, xen_vm_group vm_group);

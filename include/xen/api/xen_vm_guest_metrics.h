@@ -84,7 +84,7 @@ extern bool xen_vm_guest_metrics_get_all_records(xen_session *session, struct xe
 extern bool xen_vm_guest_metrics_get_all(xen_session *session, struct xen_vm_guest_metrics_set **result);
 extern bool xen_vm_guest_metrics_remove_from_other_config(xen_session *session, xen_vm_guest_metrics vm_guest_metrics, char *key);
 extern bool xen_vm_guest_metrics_add_to_other_config(xen_session *session, xen_vm_guest_metrics vm_guest_metrics, char *key, char *value);
-extern bool xen_vm_guest_metrics_set_other_config(xen_session *session, xen_vm_guest_metrics vm_guest_metrics, struct xen_string_string_map *value);
+extern bool xen_vm_guest_metrics_set_other_config(xen_session *session, xen_vm_guest_metrics vm_guest_metrics, struct xen_string_string_map *other_config);
 extern bool xen_vm_guest_metrics_get_services(xen_session *session, struct xen_string_string_map **result, xen_vm_guest_metrics vm_guest_metrics);
 extern bool xen_vm_guest_metrics_get_pv_drivers_detected(xen_session *session, bool *result, xen_vm_guest_metrics vm_guest_metrics);
 extern bool xen_vm_guest_metrics_get_can_use_hotplug_vif(xen_session *session, enum xen_tristate_type *result, xen_vm_guest_metrics vm_guest_metrics);

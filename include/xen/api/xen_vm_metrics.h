@@ -91,7 +91,7 @@ extern bool xen_vm_metrics_get_all_records(xen_session *session, struct xen_vm_m
 extern bool xen_vm_metrics_get_all(xen_session *session, struct xen_vm_metrics_set **result);
 extern bool xen_vm_metrics_remove_from_other_config(xen_session *session, xen_vm_metrics vm_metrics, char *key);
 extern bool xen_vm_metrics_add_to_other_config(xen_session *session, xen_vm_metrics vm_metrics, char *key, char *value);
-extern bool xen_vm_metrics_set_other_config(xen_session *session, xen_vm_metrics vm_metrics, struct xen_string_string_map *value);
+extern bool xen_vm_metrics_set_other_config(xen_session *session, xen_vm_metrics vm_metrics, struct xen_string_string_map *other_config);
 extern bool xen_vm_metrics_get_numa_node_memory(xen_session *session, struct xen_int_int_map **result, xen_vm_metrics vm_metrics);
 extern bool xen_vm_metrics_get_numa_nodes(xen_session *session, int64_t *result, xen_vm_metrics vm_metrics);
 extern bool xen_vm_metrics_get_numa_optimised(xen_session *session, bool *result, xen_vm_metrics vm_metrics);

@@ -84,7 +84,7 @@ extern bool xen_vusb_create_async(xen_session *session, xen_task *result, xen_vm
 extern bool xen_vusb_create(xen_session *session, xen_vusb *result, xen_vm vm, xen_usb_group usb_group, struct xen_string_string_map *other_config);
 extern bool xen_vusb_remove_from_other_config(xen_session *session, xen_vusb vusb, char *key);
 extern bool xen_vusb_add_to_other_config(xen_session *session, xen_vusb vusb, char *key, char *value);
-extern bool xen_vusb_set_other_config(xen_session *session, xen_vusb vusb, struct xen_string_string_map *value);
+extern bool xen_vusb_set_other_config(xen_session *session, xen_vusb vusb, struct xen_string_string_map *other_config);
 extern bool xen_vusb_get_currently_attached(xen_session *session, bool *result, xen_vusb vusb);
 extern bool xen_vusb_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_vusb vusb);
 extern bool xen_vusb_get_usb_group(xen_session *session, xen_usb_group *result, xen_vusb vusb);

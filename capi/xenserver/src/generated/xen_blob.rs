@@ -87,18 +87,18 @@ pub unsafe extern "C" fn xen_blob_create(session: *mut xen_session, result: *mut
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_blob_set_public(session: *mut xen_session, blob: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "blob.set_public", &[crate::call::arg("blob", &blob, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_blob_set_public(session: *mut xen_session, blob: *mut c_void, pubblic: bool) -> bool {
+    crate::call::call(session, "blob.set_public", &[crate::call::arg("blob", &blob, &REF), crate::call::arg("pubblic", &pubblic, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_blob_set_name_description(session: *mut xen_session, blob: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "blob.set_name_description", &[crate::call::arg("blob", &blob, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_blob_set_name_description(session: *mut xen_session, blob: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "blob.set_name_description", &[crate::call::arg("blob", &blob, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_blob_set_name_label(session: *mut xen_session, blob: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "blob.set_name_label", &[crate::call::arg("blob", &blob, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_blob_set_name_label(session: *mut xen_session, blob: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "blob.set_name_label", &[crate::call::arg("blob", &blob, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

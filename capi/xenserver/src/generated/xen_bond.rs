@@ -87,13 +87,13 @@ pub unsafe extern "C" fn xen_bond_set_property(session: *mut xen_session, bond: 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_bond_set_mode_async(session: *mut xen_session, result: *mut *mut c_void, bond: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "Async.Bond.set_mode", &[crate::call::arg("bond", &bond, &REF), crate::call::arg("value", &value, &ENUM_BOND_MODE)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_bond_set_mode_async(session: *mut xen_session, result: *mut *mut c_void, bond: *mut c_void, mode: c_int) -> bool {
+    crate::call::call(session, "Async.Bond.set_mode", &[crate::call::arg("bond", &bond, &REF), crate::call::arg("mode", &mode, &ENUM_BOND_MODE)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_bond_set_mode(session: *mut xen_session, bond: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "Bond.set_mode", &[crate::call::arg("bond", &bond, &REF), crate::call::arg("value", &value, &ENUM_BOND_MODE)], VOID)
+pub unsafe extern "C" fn xen_bond_set_mode(session: *mut xen_session, bond: *mut c_void, mode: c_int) -> bool {
+    crate::call::call(session, "Bond.set_mode", &[crate::call::arg("bond", &bond, &REF), crate::call::arg("mode", &mode, &ENUM_BOND_MODE)], VOID)
 }
 
 #[no_mangle]
@@ -127,8 +127,8 @@ pub unsafe extern "C" fn xen_bond_add_to_other_config(session: *mut xen_session,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_bond_set_other_config(session: *mut xen_session, bond: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Bond.set_other_config", &[crate::call::arg("bond", &bond, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_bond_set_other_config(session: *mut xen_session, bond: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "Bond.set_other_config", &[crate::call::arg("bond", &bond, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -147,13 +147,13 @@ pub unsafe extern "C" fn xen_caller_add_group(session: *mut xen_session, caller:
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_caller_set_name_description(session: *mut xen_session, caller: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Caller.set_name_description", &[crate::call::arg("caller", &caller, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_caller_set_name_description(session: *mut xen_session, caller: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "Caller.set_name_description", &[crate::call::arg("caller", &caller, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_caller_set_name_label(session: *mut xen_session, caller: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Caller.set_name_label", &[crate::call::arg("caller", &caller, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_caller_set_name_label(session: *mut xen_session, caller: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "Caller.set_name_label", &[crate::call::arg("caller", &caller, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

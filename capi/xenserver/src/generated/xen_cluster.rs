@@ -157,8 +157,8 @@ pub unsafe extern "C" fn xen_cluster_add_to_other_config(session: *mut xen_sessi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_cluster_set_other_config(session: *mut xen_session, cluster: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Cluster.set_other_config", &[crate::call::arg("cluster", &cluster, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_cluster_set_other_config(session: *mut xen_session, cluster: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "Cluster.set_other_config", &[crate::call::arg("cluster", &cluster, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -97,8 +97,8 @@ pub unsafe extern "C" fn xen_crashdump_add_to_other_config(session: *mut xen_ses
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_crashdump_set_other_config(session: *mut xen_session, crashdump: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "crashdump.set_other_config", &[crate::call::arg("crashdump", &crashdump, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_crashdump_set_other_config(session: *mut xen_session, crashdump: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "crashdump.set_other_config", &[crate::call::arg("crashdump", &crashdump, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -107,8 +107,8 @@ pub unsafe extern "C" fn xen_gpu_group_create(session: *mut xen_session, result:
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_gpu_group_set_allocation_algorithm(session: *mut xen_session, gpu_group: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "GPU_group.set_allocation_algorithm", &[crate::call::arg("gpu_group", &gpu_group, &REF), crate::call::arg("value", &value, &ENUM_ALLOCATION_ALGORITHM)], VOID)
+pub unsafe extern "C" fn xen_gpu_group_set_allocation_algorithm(session: *mut xen_session, gpu_group: *mut c_void, allocation_algorithm: c_int) -> bool {
+    crate::call::call(session, "GPU_group.set_allocation_algorithm", &[crate::call::arg("gpu_group", &gpu_group, &REF), crate::call::arg("allocation_algorithm", &allocation_algorithm, &ENUM_ALLOCATION_ALGORITHM)], VOID)
 }
 
 #[no_mangle]
@@ -122,18 +122,18 @@ pub unsafe extern "C" fn xen_gpu_group_add_to_other_config(session: *mut xen_ses
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_gpu_group_set_other_config(session: *mut xen_session, gpu_group: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "GPU_group.set_other_config", &[crate::call::arg("gpu_group", &gpu_group, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_gpu_group_set_other_config(session: *mut xen_session, gpu_group: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "GPU_group.set_other_config", &[crate::call::arg("gpu_group", &gpu_group, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_gpu_group_set_name_description(session: *mut xen_session, gpu_group: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "GPU_group.set_name_description", &[crate::call::arg("gpu_group", &gpu_group, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_gpu_group_set_name_description(session: *mut xen_session, gpu_group: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "GPU_group.set_name_description", &[crate::call::arg("gpu_group", &gpu_group, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_gpu_group_set_name_label(session: *mut xen_session, gpu_group: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "GPU_group.set_name_label", &[crate::call::arg("gpu_group", &gpu_group, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_gpu_group_set_name_label(session: *mut xen_session, gpu_group: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "GPU_group.set_name_label", &[crate::call::arg("gpu_group", &gpu_group, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

@@ -107,13 +107,13 @@ pub unsafe extern "C" fn xen_host_list_timezones(session: *mut xen_session, resu
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_timezone_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.host.set_timezone", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_timezone_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, timezone: *mut c_char) -> bool {
+    crate::call::call(session, "Async.host.set_timezone", &[crate::call::arg("host", &host, &REF), crate::call::arg("timezone", &timezone, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_timezone(session: *mut xen_session, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "host.set_timezone", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_host_set_timezone(session: *mut xen_session, host: *mut c_void, timezone: *mut c_char) -> bool {
+    crate::call::call(session, "host.set_timezone", &[crate::call::arg("host", &host, &REF), crate::call::arg("timezone", &timezone, &STRING)], VOID)
 }
 
 #[no_mangle]
@@ -127,33 +127,33 @@ pub unsafe extern "C" fn xen_host_get_ntp_servers_status(session: *mut xen_sessi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_ntp_custom_servers_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.host.set_ntp_custom_servers", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_ntp_custom_servers_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, ntp_custom_servers: *mut c_void) -> bool {
+    crate::call::call(session, "Async.host.set_ntp_custom_servers", &[crate::call::arg("host", &host, &REF), crate::call::arg("ntp_custom_servers", &ntp_custom_servers, &XEN_STRING_SET)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_ntp_custom_servers(session: *mut xen_session, host: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "host.set_ntp_custom_servers", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_host_set_ntp_custom_servers(session: *mut xen_session, host: *mut c_void, ntp_custom_servers: *mut c_void) -> bool {
+    crate::call::call(session, "host.set_ntp_custom_servers", &[crate::call::arg("host", &host, &REF), crate::call::arg("ntp_custom_servers", &ntp_custom_servers, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_ntp_mode_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "Async.host.set_ntp_mode", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &ENUM_HOST_NTP_MODE)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_ntp_mode_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, ntp_mode: c_int) -> bool {
+    crate::call::call(session, "Async.host.set_ntp_mode", &[crate::call::arg("host", &host, &REF), crate::call::arg("ntp_mode", &ntp_mode, &ENUM_HOST_NTP_MODE)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_ntp_mode(session: *mut xen_session, host: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "host.set_ntp_mode", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &ENUM_HOST_NTP_MODE)], VOID)
+pub unsafe extern "C" fn xen_host_set_ntp_mode(session: *mut xen_session, host: *mut c_void, ntp_mode: c_int) -> bool {
+    crate::call::call(session, "host.set_ntp_mode", &[crate::call::arg("host", &host, &REF), crate::call::arg("ntp_mode", &ntp_mode, &ENUM_HOST_NTP_MODE)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_max_cstate_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.host.set_max_cstate", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_max_cstate_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, max_cstate: *mut c_char) -> bool {
+    crate::call::call(session, "Async.host.set_max_cstate", &[crate::call::arg("host", &host, &REF), crate::call::arg("max_cstate", &max_cstate, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_max_cstate(session: *mut xen_session, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "host.set_max_cstate", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_host_set_max_cstate(session: *mut xen_session, host: *mut c_void, max_cstate: *mut c_char) -> bool {
+    crate::call::call(session, "host.set_max_cstate", &[crate::call::arg("host", &host, &REF), crate::call::arg("max_cstate", &max_cstate, &STRING)], VOID)
 }
 
 #[no_mangle]
@@ -167,33 +167,33 @@ pub unsafe extern "C" fn xen_host_get_tracked_user_agents(session: *mut xen_sess
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_ssh_auto_mode_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.host.set_ssh_auto_mode", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_ssh_auto_mode_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, ssh_auto_mode: bool) -> bool {
+    crate::call::call(session, "Async.host.set_ssh_auto_mode", &[crate::call::arg("host", &host, &REF), crate::call::arg("ssh_auto_mode", &ssh_auto_mode, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_ssh_auto_mode(session: *mut xen_session, host: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "host.set_ssh_auto_mode", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_host_set_ssh_auto_mode(session: *mut xen_session, host: *mut c_void, ssh_auto_mode: bool) -> bool {
+    crate::call::call(session, "host.set_ssh_auto_mode", &[crate::call::arg("host", &host, &REF), crate::call::arg("ssh_auto_mode", &ssh_auto_mode, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_console_idle_timeout_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "Async.host.set_console_idle_timeout", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &INT)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_console_idle_timeout_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, console_idle_timeout: i64) -> bool {
+    crate::call::call(session, "Async.host.set_console_idle_timeout", &[crate::call::arg("host", &host, &REF), crate::call::arg("console_idle_timeout", &console_idle_timeout, &INT)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_console_idle_timeout(session: *mut xen_session, host: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "host.set_console_idle_timeout", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_host_set_console_idle_timeout(session: *mut xen_session, host: *mut c_void, console_idle_timeout: i64) -> bool {
+    crate::call::call(session, "host.set_console_idle_timeout", &[crate::call::arg("host", &host, &REF), crate::call::arg("console_idle_timeout", &console_idle_timeout, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_ssh_enabled_timeout_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "Async.host.set_ssh_enabled_timeout", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &INT)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_ssh_enabled_timeout_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, ssh_enabled_timeout: i64) -> bool {
+    crate::call::call(session, "Async.host.set_ssh_enabled_timeout", &[crate::call::arg("host", &host, &REF), crate::call::arg("ssh_enabled_timeout", &ssh_enabled_timeout, &INT)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_ssh_enabled_timeout(session: *mut xen_session, host: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "host.set_ssh_enabled_timeout", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_host_set_ssh_enabled_timeout(session: *mut xen_session, host: *mut c_void, ssh_enabled_timeout: i64) -> bool {
+    crate::call::call(session, "host.set_ssh_enabled_timeout", &[crate::call::arg("host", &host, &REF), crate::call::arg("ssh_enabled_timeout", &ssh_enabled_timeout, &INT)], VOID)
 }
 
 #[no_mangle]
@@ -222,13 +222,13 @@ pub unsafe extern "C" fn xen_host_emergency_clear_mandatory_guidance(session: *m
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_https_only_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.host.set_https_only", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_https_only_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, https_only: bool) -> bool {
+    crate::call::call(session, "Async.host.set_https_only", &[crate::call::arg("host", &host, &REF), crate::call::arg("https_only", &https_only, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_https_only(session: *mut xen_session, host: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "host.set_https_only", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_host_set_https_only(session: *mut xen_session, host: *mut c_void, https_only: bool) -> bool {
+    crate::call::call(session, "host.set_https_only", &[crate::call::arg("host", &host, &REF), crate::call::arg("https_only", &https_only, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -262,13 +262,13 @@ pub unsafe extern "C" fn xen_host_emergency_disable_tls_verification(session: *m
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_numa_affinity_policy_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "Async.host.set_numa_affinity_policy", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &ENUM_HOST_NUMA_AFFINITY_POLICY)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_numa_affinity_policy_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, numa_affinity_policy: c_int) -> bool {
+    crate::call::call(session, "Async.host.set_numa_affinity_policy", &[crate::call::arg("host", &host, &REF), crate::call::arg("numa_affinity_policy", &numa_affinity_policy, &ENUM_HOST_NUMA_AFFINITY_POLICY)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_numa_affinity_policy(session: *mut xen_session, host: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "host.set_numa_affinity_policy", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &ENUM_HOST_NUMA_AFFINITY_POLICY)], VOID)
+pub unsafe extern "C" fn xen_host_set_numa_affinity_policy(session: *mut xen_session, host: *mut c_void, numa_affinity_policy: c_int) -> bool {
+    crate::call::call(session, "host.set_numa_affinity_policy", &[crate::call::arg("host", &host, &REF), crate::call::arg("numa_affinity_policy", &numa_affinity_policy, &ENUM_HOST_NUMA_AFFINITY_POLICY)], VOID)
 }
 
 #[no_mangle]
@@ -292,43 +292,43 @@ pub unsafe extern "C" fn xen_host_set_sched_gran(session: *mut xen_session, host
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_uefi_certificates_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.host.set_uefi_certificates", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_uefi_certificates_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, uefi_certificates: *mut c_char) -> bool {
+    crate::call::call(session, "Async.host.set_uefi_certificates", &[crate::call::arg("host", &host, &REF), crate::call::arg("uefi_certificates", &uefi_certificates, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_uefi_certificates(session: *mut xen_session, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "host.set_uefi_certificates", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_host_set_uefi_certificates(session: *mut xen_session, host: *mut c_void, uefi_certificates: *mut c_char) -> bool {
+    crate::call::call(session, "host.set_uefi_certificates", &[crate::call::arg("host", &host, &REF), crate::call::arg("uefi_certificates", &uefi_certificates, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_multipathing_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.host.set_multipathing", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_multipathing_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, multipathing: bool) -> bool {
+    crate::call::call(session, "Async.host.set_multipathing", &[crate::call::arg("host", &host, &REF), crate::call::arg("multipathing", &multipathing, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_multipathing(session: *mut xen_session, host: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "host.set_multipathing", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_host_set_multipathing(session: *mut xen_session, host: *mut c_void, multipathing: bool) -> bool {
+    crate::call::call(session, "host.set_multipathing", &[crate::call::arg("host", &host, &REF), crate::call::arg("multipathing", &multipathing, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_iscsi_iqn_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.host.set_iscsi_iqn", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_iscsi_iqn_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, iscsi_iqn: *mut c_char) -> bool {
+    crate::call::call(session, "Async.host.set_iscsi_iqn", &[crate::call::arg("host", &host, &REF), crate::call::arg("iscsi_iqn", &iscsi_iqn, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_iscsi_iqn(session: *mut xen_session, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "host.set_iscsi_iqn", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_host_set_iscsi_iqn(session: *mut xen_session, host: *mut c_void, iscsi_iqn: *mut c_char) -> bool {
+    crate::call::call(session, "host.set_iscsi_iqn", &[crate::call::arg("host", &host, &REF), crate::call::arg("iscsi_iqn", &iscsi_iqn, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_ssl_legacy_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.host.set_ssl_legacy", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_host_set_ssl_legacy_async(session: *mut xen_session, result: *mut *mut c_void, host: *mut c_void, ssl_legacy: bool) -> bool {
+    crate::call::call(session, "Async.host.set_ssl_legacy", &[crate::call::arg("host", &host, &REF), crate::call::arg("ssl_legacy", &ssl_legacy, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_ssl_legacy(session: *mut xen_session, host: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "host.set_ssl_legacy", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_host_set_ssl_legacy(session: *mut xen_session, host: *mut c_void, ssl_legacy: bool) -> bool {
+    crate::call::call(session, "host.set_ssl_legacy", &[crate::call::arg("host", &host, &REF), crate::call::arg("ssl_legacy", &ssl_legacy, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -837,8 +837,8 @@ pub unsafe extern "C" fn xen_host_disable(session: *mut xen_session, host: *mut 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_display(session: *mut xen_session, host: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "host.set_display", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &ENUM_HOST_DISPLAY)], VOID)
+pub unsafe extern "C" fn xen_host_set_display(session: *mut xen_session, host: *mut c_void, display: c_int) -> bool {
+    crate::call::call(session, "host.set_display", &[crate::call::arg("host", &host, &REF), crate::call::arg("display", &display, &ENUM_HOST_DISPLAY)], VOID)
 }
 
 #[no_mangle]
@@ -852,8 +852,8 @@ pub unsafe extern "C" fn xen_host_add_to_guest_vcpus_params(session: *mut xen_se
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_guest_vcpus_params(session: *mut xen_session, host: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "host.set_guest_VCPUs_params", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_host_set_guest_vcpus_params(session: *mut xen_session, host: *mut c_void, guest_vcpus_params: *mut c_void) -> bool {
+    crate::call::call(session, "host.set_guest_VCPUs_params", &[crate::call::arg("host", &host, &REF), crate::call::arg("guest_vcpus_params", &guest_vcpus_params, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -867,8 +867,8 @@ pub unsafe extern "C" fn xen_host_add_to_license_server(session: *mut xen_sessio
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_license_server(session: *mut xen_session, host: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "host.set_license_server", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_host_set_license_server(session: *mut xen_session, host: *mut c_void, license_server: *mut c_void) -> bool {
+    crate::call::call(session, "host.set_license_server", &[crate::call::arg("host", &host, &REF), crate::call::arg("license_server", &license_server, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -882,28 +882,28 @@ pub unsafe extern "C" fn xen_host_add_tags(session: *mut xen_session, host: *mut
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_tags(session: *mut xen_session, host: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "host.set_tags", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_host_set_tags(session: *mut xen_session, host: *mut c_void, tags: *mut c_void) -> bool {
+    crate::call::call(session, "host.set_tags", &[crate::call::arg("host", &host, &REF), crate::call::arg("tags", &tags, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_address(session: *mut xen_session, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "host.set_address", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_host_set_address(session: *mut xen_session, host: *mut c_void, address: *mut c_char) -> bool {
+    crate::call::call(session, "host.set_address", &[crate::call::arg("host", &host, &REF), crate::call::arg("address", &address, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_hostname(session: *mut xen_session, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "host.set_hostname", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_host_set_hostname(session: *mut xen_session, host: *mut c_void, hostname: *mut c_char) -> bool {
+    crate::call::call(session, "host.set_hostname", &[crate::call::arg("host", &host, &REF), crate::call::arg("hostname", &hostname, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_crash_dump_sr(session: *mut xen_session, host: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "host.set_crash_dump_sr", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_host_set_crash_dump_sr(session: *mut xen_session, host: *mut c_void, crash_dump_sr: *mut c_void) -> bool {
+    crate::call::call(session, "host.set_crash_dump_sr", &[crate::call::arg("host", &host, &REF), crate::call::arg("crash_dump_sr", &crash_dump_sr, &REF)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_suspend_image_sr(session: *mut xen_session, host: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "host.set_suspend_image_sr", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_host_set_suspend_image_sr(session: *mut xen_session, host: *mut c_void, suspend_image_sr: *mut c_void) -> bool {
+    crate::call::call(session, "host.set_suspend_image_sr", &[crate::call::arg("host", &host, &REF), crate::call::arg("suspend_image_sr", &suspend_image_sr, &REF)], VOID)
 }
 
 #[no_mangle]
@@ -917,8 +917,8 @@ pub unsafe extern "C" fn xen_host_add_to_logging(session: *mut xen_session, host
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_logging(session: *mut xen_session, host: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "host.set_logging", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_host_set_logging(session: *mut xen_session, host: *mut c_void, logging: *mut c_void) -> bool {
+    crate::call::call(session, "host.set_logging", &[crate::call::arg("host", &host, &REF), crate::call::arg("logging", &logging, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -932,18 +932,18 @@ pub unsafe extern "C" fn xen_host_add_to_other_config(session: *mut xen_session,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_other_config(session: *mut xen_session, host: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "host.set_other_config", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_host_set_other_config(session: *mut xen_session, host: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "host.set_other_config", &[crate::call::arg("host", &host, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_name_description(session: *mut xen_session, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "host.set_name_description", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_host_set_name_description(session: *mut xen_session, host: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "host.set_name_description", &[crate::call::arg("host", &host, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_set_name_label(session: *mut xen_session, host: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "host.set_name_label", &[crate::call::arg("host", &host, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_host_set_name_label(session: *mut xen_session, host: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "host.set_name_label", &[crate::call::arg("host", &host, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

@@ -87,8 +87,8 @@ pub unsafe extern "C" fn xen_host_cpu_add_to_other_config(session: *mut xen_sess
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_cpu_set_other_config(session: *mut xen_session, host_cpu: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "host_cpu.set_other_config", &[crate::call::arg("host_cpu", &host_cpu, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_host_cpu_set_other_config(session: *mut xen_session, host_cpu: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "host_cpu.set_other_config", &[crate::call::arg("host_cpu", &host_cpu, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -107,8 +107,8 @@ pub unsafe extern "C" fn xen_host_crashdump_add_to_other_config(session: *mut xe
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_crashdump_set_other_config(session: *mut xen_session, host_crashdump: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "host_crashdump.set_other_config", &[crate::call::arg("host_crashdump", &host_crashdump, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_host_crashdump_set_other_config(session: *mut xen_session, host_crashdump: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "host_crashdump.set_other_config", &[crate::call::arg("host_crashdump", &host_crashdump, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -107,8 +107,8 @@ pub unsafe extern "C" fn xen_host_patch_add_to_other_config(session: *mut xen_se
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_host_patch_set_other_config(session: *mut xen_session, host_patch: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "host_patch.set_other_config", &[crate::call::arg("host_patch", &host_patch, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_host_patch_set_other_config(session: *mut xen_session, host_patch: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "host_patch.set_other_config", &[crate::call::arg("host_patch", &host_patch, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

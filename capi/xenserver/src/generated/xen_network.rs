@@ -97,13 +97,13 @@ pub unsafe extern "C" fn xen_network_add_purpose(session: *mut xen_session, netw
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_network_set_default_locking_mode_async(session: *mut xen_session, result: *mut *mut c_void, network: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "Async.network.set_default_locking_mode", &[crate::call::arg("network", &network, &REF), crate::call::arg("value", &value, &ENUM_NETWORK_DEFAULT_LOCKING_MODE)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_network_set_default_locking_mode_async(session: *mut xen_session, result: *mut *mut c_void, network: *mut c_void, default_locking_mode: c_int) -> bool {
+    crate::call::call(session, "Async.network.set_default_locking_mode", &[crate::call::arg("network", &network, &REF), crate::call::arg("default_locking_mode", &default_locking_mode, &ENUM_NETWORK_DEFAULT_LOCKING_MODE)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_network_set_default_locking_mode(session: *mut xen_session, network: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "network.set_default_locking_mode", &[crate::call::arg("network", &network, &REF), crate::call::arg("value", &value, &ENUM_NETWORK_DEFAULT_LOCKING_MODE)], VOID)
+pub unsafe extern "C" fn xen_network_set_default_locking_mode(session: *mut xen_session, network: *mut c_void, default_locking_mode: c_int) -> bool {
+    crate::call::call(session, "network.set_default_locking_mode", &[crate::call::arg("network", &network, &REF), crate::call::arg("default_locking_mode", &default_locking_mode, &ENUM_NETWORK_DEFAULT_LOCKING_MODE)], VOID)
 }
 
 #[no_mangle]
@@ -127,8 +127,8 @@ pub unsafe extern "C" fn xen_network_add_tags(session: *mut xen_session, network
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_network_set_tags(session: *mut xen_session, network: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "network.set_tags", &[crate::call::arg("network", &network, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_network_set_tags(session: *mut xen_session, network: *mut c_void, tags: *mut c_void) -> bool {
+    crate::call::call(session, "network.set_tags", &[crate::call::arg("network", &network, &REF), crate::call::arg("tags", &tags, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
@@ -142,23 +142,23 @@ pub unsafe extern "C" fn xen_network_add_to_other_config(session: *mut xen_sessi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_network_set_other_config(session: *mut xen_session, network: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "network.set_other_config", &[crate::call::arg("network", &network, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_network_set_other_config(session: *mut xen_session, network: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "network.set_other_config", &[crate::call::arg("network", &network, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_network_set_mtu(session: *mut xen_session, network: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "network.set_MTU", &[crate::call::arg("network", &network, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_network_set_mtu(session: *mut xen_session, network: *mut c_void, mtu: i64) -> bool {
+    crate::call::call(session, "network.set_MTU", &[crate::call::arg("network", &network, &REF), crate::call::arg("mtu", &mtu, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_network_set_name_description(session: *mut xen_session, network: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "network.set_name_description", &[crate::call::arg("network", &network, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_network_set_name_description(session: *mut xen_session, network: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "network.set_name_description", &[crate::call::arg("network", &network, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_network_set_name_label(session: *mut xen_session, network: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "network.set_name_label", &[crate::call::arg("network", &network, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_network_set_name_label(session: *mut xen_session, network: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "network.set_name_label", &[crate::call::arg("network", &network, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

@@ -77,63 +77,63 @@ pub unsafe extern "C" fn xen_observer_get_all(session: *mut xen_session, result:
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_components_async(session: *mut xen_session, result: *mut *mut c_void, observer: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.Observer.set_components", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_observer_set_components_async(session: *mut xen_session, result: *mut *mut c_void, observer: *mut c_void, components: *mut c_void) -> bool {
+    crate::call::call(session, "Async.Observer.set_components", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("components", &components, &XEN_STRING_SET)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_components(session: *mut xen_session, observer: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Observer.set_components", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_observer_set_components(session: *mut xen_session, observer: *mut c_void, components: *mut c_void) -> bool {
+    crate::call::call(session, "Observer.set_components", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("components", &components, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_endpoints_async(session: *mut xen_session, result: *mut *mut c_void, observer: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.Observer.set_endpoints", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_observer_set_endpoints_async(session: *mut xen_session, result: *mut *mut c_void, observer: *mut c_void, endpoints: *mut c_void) -> bool {
+    crate::call::call(session, "Async.Observer.set_endpoints", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("endpoints", &endpoints, &XEN_STRING_SET)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_endpoints(session: *mut xen_session, observer: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Observer.set_endpoints", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_observer_set_endpoints(session: *mut xen_session, observer: *mut c_void, endpoints: *mut c_void) -> bool {
+    crate::call::call(session, "Observer.set_endpoints", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("endpoints", &endpoints, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_attributes_async(session: *mut xen_session, result: *mut *mut c_void, observer: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.Observer.set_attributes", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_observer_set_attributes_async(session: *mut xen_session, result: *mut *mut c_void, observer: *mut c_void, attributes: *mut c_void) -> bool {
+    crate::call::call(session, "Async.Observer.set_attributes", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("attributes", &attributes, &XEN_STRING_STRING_MAP)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_attributes(session: *mut xen_session, observer: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Observer.set_attributes", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_observer_set_attributes(session: *mut xen_session, observer: *mut c_void, attributes: *mut c_void) -> bool {
+    crate::call::call(session, "Observer.set_attributes", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("attributes", &attributes, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_enabled_async(session: *mut xen_session, result: *mut *mut c_void, observer: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.Observer.set_enabled", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_observer_set_enabled_async(session: *mut xen_session, result: *mut *mut c_void, observer: *mut c_void, enabled: bool) -> bool {
+    crate::call::call(session, "Async.Observer.set_enabled", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("enabled", &enabled, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_enabled(session: *mut xen_session, observer: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Observer.set_enabled", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_observer_set_enabled(session: *mut xen_session, observer: *mut c_void, enabled: bool) -> bool {
+    crate::call::call(session, "Observer.set_enabled", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("enabled", &enabled, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_hosts_async(session: *mut xen_session, result: *mut *mut c_void, observer: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.Observer.set_hosts", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &XEN_HOST_SET)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_observer_set_hosts_async(session: *mut xen_session, result: *mut *mut c_void, observer: *mut c_void, hosts: *mut c_void) -> bool {
+    crate::call::call(session, "Async.Observer.set_hosts", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("hosts", &hosts, &XEN_HOST_SET)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_hosts(session: *mut xen_session, observer: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Observer.set_hosts", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &XEN_HOST_SET)], VOID)
+pub unsafe extern "C" fn xen_observer_set_hosts(session: *mut xen_session, observer: *mut c_void, hosts: *mut c_void) -> bool {
+    crate::call::call(session, "Observer.set_hosts", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("hosts", &hosts, &XEN_HOST_SET)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_name_description(session: *mut xen_session, observer: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Observer.set_name_description", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_observer_set_name_description(session: *mut xen_session, observer: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "Observer.set_name_description", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_observer_set_name_label(session: *mut xen_session, observer: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Observer.set_name_label", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_observer_set_name_label(session: *mut xen_session, observer: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "Observer.set_name_label", &[crate::call::arg("observer", &observer, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

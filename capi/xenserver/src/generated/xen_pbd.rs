@@ -77,13 +77,13 @@ pub unsafe extern "C" fn xen_pbd_get_all(session: *mut xen_session, result: *mut
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pbd_set_device_config_async(session: *mut xen_session, result: *mut *mut c_void, pbd: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.PBD.set_device_config", &[crate::call::arg("pbd", &pbd, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pbd_set_device_config_async(session: *mut xen_session, result: *mut *mut c_void, pbd: *mut c_void, device_config: *mut c_void) -> bool {
+    crate::call::call(session, "Async.PBD.set_device_config", &[crate::call::arg("pbd", &pbd, &REF), crate::call::arg("device_config", &device_config, &XEN_STRING_STRING_MAP)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pbd_set_device_config(session: *mut xen_session, pbd: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "PBD.set_device_config", &[crate::call::arg("pbd", &pbd, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_pbd_set_device_config(session: *mut xen_session, pbd: *mut c_void, device_config: *mut c_void) -> bool {
+    crate::call::call(session, "PBD.set_device_config", &[crate::call::arg("pbd", &pbd, &REF), crate::call::arg("device_config", &device_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -117,8 +117,8 @@ pub unsafe extern "C" fn xen_pbd_add_to_other_config(session: *mut xen_session, 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pbd_set_other_config(session: *mut xen_session, pbd: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "PBD.set_other_config", &[crate::call::arg("pbd", &pbd, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_pbd_set_other_config(session: *mut xen_session, pbd: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "PBD.set_other_config", &[crate::call::arg("pbd", &pbd, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

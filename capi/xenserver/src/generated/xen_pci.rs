@@ -117,8 +117,8 @@ pub unsafe extern "C" fn xen_pci_add_to_other_config(session: *mut xen_session, 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pci_set_other_config(session: *mut xen_session, pci: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "PCI.set_other_config", &[crate::call::arg("pci", &pci, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_pci_set_other_config(session: *mut xen_session, pci: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "PCI.set_other_config", &[crate::call::arg("pci", &pci, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

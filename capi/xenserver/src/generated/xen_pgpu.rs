@@ -107,23 +107,23 @@ pub unsafe extern "C" fn xen_pgpu_get_remaining_capacity(session: *mut xen_sessi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pgpu_set_gpu_group_async(session: *mut xen_session, result: *mut *mut c_void, pgpu: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.PGPU.set_GPU_group", &[crate::call::arg("pgpu", &pgpu, &REF), crate::call::arg("value", &value, &REF)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pgpu_set_gpu_group_async(session: *mut xen_session, result: *mut *mut c_void, pgpu: *mut c_void, gpu_group: *mut c_void) -> bool {
+    crate::call::call(session, "Async.PGPU.set_GPU_group", &[crate::call::arg("pgpu", &pgpu, &REF), crate::call::arg("gpu_group", &gpu_group, &REF)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pgpu_set_gpu_group(session: *mut xen_session, pgpu: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "PGPU.set_GPU_group", &[crate::call::arg("pgpu", &pgpu, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_pgpu_set_gpu_group(session: *mut xen_session, pgpu: *mut c_void, gpu_group: *mut c_void) -> bool {
+    crate::call::call(session, "PGPU.set_GPU_group", &[crate::call::arg("pgpu", &pgpu, &REF), crate::call::arg("gpu_group", &gpu_group, &REF)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pgpu_set_enabled_vgpu_types_async(session: *mut xen_session, result: *mut *mut c_void, pgpu: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.PGPU.set_enabled_VGPU_types", &[crate::call::arg("pgpu", &pgpu, &REF), crate::call::arg("value", &value, &XEN_VGPU_TYPE_SET)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pgpu_set_enabled_vgpu_types_async(session: *mut xen_session, result: *mut *mut c_void, pgpu: *mut c_void, enabled_vgpu_types: *mut c_void) -> bool {
+    crate::call::call(session, "Async.PGPU.set_enabled_VGPU_types", &[crate::call::arg("pgpu", &pgpu, &REF), crate::call::arg("enabled_vgpu_types", &enabled_vgpu_types, &XEN_VGPU_TYPE_SET)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pgpu_set_enabled_vgpu_types(session: *mut xen_session, pgpu: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "PGPU.set_enabled_VGPU_types", &[crate::call::arg("pgpu", &pgpu, &REF), crate::call::arg("value", &value, &XEN_VGPU_TYPE_SET)], VOID)
+pub unsafe extern "C" fn xen_pgpu_set_enabled_vgpu_types(session: *mut xen_session, pgpu: *mut c_void, enabled_vgpu_types: *mut c_void) -> bool {
+    crate::call::call(session, "PGPU.set_enabled_VGPU_types", &[crate::call::arg("pgpu", &pgpu, &REF), crate::call::arg("enabled_vgpu_types", &enabled_vgpu_types, &XEN_VGPU_TYPE_SET)], VOID)
 }
 
 #[no_mangle]
@@ -157,8 +157,8 @@ pub unsafe extern "C" fn xen_pgpu_add_to_other_config(session: *mut xen_session,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pgpu_set_other_config(session: *mut xen_session, pgpu: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "PGPU.set_other_config", &[crate::call::arg("pgpu", &pgpu, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_pgpu_set_other_config(session: *mut xen_session, pgpu: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "PGPU.set_other_config", &[crate::call::arg("pgpu", &pgpu, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -117,13 +117,13 @@ pub unsafe extern "C" fn xen_pif_plug(session: *mut xen_session, pif: *mut c_voi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pif_set_disallow_unplug_async(session: *mut xen_session, result: *mut *mut c_void, pif: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.PIF.set_disallow_unplug", &[crate::call::arg("pif", &pif, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pif_set_disallow_unplug_async(session: *mut xen_session, result: *mut *mut c_void, pif: *mut c_void, disallow_unplug: bool) -> bool {
+    crate::call::call(session, "Async.PIF.set_disallow_unplug", &[crate::call::arg("pif", &pif, &REF), crate::call::arg("disallow_unplug", &disallow_unplug, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pif_set_disallow_unplug(session: *mut xen_session, pif: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "PIF.set_disallow_unplug", &[crate::call::arg("pif", &pif, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pif_set_disallow_unplug(session: *mut xen_session, pif: *mut c_void, disallow_unplug: bool) -> bool {
+    crate::call::call(session, "PIF.set_disallow_unplug", &[crate::call::arg("pif", &pif, &REF), crate::call::arg("disallow_unplug", &disallow_unplug, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -227,8 +227,8 @@ pub unsafe extern "C" fn xen_pif_add_to_other_config(session: *mut xen_session, 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pif_set_other_config(session: *mut xen_session, pif: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "PIF.set_other_config", &[crate::call::arg("pif", &pif, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_pif_set_other_config(session: *mut xen_session, pif: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "PIF.set_other_config", &[crate::call::arg("pif", &pif, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

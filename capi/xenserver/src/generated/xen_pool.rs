@@ -162,53 +162,53 @@ pub unsafe extern "C" fn xen_pool_get_guest_secureboot_readiness(session: *mut x
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_expiry_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "Async.pool.set_ext_auth_cache_expiry", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &INT)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_expiry_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, ext_auth_cache_expiry: i64) -> bool {
+    crate::call::call(session, "Async.pool.set_ext_auth_cache_expiry", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("ext_auth_cache_expiry", &ext_auth_cache_expiry, &INT)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_expiry(session: *mut xen_session, pool: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "pool.set_ext_auth_cache_expiry", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_expiry(session: *mut xen_session, pool: *mut c_void, ext_auth_cache_expiry: i64) -> bool {
+    crate::call::call(session, "pool.set_ext_auth_cache_expiry", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("ext_auth_cache_expiry", &ext_auth_cache_expiry, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_size_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "Async.pool.set_ext_auth_cache_size", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &INT)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_size_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, ext_auth_cache_size: i64) -> bool {
+    crate::call::call(session, "Async.pool.set_ext_auth_cache_size", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("ext_auth_cache_size", &ext_auth_cache_size, &INT)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_size(session: *mut xen_session, pool: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "pool.set_ext_auth_cache_size", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_size(session: *mut xen_session, pool: *mut c_void, ext_auth_cache_size: i64) -> bool {
+    crate::call::call(session, "pool.set_ext_auth_cache_size", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("ext_auth_cache_size", &ext_auth_cache_size, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_enabled_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.pool.set_ext_auth_cache_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_enabled_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, ext_auth_cache_enabled: bool) -> bool {
+    crate::call::call(session, "Async.pool.set_ext_auth_cache_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("ext_auth_cache_enabled", &ext_auth_cache_enabled, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_enabled(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_ext_auth_cache_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_ext_auth_cache_enabled(session: *mut xen_session, pool: *mut c_void, ext_auth_cache_enabled: bool) -> bool {
+    crate::call::call(session, "pool.set_ext_auth_cache_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("ext_auth_cache_enabled", &ext_auth_cache_enabled, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_ext_auth_max_threads(session: *mut xen_session, pool: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "pool.set_ext_auth_max_threads", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_pool_set_ext_auth_max_threads(session: *mut xen_session, pool: *mut c_void, ext_auth_max_threads: i64) -> bool {
+    crate::call::call(session, "pool.set_ext_auth_max_threads", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("ext_auth_max_threads", &ext_auth_max_threads, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_local_auth_max_threads(session: *mut xen_session, pool: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "pool.set_local_auth_max_threads", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_pool_set_local_auth_max_threads(session: *mut xen_session, pool: *mut c_void, local_auth_max_threads: i64) -> bool {
+    crate::call::call(session, "pool.set_local_auth_max_threads", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("local_auth_max_threads", &local_auth_max_threads, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_update_sync_enabled_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.pool.set_update_sync_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pool_set_update_sync_enabled_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, update_sync_enabled: bool) -> bool {
+    crate::call::call(session, "Async.pool.set_update_sync_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("update_sync_enabled", &update_sync_enabled, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_update_sync_enabled(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_update_sync_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_update_sync_enabled(session: *mut xen_session, pool: *mut c_void, update_sync_enabled: bool) -> bool {
+    crate::call::call(session, "pool.set_update_sync_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("update_sync_enabled", &update_sync_enabled, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -232,13 +232,13 @@ pub unsafe extern "C" fn xen_pool_reset_telemetry_uuid(session: *mut xen_session
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_telemetry_next_collection_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, value: libc::time_t) -> bool {
-    crate::call::call(session, "Async.pool.set_telemetry_next_collection", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &DATETIME)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pool_set_telemetry_next_collection_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, telemetry_next_collection: libc::time_t) -> bool {
+    crate::call::call(session, "Async.pool.set_telemetry_next_collection", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("telemetry_next_collection", &telemetry_next_collection, &DATETIME)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_telemetry_next_collection(session: *mut xen_session, pool: *mut c_void, value: libc::time_t) -> bool {
-    crate::call::call(session, "pool.set_telemetry_next_collection", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &DATETIME)], VOID)
+pub unsafe extern "C" fn xen_pool_set_telemetry_next_collection(session: *mut xen_session, pool: *mut c_void, telemetry_next_collection: libc::time_t) -> bool {
+    crate::call::call(session, "pool.set_telemetry_next_collection", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("telemetry_next_collection", &telemetry_next_collection, &DATETIME)], VOID)
 }
 
 #[no_mangle]
@@ -252,23 +252,23 @@ pub unsafe extern "C" fn xen_pool_set_https_only(session: *mut xen_session, pool
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_custom_uefi_certificates_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.pool.set_custom_uefi_certificates", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pool_set_custom_uefi_certificates_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, custom_uefi_certificates: *mut c_char) -> bool {
+    crate::call::call(session, "Async.pool.set_custom_uefi_certificates", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("custom_uefi_certificates", &custom_uefi_certificates, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_custom_uefi_certificates(session: *mut xen_session, pool: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "pool.set_custom_uefi_certificates", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_pool_set_custom_uefi_certificates(session: *mut xen_session, pool: *mut c_void, custom_uefi_certificates: *mut c_char) -> bool {
+    crate::call::call(session, "pool.set_custom_uefi_certificates", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("custom_uefi_certificates", &custom_uefi_certificates, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_uefi_certificates_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.pool.set_uefi_certificates", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pool_set_uefi_certificates_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, uefi_certificates: *mut c_char) -> bool {
+    crate::call::call(session, "Async.pool.set_uefi_certificates", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("uefi_certificates", &uefi_certificates, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_uefi_certificates(session: *mut xen_session, pool: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "pool.set_uefi_certificates", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_pool_set_uefi_certificates(session: *mut xen_session, pool: *mut c_void, uefi_certificates: *mut c_char) -> bool {
+    crate::call::call(session, "pool.set_uefi_certificates", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("uefi_certificates", &uefi_certificates, &STRING)], VOID)
 }
 
 #[no_mangle]
@@ -352,13 +352,13 @@ pub unsafe extern "C" fn xen_pool_add_repository(session: *mut xen_session, pool
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_repositories_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.pool.set_repositories", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &XEN_REPOSITORY_SET)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pool_set_repositories_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, repositories: *mut c_void) -> bool {
+    crate::call::call(session, "Async.pool.set_repositories", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("repositories", &repositories, &XEN_REPOSITORY_SET)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_repositories(session: *mut xen_session, pool: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "pool.set_repositories", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &XEN_REPOSITORY_SET)], VOID)
+pub unsafe extern "C" fn xen_pool_set_repositories(session: *mut xen_session, pool: *mut c_void, repositories: *mut c_void) -> bool {
+    crate::call::call(session, "pool.set_repositories", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("repositories", &repositories, &XEN_REPOSITORY_SET)], VOID)
 }
 
 #[no_mangle]
@@ -402,13 +402,13 @@ pub unsafe extern "C" fn xen_pool_has_extension(session: *mut xen_session, resul
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_igmp_snooping_enabled_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.pool.set_igmp_snooping_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pool_set_igmp_snooping_enabled_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, igmp_snooping_enabled: bool) -> bool {
+    crate::call::call(session, "Async.pool.set_igmp_snooping_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("igmp_snooping_enabled", &igmp_snooping_enabled, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_igmp_snooping_enabled(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_igmp_snooping_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_igmp_snooping_enabled(session: *mut xen_session, pool: *mut c_void, igmp_snooping_enabled: bool) -> bool {
+    crate::call::call(session, "pool.set_igmp_snooping_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("igmp_snooping_enabled", &igmp_snooping_enabled, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -692,13 +692,13 @@ pub unsafe extern "C" fn xen_pool_create_new_blob(session: *mut xen_session, res
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_ha_host_failures_to_tolerate_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "Async.pool.set_ha_host_failures_to_tolerate", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &INT)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pool_set_ha_host_failures_to_tolerate_async(session: *mut xen_session, result: *mut *mut c_void, pool: *mut c_void, ha_host_failures_to_tolerate: i64) -> bool {
+    crate::call::call(session, "Async.pool.set_ha_host_failures_to_tolerate", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("ha_host_failures_to_tolerate", &ha_host_failures_to_tolerate, &INT)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_ha_host_failures_to_tolerate(session: *mut xen_session, pool: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "pool.set_ha_host_failures_to_tolerate", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_pool_set_ha_host_failures_to_tolerate(session: *mut xen_session, pool: *mut c_void, ha_host_failures_to_tolerate: i64) -> bool {
+    crate::call::call(session, "pool.set_ha_host_failures_to_tolerate", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("ha_host_failures_to_tolerate", &ha_host_failures_to_tolerate, &INT)], VOID)
 }
 
 #[no_mangle]
@@ -847,23 +847,23 @@ pub unsafe extern "C" fn xen_pool_join(session: *mut xen_session, master_address
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_auto_update_vm_secureboot_certificates(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_auto_update_vm_secureboot_certificates", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_auto_update_vm_secureboot_certificates(session: *mut xen_session, pool: *mut c_void, auto_update_vm_secureboot_certificates: bool) -> bool {
+    crate::call::call(session, "pool.set_auto_update_vm_secureboot_certificates", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("auto_update_vm_secureboot_certificates", &auto_update_vm_secureboot_certificates, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_vm_console_idle_timeout(session: *mut xen_session, pool: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "pool.set_vm_console_idle_timeout", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_pool_set_vm_console_idle_timeout(session: *mut xen_session, pool: *mut c_void, vm_console_idle_timeout: i64) -> bool {
+    crate::call::call(session, "pool.set_vm_console_idle_timeout", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("vm_console_idle_timeout", &vm_console_idle_timeout, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_limit_console_sessions(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_limit_console_sessions", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_limit_console_sessions(session: *mut xen_session, pool: *mut c_void, limit_console_sessions: bool) -> bool {
+    crate::call::call(session, "pool.set_limit_console_sessions", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("limit_console_sessions", &limit_console_sessions, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_ha_reboot_vm_on_internal_shutdown(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_ha_reboot_vm_on_internal_shutdown", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_ha_reboot_vm_on_internal_shutdown(session: *mut xen_session, pool: *mut c_void, ha_reboot_vm_on_internal_shutdown: bool) -> bool {
+    crate::call::call(session, "pool.set_ha_reboot_vm_on_internal_shutdown", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("ha_reboot_vm_on_internal_shutdown", &ha_reboot_vm_on_internal_shutdown, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -877,43 +877,43 @@ pub unsafe extern "C" fn xen_pool_add_to_license_server(session: *mut xen_sessio
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_license_server(session: *mut xen_session, pool: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "pool.set_license_server", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_pool_set_license_server(session: *mut xen_session, pool: *mut c_void, license_server: *mut c_void) -> bool {
+    crate::call::call(session, "pool.set_license_server", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("license_server", &license_server, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_coordinator_bias(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_coordinator_bias", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_coordinator_bias(session: *mut xen_session, pool: *mut c_void, coordinator_bias: bool) -> bool {
+    crate::call::call(session, "pool.set_coordinator_bias", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("coordinator_bias", &coordinator_bias, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_migration_compression(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_migration_compression", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_migration_compression(session: *mut xen_session, pool: *mut c_void, migration_compression: bool) -> bool {
+    crate::call::call(session, "pool.set_migration_compression", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("migration_compression", &migration_compression, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_is_psr_pending(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_is_psr_pending", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_is_psr_pending(session: *mut xen_session, pool: *mut c_void, is_psr_pending: bool) -> bool {
+    crate::call::call(session, "pool.set_is_psr_pending", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("is_psr_pending", &is_psr_pending, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_live_patching_disabled(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_live_patching_disabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_live_patching_disabled(session: *mut xen_session, pool: *mut c_void, live_patching_disabled: bool) -> bool {
+    crate::call::call(session, "pool.set_live_patching_disabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("live_patching_disabled", &live_patching_disabled, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_policy_no_vendor_device(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_policy_no_vendor_device", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_policy_no_vendor_device(session: *mut xen_session, pool: *mut c_void, policy_no_vendor_device: bool) -> bool {
+    crate::call::call(session, "pool.set_policy_no_vendor_device", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("policy_no_vendor_device", &policy_no_vendor_device, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_wlb_verify_cert(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_wlb_verify_cert", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_wlb_verify_cert(session: *mut xen_session, pool: *mut c_void, wlb_verify_cert: bool) -> bool {
+    crate::call::call(session, "pool.set_wlb_verify_cert", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("wlb_verify_cert", &wlb_verify_cert, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_wlb_enabled(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_wlb_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_wlb_enabled(session: *mut xen_session, pool: *mut c_void, wlb_enabled: bool) -> bool {
+    crate::call::call(session, "pool.set_wlb_enabled", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("wlb_enabled", &wlb_enabled, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -927,8 +927,8 @@ pub unsafe extern "C" fn xen_pool_add_to_health_check_config(session: *mut xen_s
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_health_check_config(session: *mut xen_session, pool: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "pool.set_health_check_config", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_pool_set_health_check_config(session: *mut xen_session, pool: *mut c_void, health_check_config: *mut c_void) -> bool {
+    crate::call::call(session, "pool.set_health_check_config", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("health_check_config", &health_check_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -942,8 +942,8 @@ pub unsafe extern "C" fn xen_pool_add_to_gui_config(session: *mut xen_session, p
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_gui_config(session: *mut xen_session, pool: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "pool.set_gui_config", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_pool_set_gui_config(session: *mut xen_session, pool: *mut c_void, gui_config: *mut c_void) -> bool {
+    crate::call::call(session, "pool.set_gui_config", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("gui_config", &gui_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -957,13 +957,13 @@ pub unsafe extern "C" fn xen_pool_add_tags(session: *mut xen_session, pool: *mut
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_tags(session: *mut xen_session, pool: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "pool.set_tags", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_pool_set_tags(session: *mut xen_session, pool: *mut c_void, tags: *mut c_void) -> bool {
+    crate::call::call(session, "pool.set_tags", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("tags", &tags, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_ha_allow_overcommit(session: *mut xen_session, pool: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "pool.set_ha_allow_overcommit", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pool_set_ha_allow_overcommit(session: *mut xen_session, pool: *mut c_void, ha_allow_overcommit: bool) -> bool {
+    crate::call::call(session, "pool.set_ha_allow_overcommit", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("ha_allow_overcommit", &ha_allow_overcommit, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -977,33 +977,33 @@ pub unsafe extern "C" fn xen_pool_add_to_other_config(session: *mut xen_session,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_other_config(session: *mut xen_session, pool: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "pool.set_other_config", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_pool_set_other_config(session: *mut xen_session, pool: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "pool.set_other_config", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_crash_dump_sr(session: *mut xen_session, pool: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "pool.set_crash_dump_SR", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_pool_set_crash_dump_sr(session: *mut xen_session, pool: *mut c_void, crash_dump_sr: *mut c_void) -> bool {
+    crate::call::call(session, "pool.set_crash_dump_SR", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("crash_dump_sr", &crash_dump_sr, &REF)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_suspend_image_sr(session: *mut xen_session, pool: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "pool.set_suspend_image_SR", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_pool_set_suspend_image_sr(session: *mut xen_session, pool: *mut c_void, suspend_image_sr: *mut c_void) -> bool {
+    crate::call::call(session, "pool.set_suspend_image_SR", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("suspend_image_sr", &suspend_image_sr, &REF)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_default_sr(session: *mut xen_session, pool: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "pool.set_default_SR", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_pool_set_default_sr(session: *mut xen_session, pool: *mut c_void, default_sr: *mut c_void) -> bool {
+    crate::call::call(session, "pool.set_default_SR", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("default_sr", &default_sr, &REF)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_name_description(session: *mut xen_session, pool: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "pool.set_name_description", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_pool_set_name_description(session: *mut xen_session, pool: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "pool.set_name_description", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_set_name_label(session: *mut xen_session, pool: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "pool.set_name_label", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_pool_set_name_label(session: *mut xen_session, pool: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "pool.set_name_label", &[crate::call::arg("pool", &pool, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

@@ -147,8 +147,8 @@ pub unsafe extern "C" fn xen_pool_update_add_to_other_config(session: *mut xen_s
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pool_update_set_other_config(session: *mut xen_session, pool_update: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "pool_update.set_other_config", &[crate::call::arg("pool_update", &pool_update, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_pool_update_set_other_config(session: *mut xen_session, pool_update: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "pool_update.set_other_config", &[crate::call::arg("pool_update", &pool_update, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

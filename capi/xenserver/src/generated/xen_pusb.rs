@@ -77,13 +77,13 @@ pub unsafe extern "C" fn xen_pusb_get_all(session: *mut xen_session, result: *mu
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pusb_set_passthrough_enabled_async(session: *mut xen_session, result: *mut *mut c_void, pusb: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.PUSB.set_passthrough_enabled", &[crate::call::arg("pusb", &pusb, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pusb_set_passthrough_enabled_async(session: *mut xen_session, result: *mut *mut c_void, pusb: *mut c_void, passthrough_enabled: bool) -> bool {
+    crate::call::call(session, "Async.PUSB.set_passthrough_enabled", &[crate::call::arg("pusb", &pusb, &REF), crate::call::arg("passthrough_enabled", &passthrough_enabled, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pusb_set_passthrough_enabled(session: *mut xen_session, pusb: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "PUSB.set_passthrough_enabled", &[crate::call::arg("pusb", &pusb, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_pusb_set_passthrough_enabled(session: *mut xen_session, pusb: *mut c_void, passthrough_enabled: bool) -> bool {
+    crate::call::call(session, "PUSB.set_passthrough_enabled", &[crate::call::arg("pusb", &pusb, &REF), crate::call::arg("passthrough_enabled", &passthrough_enabled, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -107,8 +107,8 @@ pub unsafe extern "C" fn xen_pusb_add_to_other_config(session: *mut xen_session,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pusb_set_other_config(session: *mut xen_session, pusb: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "PUSB.set_other_config", &[crate::call::arg("pusb", &pusb, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_pusb_set_other_config(session: *mut xen_session, pusb: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "PUSB.set_other_config", &[crate::call::arg("pusb", &pusb, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -77,13 +77,13 @@ pub unsafe extern "C" fn xen_pvs_site_get_all(session: *mut xen_session, result:
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pvs_site_set_pvs_uuid_async(session: *mut xen_session, result: *mut *mut c_void, pvs_site: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.PVS_site.set_PVS_uuid", &[crate::call::arg("pvs_site", &pvs_site, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_pvs_site_set_pvs_uuid_async(session: *mut xen_session, result: *mut *mut c_void, pvs_site: *mut c_void, pvs_uuid: *mut c_char) -> bool {
+    crate::call::call(session, "Async.PVS_site.set_PVS_uuid", &[crate::call::arg("pvs_site", &pvs_site, &REF), crate::call::arg("pvs_uuid", &pvs_uuid, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pvs_site_set_pvs_uuid(session: *mut xen_session, pvs_site: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "PVS_site.set_PVS_uuid", &[crate::call::arg("pvs_site", &pvs_site, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_pvs_site_set_pvs_uuid(session: *mut xen_session, pvs_site: *mut c_void, pvs_uuid: *mut c_char) -> bool {
+    crate::call::call(session, "PVS_site.set_PVS_uuid", &[crate::call::arg("pvs_site", &pvs_site, &REF), crate::call::arg("pvs_uuid", &pvs_uuid, &STRING)], VOID)
 }
 
 #[no_mangle]
@@ -107,13 +107,13 @@ pub unsafe extern "C" fn xen_pvs_site_introduce(session: *mut xen_session, resul
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pvs_site_set_name_description(session: *mut xen_session, pvs_site: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "PVS_site.set_name_description", &[crate::call::arg("pvs_site", &pvs_site, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_pvs_site_set_name_description(session: *mut xen_session, pvs_site: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "PVS_site.set_name_description", &[crate::call::arg("pvs_site", &pvs_site, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_pvs_site_set_name_label(session: *mut xen_session, pvs_site: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "PVS_site.set_name_label", &[crate::call::arg("pvs_site", &pvs_site, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_pvs_site_set_name_label(session: *mut xen_session, pvs_site: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "PVS_site.set_name_label", &[crate::call::arg("pvs_site", &pvs_site, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

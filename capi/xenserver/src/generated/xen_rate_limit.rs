@@ -77,23 +77,23 @@ pub unsafe extern "C" fn xen_rate_limit_get_all(session: *mut xen_session, resul
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_rate_limit_set_fill_rate_async(session: *mut xen_session, result: *mut *mut c_void, rate_limit: *mut c_void, value: f64) -> bool {
-    crate::call::call(session, "Async.Rate_limit.set_fill_rate", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("value", &value, &FLOAT)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_rate_limit_set_fill_rate_async(session: *mut xen_session, result: *mut *mut c_void, rate_limit: *mut c_void, fill_rate: f64) -> bool {
+    crate::call::call(session, "Async.Rate_limit.set_fill_rate", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("fill_rate", &fill_rate, &FLOAT)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_rate_limit_set_fill_rate(session: *mut xen_session, rate_limit: *mut c_void, value: f64) -> bool {
-    crate::call::call(session, "Rate_limit.set_fill_rate", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("value", &value, &FLOAT)], VOID)
+pub unsafe extern "C" fn xen_rate_limit_set_fill_rate(session: *mut xen_session, rate_limit: *mut c_void, fill_rate: f64) -> bool {
+    crate::call::call(session, "Rate_limit.set_fill_rate", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("fill_rate", &fill_rate, &FLOAT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_rate_limit_set_burst_size_async(session: *mut xen_session, result: *mut *mut c_void, rate_limit: *mut c_void, value: f64) -> bool {
-    crate::call::call(session, "Async.Rate_limit.set_burst_size", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("value", &value, &FLOAT)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_rate_limit_set_burst_size_async(session: *mut xen_session, result: *mut *mut c_void, rate_limit: *mut c_void, burst_size: f64) -> bool {
+    crate::call::call(session, "Async.Rate_limit.set_burst_size", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("burst_size", &burst_size, &FLOAT)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_rate_limit_set_burst_size(session: *mut xen_session, rate_limit: *mut c_void, value: f64) -> bool {
-    crate::call::call(session, "Rate_limit.set_burst_size", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("value", &value, &FLOAT)], VOID)
+pub unsafe extern "C" fn xen_rate_limit_set_burst_size(session: *mut xen_session, rate_limit: *mut c_void, burst_size: f64) -> bool {
+    crate::call::call(session, "Rate_limit.set_burst_size", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("burst_size", &burst_size, &FLOAT)], VOID)
 }
 
 #[no_mangle]
@@ -117,13 +117,13 @@ pub unsafe extern "C" fn xen_rate_limit_add_caller(session: *mut xen_session, ra
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_rate_limit_set_name_description(session: *mut xen_session, rate_limit: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Rate_limit.set_name_description", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_rate_limit_set_name_description(session: *mut xen_session, rate_limit: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "Rate_limit.set_name_description", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_rate_limit_set_name_label(session: *mut xen_session, rate_limit: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Rate_limit.set_name_label", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_rate_limit_set_name_label(session: *mut xen_session, rate_limit: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "Rate_limit.set_name_label", &[crate::call::arg("rate_limit", &rate_limit, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

@@ -77,13 +77,13 @@ pub unsafe extern "C" fn xen_repository_get_all(session: *mut xen_session, resul
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_repository_set_gpgkey_path_async(session: *mut xen_session, result: *mut *mut c_void, repository: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.Repository.set_gpgkey_path", &[crate::call::arg("repository", &repository, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_repository_set_gpgkey_path_async(session: *mut xen_session, result: *mut *mut c_void, repository: *mut c_void, gpgkey_path: *mut c_char) -> bool {
+    crate::call::call(session, "Async.Repository.set_gpgkey_path", &[crate::call::arg("repository", &repository, &REF), crate::call::arg("gpgkey_path", &gpgkey_path, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_repository_set_gpgkey_path(session: *mut xen_session, repository: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Repository.set_gpgkey_path", &[crate::call::arg("repository", &repository, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_repository_set_gpgkey_path(session: *mut xen_session, repository: *mut c_void, gpgkey_path: *mut c_char) -> bool {
+    crate::call::call(session, "Repository.set_gpgkey_path", &[crate::call::arg("repository", &repository, &REF), crate::call::arg("gpgkey_path", &gpgkey_path, &STRING)], VOID)
 }
 
 #[no_mangle]
@@ -127,13 +127,13 @@ pub unsafe extern "C" fn xen_repository_introduce(session: *mut xen_session, res
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_repository_set_name_description(session: *mut xen_session, repository: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Repository.set_name_description", &[crate::call::arg("repository", &repository, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_repository_set_name_description(session: *mut xen_session, repository: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "Repository.set_name_description", &[crate::call::arg("repository", &repository, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_repository_set_name_label(session: *mut xen_session, repository: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Repository.set_name_label", &[crate::call::arg("repository", &repository, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_repository_set_name_label(session: *mut xen_session, repository: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "Repository.set_name_label", &[crate::call::arg("repository", &repository, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

@@ -67,8 +67,8 @@ pub unsafe extern "C" fn xen_session_add_to_other_config(session: *mut xen_sessi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_session_set_other_config(session: *mut xen_session, self_session: *mut xen_session, value: *mut c_void) -> bool {
-    crate::call::call(session, "session.set_other_config", &[Arg::Session("self_session", self_session), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_session_set_other_config(session: *mut xen_session, self_session: *mut xen_session, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "session.set_other_config", &[Arg::Session("self_session", self_session), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -87,8 +87,8 @@ pub unsafe extern "C" fn xen_sm_add_to_other_config(session: *mut xen_session, s
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_sm_set_other_config(session: *mut xen_session, sm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "SM.set_other_config", &[crate::call::arg("sm", &sm, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_sm_set_other_config(session: *mut xen_session, sm: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "SM.set_other_config", &[crate::call::arg("sm", &sm, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -137,8 +137,8 @@ pub unsafe extern "C" fn xen_sr_assert_can_host_ha_statefile(session: *mut xen_s
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_sr_set_physical_size(session: *mut xen_session, sr: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "SR.set_physical_size", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_sr_set_physical_size(session: *mut xen_session, sr: *mut c_void, physical_size: i64) -> bool {
+    crate::call::call(session, "SR.set_physical_size", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("physical_size", &physical_size, &INT)], VOID)
 }
 
 #[no_mangle]
@@ -152,33 +152,33 @@ pub unsafe extern "C" fn xen_sr_create_new_blob(session: *mut xen_session, resul
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_sr_set_name_description_async(session: *mut xen_session, result: *mut *mut c_void, sr: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.SR.set_name_description", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_sr_set_name_description_async(session: *mut xen_session, result: *mut *mut c_void, sr: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "Async.SR.set_name_description", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("name_description", &name_description, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_sr_set_name_description(session: *mut xen_session, sr: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "SR.set_name_description", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_sr_set_name_description(session: *mut xen_session, sr: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "SR.set_name_description", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_sr_set_name_label_async(session: *mut xen_session, result: *mut *mut c_void, sr: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.SR.set_name_label", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_sr_set_name_label_async(session: *mut xen_session, result: *mut *mut c_void, sr: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "Async.SR.set_name_label", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("name_label", &name_label, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_sr_set_name_label(session: *mut xen_session, sr: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "SR.set_name_label", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_sr_set_name_label(session: *mut xen_session, sr: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "SR.set_name_label", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_sr_set_shared_async(session: *mut xen_session, result: *mut *mut c_void, sr: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.SR.set_shared", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_sr_set_shared_async(session: *mut xen_session, result: *mut *mut c_void, sr: *mut c_void, shared: bool) -> bool {
+    crate::call::call(session, "Async.SR.set_shared", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("shared", &shared, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_sr_set_shared(session: *mut xen_session, sr: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "SR.set_shared", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_sr_set_shared(session: *mut xen_session, sr: *mut c_void, shared: bool) -> bool {
+    crate::call::call(session, "SR.set_shared", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("shared", &shared, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -287,8 +287,8 @@ pub unsafe extern "C" fn xen_sr_add_to_sm_config(session: *mut xen_session, sr: 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_sr_set_sm_config(session: *mut xen_session, sr: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "SR.set_sm_config", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_sr_set_sm_config(session: *mut xen_session, sr: *mut c_void, sm_config: *mut c_void) -> bool {
+    crate::call::call(session, "SR.set_sm_config", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("sm_config", &sm_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -302,8 +302,8 @@ pub unsafe extern "C" fn xen_sr_add_tags(session: *mut xen_session, sr: *mut c_v
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_sr_set_tags(session: *mut xen_session, sr: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "SR.set_tags", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_sr_set_tags(session: *mut xen_session, sr: *mut c_void, tags: *mut c_void) -> bool {
+    crate::call::call(session, "SR.set_tags", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("tags", &tags, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
@@ -317,8 +317,8 @@ pub unsafe extern "C" fn xen_sr_add_to_other_config(session: *mut xen_session, s
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_sr_set_other_config(session: *mut xen_session, sr: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "SR.set_other_config", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_sr_set_other_config(session: *mut xen_session, sr: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "SR.set_other_config", &[crate::call::arg("sr", &sr, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -77,8 +77,8 @@ pub unsafe extern "C" fn xen_task_get_all(session: *mut xen_session, result: *mu
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_task_set_other_config(session: *mut xen_session, task: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "task.set_other_config", &[crate::call::arg("task", &task, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_task_set_other_config(session: *mut xen_session, task: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "task.set_other_config", &[crate::call::arg("task", &task, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -92,23 +92,23 @@ pub unsafe extern "C" fn xen_task_add_to_other_config(session: *mut xen_session,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_task_set_error_info(session: *mut xen_session, task: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "task.set_error_info", &[crate::call::arg("task", &task, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_task_set_error_info(session: *mut xen_session, task: *mut c_void, error_info: *mut c_void) -> bool {
+    crate::call::call(session, "task.set_error_info", &[crate::call::arg("task", &task, &REF), crate::call::arg("error_info", &error_info, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_task_set_result(session: *mut xen_session, task: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "task.set_result", &[crate::call::arg("task", &task, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_task_set_result(session: *mut xen_session, task: *mut c_void, result_: *mut c_char) -> bool {
+    crate::call::call(session, "task.set_result", &[crate::call::arg("task", &task, &REF), crate::call::arg("result_", &result_, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_task_set_progress(session: *mut xen_session, task: *mut c_void, value: f64) -> bool {
-    crate::call::call(session, "task.set_progress", &[crate::call::arg("task", &task, &REF), crate::call::arg("value", &value, &FLOAT)], VOID)
+pub unsafe extern "C" fn xen_task_set_progress(session: *mut xen_session, task: *mut c_void, progress: f64) -> bool {
+    crate::call::call(session, "task.set_progress", &[crate::call::arg("task", &task, &REF), crate::call::arg("progress", &progress, &FLOAT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_task_set_status(session: *mut xen_session, task: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "task.set_status", &[crate::call::arg("task", &task, &REF), crate::call::arg("value", &value, &ENUM_TASK_STATUS_TYPE)], VOID)
+pub unsafe extern "C" fn xen_task_set_status(session: *mut xen_session, task: *mut c_void, status: c_int) -> bool {
+    crate::call::call(session, "task.set_status", &[crate::call::arg("task", &task, &REF), crate::call::arg("status", &status, &ENUM_TASK_STATUS_TYPE)], VOID)
 }
 
 #[no_mangle]

@@ -97,8 +97,8 @@ pub unsafe extern "C" fn xen_tunnel_create(session: *mut xen_session, result: *m
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_tunnel_set_protocol(session: *mut xen_session, tunnel: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "tunnel.set_protocol", &[crate::call::arg("tunnel", &tunnel, &REF), crate::call::arg("value", &value, &ENUM_TUNNEL_PROTOCOL)], VOID)
+pub unsafe extern "C" fn xen_tunnel_set_protocol(session: *mut xen_session, tunnel: *mut c_void, protocol: c_int) -> bool {
+    crate::call::call(session, "tunnel.set_protocol", &[crate::call::arg("tunnel", &tunnel, &REF), crate::call::arg("protocol", &protocol, &ENUM_TUNNEL_PROTOCOL)], VOID)
 }
 
 #[no_mangle]
@@ -112,8 +112,8 @@ pub unsafe extern "C" fn xen_tunnel_add_to_other_config(session: *mut xen_sessio
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_tunnel_set_other_config(session: *mut xen_session, tunnel: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "tunnel.set_other_config", &[crate::call::arg("tunnel", &tunnel, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_tunnel_set_other_config(session: *mut xen_session, tunnel: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "tunnel.set_other_config", &[crate::call::arg("tunnel", &tunnel, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -127,8 +127,8 @@ pub unsafe extern "C" fn xen_tunnel_add_to_status(session: *mut xen_session, tun
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_tunnel_set_status(session: *mut xen_session, tunnel: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "tunnel.set_status", &[crate::call::arg("tunnel", &tunnel, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_tunnel_set_status(session: *mut xen_session, tunnel: *mut c_void, status: *mut c_void) -> bool {
+    crate::call::call(session, "tunnel.set_status", &[crate::call::arg("tunnel", &tunnel, &REF), crate::call::arg("status", &status, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -107,18 +107,18 @@ pub unsafe extern "C" fn xen_usb_group_add_to_other_config(session: *mut xen_ses
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_usb_group_set_other_config(session: *mut xen_session, usb_group: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "USB_group.set_other_config", &[crate::call::arg("usb_group", &usb_group, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_usb_group_set_other_config(session: *mut xen_session, usb_group: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "USB_group.set_other_config", &[crate::call::arg("usb_group", &usb_group, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_usb_group_set_name_description(session: *mut xen_session, usb_group: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "USB_group.set_name_description", &[crate::call::arg("usb_group", &usb_group, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_usb_group_set_name_description(session: *mut xen_session, usb_group: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "USB_group.set_name_description", &[crate::call::arg("usb_group", &usb_group, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_usb_group_set_name_label(session: *mut xen_session, usb_group: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "USB_group.set_name_label", &[crate::call::arg("usb_group", &usb_group, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_usb_group_set_name_label(session: *mut xen_session, usb_group: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "USB_group.set_name_label", &[crate::call::arg("usb_group", &usb_group, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

@@ -77,13 +77,13 @@ pub unsafe extern "C" fn xen_user_add_to_other_config(session: *mut xen_session,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_user_set_other_config(session: *mut xen_session, user: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "user.set_other_config", &[crate::call::arg("user", &user, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_user_set_other_config(session: *mut xen_session, user: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "user.set_other_config", &[crate::call::arg("user", &user, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_user_set_fullname(session: *mut xen_session, user: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "user.set_fullname", &[crate::call::arg("user", &user, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_user_set_fullname(session: *mut xen_session, user: *mut c_void, fullname: *mut c_char) -> bool {
+    crate::call::call(session, "user.set_fullname", &[crate::call::arg("user", &user, &REF), crate::call::arg("fullname", &fullname, &STRING)], VOID)
 }
 
 #[no_mangle]

@@ -77,13 +77,13 @@ pub unsafe extern "C" fn xen_vbd_get_all(session: *mut xen_session, result: *mut
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vbd_set_mode_async(session: *mut xen_session, result: *mut *mut c_void, vbd: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "Async.VBD.set_mode", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("value", &value, &ENUM_VBD_MODE)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vbd_set_mode_async(session: *mut xen_session, result: *mut *mut c_void, vbd: *mut c_void, mode: c_int) -> bool {
+    crate::call::call(session, "Async.VBD.set_mode", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("mode", &mode, &ENUM_VBD_MODE)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vbd_set_mode(session: *mut xen_session, vbd: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VBD.set_mode", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("value", &value, &ENUM_VBD_MODE)], VOID)
+pub unsafe extern "C" fn xen_vbd_set_mode(session: *mut xen_session, vbd: *mut c_void, mode: c_int) -> bool {
+    crate::call::call(session, "VBD.set_mode", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("mode", &mode, &ENUM_VBD_MODE)], VOID)
 }
 
 #[no_mangle]
@@ -157,13 +157,13 @@ pub unsafe extern "C" fn xen_vbd_add_to_qos_algorithm_params(session: *mut xen_s
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vbd_set_qos_algorithm_params(session: *mut xen_session, vbd: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VBD.set_qos_algorithm_params", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vbd_set_qos_algorithm_params(session: *mut xen_session, vbd: *mut c_void, qos_algorithm_params: *mut c_void) -> bool {
+    crate::call::call(session, "VBD.set_qos_algorithm_params", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("qos_algorithm_params", &qos_algorithm_params, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vbd_set_qos_algorithm_type(session: *mut xen_session, vbd: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VBD.set_qos_algorithm_type", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vbd_set_qos_algorithm_type(session: *mut xen_session, vbd: *mut c_void, qos_algorithm_type: *mut c_char) -> bool {
+    crate::call::call(session, "VBD.set_qos_algorithm_type", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("qos_algorithm_type", &qos_algorithm_type, &STRING)], VOID)
 }
 
 #[no_mangle]
@@ -177,28 +177,28 @@ pub unsafe extern "C" fn xen_vbd_add_to_other_config(session: *mut xen_session, 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vbd_set_other_config(session: *mut xen_session, vbd: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VBD.set_other_config", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vbd_set_other_config(session: *mut xen_session, vbd: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "VBD.set_other_config", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vbd_set_unpluggable(session: *mut xen_session, vbd: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "VBD.set_unpluggable", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_vbd_set_unpluggable(session: *mut xen_session, vbd: *mut c_void, unpluggable: bool) -> bool {
+    crate::call::call(session, "VBD.set_unpluggable", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("unpluggable", &unpluggable, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vbd_set_type(session: *mut xen_session, vbd: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VBD.set_type", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("value", &value, &ENUM_VBD_TYPE)], VOID)
+pub unsafe extern "C" fn xen_vbd_set_type(session: *mut xen_session, vbd: *mut c_void, r#type: c_int) -> bool {
+    crate::call::call(session, "VBD.set_type", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("type", &r#type, &ENUM_VBD_TYPE)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vbd_set_bootable(session: *mut xen_session, vbd: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "VBD.set_bootable", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_vbd_set_bootable(session: *mut xen_session, vbd: *mut c_void, bootable: bool) -> bool {
+    crate::call::call(session, "VBD.set_bootable", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("bootable", &bootable, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vbd_set_userdevice(session: *mut xen_session, vbd: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VBD.set_userdevice", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vbd_set_userdevice(session: *mut xen_session, vbd: *mut c_void, userdevice: *mut c_char) -> bool {
+    crate::call::call(session, "VBD.set_userdevice", &[crate::call::arg("vbd", &vbd, &REF), crate::call::arg("userdevice", &userdevice, &STRING)], VOID)
 }
 
 #[no_mangle]

@@ -162,53 +162,53 @@ pub unsafe extern "C" fn xen_vdi_open_database(session: *mut xen_session, result
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_allow_caching_async(session: *mut xen_session, result: *mut *mut c_void, vdi: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.VDI.set_allow_caching", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vdi_set_allow_caching_async(session: *mut xen_session, result: *mut *mut c_void, vdi: *mut c_void, allow_caching: bool) -> bool {
+    crate::call::call(session, "Async.VDI.set_allow_caching", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("allow_caching", &allow_caching, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_allow_caching(session: *mut xen_session, vdi: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "VDI.set_allow_caching", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_vdi_set_allow_caching(session: *mut xen_session, vdi: *mut c_void, allow_caching: bool) -> bool {
+    crate::call::call(session, "VDI.set_allow_caching", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("allow_caching", &allow_caching, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_on_boot_async(session: *mut xen_session, result: *mut *mut c_void, vdi: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "Async.VDI.set_on_boot", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &ENUM_ON_BOOT)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vdi_set_on_boot_async(session: *mut xen_session, result: *mut *mut c_void, vdi: *mut c_void, on_boot: c_int) -> bool {
+    crate::call::call(session, "Async.VDI.set_on_boot", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("on_boot", &on_boot, &ENUM_ON_BOOT)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_on_boot(session: *mut xen_session, vdi: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VDI.set_on_boot", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &ENUM_ON_BOOT)], VOID)
+pub unsafe extern "C" fn xen_vdi_set_on_boot(session: *mut xen_session, vdi: *mut c_void, on_boot: c_int) -> bool {
+    crate::call::call(session, "VDI.set_on_boot", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("on_boot", &on_boot, &ENUM_ON_BOOT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_name_description_async(session: *mut xen_session, result: *mut *mut c_void, vdi: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.VDI.set_name_description", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vdi_set_name_description_async(session: *mut xen_session, result: *mut *mut c_void, vdi: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "Async.VDI.set_name_description", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("name_description", &name_description, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_name_description(session: *mut xen_session, vdi: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VDI.set_name_description", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vdi_set_name_description(session: *mut xen_session, vdi: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "VDI.set_name_description", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_name_label_async(session: *mut xen_session, result: *mut *mut c_void, vdi: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "Async.VDI.set_name_label", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &STRING)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vdi_set_name_label_async(session: *mut xen_session, result: *mut *mut c_void, vdi: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "Async.VDI.set_name_label", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("name_label", &name_label, &STRING)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_name_label(session: *mut xen_session, vdi: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VDI.set_name_label", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vdi_set_name_label(session: *mut xen_session, vdi: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "VDI.set_name_label", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_read_only(session: *mut xen_session, vdi: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "VDI.set_read_only", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_vdi_set_read_only(session: *mut xen_session, vdi: *mut c_void, read_only: bool) -> bool {
+    crate::call::call(session, "VDI.set_read_only", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("read_only", &read_only, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_sharable(session: *mut xen_session, vdi: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "VDI.set_sharable", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_vdi_set_sharable(session: *mut xen_session, vdi: *mut c_void, sharable: bool) -> bool {
+    crate::call::call(session, "VDI.set_sharable", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("sharable", &sharable, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -302,8 +302,8 @@ pub unsafe extern "C" fn xen_vdi_add_tags(session: *mut xen_session, vdi: *mut c
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_tags(session: *mut xen_session, vdi: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VDI.set_tags", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_vdi_set_tags(session: *mut xen_session, vdi: *mut c_void, tags: *mut c_void) -> bool {
+    crate::call::call(session, "VDI.set_tags", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("tags", &tags, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
@@ -317,8 +317,8 @@ pub unsafe extern "C" fn xen_vdi_add_to_sm_config(session: *mut xen_session, vdi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_sm_config(session: *mut xen_session, vdi: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VDI.set_sm_config", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vdi_set_sm_config(session: *mut xen_session, vdi: *mut c_void, sm_config: *mut c_void) -> bool {
+    crate::call::call(session, "VDI.set_sm_config", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("sm_config", &sm_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -332,8 +332,8 @@ pub unsafe extern "C" fn xen_vdi_add_to_xenstore_data(session: *mut xen_session,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_xenstore_data(session: *mut xen_session, vdi: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VDI.set_xenstore_data", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vdi_set_xenstore_data(session: *mut xen_session, vdi: *mut c_void, xenstore_data: *mut c_void) -> bool {
+    crate::call::call(session, "VDI.set_xenstore_data", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("xenstore_data", &xenstore_data, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -347,8 +347,8 @@ pub unsafe extern "C" fn xen_vdi_add_to_other_config(session: *mut xen_session, 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vdi_set_other_config(session: *mut xen_session, vdi: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VDI.set_other_config", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vdi_set_other_config(session: *mut xen_session, vdi: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "VDI.set_other_config", &[crate::call::arg("vdi", &vdi, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -97,8 +97,8 @@ pub unsafe extern "C" fn xen_vgpu_create(session: *mut xen_session, result: *mut
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vgpu_set_extra_args(session: *mut xen_session, vgpu: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VGPU.set_extra_args", &[crate::call::arg("vgpu", &vgpu, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vgpu_set_extra_args(session: *mut xen_session, vgpu: *mut c_void, extra_args: *mut c_char) -> bool {
+    crate::call::call(session, "VGPU.set_extra_args", &[crate::call::arg("vgpu", &vgpu, &REF), crate::call::arg("extra_args", &extra_args, &STRING)], VOID)
 }
 
 #[no_mangle]
@@ -112,8 +112,8 @@ pub unsafe extern "C" fn xen_vgpu_add_to_other_config(session: *mut xen_session,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vgpu_set_other_config(session: *mut xen_session, vgpu: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VGPU.set_other_config", &[crate::call::arg("vgpu", &vgpu, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vgpu_set_other_config(session: *mut xen_session, vgpu: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "VGPU.set_other_config", &[crate::call::arg("vgpu", &vgpu, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -77,13 +77,13 @@ pub unsafe extern "C" fn xen_vif_get_all(session: *mut xen_session, result: *mut
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vif_set_trunks_async(session: *mut xen_session, result: *mut *mut c_void, vif: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.VIF.set_trunks", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("value", &value, &XEN_INT_SET)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vif_set_trunks_async(session: *mut xen_session, result: *mut *mut c_void, vif: *mut c_void, trunks: *mut c_void) -> bool {
+    crate::call::call(session, "Async.VIF.set_trunks", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("trunks", &trunks, &XEN_INT_SET)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vif_set_trunks(session: *mut xen_session, vif: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VIF.set_trunks", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("value", &value, &XEN_INT_SET)], VOID)
+pub unsafe extern "C" fn xen_vif_set_trunks(session: *mut xen_session, vif: *mut c_void, trunks: *mut c_void) -> bool {
+    crate::call::call(session, "VIF.set_trunks", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("trunks", &trunks, &XEN_INT_SET)], VOID)
 }
 
 #[no_mangle]
@@ -147,13 +147,13 @@ pub unsafe extern "C" fn xen_vif_add_ipv6_allowed(session: *mut xen_session, vif
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vif_set_ipv6_allowed_async(session: *mut xen_session, result: *mut *mut c_void, vif: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.VIF.set_ipv6_allowed", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vif_set_ipv6_allowed_async(session: *mut xen_session, result: *mut *mut c_void, vif: *mut c_void, ipv6_allowed: *mut c_void) -> bool {
+    crate::call::call(session, "Async.VIF.set_ipv6_allowed", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("ipv6_allowed", &ipv6_allowed, &XEN_STRING_SET)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vif_set_ipv6_allowed(session: *mut xen_session, vif: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VIF.set_ipv6_allowed", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_vif_set_ipv6_allowed(session: *mut xen_session, vif: *mut c_void, ipv6_allowed: *mut c_void) -> bool {
+    crate::call::call(session, "VIF.set_ipv6_allowed", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("ipv6_allowed", &ipv6_allowed, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
@@ -177,23 +177,23 @@ pub unsafe extern "C" fn xen_vif_add_ipv4_allowed(session: *mut xen_session, vif
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vif_set_ipv4_allowed_async(session: *mut xen_session, result: *mut *mut c_void, vif: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.VIF.set_ipv4_allowed", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vif_set_ipv4_allowed_async(session: *mut xen_session, result: *mut *mut c_void, vif: *mut c_void, ipv4_allowed: *mut c_void) -> bool {
+    crate::call::call(session, "Async.VIF.set_ipv4_allowed", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("ipv4_allowed", &ipv4_allowed, &XEN_STRING_SET)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vif_set_ipv4_allowed(session: *mut xen_session, vif: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VIF.set_ipv4_allowed", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_vif_set_ipv4_allowed(session: *mut xen_session, vif: *mut c_void, ipv4_allowed: *mut c_void) -> bool {
+    crate::call::call(session, "VIF.set_ipv4_allowed", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("ipv4_allowed", &ipv4_allowed, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vif_set_locking_mode_async(session: *mut xen_session, result: *mut *mut c_void, vif: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "Async.VIF.set_locking_mode", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("value", &value, &ENUM_VIF_LOCKING_MODE)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vif_set_locking_mode_async(session: *mut xen_session, result: *mut *mut c_void, vif: *mut c_void, locking_mode: c_int) -> bool {
+    crate::call::call(session, "Async.VIF.set_locking_mode", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("locking_mode", &locking_mode, &ENUM_VIF_LOCKING_MODE)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vif_set_locking_mode(session: *mut xen_session, vif: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VIF.set_locking_mode", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("value", &value, &ENUM_VIF_LOCKING_MODE)], VOID)
+pub unsafe extern "C" fn xen_vif_set_locking_mode(session: *mut xen_session, vif: *mut c_void, locking_mode: c_int) -> bool {
+    crate::call::call(session, "VIF.set_locking_mode", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("locking_mode", &locking_mode, &ENUM_VIF_LOCKING_MODE)], VOID)
 }
 
 #[no_mangle]
@@ -247,13 +247,13 @@ pub unsafe extern "C" fn xen_vif_add_to_qos_algorithm_params(session: *mut xen_s
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vif_set_qos_algorithm_params(session: *mut xen_session, vif: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VIF.set_qos_algorithm_params", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vif_set_qos_algorithm_params(session: *mut xen_session, vif: *mut c_void, qos_algorithm_params: *mut c_void) -> bool {
+    crate::call::call(session, "VIF.set_qos_algorithm_params", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("qos_algorithm_params", &qos_algorithm_params, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vif_set_qos_algorithm_type(session: *mut xen_session, vif: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VIF.set_qos_algorithm_type", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vif_set_qos_algorithm_type(session: *mut xen_session, vif: *mut c_void, qos_algorithm_type: *mut c_char) -> bool {
+    crate::call::call(session, "VIF.set_qos_algorithm_type", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("qos_algorithm_type", &qos_algorithm_type, &STRING)], VOID)
 }
 
 #[no_mangle]
@@ -267,8 +267,8 @@ pub unsafe extern "C" fn xen_vif_add_to_other_config(session: *mut xen_session, 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vif_set_other_config(session: *mut xen_session, vif: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VIF.set_other_config", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vif_set_other_config(session: *mut xen_session, vif: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "VIF.set_other_config", &[crate::call::arg("vif", &vif, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

@@ -77,8 +77,8 @@ pub unsafe extern "C" fn xen_vm_get_all(session: *mut xen_session, result: *mut 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_platform(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_platform", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vm_set_platform(session: *mut xen_session, vm: *mut c_void, platform: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_platform", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("platform", &platform, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -92,8 +92,8 @@ pub unsafe extern "C" fn xen_vm_add_to_platform(session: *mut xen_session, vm: *
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_other_config(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_other_config", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vm_set_other_config(session: *mut xen_session, vm: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_other_config", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -137,13 +137,13 @@ pub unsafe extern "C" fn xen_vm_add_to_blocked_operations(session: *mut xen_sess
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_blocked_operations_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.VM.set_blocked_operations", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_VM_OPERATIONS_STRING_MAP)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vm_set_blocked_operations_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, blocked_operations: *mut c_void) -> bool {
+    crate::call::call(session, "Async.VM.set_blocked_operations", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("blocked_operations", &blocked_operations, &XEN_VM_OPERATIONS_STRING_MAP)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_blocked_operations(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_blocked_operations", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_VM_OPERATIONS_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vm_set_blocked_operations(session: *mut xen_session, vm: *mut c_void, blocked_operations: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_blocked_operations", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("blocked_operations", &blocked_operations, &XEN_VM_OPERATIONS_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -187,23 +187,23 @@ pub unsafe extern "C" fn xen_vm_restart_device_models(session: *mut xen_session,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_hvm_boot_policy(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_HVM_boot_policy", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_hvm_boot_policy(session: *mut xen_session, vm: *mut c_void, hvm_boot_policy: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_HVM_boot_policy", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("hvm_boot_policy", &hvm_boot_policy, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_domain_type(session: *mut xen_session, vm: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VM.set_domain_type", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &ENUM_DOMAIN_TYPE)], VOID)
+pub unsafe extern "C" fn xen_vm_set_domain_type(session: *mut xen_session, vm: *mut c_void, domain_type: c_int) -> bool {
+    crate::call::call(session, "VM.set_domain_type", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("domain_type", &domain_type, &ENUM_DOMAIN_TYPE)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_actions_after_crash_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "Async.VM.set_actions_after_crash", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &ENUM_ON_CRASH_BEHAVIOUR)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vm_set_actions_after_crash_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, actions_after_crash: c_int) -> bool {
+    crate::call::call(session, "Async.VM.set_actions_after_crash", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("actions_after_crash", &actions_after_crash, &ENUM_ON_CRASH_BEHAVIOUR)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_actions_after_crash(session: *mut xen_session, vm: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VM.set_actions_after_crash", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &ENUM_ON_CRASH_BEHAVIOUR)], VOID)
+pub unsafe extern "C" fn xen_vm_set_actions_after_crash(session: *mut xen_session, vm: *mut c_void, actions_after_crash: c_int) -> bool {
+    crate::call::call(session, "VM.set_actions_after_crash", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("actions_after_crash", &actions_after_crash, &ENUM_ON_CRASH_BEHAVIOUR)], VOID)
 }
 
 #[no_mangle]
@@ -217,13 +217,13 @@ pub unsafe extern "C" fn xen_vm_import(session: *mut xen_session, result: *mut *
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_has_vendor_device_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "Async.VM.set_has_vendor_device", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &BOOL)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vm_set_has_vendor_device_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, has_vendor_device: bool) -> bool {
+    crate::call::call(session, "Async.VM.set_has_vendor_device", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("has_vendor_device", &has_vendor_device, &BOOL)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_has_vendor_device(session: *mut xen_session, vm: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "VM.set_has_vendor_device", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_vm_set_has_vendor_device(session: *mut xen_session, vm: *mut c_void, has_vendor_device: bool) -> bool {
+    crate::call::call(session, "VM.set_has_vendor_device", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("has_vendor_device", &has_vendor_device, &BOOL)], VOID)
 }
 
 #[no_mangle]
@@ -257,23 +257,23 @@ pub unsafe extern "C" fn xen_vm_query_services(session: *mut xen_session, result
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_groups_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.VM.set_groups", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_VM_GROUP_SET)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vm_set_groups_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, groups: *mut c_void) -> bool {
+    crate::call::call(session, "Async.VM.set_groups", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("groups", &groups, &XEN_VM_GROUP_SET)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_groups(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_groups", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_VM_GROUP_SET)], VOID)
+pub unsafe extern "C" fn xen_vm_set_groups(session: *mut xen_session, vm: *mut c_void, groups: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_groups", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("groups", &groups, &XEN_VM_GROUP_SET)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_appliance_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.VM.set_appliance", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &REF)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vm_set_appliance_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, appliance: *mut c_void) -> bool {
+    crate::call::call(session, "Async.VM.set_appliance", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("appliance", &appliance, &REF)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_appliance(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_appliance", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_vm_set_appliance(session: *mut xen_session, vm: *mut c_void, appliance: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_appliance", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("appliance", &appliance, &REF)], VOID)
 }
 
 #[no_mangle]
@@ -317,53 +317,53 @@ pub unsafe extern "C" fn xen_vm_assert_can_be_recovered(session: *mut xen_sessio
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_suspend_vdi_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.VM.set_suspend_VDI", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &REF)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vm_set_suspend_vdi_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, suspend_vdi: *mut c_void) -> bool {
+    crate::call::call(session, "Async.VM.set_suspend_VDI", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("suspend_vdi", &suspend_vdi, &REF)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_suspend_vdi(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_suspend_VDI", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_vm_set_suspend_vdi(session: *mut xen_session, vm: *mut c_void, suspend_vdi: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_suspend_VDI", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("suspend_vdi", &suspend_vdi, &REF)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_order_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "Async.VM.set_order", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vm_set_order_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, order: i64) -> bool {
+    crate::call::call(session, "Async.VM.set_order", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("order", &order, &INT)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_order(session: *mut xen_session, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VM.set_order", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_order(session: *mut xen_session, vm: *mut c_void, order: i64) -> bool {
+    crate::call::call(session, "VM.set_order", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("order", &order, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_shutdown_delay_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "Async.VM.set_shutdown_delay", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vm_set_shutdown_delay_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, shutdown_delay: i64) -> bool {
+    crate::call::call(session, "Async.VM.set_shutdown_delay", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("shutdown_delay", &shutdown_delay, &INT)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_shutdown_delay(session: *mut xen_session, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VM.set_shutdown_delay", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_shutdown_delay(session: *mut xen_session, vm: *mut c_void, shutdown_delay: i64) -> bool {
+    crate::call::call(session, "VM.set_shutdown_delay", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("shutdown_delay", &shutdown_delay, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_start_delay_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "Async.VM.set_start_delay", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vm_set_start_delay_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, start_delay: i64) -> bool {
+    crate::call::call(session, "Async.VM.set_start_delay", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("start_delay", &start_delay, &INT)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_start_delay(session: *mut xen_session, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VM.set_start_delay", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_start_delay(session: *mut xen_session, vm: *mut c_void, start_delay: i64) -> bool {
+    crate::call::call(session, "VM.set_start_delay", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("start_delay", &start_delay, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_snapshot_schedule(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_snapshot_schedule", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_vm_set_snapshot_schedule(session: *mut xen_session, vm: *mut c_void, snapshot_schedule: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_snapshot_schedule", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("snapshot_schedule", &snapshot_schedule, &REF)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_protection_policy(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_protection_policy", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_vm_set_protection_policy(session: *mut xen_session, vm: *mut c_void, protection_policy: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_protection_policy", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("protection_policy", &protection_policy, &REF)], VOID)
 }
 
 #[no_mangle]
@@ -377,13 +377,13 @@ pub unsafe extern "C" fn xen_vm_copy_bios_strings(session: *mut xen_session, vm:
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_bios_strings_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "Async.VM.set_bios_strings", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_vm_set_bios_strings_async(session: *mut xen_session, result: *mut *mut c_void, vm: *mut c_void, bios_strings: *mut c_void) -> bool {
+    crate::call::call(session, "Async.VM.set_bios_strings", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("bios_strings", &bios_strings, &XEN_STRING_STRING_MAP)], crate::call::out(result, &REF))
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_bios_strings(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_bios_strings", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vm_set_bios_strings(session: *mut xen_session, vm: *mut c_void, bios_strings: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_bios_strings", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("bios_strings", &bios_strings, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -542,13 +542,13 @@ pub unsafe extern "C" fn xen_vm_send_sysrq(session: *mut xen_session, vm: *mut c
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_vcpus_at_startup(session: *mut xen_session, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VM.set_VCPUs_at_startup", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_vcpus_at_startup(session: *mut xen_session, vm: *mut c_void, vcpus_at_startup: i64) -> bool {
+    crate::call::call(session, "VM.set_VCPUs_at_startup", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("vcpus_at_startup", &vcpus_at_startup, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_vcpus_max(session: *mut xen_session, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VM.set_VCPUs_max", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_vcpus_max(session: *mut xen_session, vm: *mut c_void, vcpus_max: i64) -> bool {
+    crate::call::call(session, "VM.set_VCPUs_max", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("vcpus_max", &vcpus_max, &INT)], VOID)
 }
 
 #[no_mangle]
@@ -562,8 +562,8 @@ pub unsafe extern "C" fn xen_vm_set_shadow_multiplier_live(session: *mut xen_ses
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_hvm_shadow_multiplier(session: *mut xen_session, vm: *mut c_void, value: f64) -> bool {
-    crate::call::call(session, "VM.set_HVM_shadow_multiplier", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &FLOAT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_hvm_shadow_multiplier(session: *mut xen_session, vm: *mut c_void, hvm_shadow_multiplier: f64) -> bool {
+    crate::call::call(session, "VM.set_HVM_shadow_multiplier", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("hvm_shadow_multiplier", &hvm_shadow_multiplier, &FLOAT)], VOID)
 }
 
 #[no_mangle]
@@ -627,13 +627,13 @@ pub unsafe extern "C" fn xen_vm_set_memory_static_range(session: *mut xen_sessio
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_memory_static_min(session: *mut xen_session, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VM.set_memory_static_min", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_memory_static_min(session: *mut xen_session, vm: *mut c_void, memory_static_min: i64) -> bool {
+    crate::call::call(session, "VM.set_memory_static_min", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("memory_static_min", &memory_static_min, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_memory_static_max(session: *mut xen_session, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VM.set_memory_static_max", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_memory_static_max(session: *mut xen_session, vm: *mut c_void, memory_static_max: i64) -> bool {
+    crate::call::call(session, "VM.set_memory_static_max", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("memory_static_max", &memory_static_max, &INT)], VOID)
 }
 
 #[no_mangle]
@@ -647,13 +647,13 @@ pub unsafe extern "C" fn xen_vm_set_memory_dynamic_range(session: *mut xen_sessi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_memory_dynamic_min(session: *mut xen_session, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VM.set_memory_dynamic_min", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_memory_dynamic_min(session: *mut xen_session, vm: *mut c_void, memory_dynamic_min: i64) -> bool {
+    crate::call::call(session, "VM.set_memory_dynamic_min", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("memory_dynamic_min", &memory_dynamic_min, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_memory_dynamic_max(session: *mut xen_session, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VM.set_memory_dynamic_max", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_memory_dynamic_max(session: *mut xen_session, vm: *mut c_void, memory_dynamic_max: i64) -> bool {
+    crate::call::call(session, "VM.set_memory_dynamic_max", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("memory_dynamic_max", &memory_dynamic_max, &INT)], VOID)
 }
 
 #[no_mangle]
@@ -667,13 +667,13 @@ pub unsafe extern "C" fn xen_vm_compute_memory_overhead(session: *mut xen_sessio
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_ha_always_run(session: *mut xen_session, vm: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "VM.set_ha_always_run", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_vm_set_ha_always_run(session: *mut xen_session, vm: *mut c_void, ha_always_run: bool) -> bool {
+    crate::call::call(session, "VM.set_ha_always_run", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("ha_always_run", &ha_always_run, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_ha_restart_priority(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_ha_restart_priority", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_ha_restart_priority(session: *mut xen_session, vm: *mut c_void, ha_restart_priority: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_ha_restart_priority", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("ha_restart_priority", &ha_restart_priority, &STRING)], VOID)
 }
 
 #[no_mangle]
@@ -687,8 +687,8 @@ pub unsafe extern "C" fn xen_vm_add_to_nvram(session: *mut xen_session, vm: *mut
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_nvram(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_NVRAM", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vm_set_nvram(session: *mut xen_session, vm: *mut c_void, nvram: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_NVRAM", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("nvram", &nvram, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
@@ -922,13 +922,13 @@ pub unsafe extern "C" fn xen_vm_snapshot(session: *mut xen_session, result: *mut
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_hardware_platform_version(session: *mut xen_session, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VM.set_hardware_platform_version", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_hardware_platform_version(session: *mut xen_session, vm: *mut c_void, hardware_platform_version: i64) -> bool {
+    crate::call::call(session, "VM.set_hardware_platform_version", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("hardware_platform_version", &hardware_platform_version, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_suspend_sr(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_suspend_SR", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_vm_set_suspend_sr(session: *mut xen_session, vm: *mut c_void, suspend_sr: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_suspend_SR", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("suspend_sr", &suspend_sr, &REF)], VOID)
 }
 
 #[no_mangle]
@@ -942,8 +942,8 @@ pub unsafe extern "C" fn xen_vm_add_tags(session: *mut xen_session, vm: *mut c_v
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_tags(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_tags", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_STRING_SET)], VOID)
+pub unsafe extern "C" fn xen_vm_set_tags(session: *mut xen_session, vm: *mut c_void, tags: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_tags", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("tags", &tags, &XEN_STRING_SET)], VOID)
 }
 
 #[no_mangle]
@@ -957,18 +957,18 @@ pub unsafe extern "C" fn xen_vm_add_to_xenstore_data(session: *mut xen_session, 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_xenstore_data(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_xenstore_data", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vm_set_xenstore_data(session: *mut xen_session, vm: *mut c_void, xenstore_data: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_xenstore_data", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("xenstore_data", &xenstore_data, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_recommendations(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_recommendations", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_recommendations(session: *mut xen_session, vm: *mut c_void, recommendations: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_recommendations", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("recommendations", &recommendations, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_pci_bus(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_PCI_bus", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_pci_bus(session: *mut xen_session, vm: *mut c_void, pci_bus: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_PCI_bus", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("pci_bus", &pci_bus, &STRING)], VOID)
 }
 
 #[no_mangle]
@@ -982,53 +982,53 @@ pub unsafe extern "C" fn xen_vm_add_to_hvm_boot_params(session: *mut xen_session
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_hvm_boot_params(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_HVM_boot_params", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vm_set_hvm_boot_params(session: *mut xen_session, vm: *mut c_void, hvm_boot_params: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_HVM_boot_params", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("hvm_boot_params", &hvm_boot_params, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_pv_legacy_args(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_PV_legacy_args", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_pv_legacy_args(session: *mut xen_session, vm: *mut c_void, pv_legacy_args: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_PV_legacy_args", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("pv_legacy_args", &pv_legacy_args, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_pv_bootloader_args(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_PV_bootloader_args", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_pv_bootloader_args(session: *mut xen_session, vm: *mut c_void, pv_bootloader_args: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_PV_bootloader_args", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("pv_bootloader_args", &pv_bootloader_args, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_pv_args(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_PV_args", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_pv_args(session: *mut xen_session, vm: *mut c_void, pv_args: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_PV_args", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("pv_args", &pv_args, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_pv_ramdisk(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_PV_ramdisk", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_pv_ramdisk(session: *mut xen_session, vm: *mut c_void, pv_ramdisk: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_PV_ramdisk", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("pv_ramdisk", &pv_ramdisk, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_pv_kernel(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_PV_kernel", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_pv_kernel(session: *mut xen_session, vm: *mut c_void, pv_kernel: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_PV_kernel", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("pv_kernel", &pv_kernel, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_pv_bootloader(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_PV_bootloader", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_pv_bootloader(session: *mut xen_session, vm: *mut c_void, pv_bootloader: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_PV_bootloader", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("pv_bootloader", &pv_bootloader, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_actions_after_reboot(session: *mut xen_session, vm: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VM.set_actions_after_reboot", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &ENUM_ON_NORMAL_EXIT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_actions_after_reboot(session: *mut xen_session, vm: *mut c_void, actions_after_reboot: c_int) -> bool {
+    crate::call::call(session, "VM.set_actions_after_reboot", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("actions_after_reboot", &actions_after_reboot, &ENUM_ON_NORMAL_EXIT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_actions_after_shutdown(session: *mut xen_session, vm: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VM.set_actions_after_shutdown", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &ENUM_ON_NORMAL_EXIT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_actions_after_shutdown(session: *mut xen_session, vm: *mut c_void, actions_after_shutdown: c_int) -> bool {
+    crate::call::call(session, "VM.set_actions_after_shutdown", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("actions_after_shutdown", &actions_after_shutdown, &ENUM_ON_NORMAL_EXIT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_actions_after_softreboot(session: *mut xen_session, vm: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VM.set_actions_after_softreboot", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &ENUM_ON_SOFTREBOOT_BEHAVIOR)], VOID)
+pub unsafe extern "C" fn xen_vm_set_actions_after_softreboot(session: *mut xen_session, vm: *mut c_void, actions_after_softreboot: c_int) -> bool {
+    crate::call::call(session, "VM.set_actions_after_softreboot", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("actions_after_softreboot", &actions_after_softreboot, &ENUM_ON_SOFTREBOOT_BEHAVIOR)], VOID)
 }
 
 #[no_mangle]
@@ -1042,33 +1042,33 @@ pub unsafe extern "C" fn xen_vm_add_to_vcpus_params(session: *mut xen_session, v
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_vcpus_params(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_VCPUs_params", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vm_set_vcpus_params(session: *mut xen_session, vm: *mut c_void, vcpus_params: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_VCPUs_params", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("vcpus_params", &vcpus_params, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_affinity(session: *mut xen_session, vm: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM.set_affinity", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &REF)], VOID)
+pub unsafe extern "C" fn xen_vm_set_affinity(session: *mut xen_session, vm: *mut c_void, affinity: *mut c_void) -> bool {
+    crate::call::call(session, "VM.set_affinity", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("affinity", &affinity, &REF)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_is_a_template(session: *mut xen_session, vm: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "VM.set_is_a_template", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_vm_set_is_a_template(session: *mut xen_session, vm: *mut c_void, is_a_template: bool) -> bool {
+    crate::call::call(session, "VM.set_is_a_template", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("is_a_template", &is_a_template, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_user_version(session: *mut xen_session, vm: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VM.set_user_version", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vm_set_user_version(session: *mut xen_session, vm: *mut c_void, user_version: i64) -> bool {
+    crate::call::call(session, "VM.set_user_version", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("user_version", &user_version, &INT)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_name_description(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_name_description", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_name_description(session: *mut xen_session, vm: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_name_description", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_set_name_label(session: *mut xen_session, vm: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM.set_name_label", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_set_name_label(session: *mut xen_session, vm: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "VM.set_name_label", &[crate::call::arg("vm", &vm, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

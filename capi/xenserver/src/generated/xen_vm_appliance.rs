@@ -147,13 +147,13 @@ pub unsafe extern "C" fn xen_vm_appliance_start(session: *mut xen_session, vm_ap
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_appliance_set_name_description(session: *mut xen_session, vm_appliance: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM_appliance.set_name_description", &[crate::call::arg("vm_appliance", &vm_appliance, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_appliance_set_name_description(session: *mut xen_session, vm_appliance: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "VM_appliance.set_name_description", &[crate::call::arg("vm_appliance", &vm_appliance, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_appliance_set_name_label(session: *mut xen_session, vm_appliance: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VM_appliance.set_name_label", &[crate::call::arg("vm_appliance", &vm_appliance, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vm_appliance_set_name_label(session: *mut xen_session, vm_appliance: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "VM_appliance.set_name_label", &[crate::call::arg("vm_appliance", &vm_appliance, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

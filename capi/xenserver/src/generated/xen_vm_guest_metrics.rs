@@ -87,8 +87,8 @@ pub unsafe extern "C" fn xen_vm_guest_metrics_add_to_other_config(session: *mut 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vm_guest_metrics_set_other_config(session: *mut xen_session, vm_guest_metrics: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VM_guest_metrics.set_other_config", &[crate::call::arg("vm_guest_metrics", &vm_guest_metrics, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vm_guest_metrics_set_other_config(session: *mut xen_session, vm_guest_metrics: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "VM_guest_metrics.set_other_config", &[crate::call::arg("vm_guest_metrics", &vm_guest_metrics, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

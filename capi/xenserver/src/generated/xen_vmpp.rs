@@ -77,13 +77,13 @@ pub unsafe extern "C" fn xen_vmpp_get_all(session: *mut xen_session, result: *mu
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_archive_last_run_time(session: *mut xen_session, vmpp: *mut c_void, value: libc::time_t) -> bool {
-    crate::call::call(session, "VMPP.set_archive_last_run_time", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &DATETIME)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_archive_last_run_time(session: *mut xen_session, vmpp: *mut c_void, archive_last_run_time: libc::time_t) -> bool {
+    crate::call::call(session, "VMPP.set_archive_last_run_time", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("archive_last_run_time", &archive_last_run_time, &DATETIME)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_backup_last_run_time(session: *mut xen_session, vmpp: *mut c_void, value: libc::time_t) -> bool {
-    crate::call::call(session, "VMPP.set_backup_last_run_time", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &DATETIME)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_backup_last_run_time(session: *mut xen_session, vmpp: *mut c_void, backup_last_run_time: libc::time_t) -> bool {
+    crate::call::call(session, "VMPP.set_backup_last_run_time", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("backup_last_run_time", &backup_last_run_time, &DATETIME)], VOID)
 }
 
 #[no_mangle]
@@ -127,48 +127,48 @@ pub unsafe extern "C" fn xen_vmpp_add_to_backup_schedule(session: *mut xen_sessi
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_alarm_config(session: *mut xen_session, vmpp: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VMPP.set_alarm_config", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_alarm_config(session: *mut xen_session, vmpp: *mut c_void, alarm_config: *mut c_void) -> bool {
+    crate::call::call(session, "VMPP.set_alarm_config", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("alarm_config", &alarm_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_is_alarm_enabled(session: *mut xen_session, vmpp: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "VMPP.set_is_alarm_enabled", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_is_alarm_enabled(session: *mut xen_session, vmpp: *mut c_void, is_alarm_enabled: bool) -> bool {
+    crate::call::call(session, "VMPP.set_is_alarm_enabled", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("is_alarm_enabled", &is_alarm_enabled, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_archive_target_config(session: *mut xen_session, vmpp: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VMPP.set_archive_target_config", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_archive_target_config(session: *mut xen_session, vmpp: *mut c_void, archive_target_config: *mut c_void) -> bool {
+    crate::call::call(session, "VMPP.set_archive_target_config", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("archive_target_config", &archive_target_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_archive_target_type(session: *mut xen_session, vmpp: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VMPP.set_archive_target_type", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &ENUM_VMPP_ARCHIVE_TARGET_TYPE)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_archive_target_type(session: *mut xen_session, vmpp: *mut c_void, archive_target_type: c_int) -> bool {
+    crate::call::call(session, "VMPP.set_archive_target_type", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("archive_target_type", &archive_target_type, &ENUM_VMPP_ARCHIVE_TARGET_TYPE)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_archive_schedule(session: *mut xen_session, vmpp: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VMPP.set_archive_schedule", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_archive_schedule(session: *mut xen_session, vmpp: *mut c_void, archive_schedule: *mut c_void) -> bool {
+    crate::call::call(session, "VMPP.set_archive_schedule", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("archive_schedule", &archive_schedule, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_archive_frequency(session: *mut xen_session, vmpp: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VMPP.set_archive_frequency", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &ENUM_VMPP_ARCHIVE_FREQUENCY)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_archive_frequency(session: *mut xen_session, vmpp: *mut c_void, archive_frequency: c_int) -> bool {
+    crate::call::call(session, "VMPP.set_archive_frequency", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("archive_frequency", &archive_frequency, &ENUM_VMPP_ARCHIVE_FREQUENCY)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_backup_schedule(session: *mut xen_session, vmpp: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VMPP.set_backup_schedule", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_backup_schedule(session: *mut xen_session, vmpp: *mut c_void, backup_schedule: *mut c_void) -> bool {
+    crate::call::call(session, "VMPP.set_backup_schedule", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("backup_schedule", &backup_schedule, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_backup_frequency(session: *mut xen_session, vmpp: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VMPP.set_backup_frequency", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &ENUM_VMPP_BACKUP_FREQUENCY)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_backup_frequency(session: *mut xen_session, vmpp: *mut c_void, backup_frequency: c_int) -> bool {
+    crate::call::call(session, "VMPP.set_backup_frequency", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("backup_frequency", &backup_frequency, &ENUM_VMPP_BACKUP_FREQUENCY)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_backup_retention_value(session: *mut xen_session, vmpp: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VMPP.set_backup_retention_value", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_backup_retention_value(session: *mut xen_session, vmpp: *mut c_void, backup_retention_value: i64) -> bool {
+    crate::call::call(session, "VMPP.set_backup_retention_value", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("backup_retention_value", &backup_retention_value, &INT)], VOID)
 }
 
 #[no_mangle]
@@ -187,23 +187,23 @@ pub unsafe extern "C" fn xen_vmpp_protect_now(session: *mut xen_session, result:
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_backup_type(session: *mut xen_session, vmpp: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VMPP.set_backup_type", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &ENUM_VMPP_BACKUP_TYPE)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_backup_type(session: *mut xen_session, vmpp: *mut c_void, backup_type: c_int) -> bool {
+    crate::call::call(session, "VMPP.set_backup_type", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("backup_type", &backup_type, &ENUM_VMPP_BACKUP_TYPE)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_is_policy_enabled(session: *mut xen_session, vmpp: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "VMPP.set_is_policy_enabled", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_is_policy_enabled(session: *mut xen_session, vmpp: *mut c_void, is_policy_enabled: bool) -> bool {
+    crate::call::call(session, "VMPP.set_is_policy_enabled", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("is_policy_enabled", &is_policy_enabled, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_name_description(session: *mut xen_session, vmpp: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VMPP.set_name_description", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_name_description(session: *mut xen_session, vmpp: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "VMPP.set_name_description", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmpp_set_name_label(session: *mut xen_session, vmpp: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VMPP.set_name_label", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vmpp_set_name_label(session: *mut xen_session, vmpp: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "VMPP.set_name_label", &[crate::call::arg("vmpp", &vmpp, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

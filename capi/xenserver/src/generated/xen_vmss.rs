@@ -77,13 +77,13 @@ pub unsafe extern "C" fn xen_vmss_get_all(session: *mut xen_session, result: *mu
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmss_set_type(session: *mut xen_session, vmss: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VMSS.set_type", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("value", &value, &ENUM_VMSS_TYPE)], VOID)
+pub unsafe extern "C" fn xen_vmss_set_type(session: *mut xen_session, vmss: *mut c_void, r#type: c_int) -> bool {
+    crate::call::call(session, "VMSS.set_type", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("type", &r#type, &ENUM_VMSS_TYPE)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmss_set_last_run_time(session: *mut xen_session, vmss: *mut c_void, value: libc::time_t) -> bool {
-    crate::call::call(session, "VMSS.set_last_run_time", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("value", &value, &DATETIME)], VOID)
+pub unsafe extern "C" fn xen_vmss_set_last_run_time(session: *mut xen_session, vmss: *mut c_void, last_run_time: libc::time_t) -> bool {
+    crate::call::call(session, "VMSS.set_last_run_time", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("last_run_time", &last_run_time, &DATETIME)], VOID)
 }
 
 #[no_mangle]
@@ -97,18 +97,18 @@ pub unsafe extern "C" fn xen_vmss_add_to_schedule(session: *mut xen_session, vms
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmss_set_schedule(session: *mut xen_session, vmss: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VMSS.set_schedule", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vmss_set_schedule(session: *mut xen_session, vmss: *mut c_void, schedule: *mut c_void) -> bool {
+    crate::call::call(session, "VMSS.set_schedule", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("schedule", &schedule, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmss_set_frequency(session: *mut xen_session, vmss: *mut c_void, value: c_int) -> bool {
-    crate::call::call(session, "VMSS.set_frequency", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("value", &value, &ENUM_VMSS_FREQUENCY)], VOID)
+pub unsafe extern "C" fn xen_vmss_set_frequency(session: *mut xen_session, vmss: *mut c_void, frequency: c_int) -> bool {
+    crate::call::call(session, "VMSS.set_frequency", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("frequency", &frequency, &ENUM_VMSS_FREQUENCY)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmss_set_retained_snapshots(session: *mut xen_session, vmss: *mut c_void, value: i64) -> bool {
-    crate::call::call(session, "VMSS.set_retained_snapshots", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("value", &value, &INT)], VOID)
+pub unsafe extern "C" fn xen_vmss_set_retained_snapshots(session: *mut xen_session, vmss: *mut c_void, retained_snapshots: i64) -> bool {
+    crate::call::call(session, "VMSS.set_retained_snapshots", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("retained_snapshots", &retained_snapshots, &INT)], VOID)
 }
 
 #[no_mangle]
@@ -117,18 +117,18 @@ pub unsafe extern "C" fn xen_vmss_snapshot_now(session: *mut xen_session, result
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmss_set_enabled(session: *mut xen_session, vmss: *mut c_void, value: bool) -> bool {
-    crate::call::call(session, "VMSS.set_enabled", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("value", &value, &BOOL)], VOID)
+pub unsafe extern "C" fn xen_vmss_set_enabled(session: *mut xen_session, vmss: *mut c_void, enabled: bool) -> bool {
+    crate::call::call(session, "VMSS.set_enabled", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("enabled", &enabled, &BOOL)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmss_set_name_description(session: *mut xen_session, vmss: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VMSS.set_name_description", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vmss_set_name_description(session: *mut xen_session, vmss: *mut c_void, name_description: *mut c_char) -> bool {
+    crate::call::call(session, "VMSS.set_name_description", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("name_description", &name_description, &STRING)], VOID)
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vmss_set_name_label(session: *mut xen_session, vmss: *mut c_void, value: *mut c_char) -> bool {
-    crate::call::call(session, "VMSS.set_name_label", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("value", &value, &STRING)], VOID)
+pub unsafe extern "C" fn xen_vmss_set_name_label(session: *mut xen_session, vmss: *mut c_void, name_label: *mut c_char) -> bool {
+    crate::call::call(session, "VMSS.set_name_label", &[crate::call::arg("vmss", &vmss, &REF), crate::call::arg("name_label", &name_label, &STRING)], VOID)
 }
 
 #[no_mangle]

@@ -117,8 +117,8 @@ pub unsafe extern "C" fn xen_vusb_add_to_other_config(session: *mut xen_session,
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_vusb_set_other_config(session: *mut xen_session, vusb: *mut c_void, value: *mut c_void) -> bool {
-    crate::call::call(session, "VUSB.set_other_config", &[crate::call::arg("vusb", &vusb, &REF), crate::call::arg("value", &value, &XEN_STRING_STRING_MAP)], VOID)
+pub unsafe extern "C" fn xen_vusb_set_other_config(session: *mut xen_session, vusb: *mut c_void, other_config: *mut c_void) -> bool {
+    crate::call::call(session, "VUSB.set_other_config", &[crate::call::arg("vusb", &vusb, &REF), crate::call::arg("other_config", &other_config, &XEN_STRING_STRING_MAP)], VOID)
 }
 
 #[no_mangle]

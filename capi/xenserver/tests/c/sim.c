@@ -1,6 +1,7 @@
 /*
  * The C ABI against a running xapi-compatible server (the simulator), over libcurl:
- *   sim URL USER PASSWORD
+ *   sim URL USER PASSWORD [CA_PEM_FILE]
+ * over libcurl, or with a CA file over the built-in transport extension (HTTPS, verified),
  * login, getters of every type kind, setters, maps, enums both ways, records, create and
  * destroy, an Async call with task polling, an event.from loop, failures and clear_error.
  */
@@ -8,7 +9,22 @@
 
 #include <time.h>
 
-static char *url;
+#include <xen/api/xenapi_ext_transport.h>
+
+static xen_call_func call_func = curl_call_func;
+static void *call_handle;
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = calloc(1, 1 << 16);
+    size_t n = fread(buf, 1, (1 << 16) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
 
 static xen_vm find_halted_guest(xen_session *s)
 {
@@ -249,20 +265,34 @@ static void test_failures(xen_session *s)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: sim URL USER PASSWORD\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: sim URL USER PASSWORD [CA_PEM_FILE]\n");
         return 2;
     }
-    url = argv[1];
     xen_init();
+    xenapi_ext_transport *transport = NULL;
+    call_handle = argv[1];
+    if (argc == 5) {
+        char *pem = read_file(argv[4]);
+        CHECK(NULL, pem != NULL);
+        xenapi_ext_transport_options opts = { pem, NULL, false, 0 };
+        char *err = NULL;
+        transport = xenapi_ext_transport_new(argv[1], &opts, &err);
+        if (transport == NULL)
+            fprintf(stderr, "%s\n", err);
+        CHECK(NULL, transport != NULL);
+        free(pem);
+        call_func = xenapi_ext_call_func;
+        call_handle = transport;
+    }
 
-    xen_session *bad = xen_session_login_with_password(curl_call_func, url, argv[2], "wrong",
+    xen_session *bad = xen_session_login_with_password(call_func, call_handle, argv[2], "wrong",
                                                        xen_api_latest_version);
     CHECK(bad, !bad->ok);
     CHECK_STR(bad, bad->error_description[0], "SESSION_AUTHENTICATION_FAILED");
     xen_session_logout(bad);
 
-    xen_session *s = xen_session_login_with_password(curl_call_func, url, argv[2], argv[3],
+    xen_session *s = xen_session_login_with_password(call_func, call_handle, argv[2], argv[3],
                                                      xen_api_latest_version);
     CHECK(s, s->ok);
     CHECK(s, s->api_version != xen_api_unknown_version);
@@ -275,6 +305,7 @@ int main(int argc, char **argv)
     test_failures(s);
     xen_vm_free(vm);
     xen_session_logout(s);
+    xenapi_ext_transport_free(transport);
     xen_fini();
     printf("sim: all checks passed\n");
     return 0;
