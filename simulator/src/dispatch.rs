@@ -47,6 +47,7 @@ pub fn resolve<'m>(model: &'m Model, method: &str) -> Result<Target<'m>, Failure
                     required: true,
                 }],
                 result: c.messages["get_all_records"].result.clone(),
+                removed: false,
             })
         }
         None => return Err(unknown()),
@@ -69,16 +70,21 @@ pub fn call(
     params: Vec<V>,
 ) -> Result<Reply, Failure> {
     let model = sim.model().clone();
+    if method == "system.listMethods" {
+        return Ok(Reply::V(V::sset(list_methods(&model))));
+    }
     let target = resolve(&model, method)?;
     let msg = &*target.message;
     let n = params.len();
     if n < msg.min_wire_params() || n > msg.max_wire_params() {
+        // As xapi: the sync name, and counts without the session.
+        let session = usize::from(msg.session);
         return Err(Failure::new(
             "MESSAGE_PARAMETER_COUNT_MISMATCH",
             [
-                method.to_string(),
-                msg.max_wire_params().to_string(),
-                n.to_string(),
+                format!("{}.{}", model.classes[target.class].name, msg.name),
+                msg.mandatory_params().to_string(),
+                n.saturating_sub(session).to_string(),
             ],
         ));
     }
@@ -94,6 +100,9 @@ pub fn call(
     } else {
         None
     };
+    if msg.removed {
+        return Err(Failure::new("MESSAGE_REMOVED", Vec::<String>::new()));
+    }
     let mut args = Vec::with_capacity(msg.params.len());
     for (p, v) in msg.params.iter().zip(params) {
         args.push(coerce(&model, &p.ty, v).ok_or_else(|| Failure::field_type(&p.name))?);
@@ -111,6 +120,22 @@ pub fn call(
         return crate::behaviour::task::run_async(ctx);
     }
     execute(&ctx)
+}
+
+/// Every wire method name: `Class.message`, and `Async.Class.message` where there is one.
+pub fn list_methods(model: &Model) -> Vec<String> {
+    let mut names = Vec::new();
+    for c in &model.classes {
+        let mut messages: Vec<&Message> = c.messages.values().collect();
+        messages.sort_by(|a, b| a.name.cmp(&b.name));
+        for m in messages {
+            names.push(format!("{}.{}", c.name, m.name));
+            if m.is_async {
+                names.push(format!("Async.{}.{}", c.name, m.name));
+            }
+        }
+    }
+    names
 }
 
 /// Runs a resolved, checked call: its behaviour if it has one, else the generic message.

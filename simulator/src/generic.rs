@@ -90,7 +90,7 @@ pub fn execute(ctx: &CallCtx) -> Result<Reply, Failure> {
             store.write(|t| t.set(c, r, fi, v)).map(|_| Reply::void())
         }
         FieldOp::AddToMap => {
-            let (key, value) = (a[1].clone(), a[2].clone());
+            let (key, value) = (arg(a, 1)?.clone(), arg(a, 2)?.clone());
             store.write(|t| {
                 let current = t.field(c, r, fi)?;
                 let key_s = key.key_str().unwrap_or_default().into_owned();
@@ -108,7 +108,7 @@ pub fn execute(ctx: &CallCtx) -> Result<Reply, Failure> {
             Ok(Reply::void())
         }
         FieldOp::RemoveFromMap => {
-            let key = a[1].key_str().unwrap_or_default().into_owned();
+            let key = arg(a, 1)?.key_str().unwrap_or_default().into_owned();
             store.write(|t| {
                 if t.field(c, r, fi)?.map_get(&key).is_none() {
                     return Ok(());
@@ -122,7 +122,7 @@ pub fn execute(ctx: &CallCtx) -> Result<Reply, Failure> {
             Ok(Reply::void())
         }
         FieldOp::AddToSet => {
-            let item = a[1].clone();
+            let item = arg(a, 1)?.clone();
             store.write(|t| {
                 if t.field(c, r, fi)?
                     .as_set()
@@ -138,7 +138,7 @@ pub fn execute(ctx: &CallCtx) -> Result<Reply, Failure> {
             Ok(Reply::void())
         }
         FieldOp::RemoveFromSet => {
-            let item = a[1].clone();
+            let item = arg(a, 1)?.clone();
             store.write(|t| {
                 if !t
                     .field(c, r, fi)?
@@ -239,6 +239,13 @@ pub fn create(t: &mut Inner, class: usize, fields: &[(V, V)]) -> Result<String, 
     }
     let r = t.new_ref();
     Ok(t.insert(class, r, rec))
+}
+
+/// The `i`-th argument (present when the model's message has it: behaviour written for one
+/// model fails cleanly on another).
+pub fn arg(a: &[V], i: usize) -> Result<&V, Failure> {
+    a.get(i)
+        .ok_or_else(|| Failure::internal(format!("argument {i} is missing")))
 }
 
 /// The `i`-th argument as a string (refs, uuids, labels).

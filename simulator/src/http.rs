@@ -36,6 +36,7 @@ struct Request {
     path: String,
     close: bool,
     content_length: Option<usize>,
+    expect_continue: bool,
 }
 
 enum Head {
@@ -113,6 +114,7 @@ fn read_head<R: BufRead>(r: &mut R) -> io::Result<Head> {
         path,
         close: version == "HTTP/1.0",
         content_length: None,
+        expect_continue: false,
     };
     loop {
         line.clear();
@@ -140,6 +142,7 @@ fn read_head<R: BufRead>(r: &mut R) -> io::Result<Head> {
                 Ok(n) => req.content_length = Some(n),
                 Err(_) => return Ok(Head::Malformed),
             },
+            "expect" if value.eq_ignore_ascii_case("100-continue") => req.expect_continue = true,
             "connection" if value.eq_ignore_ascii_case("close") => req.close = true,
             "connection" if value.eq_ignore_ascii_case("keep-alive") => req.close = false,
             _ => {}
@@ -205,6 +208,12 @@ fn handle<S: Read + Write>(
             "The request body is over the 300 KiB limit.",
         )?;
         return Ok(false);
+    }
+    if req.expect_continue {
+        // libcurl asks before sending a large body, and would otherwise wait a second.
+        let out = reader.get_mut();
+        out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        out.flush()?;
     }
     let mut body = vec![0u8; len];
     reader.read_exact(&mut body)?;

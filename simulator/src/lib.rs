@@ -30,6 +30,7 @@ pub mod behaviour;
 pub mod dispatch;
 pub mod error;
 pub mod faults;
+pub mod fxhash;
 pub mod generic;
 pub mod http;
 pub mod model;

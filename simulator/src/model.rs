@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::fxhash::FxHashMap;
 use crate::value::V;
 
 /// The xapi data model embedded at build time.
@@ -109,13 +110,21 @@ pub struct Message {
     pub params: Vec<Param>,
     /// The result type.
     pub result: Ty,
+    /// Whether the message was removed from the API (xapi answers `MESSAGE_REMOVED`).
+    pub removed: bool,
 }
 
 impl Message {
     /// The number of parameters that must be sent, the session included.
     pub fn min_wire_params(&self) -> usize {
+        self.mandatory_params() + usize::from(self.session)
+    }
+
+    /// The number of parameters without a default, the session excluded (what xapi reports
+    /// as expected in `MESSAGE_PARAMETER_COUNT_MISMATCH`).
+    pub fn mandatory_params(&self) -> usize {
         let trailing_optional = self.params.iter().rev().take_while(|p| !p.required).count();
-        self.max_wire_params() - trailing_optional
+        self.params.len() - trailing_optional
     }
 
     /// The number of parameters of the full call, the session included.
@@ -133,9 +142,9 @@ pub struct Class {
     pub lower: String,
     /// The fields, in model order (the order of records on the wire).
     pub fields: Vec<Field>,
-    field_index: HashMap<String, usize>,
+    field_index: FxHashMap<String, usize>,
     /// The messages, by name.
-    pub messages: HashMap<String, Message>,
+    pub messages: FxHashMap<String, Message>,
 }
 
 impl Class {
@@ -181,8 +190,8 @@ pub struct Model {
     pub api_version: (i64, i64),
     /// Every class.
     pub classes: Vec<Class>,
-    class_index: HashMap<String, usize>,
-    class_index_lower: HashMap<String, usize>,
+    class_index: FxHashMap<String, usize>,
+    class_index_lower: FxHashMap<String, usize>,
     /// Every enum.
     pub enums: Vec<Enum>,
     /// The field pairs kept consistent, found from the model.
@@ -227,6 +236,7 @@ struct RawMessage {
     is_async: bool,
     params: Vec<RawParam>,
     result: String,
+    lifecycle: String,
 }
 
 #[derive(Deserialize)]
@@ -280,7 +290,8 @@ impl Model {
                     default,
                 });
             }
-            let mut messages = HashMap::with_capacity(rc.messages.len());
+            let mut messages =
+                FxHashMap::with_capacity_and_hasher(rc.messages.len(), Default::default());
             for rm in rc.messages {
                 let params = rm
                     .params
@@ -303,6 +314,7 @@ impl Model {
                         is_async: rm.is_async,
                         params,
                         result,
+                        removed: rm.lifecycle == "removed",
                     },
                 );
             }

@@ -226,7 +226,6 @@ fn vm_ops(state: &str) -> V {
 /// Builds the pool into an empty store.
 pub fn populate(t: &mut Inner, spec: &PoolSpec) {
     let model = t.model().clone();
-    t.logging = false;
     let mut b = B {
         t,
         model: model.clone(),
@@ -986,7 +985,6 @@ pub fn populate(t: &mut Inner, spec: &PoolSpec) {
     }
     let _ = templates;
     b.t.rebuild_pairs();
-    b.t.logging = true;
 }
 
 /// The configuration fields a guest (or a template) shares with its kind.

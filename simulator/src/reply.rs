@@ -33,28 +33,6 @@ impl Reply {
     pub fn s(s: impl Into<String>) -> Reply {
         Reply::V(V::Str(s.into()))
     }
-
-    /// Converts to a plain value (copying records); used for task results and tests.
-    pub fn into_value(self, model: &Model) -> V {
-        match self {
-            Reply::V(v) => v,
-            Reply::Rec(c, rec) => V::Map(
-                model.classes[c]
-                    .fields
-                    .iter()
-                    .zip(rec.iter())
-                    .map(|(f, v)| (V::s(&f.name), v.clone()))
-                    .collect(),
-            ),
-            Reply::Map(entries) => V::Map(
-                entries
-                    .into_iter()
-                    .map(|(k, r)| (V::Str(k), r.into_value(model)))
-                    .collect(),
-            ),
-            Reply::List(items) => V::Set(items.into_iter().map(|r| r.into_value(model)).collect()),
-        }
-    }
 }
 
 /// A reply with the model that names record fields: what the wire encoder serializes.

@@ -5,11 +5,12 @@
 //! clones under the lock and serialize outside it; a writer copies a record only while a
 //! reader still holds the old one.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
 use crate::error::Failure;
+use crate::fxhash::{FxHashMap, FxIndexMap};
 use crate::model::{Model, Ty};
 use crate::rng::Rng;
 use crate::value::{now_secs, NULL_REF, V};
@@ -31,9 +32,10 @@ pub struct Obj {
 /// The objects of one class.
 #[derive(Debug, Default)]
 pub struct Table {
-    /// The objects by ref (ordered, so that a seed gives the same listing every time).
-    pub objs: BTreeMap<String, Obj>,
-    by_uuid: HashMap<String, String>,
+    /// The objects by ref, in creation order (deletion moves the last object into the
+    /// gap), so that a seed gives the same listing every time.
+    pub objs: FxIndexMap<String, Obj>,
+    by_uuid: FxHashMap<String, String>,
     /// The highest `mtime` of any object, tombstones included.
     pub last_change: u64,
 }
@@ -86,8 +88,6 @@ pub struct Tombstone {
     pub class: usize,
     /// The ref.
     pub obj_ref: String,
-    /// The last record.
-    pub snapshot: Arc<Record>,
 }
 
 const CHANGE_LOG_LEN: usize = 20_000;
@@ -107,8 +107,9 @@ pub struct Inner {
     pub tombstones: VecDeque<Tombstone>,
     /// Random numbers for refs, uuids and generated values.
     pub rng: Rng,
-    /// Whether changes are logged for `event.next` (off while a pool is being built).
-    pub logging: bool,
+    /// How many `event.register` subscriptions exist: changes are logged (with a snapshot
+    /// each) only while there is one, which spares memory and record copies otherwise.
+    pub subscribers: usize,
 }
 
 /// The object store of one simulated pool.
@@ -131,7 +132,7 @@ impl Store {
                 changes: VecDeque::new(),
                 tombstones: VecDeque::new(),
                 rng: Rng::new(seed),
-                logging: true,
+                subscribers: 0,
             }),
             model,
             changed: Condvar::new(),
@@ -264,7 +265,7 @@ impl Inner {
         let mut rec: Record = c
             .fields
             .iter()
-            .map(|f| f.default.clone().unwrap_or_else(|| zero_of(&f.ty)))
+            .map(|f| f.default.clone().unwrap_or_else(|| zero_of(&model, &f.ty)))
             .collect();
         if let Some(ui) = c.field("uuid") {
             rec[ui] = V::Str(self.rng.uuid());
@@ -345,6 +346,20 @@ impl Inner {
         }
     }
 
+    /// Counts a new `event.register` subscription; returns the current generation.
+    pub fn subscribe(&mut self) -> u64 {
+        self.subscribers += 1;
+        self.gen
+    }
+
+    /// Counts a subscription gone; with none left, the change log is dropped.
+    pub fn unsubscribe(&mut self) {
+        self.subscribers = self.subscribers.saturating_sub(1);
+        if self.subscribers == 0 {
+            self.changes.clear();
+        }
+    }
+
     /// Changes object `r` with `f`, keeping paired fields consistent and recording the change.
     pub fn modify(
         &mut self,
@@ -384,7 +399,7 @@ impl Inner {
         self.gen += 1;
         let gen = self.gen;
         let table = &mut self.tables[class];
-        let obj = table.objs.remove(r).expect("checked above");
+        let obj = table.objs.swap_remove(r).expect("checked above");
         table.last_change = gen;
         if let Some(ui) = self.model.classes[class].field("uuid") {
             if let Some(u) = obj.rec[ui].as_str() {
@@ -396,7 +411,6 @@ impl Inner {
             gen,
             class,
             obj_ref: r.to_string(),
-            snapshot: obj.rec.clone(),
         });
         if self.tombstones.len() > TOMBSTONES_LEN {
             self.tombstones.pop_front();
@@ -406,7 +420,7 @@ impl Inner {
     }
 
     fn log(&mut self, class: usize, op: Op, r: &str, snapshot: Arc<Record>) {
-        if !self.logging {
+        if self.subscribers == 0 {
             return;
         }
         self.changes.push_back(Change {
@@ -492,8 +506,9 @@ impl Inner {
     }
 }
 
-/// The zero of a type: what a field without a model default starts as.
-pub fn zero_of(ty: &Ty) -> V {
+/// The zero of a type: what a field without a model default starts as (an enum: its first
+/// value, so that records only ever hold valid enum values).
+pub fn zero_of(model: &Model, ty: &Ty) -> V {
     match ty {
         Ty::String => V::Str(String::new()),
         Ty::Int => V::Int(0),
@@ -503,7 +518,7 @@ pub fn zero_of(ty: &Ty) -> V {
         Ty::Ref(_) => V::Str(NULL_REF.into()),
         Ty::Set(_) => V::Set(Vec::new()),
         Ty::Map(_, _) | Ty::Record(_) | Ty::AnyRecord | Ty::EventBatch => V::Map(Vec::new()),
-        Ty::Enum(_) => V::Str(String::new()),
+        Ty::Enum(e) => V::Str(model.enums[*e].values.first().cloned().unwrap_or_default()),
         Ty::Option(_) | Ty::Void => V::Nil,
     }
 }
@@ -541,6 +556,24 @@ mod tests {
             t.remove(vif, &v).unwrap();
             assert_eq!(t.field(vm, &b, vifs).unwrap(), &V::Set(vec![]));
             assert_eq!(t.tombstones.back().unwrap().obj_ref, v);
+        });
+    }
+
+    #[test]
+    fn changes_are_logged_only_while_someone_subscribes() {
+        let s = store();
+        let vm = s.model().class("VM").unwrap();
+        s.write(|t| {
+            let rec = t.default_record(vm);
+            let r = t.new_ref();
+            t.insert(vm, r.clone(), rec);
+            assert!(t.changes.is_empty());
+            let cursor = t.subscribe();
+            t.set_named(vm, &r, "name_label", V::s("x")).unwrap();
+            assert_eq!(t.changes.len(), 1);
+            assert_eq!(t.changes[0].id, cursor + 1);
+            t.unsubscribe();
+            assert!(t.changes.is_empty());
         });
     }
 

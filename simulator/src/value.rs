@@ -1,6 +1,5 @@
 //! The values the store holds: typed by the model, serialized by `xenapi::wire`.
 
-use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -104,78 +103,6 @@ impl V {
             _ => None,
         }
     }
-
-    /// This value written as an XML-RPC `<value>`, in xapi's style: what a task's `result`
-    /// field holds.
-    pub fn to_xmlrpc_fragment(&self) -> String {
-        let mut out = String::new();
-        write_xml(self, &mut out);
-        out
-    }
-}
-
-fn write_xml(v: &V, out: &mut String) {
-    match v {
-        V::Str(s) => {
-            out.push_str("<value>");
-            escape_into(s, out);
-            out.push_str("</value>");
-        }
-        V::Int(i) => {
-            let _ = write!(out, "<value>{i}</value>");
-        }
-        V::Float(f) => {
-            let _ = write!(out, "<value><double>{}</double></value>", format_double(*f));
-        }
-        V::Bool(b) => {
-            let _ = write!(out, "<value><boolean>{}</boolean></value>", u8::from(*b));
-        }
-        V::DateTime(s) => {
-            out.push_str("<value><dateTime.iso8601>");
-            escape_into(s, out);
-            out.push_str("</dateTime.iso8601></value>");
-        }
-        V::Set(items) => {
-            out.push_str("<value><array><data>");
-            for item in items {
-                write_xml(item, out);
-            }
-            out.push_str("</data></array></value>");
-        }
-        V::Map(entries) => {
-            out.push_str("<value><struct>");
-            for (k, val) in entries {
-                out.push_str("<member><name>");
-                escape_into(&k.key_str().unwrap_or_default(), out);
-                out.push_str("</name>");
-                write_xml(val, out);
-                out.push_str("</member>");
-            }
-            out.push_str("</struct></value>");
-        }
-        V::Nil => out.push_str("<value></value>"),
-    }
-}
-
-fn format_double(f: f64) -> String {
-    if f.is_nan() {
-        "nan".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "inf" } else { "-inf" }.into()
-    } else {
-        format!("{f}")
-    }
-}
-
-fn escape_into(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            _ => out.push(c),
-        }
-    }
 }
 
 /// The serde newtype name that `xenapi::wire` writes as an XML-RPC `<dateTime.iso8601>`.
@@ -204,7 +131,7 @@ impl Serialize for V {
                 }
                 map.end()
             }
-            V::Nil => s.serialize_unit(),
+            V::Nil => s.serialize_none(),
         }
     }
 }
@@ -258,17 +185,5 @@ mod tests {
         assert_eq!(datetime_string(0), "19700101T00:00:00Z");
         assert_eq!(datetime_string(1_700_000_000), "20231114T22:13:20Z");
         assert_eq!(datetime_string(951_782_400), "20000229T00:00:00Z");
-    }
-
-    #[test]
-    fn fragments_are_compact_and_escaped() {
-        assert_eq!(
-            V::s("OpaqueRef:a<b").to_xmlrpc_fragment(),
-            "<value>OpaqueRef:a&lt;b</value>"
-        );
-        assert_eq!(
-            V::Set(vec![V::Int(3), V::Bool(true)]).to_xmlrpc_fragment(),
-            "<value><array><data><value>3</value><value><boolean>1</boolean></value></data></array></value>"
-        );
     }
 }

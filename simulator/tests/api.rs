@@ -195,7 +195,7 @@ fn lookups_and_handle_errors() {
 }
 
 #[test]
-fn parameter_count_mismatch_counts_the_session() {
+fn parameter_count_mismatch_as_xapi_reports_it() {
     let sim = sim();
     let mut c = xml_client(&sim);
     assert_eq!(
@@ -203,9 +203,14 @@ fn parameter_count_mismatch_counts_the_session() {
         [
             "MESSAGE_PARAMETER_COUNT_MISMATCH",
             "VM.get_name_label",
-            "2",
-            "1"
+            "1",
+            "0"
         ]
+    );
+    // Async calls report the sync name; counts leave the session out.
+    assert_eq!(
+        c.fail("Async.VM.start", &[s("OpaqueRef:x")]),
+        ["MESSAGE_PARAMETER_COUNT_MISMATCH", "VM.start", "3", "1"]
     );
     let mut conn = Conn::tcp(&addr(&sim));
     let f = conn
@@ -221,10 +226,21 @@ fn parameter_count_mismatch_counts_the_session() {
             "MESSAGE_PARAMETER_COUNT_MISMATCH",
             &[
                 "session.login_with_password".to_string(),
-                "4".into(),
+                "2".into(),
                 "1".into()
             ][..]
         )
+    );
+}
+
+#[test]
+fn removed_messages_say_so() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let vm = guest_in_state(&mut c, "Halted");
+    assert_eq!(
+        c.fail("VM.get_is_snapshot_from_vmpp", &[s(&vm)]),
+        ["MESSAGE_REMOVED"]
     );
 }
 

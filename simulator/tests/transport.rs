@@ -146,6 +146,36 @@ fn requests_over_300_kib_are_refused_as_xapi_does() {
 }
 
 #[test]
+fn expect_100_continue_is_answered() {
+    let sim = sim();
+    let mut conn = Conn::tcp(&addr(&sim));
+    let body = login_body(WireFormat::XmlRpc);
+    let r = conn
+        .request("/", &body, "Expect: 100-continue\r\n")
+        .unwrap();
+    assert_eq!(r.status, 100);
+    let r = conn.read_response().unwrap();
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn system_list_methods() {
+    let sim = sim();
+    let mut conn = Conn::tcp(&addr(&sim));
+    let v = conn
+        .call(WireFormat::XmlRpc, "system.listMethods", &[])
+        .unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(names.contains(&"VM.start") && names.contains(&"Async.VM.start"));
+    assert!(!names.contains(&"Async.VM.get_name_label"));
+}
+
+#[test]
 fn undecodable_requests_and_wrong_paths() {
     let sim = sim();
     let mut conn = Conn::tcp(&addr(&sim));

@@ -8,7 +8,7 @@ mod snapshot;
 mod task;
 
 pub use events::{EventBatch, EventWatcher};
-pub use snapshot::{from_value, Snapshot};
+pub use snapshot::Snapshot;
 pub use task::{decode_task_result, TaskHandle, WaitOptions};
 
 pub(crate) use macros::{error_codes, long_params, xenapi_enum};

@@ -5,10 +5,9 @@ use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 
-use super::snapshot::from_value;
 use crate::api::{Task, TaskRecord, TaskRef, TaskStatusType};
 use crate::error::{ApiFailure, Error};
-use crate::value::Value;
+use crate::value::{from_value, Value};
 use crate::wire::{self, WireFormat};
 use crate::{Limits, Result, Session};
 
@@ -16,10 +15,42 @@ use crate::{Limits, Result, Session};
 ///
 /// The task lives on the server until destroyed: [`TaskHandle::wait_and_destroy`] does both,
 /// or call [`TaskHandle::destroy`] after [`TaskHandle::wait`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TaskHandle<R> {
     task: TaskRef,
     result: PhantomData<fn() -> R>,
+}
+
+// By hand: derives would require `R` itself to be `Clone`, `Eq`, … although only the task
+// reference is stored.
+impl<R> Clone for TaskHandle<R> {
+    fn clone(&self) -> Self {
+        Self::new(self.task.clone())
+    }
+}
+
+impl<R> PartialEq for TaskHandle<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.task == other.task
+    }
+}
+
+impl<R> Eq for TaskHandle<R> {}
+
+impl<R> std::hash::Hash for TaskHandle<R> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.task.hash(state)
+    }
+}
+
+impl<R> std::fmt::Debug for TaskHandle<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "TaskHandle({}, {})",
+            self.task,
+            std::any::type_name::<R>()
+        )
+    }
 }
 
 /// How to wait for a task: polling starts at `first_poll` and backs off by half each time up to
@@ -169,7 +200,7 @@ impl<R: DeserializeOwned> TaskHandle<R> {
 /// whatever wire format the client uses; void results are an empty string.
 pub fn decode_task_result<R: DeserializeOwned>(result: &str) -> Result<R> {
     if result.trim().is_empty() {
-        return from_value(&Value::Nil);
+        return from_value(Value::Nil);
     }
     // Wrapped as a successful XML-RPC response so the core's XML decoder reads it unchanged.
     let body = format!(
@@ -180,7 +211,7 @@ pub fn decode_task_result<R: DeserializeOwned>(result: &str) -> Result<R> {
     );
     let value: Value =
         wire::decode_response(WireFormat::XmlRpc, body.as_bytes(), &Limits::default())?;
-    from_value(&value)
+    from_value(value)
 }
 
 #[cfg(test)]

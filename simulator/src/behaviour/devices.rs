@@ -1,7 +1,7 @@
 //! Disks and network interfaces: plugging, CD media, VDI copies.
 
 use crate::error::Failure;
-use crate::generic::arg_str;
+use crate::generic::{arg, arg_str};
 use crate::reply::Reply;
 use crate::sim::CallCtx;
 use crate::store::Inner;
@@ -158,7 +158,7 @@ fn vdi_copy(ctx: &CallCtx, snapshot: bool) -> Result<Reply, Failure> {
 
 fn resize(ctx: &CallCtx) -> Result<Reply, Failure> {
     let vdi = arg_str(&ctx.args, 0)?;
-    let size = ctx.args[1].clone();
+    let size = arg(&ctx.args, 1)?.clone();
     ctx.sim
         .store
         .write(|t| t.set_named(ctx.class, vdi, "virtual_size", size))?;

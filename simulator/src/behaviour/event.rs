@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::Failure;
-use crate::generic::arg_str;
+use crate::generic::{arg, arg_str};
 use crate::reply::Reply;
 use crate::sim::{CallCtx, Registration, Sim};
 use crate::store::{Inner, Op};
@@ -124,11 +124,11 @@ fn changed_since(t: &Inner, filters: &[Filter], since: u64) -> bool {
 
 fn from(ctx: &CallCtx) -> Result<Reply, Failure> {
     let sim = &ctx.sim;
-    let classes = ctx.args[0].as_set().unwrap_or(&[]).to_vec();
+    let classes = arg(&ctx.args, 0)?.as_set().unwrap_or(&[]).to_vec();
     let filters = filters(sim, &classes);
     let token = arg_str(&ctx.args, 1)?;
     let since = parse_token(token)?;
-    let timeout = match &ctx.args[2] {
+    let timeout = match arg(&ctx.args, 2)? {
         V::Float(f) if f.is_finite() && *f > 0.0 => f.min(86_400.0),
         _ => 0.0,
     };
@@ -213,8 +213,9 @@ fn registrations(
 }
 
 fn class_names(ctx: &CallCtx) -> Vec<String> {
-    ctx.args[0]
-        .as_set()
+    ctx.args
+        .first()
+        .and_then(V::as_set)
         .unwrap_or(&[])
         .iter()
         .filter_map(V::as_str)
@@ -224,11 +225,13 @@ fn class_names(ctx: &CallCtx) -> Vec<String> {
 
 fn register(ctx: &CallCtx) -> Result<Reply, Failure> {
     let session = ctx.session.clone().unwrap_or_default();
-    let gen = ctx.sim.store.read(|t| t.gen);
     let mut regs = registrations(&ctx.sim);
-    let reg = regs.entry(session).or_insert(Registration {
-        classes: Vec::new(),
-        cursor: gen,
+    let reg = regs.entry(session).or_insert_with(|| {
+        let cursor = ctx.sim.store.write(|t| t.subscribe());
+        Registration {
+            classes: Vec::new(),
+            cursor,
+        }
     });
     for c in class_names(ctx) {
         if !reg.classes.contains(&c) {
@@ -246,6 +249,7 @@ fn unregister(ctx: &CallCtx) -> Result<Reply, Failure> {
         reg.classes.retain(|c| !gone.contains(c));
         if reg.classes.is_empty() {
             regs.remove(&session);
+            ctx.sim.store.write(|t| t.unsubscribe());
         }
     }
     Ok(Reply::void())

@@ -72,11 +72,16 @@ fn local_login(ctx: &CallCtx) -> Result<Reply, Failure> {
 fn logout(ctx: &CallCtx) -> Result<Reply, Failure> {
     let session = ctx.session.clone().unwrap_or_default();
     ctx.sim.store.write(|t| t.remove(ctx.class, &session))?;
-    ctx.sim
+    let registered = ctx
+        .sim
         .registrations
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .remove(&session);
+        .remove(&session)
+        .is_some();
+    if registered {
+        ctx.sim.store.write(|t| t.unsubscribe());
+    }
     ctx.sim.store.wake_all();
     Ok(Reply::void())
 }

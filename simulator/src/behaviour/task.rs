@@ -9,9 +9,10 @@ use crate::dispatch;
 use crate::error::Failure;
 use crate::generic::arg_str;
 use crate::model::Ty;
-use crate::reply::Reply;
+use crate::reply::{Reply, ReplyView};
 use crate::sim::CallCtx;
 use crate::value::{now_datetime, V};
+use xenapi::wire::{encode_value, WireFormat};
 
 use super::Handler;
 
@@ -135,7 +136,19 @@ fn finish(ctx: &CallCtx, class: usize, task: &str, outcome: Result<Reply, Failur
         .is_some_and(|m| m.result == Ty::Void);
     let (result, error_info) = match outcome {
         Ok(_) if is_void => (String::new(), Vec::new()),
-        Ok(reply) => (reply.into_value(&model).to_xmlrpc_fragment(), Vec::new()),
+        Ok(reply) => match encode_value(
+            WireFormat::XmlRpc,
+            &ReplyView {
+                model: &model,
+                reply: &reply,
+            },
+        ) {
+            Ok(bytes) => (String::from_utf8_lossy(&bytes).into_owned(), Vec::new()),
+            Err(e) => (
+                String::new(),
+                Failure::internal(format!("cannot encode the result: {e}")).0,
+            ),
+        },
         Err(f) => (String::new(), f.0),
     };
     let c = &model.classes[class];

@@ -1,7 +1,7 @@
 //! VMs: the power lifecycle with xapi's checks, and clone/copy/snapshot.
 
 use crate::error::Failure;
-use crate::generic::{self, arg_str};
+use crate::generic::{self, arg, arg_str};
 use crate::reply::Reply;
 use crate::sim::CallCtx;
 use crate::store::{Inner, Record};
@@ -278,10 +278,10 @@ fn start(ctx: &CallCtx, host: Option<String>, paused_arg: usize) -> Result<Reply
             Some(_) => host_arg(t, ctx, &host)?,
             None => {
                 let affinity = t
-                    .get(ctx.class, vm, "affinity")?
-                    .as_str()
-                    .unwrap_or(NULL_REF)
-                    .to_string();
+                    .get(ctx.class, vm, "affinity")
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_else(|| NULL_REF.to_string());
                 let hc = ctx.sim.class("host")?;
                 if t.exists(hc, &affinity) {
                     affinity
@@ -380,7 +380,7 @@ fn pool_migrate(ctx: &CallCtx) -> Result<Reply, Failure> {
 
 fn set_ints(ctx: &CallCtx, fields: &[&str]) -> Result<Reply, Failure> {
     let vm = arg_str(&ctx.args, 0)?;
-    let values: Vec<V> = ctx.args[1..].to_vec();
+    let values: Vec<V> = ctx.args.get(1..).unwrap_or_default().to_vec();
     ctx.sim.store.write(|t| {
         t.obj(ctx.class, vm)?;
         let idx: Vec<usize> = fields
@@ -403,7 +403,7 @@ fn set_ints(ctx: &CallCtx, fields: &[&str]) -> Result<Reply, Failure> {
 
 fn set_vcpus_live(ctx: &CallCtx) -> Result<Reply, Failure> {
     let vm = arg_str(&ctx.args, 0)?;
-    let n = ctx.args[1].clone();
+    let n = arg(&ctx.args, 1)?.clone();
     ctx.sim.store.write(|t| {
         let (state, _) = vm_state(t, ctx.class, vm)?;
         require(vm, &state, &["Running"])?;
@@ -435,7 +435,7 @@ fn allowed_devices(ctx: &CallCtx, class: &str, field: &str, max: usize) -> Resul
 
 /// `VM.create`: the generic create, plus the metrics object xapi makes for every VM.
 fn create(ctx: &CallCtx) -> Result<Reply, Failure> {
-    let fields = match &ctx.args[0] {
+    let fields = match arg(&ctx.args, 0)? {
         V::Map(m) => m.clone(),
         _ => return Err(Failure::field_type("args")),
     };
