@@ -241,7 +241,7 @@ fn a_cancelled_task_fails_with_task_cancelled() {
         .vms(4)
         .member(false)
         .metrics_interval(None)
-        .task_duration(Duration::from_secs(5))
+        .task_duration(Duration::from_secs(8))
         .start()
         .unwrap();
     let session = login(&sim, WireFormat::JsonRpc);

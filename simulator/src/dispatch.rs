@@ -23,11 +23,12 @@ pub struct Target<'m> {
 
 /// Finds the class and message a wire method name designates, or `MESSAGE_METHOD_UNKNOWN`.
 pub fn resolve<'m>(model: &'m Model, method: &str) -> Result<Target<'m>, Failure> {
-    let unknown = || Failure::method_unknown(method);
     let (is_async, rest) = match method.strip_prefix("Async.") {
         Some(rest) => (true, rest),
         None => (false, method),
     };
+    // As xapi: the name without `Async.`.
+    let unknown = || Failure::method_unknown(rest);
     let (class_name, msg_name) = rest.split_once('.').ok_or_else(unknown)?;
     let class = model.class(class_name).ok_or_else(unknown)?;
     let c = &model.classes[class];
@@ -52,9 +53,6 @@ pub fn resolve<'m>(model: &'m Model, method: &str) -> Result<Target<'m>, Failure
         }
         None => return Err(unknown()),
     };
-    if is_async && !message.is_async {
-        return Err(unknown());
-    }
     Ok(Target {
         class,
         message,
@@ -117,6 +115,16 @@ pub fn call(
         args,
     };
     if target.is_async {
+        if !msg.is_async {
+            // What xapi's dispatcher answers (a "Fault" failure), after the other checks.
+            return Err(Failure::new(
+                "Fault",
+                [format!(
+                    "No async mode for this operation (rpc: {})",
+                    ctx.method
+                )],
+            ));
+        }
         return crate::behaviour::task::run_async(ctx);
     }
     execute(&ctx)
@@ -207,9 +215,15 @@ mod tests {
             resolve(&m, "VM.nope").err().unwrap().0,
             ["MESSAGE_METHOD_UNKNOWN", "VM.nope"]
         );
+        assert!(
+            !resolve(&m, "Async.VM.get_name_label")
+                .unwrap()
+                .message
+                .is_async
+        );
         assert_eq!(
-            resolve(&m, "Async.VM.get_name_label").err().unwrap().0[0],
-            "MESSAGE_METHOD_UNKNOWN"
+            resolve(&m, "Async.VM.nope").err().unwrap().0,
+            ["MESSAGE_METHOD_UNKNOWN", "VM.nope"]
         );
         assert!(
             resolve(&m, "VM.set_power_state").is_err(),

@@ -145,6 +145,56 @@ fn requests_over_300_kib_are_refused_as_xapi_does() {
     );
 }
 
+/// Sends raw bytes on a new connection and reads the status of the answer.
+fn raw_status(sim: &xapi_sim::RunningSimulator, bytes: &[u8]) -> u16 {
+    use std::io::{Read, Write};
+    let mut t = std::net::TcpStream::connect(sim.addr()).unwrap();
+    t.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    let _ = t.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn bad_http_gets_an_error_and_leaves_the_server_serving() {
+    let sim = sim();
+    assert_eq!(
+        raw_status(&sim, b"POST / HTTP/1.1\r\nHost: x\r\n\r\n"),
+        500,
+        "no Content-Length"
+    );
+    assert_eq!(raw_status(&sim, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 501);
+    assert_eq!(
+        raw_status(&sim, b"POST / HTTP/1.1\r\nno colon here\r\n\r\n"),
+        500
+    );
+    assert_eq!(
+        raw_status(&sim, b"POST / HTTP/1.1\r\nContent-Length: lots\r\n\r\n"),
+        500
+    );
+    assert_eq!(raw_status(&sim, b"garbage\r\n\r\n"), 500);
+    let mut huge = b"POST / HTTP/1.1\r\n".to_vec();
+    for i in 0..2000 {
+        huge.extend_from_slice(format!("X-Filler-{i}: {}\r\n", "y".repeat(40)).as_bytes());
+    }
+    huge.extend_from_slice(b"\r\n");
+    assert_eq!(raw_status(&sim, &huge), 431);
+    let body = login_body(WireFormat::JsonRpc);
+    assert_eq!(
+        raw_status(
+            &sim,
+            &[b"POST /jsonrpc HTTP/1.1\r\nContent-Length: 5\r\n\r\n{\"a\":".as_slice()].concat()
+        ),
+        500
+    );
+    let mut c = Conn::tcp(&addr(&sim));
+    assert_eq!(c.request("/jsonrpc", &body, "").unwrap().status, 200);
+}
+
 #[test]
 fn expect_100_continue_is_answered() {
     let sim = sim();

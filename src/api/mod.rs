@@ -26,11 +26,12 @@
 //!         println!("{} {} {}", vm, record.name_label, record.power_state);
 //!     }
 //! }
-//! let vm = Vm::get_by_name_label(&session, "web-1")?.remove(0);
-//! Vm::start(&session, &vm, false, false)?;
-//! for vbd in Vm::get_vbds(&session, &vm)? {
-//!     let record = Vbd::get_record(&session, &vbd)?;
-//!     println!("{} {} {}", record.device, record.r#type, record.vdi);
+//! if let Some(vm) = Vm::get_by_name_label(&session, "web-1")?.first() {
+//!     Vm::start(&session, vm, false, false)?;
+//!     for vbd in Vm::get_vbds(&session, vm)? {
+//!         let record = Vbd::get_record(&session, &vbd)?;
+//!         println!("{} {} {}", record.device, record.r#type, record.vdi);
+//!     }
 //! }
 //! session.logout()?;
 //! # Ok(())

@@ -122,6 +122,7 @@ pub fn guard<T>(fallback: T, f: impl FnOnce() -> T) -> T {
 ///
 /// # Safety
 /// The argument slots and the out-pointer are valid for their descriptors.
+#[inline(never)]
 pub unsafe fn call(session: *mut xen_session, method: &str, args: &[Arg], out: Out) -> bool {
     with_session(session, |s| invoke(s, method, true, args, out))
 }
@@ -298,6 +299,7 @@ fn transact(s: &xen_session, body: &[u8], limits: &Limits) -> Result<Vec<u8>, Tr
 ///
 /// # Safety
 /// As [`call`]; `ty` is a `Type::Record` whose struct starts with its handle.
+#[inline(never)]
 pub unsafe fn get_record(
     session: *mut xen_session,
     method: &str,
@@ -324,6 +326,7 @@ pub unsafe fn get_record(
 ///
 /// # Safety
 /// As [`call`]; `ty` is a `Type::Map(Ref, Record)`.
+#[inline(never)]
 pub unsafe fn get_all_records(
     session: *mut xen_session,
     method: &str,
@@ -370,6 +373,7 @@ unsafe fn fill_handle(record: *mut u8, r: *const c_char) {
 ///
 /// # Safety
 /// As [`call`]; `result` is NULL or points to a `xen_session *`.
+#[inline(never)]
 pub unsafe fn new_session(
     session: *mut xen_session,
     method: &str,

@@ -45,11 +45,14 @@ pub fn lib_dir() -> PathBuf {
 pub fn build(name: &str, extra_sources: &[&str], libs: &[&str]) -> PathBuf {
     let lib = lib_dir();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c");
-    // Tests run in parallel: every build gets its own executable.
+    // Tests run in parallel: every build in a test process gets its own executable (the
+    // names repeat across runs, so old ones are overwritten rather than piling up).
     static BUILDS: AtomicUsize = AtomicUsize::new(0);
     let n = BUILDS.fetch_add(1, Ordering::Relaxed);
-    let exe =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("c-{name}-{}-{n}", std::process::id()));
+    let test = std::env::current_exe().unwrap();
+    let test = test.file_stem().and_then(|s| s.to_str()).unwrap_or("test");
+    let test = test.split('-').next().unwrap_or(test);
+    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("c-{test}-{name}-{n}"));
     let mut cmd = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()));
     cmd.args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-g", "-O0"])
         .arg(format!("-I{}", root().join("include").display()))
