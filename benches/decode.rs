@@ -16,11 +16,26 @@ const VMS: usize = 256;
 
 fn response(url: &str, format: WireFormat) -> Vec<u8> {
     let client = Client::builder(url).format(format).build().unwrap();
-    let session = client.login_with_password("root", "xenroot", "2.23", "criterion").unwrap();
-    let body =
-        encode_call(format, "VM.get_all_records", Some(&session.session_ref()), &[(); 0], 1).unwrap();
-    let path = if format == WireFormat::XmlRpc { "/" } else { "/jsonrpc" };
-    let bytes = client.transport().post(path, &body, client.limits()).unwrap();
+    let session = client
+        .login_with_password("root", "xenroot", "2.23", "criterion")
+        .unwrap();
+    let body = encode_call(
+        format,
+        "VM.get_all_records",
+        Some(&session.session_ref()),
+        &[(); 0],
+        1,
+    )
+    .unwrap();
+    let path = if format == WireFormat::XmlRpc {
+        "/"
+    } else {
+        "/jsonrpc"
+    };
+    let bytes = client
+        .transport()
+        .post(path, &body, client.limits())
+        .unwrap();
     session.logout().unwrap();
     bytes
 }
@@ -39,7 +54,11 @@ fn quick_xml_pass(xml: &[u8]) -> usize {
 }
 
 fn decode(c: &mut Criterion) {
-    let sim = xapi_sim::Simulator::builder().vms(VMS).seed(7).start().unwrap();
+    let sim = xapi_sim::Simulator::builder()
+        .vms(VMS)
+        .seed(7)
+        .start()
+        .unwrap();
     let xml = response(&sim.url(), WireFormat::XmlRpc);
     let json = response(&sim.url(), WireFormat::JsonRpc);
     let limits = Limits::default();
@@ -47,9 +66,10 @@ fn decode(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("VM.get_all_records/{VMS}"));
     group.sample_size(20);
     group.throughput(Throughput::Bytes(xml.len() as u64));
-    group.bench_function(BenchmarkId::new("xml", "quick-xml tokenizer (floor)"), |b| {
-        b.iter(|| quick_xml_pass(&xml))
-    });
+    group.bench_function(
+        BenchmarkId::new("xml", "quick-xml tokenizer (floor)"),
+        |b| b.iter(|| quick_xml_pass(&xml)),
+    );
     group.bench_function(BenchmarkId::new("xml", "typed"), |b| {
         b.iter(|| {
             decode_response::<HashMap<VmRef, VmRecord>>(WireFormat::XmlRpc, &xml, &limits).unwrap()
@@ -64,7 +84,8 @@ fn decode(c: &mut Criterion) {
     });
     group.bench_function(BenchmarkId::new("json", "typed"), |b| {
         b.iter(|| {
-            decode_response::<HashMap<VmRef, VmRecord>>(WireFormat::JsonRpc, &json, &limits).unwrap()
+            decode_response::<HashMap<VmRef, VmRecord>>(WireFormat::JsonRpc, &json, &limits)
+                .unwrap()
         })
     });
     group.bench_function(BenchmarkId::new("json", "Value"), |b| {

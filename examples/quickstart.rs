@@ -4,8 +4,9 @@
 //! --example quickstart` (add `XENAPI_FINGERPRINT=AA:BB:…` to pin a self-signed certificate).
 //! Without `XENAPI_URL`, an in-process simulator is started on an ephemeral port.
 
+use xenapi::api::Vm;
 use xenapi::transport::TlsVerification;
-use xenapi::{Client, Value, WireFormat};
+use xenapi::{Client, WireFormat};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let simulator;
@@ -36,30 +37,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .format(WireFormat::JsonRpc)
         .tls(tls)
         .build()?;
-    let session = client.login_with_password(&user, &password, "1.0", "xenapi quickstart")?;
+    let session = client.login_with_password(&user, &password, "2.23", "xenapi quickstart")?;
 
-    let records = session.call("VM.get_all_records", &[])?;
-    let mut vms: Vec<(&str, &str)> = records
-        .as_struct()
-        .ok_or("VM.get_all_records did not return a map")?
-        .values()
-        .filter(|vm| !flag(vm, "is_a_template") && !flag(vm, "is_control_domain"))
-        .map(|vm| (text(vm, "name_label"), text(vm, "power_state")))
+    let mut vms: Vec<_> = Vm::get_all_records(&session)?
+        .into_values()
+        .filter(|vm| !vm.is_a_template && !vm.is_control_domain)
         .collect();
-    vms.sort();
+    vms.sort_by(|a, b| a.name_label.cmp(&b.name_label));
     println!("{} VMs:", vms.len());
-    for (name, state) in vms {
-        println!("  {name:<40} {state}");
+    for vm in &vms {
+        println!("  {:<40} {}", vm.name_label, vm.power_state);
     }
 
     session.logout()?;
     Ok(())
-}
-
-fn flag(record: &Value, field: &str) -> bool {
-    record.get(field).and_then(Value::as_bool).unwrap_or(false)
-}
-
-fn text<'a>(record: &'a Value, field: &str) -> &'a str {
-    record.get(field).and_then(Value::as_str).unwrap_or("")
 }

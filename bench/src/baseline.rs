@@ -9,7 +9,10 @@ pub fn quick_xml_pass(xml: &[u8]) -> usize {
     let mut reader = Reader::from_reader(xml);
     let mut text_bytes = 0usize;
     loop {
-        match reader.read_event().expect("the baseline XML is well formed") {
+        match reader
+            .read_event()
+            .expect("the baseline XML is well formed")
+        {
             Event::Text(t) => text_bytes += t.decode().expect("UTF-8 text").len(),
             Event::GeneralRef(r) => {
                 text_bytes += match r.resolve_char_ref().expect("valid character reference") {

@@ -42,7 +42,8 @@ pub fn calls_per_second(
                     match connections {
                         Connections::Reused => call(&session, &vm),
                         Connections::NewPerCall => {
-                            let fresh = client_for(url, format).session_from_ref(session.session_ref());
+                            let fresh =
+                                client_for(url, format).session_from_ref(session.session_ref());
                             call(&fresh, &vm);
                         }
                     }
@@ -65,5 +66,8 @@ fn client(url: &str, format: WireFormat) -> Client {
 }
 
 fn client_for(url: &str, format: WireFormat) -> Client {
-    Client::builder(url).format(format).build().expect("bench client")
+    Client::builder(url)
+        .format(format)
+        .build()
+        .expect("bench client")
 }

@@ -6,8 +6,8 @@ use std::cell::Cell;
 use std::ffi::{c_int, c_void, CString};
 use std::ptr;
 
-use xenserver::generated::xen_vm::xen_vm_get_all_records;
 use xenserver::generated::containers::xen_vm_xen_vm_record_map_free;
+use xenserver::generated::xen_vm::xen_vm_get_all_records;
 use xenserver::login::{xen_session_login_with_password, xen_session_logout};
 use xenserver::session::{xen_result_func, xen_session};
 
@@ -30,7 +30,9 @@ impl CApiDecoder {
     /// Logs in through the C API against the canned responder.
     pub fn new() -> CApiDecoder {
         let empty: &'static [u8] = &[];
-        let canned = Box::new(Canned { get_all_records: Cell::new(empty) });
+        let canned = Box::new(Canned {
+            get_all_records: Cell::new(empty),
+        });
         let user = CString::new("root").unwrap();
         let password = CString::new("xenroot").unwrap();
         // SAFETY: `canned` outlives the session (both are owned by the returned value, and

@@ -27,7 +27,11 @@ pub fn svg(title: &str, bars: &[Bar]) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="13">"#
     );
     let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(out, r#"<text x="10" y="24" font-size="15" font-weight="bold">{}</text>"#, escape(title));
+    let _ = writeln!(
+        out,
+        r#"<text x="10" y="24" font-size="15" font-weight="bold">{}</text>"#,
+        escape(title)
+    );
     for (i, bar) in bars.iter().enumerate() {
         let y = TOP + ROW_H * i as f64;
         let w = (bar.mb_per_s / max * BAR_W).max(1.0);
@@ -51,5 +55,7 @@ pub fn svg(title: &str, bars: &[Bar]) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -17,12 +17,17 @@ pub struct EventRate {
 
 /// Modifies every VM once, then drains and times the `event.from` stream.
 pub fn drain_rate(url: &str, format: WireFormat) -> EventRate {
-    let client = Client::builder(url).format(format).build().expect("bench client");
+    let client = Client::builder(url)
+        .format(format)
+        .build()
+        .expect("bench client");
     let session = client
         .login_with_password("root", "xenroot", "2.23", "xenapi-bench")
         .expect("bench login");
     let classes = vec!["vm".to_string()];
-    let token = Event::from(&session, &classes, "", 0.0).expect("initial event.from").token;
+    let token = Event::from(&session, &classes, "", 0.0)
+        .expect("initial event.from")
+        .token;
     let vms = Vm::get_all(&session).expect("VM.get_all");
     for (i, vm) in vms.iter().enumerate() {
         Vm::set_name_description(&session, vm, &format!("bench modification {i}"))

@@ -38,14 +38,21 @@ fn main() {
         return mem_child(&args[1..]);
     }
     let options = parse(&args).unwrap_or_else(|e| {
-        eprintln!("xenapi-bench: {e}\nusage: xenapi-bench [--vms N] [--quick] [--no-python] [--svg PATH]");
+        eprintln!(
+            "xenapi-bench: {e}\nusage: xenapi-bench [--vms N] [--quick] [--no-python] [--svg PATH]"
+        );
         std::process::exit(2)
     });
     run(&options);
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut options = Options { vms: 4096, quick: false, python: true, svg: None };
+    let mut options = Options {
+        vms: 4096,
+        quick: false,
+        python: true,
+        svg: None,
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -79,16 +86,27 @@ fn run(options: &Options) {
         json.len() as f64 / 1e6
     );
 
-    let min_time = if options.quick { Duration::from_millis(300) } else { Duration::from_secs(3) };
+    let min_time = if options.quick {
+        Duration::from_millis(300)
+    } else {
+        Duration::from_secs(3)
+    };
     let bars = decode_figures(&xml, &json, min_time);
     if let Some(svg) = &options.svg {
-        let title = format!("Decoding VM.get_all_records, {} VMs (MB/s of response, higher is better)", options.vms);
+        let title = format!(
+            "Decoding VM.get_all_records, {} VMs (MB/s of response, higher is better)",
+            options.vms
+        );
         std::fs::write(svg, chart::svg(&title, &bars)).expect("writing the chart");
         println!("# chart written to {}", svg.display());
     }
     memory_figures(&xml, &json);
 
-    let call_time = if options.quick { Duration::from_millis(300) } else { Duration::from_millis(1500) };
+    let call_time = if options.quick {
+        Duration::from_millis(300)
+    } else {
+        Duration::from_millis(1500)
+    };
     let rust_calls = call_figures(&url, call_time);
     let rate = events::drain_rate(&url, WireFormat::JsonRpc);
     println!(
@@ -102,17 +120,29 @@ fn run(options: &Options) {
 
 /// The raw bytes of a `VM.get_all_records` response, as the server sent them.
 fn fetch_all_records(url: &str, format: WireFormat) -> Vec<u8> {
-    let client = Client::builder(url).format(format).build().expect("bench client");
+    let client = Client::builder(url)
+        .format(format)
+        .build()
+        .expect("bench client");
     let session = client
         .login_with_password("root", "xenroot", "2.23", "xenapi-bench")
         .expect("bench login");
-    let body = encode_call(format, "VM.get_all_records", Some(&session.session_ref()), &[(); 0], 1)
-        .expect("encoding the call");
+    let body = encode_call(
+        format,
+        "VM.get_all_records",
+        Some(&session.session_ref()),
+        &[(); 0],
+        1,
+    )
+    .expect("encoding the call");
     let path = match format {
         WireFormat::XmlRpc => "/",
         WireFormat::JsonRpc | WireFormat::JsonRpcV1 => "/jsonrpc",
     };
-    let bytes = client.transport().post(path, &body, client.limits()).expect("fetching VM.get_all_records");
+    let bytes = client
+        .transport()
+        .post(path, &body, client.limits())
+        .expect("fetching VM.get_all_records");
     session.logout().expect("bench logout");
     bytes
 }
@@ -127,7 +157,12 @@ fn decode_figures(xml: &[u8], json: &[u8], min_time: Duration) -> Vec<chart::Bar
         let mb_s = timing::mb_per_s(bytes.len(), t.median);
         if path.is_baseline() {
             floor = Some(t.median);
-            println!("decode {}: {mb_s:.0} MB/s, {:.1} ms (baseline; {} runs)", path.name(), ms(t.median), t.runs);
+            println!(
+                "decode {}: {mb_s:.0} MB/s, {:.1} ms (baseline; {} runs)",
+                path.name(),
+                ms(t.median),
+                t.runs
+            );
         } else {
             let base = floor.expect("each encoding's floor is measured first");
             println!(
@@ -139,7 +174,11 @@ fn decode_figures(xml: &[u8], json: &[u8], min_time: Duration) -> Vec<chart::Bar
                 t.runs
             );
         }
-        bars.push(chart::Bar { label: path.name().to_string(), mb_per_s: mb_s, baseline: path.is_baseline() });
+        bars.push(chart::Bar {
+            label: path.name().to_string(),
+            mb_per_s: mb_s,
+            baseline: path.is_baseline(),
+        });
     }
     bars
 }
@@ -155,16 +194,35 @@ fn bytes_for<'a>(path: DecodePath, xml: &'a [u8], json: &'a [u8]) -> &'a [u8] {
 fn memory_figures(xml: &[u8], json: &[u8]) {
     let dir = std::env::temp_dir().join(format!("xenapi-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("creating the scratch directory");
-    let files = [(Encoding::Xml, dir.join("vms.xml"), xml), (Encoding::Json, dir.join("vms.json"), json)];
+    let files = [
+        (Encoding::Xml, dir.join("vms.xml"), xml),
+        (Encoding::Json, dir.join("vms.json"), json),
+    ];
     for (_, file, bytes) in &files {
         std::fs::write(file, bytes).expect("writing a response file");
     }
     let exe = std::env::current_exe().expect("the bench's own path");
     for path in DecodePath::ALL {
-        let (_, file, bytes) = files.iter().find(|(e, _, _)| *e == path.encoding()).expect("a file per encoding");
-        let out = Command::new(&exe).arg("mem-child").arg(path.id()).arg(file).output().expect("running the child");
-        assert!(out.status.success(), "memory child for {} failed: {}", path.name(), String::from_utf8_lossy(&out.stderr));
-        let grew: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("the child prints a byte count");
+        let (_, file, bytes) = files
+            .iter()
+            .find(|(e, _, _)| *e == path.encoding())
+            .expect("a file per encoding");
+        let out = Command::new(&exe)
+            .arg("mem-child")
+            .arg(path.id())
+            .arg(file)
+            .output()
+            .expect("running the child");
+        assert!(
+            out.status.success(),
+            "memory child for {} failed: {}",
+            path.name(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let grew: u64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("the child prints a byte count");
         println!(
             "memory {}: peak {:.1} MB above the loaded response = {:.2}x the response size",
             path.name(),
@@ -178,7 +236,9 @@ fn memory_figures(xml: &[u8], json: &[u8]) {
 /// In a fresh process: load the file, decode it once along a path, print how far the peak
 /// resident size rose above the size with the file loaded.
 fn mem_child(args: &[String]) {
-    let [id, file] = args else { panic!("mem-child PATH FILE") };
+    let [id, file] = args else {
+        panic!("mem-child PATH FILE")
+    };
     let path = DecodePath::from_id(id).unwrap_or_else(|| panic!("unknown decode path {id}"));
     let bytes = std::fs::read(Path::new(file)).expect("reading the response file");
     let capi = (path == DecodePath::CApiXml).then(capi_path::CApiDecoder::new);
@@ -193,8 +253,10 @@ fn call_figures(url: &str, duration: Duration) -> f64 {
     let mut one_thread_reused = 0.0;
     for format in [WireFormat::XmlRpc, WireFormat::JsonRpc] {
         for threads in [1, 8] {
-            let new = calls::calls_per_second(url, format, threads, Connections::NewPerCall, duration);
-            let reused = calls::calls_per_second(url, format, threads, Connections::Reused, duration);
+            let new =
+                calls::calls_per_second(url, format, threads, Connections::NewPerCall, duration);
+            let reused =
+                calls::calls_per_second(url, format, threads, Connections::Reused, duration);
             println!(
                 "calls {format:?}, {threads} thread(s): {reused:.0}/s with connection reuse = {:.1}x the {new:.0}/s of a new connection per call",
                 reused / new
@@ -218,7 +280,10 @@ fn python_figures(url: &str, xml: &[u8], bars: &[chart::Bar], rust_calls: f64, d
     };
     let file = std::env::temp_dir().join(format!("xenapi-bench-py-{}.xml", std::process::id()));
     std::fs::write(&file, xml).expect("writing the response file");
-    let typed = bars.iter().find(|b| b.label == DecodePath::TypedXml.name()).expect("typed XML was measured");
+    let typed = bars
+        .iter()
+        .find(|b| b.label == DecodePath::TypedXml.name())
+        .expect("typed XML was measured");
     match python::figure(&python, &["decode", &file.to_string_lossy()]) {
         Ok(mb_s) => println!(
             "python XenAPI decode XML-RPC: {mb_s:.1} MB/s; typed XML-RPC is {:.1}x faster",

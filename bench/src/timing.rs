@@ -22,7 +22,10 @@ pub fn measure<R>(min_runs: usize, min_time: Duration, mut work: impl FnMut() ->
         samples.push(t.elapsed());
     }
     samples.sort();
-    Timing { median: samples[samples.len() / 2], runs: samples.len() }
+    Timing {
+        median: samples[samples.len() / 2],
+        runs: samples.len(),
+    }
 }
 
 /// Megabytes (10^6 bytes) per second for `bytes` processed in `time`.
