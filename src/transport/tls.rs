@@ -272,10 +272,11 @@ mod rustls_config {
                 explaining(roots, &provider)?
             }
             TlsVerification::Pin(fingerprint) => Arc::new(PinnedVerifier {
-                fingerprint: *fingerprint,
+                fingerprint: Some(*fingerprint),
                 provider: provider.clone(),
             }),
-            TlsVerification::DangerAcceptAnyCertificate => Arc::new(AnyCertificate {
+            TlsVerification::DangerAcceptAnyCertificate => Arc::new(PinnedVerifier {
+                fingerprint: None,
                 provider: provider.clone(),
             }),
         };
@@ -378,10 +379,12 @@ mod rustls_config {
         }
     }
 
-    /// Accepts exactly one certificate, identified by its fingerprint.
+    /// Accepts exactly one certificate, identified by its fingerprint, or (with no
+    /// fingerprint: the explicit insecure option) any certificate. Either way the handshake
+    /// must be signed by the certificate's key, which costs nothing and catches broken servers.
     #[derive(Debug)]
     struct PinnedVerifier {
-        fingerprint: CertFingerprint,
+        fingerprint: Option<CertFingerprint>,
         provider: Arc<CryptoProvider>,
     }
 
@@ -394,71 +397,13 @@ mod rustls_config {
             _ocsp_response: &[u8],
             _now: UnixTime,
         ) -> Result<ServerCertVerified, TlsError> {
-            if CertFingerprint::of_der(end_entity) == self.fingerprint {
-                Ok(ServerCertVerified::assertion())
-            } else {
-                Err(refused(
-                    format!(
-                        "the certificate does not match the pinned fingerprint {}",
-                        self.fingerprint
-                    ),
+            match self.fingerprint {
+                Some(pin) if CertFingerprint::of_der(end_entity) != pin => Err(refused(
+                    format!("the certificate does not match the pinned fingerprint {pin}"),
                     end_entity,
-                ))
+                )),
+                _ => Ok(ServerCertVerified::assertion()),
             }
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, TlsError> {
-            verify_tls12_signature(
-                message,
-                cert,
-                dss,
-                &self.provider.signature_verification_algorithms,
-            )
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, TlsError> {
-            verify_tls13_signature(
-                message,
-                cert,
-                dss,
-                &self.provider.signature_verification_algorithms,
-            )
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.provider
-                .signature_verification_algorithms
-                .supported_schemes()
-        }
-    }
-
-    /// Accepts any certificate (still checking that the handshake is signed by its key, which
-    /// costs nothing and catches broken servers).
-    #[derive(Debug)]
-    struct AnyCertificate {
-        provider: Arc<CryptoProvider>,
-    }
-
-    impl ServerCertVerifier for AnyCertificate {
-        fn verify_server_cert(
-            &self,
-            _end_entity: &CertificateDer<'_>,
-            _intermediates: &[CertificateDer<'_>],
-            _server_name: &ServerName<'_>,
-            _ocsp_response: &[u8],
-            _now: UnixTime,
-        ) -> Result<ServerCertVerified, TlsError> {
-            Ok(ServerCertVerified::assertion())
         }
 
         fn verify_tls12_signature(
