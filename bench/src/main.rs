@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p xenapi-bench -- [--vms N] [--quick] [--no-python] [--svg PATH]
+//!     [--only decode|memory|calls|events|python]
 //! ```
 
 mod baseline;
@@ -31,6 +32,23 @@ struct Options {
     quick: bool,
     python: bool,
     svg: Option<PathBuf>,
+    only: Option<Section>,
+}
+
+/// The parts of the run, for `--only`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Decode,
+    Memory,
+    Calls,
+    Events,
+    Python,
+}
+
+impl Options {
+    fn runs(&self, section: Section) -> bool {
+        self.only.is_none_or(|only| only == section)
+    }
 }
 
 fn main() {
@@ -53,6 +71,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         quick: false,
         python: true,
         svg: None,
+        only: None,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -64,6 +83,19 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--quick" => options.quick = true,
             "--no-python" => options.python = false,
             "--svg" => options.svg = Some(it.next().ok_or("--svg needs a path")?.into()),
+            "--only" => {
+                options.only =
+                    Some(match it.next().map(String::as_str) {
+                        Some("decode") => Section::Decode,
+                        Some("memory") => Section::Memory,
+                        Some("calls") => Section::Calls,
+                        Some("events") => Section::Events,
+                        Some("python") => Section::Python,
+                        other => return Err(format!(
+                            "--only takes decode, memory, calls, events or python, not {other:?}"
+                        )),
+                    })
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -92,34 +124,42 @@ fn run(options: &Options) {
     } else {
         Duration::from_secs(3)
     };
-    let bars = decode_figures(&xml, &json, min_time);
-    if let Some(svg) = &options.svg {
+    // The Python decode figure is a ratio to the typed decode, so it needs the decode section.
+    let bars = (options.runs(Section::Decode) || options.runs(Section::Python))
+        .then(|| decode_figures(&xml, &json, min_time));
+    if let (Some(svg), Some(bars)) = (&options.svg, &bars) {
         let title = format!(
             "Decoding VM.get_all_records, {} VMs (MB/s of response, higher is better)",
             options.vms
         );
-        std::fs::write(svg, chart::svg(&title, &bars)).expect("writing the chart");
+        std::fs::write(svg, chart::svg(&title, bars)).expect("writing the chart");
         println!("# chart written to {}", svg.display());
     }
-    memory_figures(&xml, &json);
-
+    if options.runs(Section::Memory) {
+        memory_figures(&xml, &json);
+    }
     let call_time = if options.quick {
         Duration::from_millis(300)
     } else {
         Duration::from_millis(1500)
     };
-    let rust_calls = call_figures(&url, call_time);
-    let dynamic = events::drain_rate(&url, WireFormat::JsonRpc, Snapshots::Dynamic);
-    let typed = events::drain_rate(&url, WireFormat::JsonRpc, Snapshots::Typed);
-    println!(
-        "events: {:.0} events/s through event.from with typed snapshots ({} events, JSON-RPC) = {:.2}x the {:.0}/s of the same stream as dynamic Values",
-        typed.per_second,
-        typed.events,
-        typed.per_second / dynamic.per_second,
-        dynamic.per_second
-    );
-    if options.python {
-        python_figures(&url, &xml, &bars, rust_calls, call_time);
+    let rust_calls = (options.runs(Section::Calls) || options.runs(Section::Python))
+        .then(|| call_figures(&url, call_time));
+    if options.runs(Section::Events) {
+        let dynamic = events::drain_rate(&url, WireFormat::JsonRpc, Snapshots::Dynamic);
+        let typed = events::drain_rate(&url, WireFormat::JsonRpc, Snapshots::Typed);
+        println!(
+            "events: {:.0} events/s through event.from with typed snapshots ({} events, JSON-RPC) = {:.2}x the {:.0}/s of the same stream as dynamic Values",
+            typed.per_second,
+            typed.events,
+            typed.per_second / dynamic.per_second,
+            dynamic.per_second
+        );
+    }
+    if options.python && options.runs(Section::Python) {
+        if let (Some(bars), Some(rust_calls)) = (&bars, rust_calls) {
+            python_figures(&url, &xml, bars, rust_calls, call_time);
+        }
     }
 }
 
