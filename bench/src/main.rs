@@ -84,17 +84,18 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--no-python" => options.python = false,
             "--svg" => options.svg = Some(it.next().ok_or("--svg needs a path")?.into()),
             "--only" => {
-                options.only =
-                    Some(match it.next().map(String::as_str) {
-                        Some("decode") => Section::Decode,
-                        Some("memory") => Section::Memory,
-                        Some("calls") => Section::Calls,
-                        Some("events") => Section::Events,
-                        Some("python") => Section::Python,
-                        other => return Err(format!(
+                options.only = Some(match it.next().map(String::as_str) {
+                    Some("decode") => Section::Decode,
+                    Some("memory") => Section::Memory,
+                    Some("calls") => Section::Calls,
+                    Some("events") => Section::Events,
+                    Some("python") => Section::Python,
+                    other => {
+                        return Err(format!(
                             "--only takes decode, memory, calls, events or python, not {other:?}"
-                        )),
-                    })
+                        ))
+                    }
+                })
             }
             other => return Err(format!("unknown argument {other}")),
         }
