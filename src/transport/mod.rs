@@ -13,6 +13,8 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 
+#[cfg(feature = "ureq")]
+mod coalesce;
 #[cfg(feature = "curl")]
 mod curl;
 mod func;

@@ -7,7 +7,8 @@
 //! module (outside its semver promises), hence the `~3.5` requirement in `Cargo.toml`.
 //!
 //! One agent per transport: its connection pool gives keep-alive reuse across calls and
-//! threads.
+//! threads. Last in the chain, [`CoalescingConnector`] sends each request's head and body in
+//! one write.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use ureq::unversioned::transport::{
     Transport as UreqTransportTrait, TransportAdapter,
 };
 
+use super::coalesce::CoalescingConnector;
 use super::tls::client_config;
 use super::{
     http_status_error, parse_http_url, too_large, transport_error, HttpOptions, HttpUrl, Transport,
@@ -56,7 +58,10 @@ impl UreqTransport {
             .max_idle_connections_per_host(64)
             .user_agent(concat!("xenapi-rs/", env!("CARGO_PKG_VERSION")))
             .build();
-        let connector = ().chain(TcpConnector::default()).chain(TlsConnector { config: tls });
+        let connector =
+            ().chain(TcpConnector::default())
+                .chain(TlsConnector { config: tls })
+                .chain(CoalescingConnector);
         let agent = ureq::Agent::with_parts(config, connector, DefaultResolver::default());
         Ok(UreqTransport {
             agent,
