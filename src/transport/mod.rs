@@ -128,6 +128,7 @@ fn excerpt(body: &[u8]) -> String {
 }
 
 /// Parses `url` as an HTTP(S) URL, as an `Error::Transport` when it is invalid.
+#[cfg(any(feature = "ureq", feature = "curl"))]
 pub(crate) fn parse_http_url(url: &str) -> Result<HttpUrl> {
     HttpUrl::parse(url).map_err(|e| transport_error(url, e.0))
 }
