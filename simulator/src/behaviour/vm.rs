@@ -2,6 +2,7 @@
 
 use crate::error::Failure;
 use crate::generic::{self, arg, arg_str};
+use crate::model::Model;
 use crate::reply::Reply;
 use crate::sim::CallCtx;
 use crate::store::{Inner, Record};
@@ -71,8 +72,9 @@ pub(super) fn handler(message: &str) -> Option<Handler> {
     })
 }
 
-/// The operations a VM in a state allows, filtered by the model's `vm_operations` enum.
-fn allowed_operations(t: &Inner, state: &str, template: bool) -> V {
+/// The operations a VM in a state allows (a template: the template's), filtered by the
+/// model's `vm_operations` enum. The pool builder uses it too.
+pub(crate) fn allowed_operations(model: &Model, state: &str, template: bool) -> V {
     let ops: &[&str] = if template {
         &[
             "clone",
@@ -125,7 +127,6 @@ fn allowed_operations(t: &Inner, state: &str, template: bool) -> V {
             ],
         }
     };
-    let model = t.model();
     let known = model.enums.iter().find(|e| e.name == "vm_operations");
     V::sset(
         ops.iter()
@@ -179,7 +180,7 @@ fn enter_state(
     } else {
         None
     };
-    let ops = allowed_operations(t, state, template);
+    let ops = allowed_operations(t.model(), state, template);
     let vm_owned = vm.to_string();
     let mut rec = (*t.obj(c, vm)?.rec).clone();
     put(t, c, &mut rec, "power_state", V::s(state));
@@ -444,7 +445,7 @@ fn create(ctx: &CallCtx) -> Result<Reply, Failure> {
         let r = generic::create(t, c, &fields)?;
         let metrics = new_metrics(t)?;
         let (state, template) = vm_state(t, c, &r)?;
-        let ops = allowed_operations(t, &state, template);
+        let ops = allowed_operations(t.model(), &state, template);
         let model = t.model().clone();
         let class = &model.classes[c];
         t.modify(c, &r, |rec| {
@@ -607,7 +608,7 @@ fn duplicate(ctx: &CallCtx, kind: Kind) -> Result<Reply, Failure> {
         ] {
             put(t, c, &mut rec, name, v);
         }
-        let ops = allowed_operations(t, new_state, snapshot || template);
+        let ops = allowed_operations(t.model(), new_state, snapshot || template);
         put(t, c, &mut rec, "allowed_operations", ops);
         if let Some(fi) = t.model().classes[c].field("other_config") {
             if let V::Map(m) = &mut rec[fi] {
