@@ -110,10 +110,11 @@ fn model_type(s: &str, at: &str) -> Result<crate::Type, LoadError> {
     parse_type(s, at)
 }
 
-/// xend's dispatcher took `Async.` in front of any method called with a session and ran it as
-/// a task; only `session.login_with_password` (no session yet) has no Async form.
-fn is_async(session: bool) -> bool {
-    session
+/// xend ran `Async.CLASS.MESSAGE` as a task for the explicit messages and the constructors and
+/// destructors; accessors, and the session and event classes, had no Async form.
+fn is_async(class: &str, m: &UpMessage) -> bool {
+    !matches!(class, "session" | "event")
+        && (!m.implicit || m.name == "create" || m.name == "destroy")
 }
 
 /// The structs that are not classes, from the extra file's `aux_structs`.
@@ -290,7 +291,8 @@ pub fn derive(src: &Path) -> Result<Derived, LoadError> {
                 .result
                 .first()
                 .ok_or_else(|| bad(format!("{at} has no result type")))?;
-            let flag = if is_async(session) { "async" } else { "sync" };
+            let asynchronous = session && is_async(&c.name, &m);
+            let flag = if asynchronous { "async" } else { "sync" };
             async_tsv += &format!("{}\t{}\t{flag}\txend-async-dispatch\n", c.name, m.name);
             c_messages.push(object(&[
                 ("class", c.name.as_str().into()),
@@ -314,7 +316,7 @@ pub fn derive(src: &Path) -> Result<Derived, LoadError> {
                 name: m.name,
                 implicit: m.implicit,
                 session,
-                is_async: is_async(session),
+                is_async: asynchronous,
                 lifecycle: lifecycle(&m.lifecycle)?,
             });
         }

@@ -43,6 +43,9 @@ fn xend_model_has_libxens_classes_and_structs() {
         "xend's VM.start takes the VM and start_paused"
     );
     assert!(start.is_async);
+    let vm = model.class("VM").unwrap();
+    assert!(!vm.message("get_name_label").unwrap().is_async);
+    assert!(vm.message("create").unwrap().is_async);
     let get = model
         .class("XSPolicy")
         .unwrap()
