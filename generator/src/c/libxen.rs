@@ -129,6 +129,7 @@ fn members(facts: &Value, class: &str) -> String {
 /// Every header of the tree that holds types (for the umbrella includes of class headers).
 struct Inventory {
     decls: Vec<String>,
+    classes: Vec<String>,
     enums: Vec<String>,
     containers: Vec<String>,
 }
@@ -182,6 +183,19 @@ fn common(facts: &Value) -> String {
     s
 }
 
+/// The other class headers, included after a header's own typedefs and before its
+/// prototypes: prototypes name other classes' typedefs (`xen_vm_set **`), and each header
+/// defines its typedefs before it includes the others, so every typedef exists before any
+/// prototype whatever the include order.
+fn class_includes(inv: &Inventory, own: &str) -> String {
+    let mut s = String::new();
+    for h in inv.classes.iter().filter(|h| *h != own) {
+        writeln!(s, "#include \"xen/api/{h}\"").unwrap();
+    }
+    s.push('\n');
+    s
+}
+
 fn includes(inv: &Inventory, own: &str) -> String {
     let mut s = String::from("#include \"xen_common.h\"\n");
     for h in inv.decls.iter().chain(&inv.enums).chain(&inv.containers) {
@@ -197,6 +211,9 @@ fn object_header(facts: &Value, name: &str, c: &str, inv: &Inventory) -> String 
     let own = format!("xen_{c}.h");
     let mut s = includes(inv, &own);
     s.push_str(CPP_OPEN);
+    if name == "XSPolicy" {
+        s.push_str(&xspolicy_constants(facts));
+    }
     write!(
         s,
         "typedef struct xen_{c}_set\n{{\n    size_t size;\n    xen_{c} *contents[];\n}} xen_{c}_set;\n\n\
@@ -208,8 +225,12 @@ fn object_header(facts: &Value, name: &str, c: &str, inv: &Inventory) -> String 
     )
     .unwrap();
     if name == "XSPolicy" {
-        s.push_str(&xspolicy_extras(facts));
+        s.push_str(&policystate(facts));
     }
+    s.push_str(CPP_CLOSE);
+    s.push('\n');
+    s.push_str(&class_includes(inv, &own));
+    s.push_str(CPP_OPEN);
     s.push_str(&helpers(facts, &own, Some(name)));
     s.push('\n');
     s.push_str(&prototypes(facts, name, &[]));
@@ -217,8 +238,8 @@ fn object_header(facts: &Value, name: &str, c: &str, inv: &Inventory) -> String 
     s
 }
 
-/// `xs_type`, its constants, the `XSERR_` codes and `xen_xs_policystate`.
-fn xspolicy_extras(facts: &Value) -> String {
+/// `xs_type`, `xs_instantiationflags` and their constants, and the `XSERR_` codes.
+fn xspolicy_constants(facts: &Value) -> String {
     let k = &facts["xspolicy_constants"];
     let mut s = String::new();
     for t in list(k, "typedefs") {
@@ -226,7 +247,9 @@ fn xspolicy_extras(facts: &Value) -> String {
     }
     s.push('\n');
     for e in ["xs_type", "xs_instantiationflags"] {
-        writeln!(s, "enum {e}\n{{").unwrap();
+        // C++ has one namespace for enum tags and typedef names: the constants stay, the tag
+        // goes.
+        writeln!(s, "#ifdef __cplusplus\nenum\n#else\nenum {e}\n#endif\n{{").unwrap();
         let values = k[format!("enum {e}")]
             .as_object()
             .cloned()
@@ -248,8 +271,14 @@ fn xspolicy_extras(facts: &Value) -> String {
         )
         .unwrap();
     }
+    s.push('\n');
+    s
+}
+
+/// `xen_xs_policystate`, the result of `XSPolicy.get_xspolicy` and friends.
+fn policystate(facts: &Value) -> String {
     let st = &facts["aux_structs"]["xs_policystate"];
-    s.push_str("\ntypedef struct\n{\n");
+    let mut s = String::from("typedef struct\n{\n");
     for f in list(st, "fields") {
         let ty = str_of(f, "c_type");
         let sep = if ty.ends_with('*') { "" } else { " " };
@@ -275,6 +304,10 @@ fn event_header(facts: &Value, inv: &Inventory) -> String {
         members(facts, "event")
     )
     .unwrap();
+    s.push_str(CPP_CLOSE);
+    s.push('\n');
+    s.push_str(&class_includes(inv, "xen_event.h"));
+    s.push_str(CPP_OPEN);
     s.push_str(&helpers(facts, "xen_event.h", Some("event")));
     s.push('\n');
     s.push_str(&prototypes(facts, "event", &[]));
@@ -284,6 +317,7 @@ fn event_header(facts: &Value, inv: &Inventory) -> String {
 
 fn session_header(facts: &Value, inv: &Inventory) -> String {
     let mut s = includes(inv, "xen_session.h");
+    s.push_str(&class_includes(inv, "xen_session.h"));
     s.push_str(CPP_OPEN);
     s.push_str(&prototypes(
         facts,
@@ -391,14 +425,19 @@ pub fn render_headers(_: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
     let plan = plan(&model, &facts)?;
     check_arity(&plan, &facts)?;
     let mut decls = Vec::new();
+    let mut classes = Vec::new();
     for cp in &plan.classes {
         match cp.kind {
-            Kind::Object | Kind::Event => decls.push(format!("xen_{}_decl.h", cp.c)),
+            Kind::Object | Kind::Event => {
+                decls.push(format!("xen_{}_decl.h", cp.c));
+                classes.push(format!("xen_{}.h", cp.c));
+            }
             Kind::Session => {}
         }
     }
     let inv = Inventory {
         decls,
+        classes,
         enums: model
             .enums
             .iter()

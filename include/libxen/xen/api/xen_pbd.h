@@ -81,6 +81,37 @@ typedef struct xen_pbd_record_opt_set
     xen_pbd_record_opt *contents[];
 } xen_pbd_record_opt_set;
 
+
+#ifdef __cplusplus
+}
+#endif
+
+#include "xen/api/xen_console.h"
+#include "xen/api/xen_cpu_pool.h"
+#include "xen/api/xen_crashdump.h"
+#include "xen/api/xen_event.h"
+#include "xen/api/xen_host.h"
+#include "xen/api/xen_host_cpu.h"
+#include "xen/api/xen_host_metrics.h"
+#include "xen/api/xen_network.h"
+#include "xen/api/xen_pif.h"
+#include "xen/api/xen_pif_metrics.h"
+#include "xen/api/xen_sr.h"
+#include "xen/api/xen_user.h"
+#include "xen/api/xen_vbd.h"
+#include "xen/api/xen_vbd_metrics.h"
+#include "xen/api/xen_vdi.h"
+#include "xen/api/xen_vif.h"
+#include "xen/api/xen_vif_metrics.h"
+#include "xen/api/xen_vm.h"
+#include "xen/api/xen_vm_guest_metrics.h"
+#include "xen/api/xen_vm_metrics.h"
+#include "xen/api/xen_xspolicy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 extern void xen_pbd_free(xen_pbd pbd);
 extern xen_pbd_set *xen_pbd_set_alloc(size_t size);
 extern void xen_pbd_set_free(xen_pbd_set *set);

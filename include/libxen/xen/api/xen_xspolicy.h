@@ -43,6 +43,55 @@
 extern "C" {
 #endif
 
+typedef int64_t xs_type;
+typedef int64_t xs_instantiationflags;
+
+#ifdef __cplusplus
+enum
+#else
+enum xs_type
+#endif
+{
+    XS_POLICY_ACM = 1
+};
+
+#ifdef __cplusplus
+enum
+#else
+enum xs_instantiationflags
+#endif
+{
+    XS_INST_NONE = 0,
+    XS_INST_BOOT = 1,
+    XS_INST_LOAD = 2
+};
+
+#define XSERR_BASE (0x1000)
+#define XSERR_SUCCESS (0)
+#define XSERR_GENERAL_FAILURE (1 + XSERR_BASE)
+#define XSERR_BAD_XML (2 + XSERR_BASE)
+#define XSERR_XML_PROCESSING (3 + XSERR_BASE)
+#define XSERR_POLICY_INCONSISTENT (4 + XSERR_BASE)
+#define XSERR_FILE_ERROR (5 + XSERR_BASE)
+#define XSERR_BAD_RESOURCE_FORMAT (6 + XSERR_BASE)
+#define XSERR_BAD_LABEL_FORMAT (7 + XSERR_BASE)
+#define XSERR_RESOURCE_NOT_LABELED (8 + XSERR_BASE)
+#define XSERR_RESOURCE_ALREADY_LABELED (9 + XSERR_BASE)
+#define XSERR_WRONG_POLICY_TYPE (10 + XSERR_BASE)
+#define XSERR_BOOTPOLICY_INSTALLED (11 + XSERR_BASE)
+#define XSERR_NO_DEFAULT_BOOT_TITLE (12 + XSERR_BASE)
+#define XSERR_POLICY_LOAD_FAILED (13 + XSERR_BASE)
+#define XSERR_POLICY_LOADED (14 + XSERR_BASE)
+#define XSERR_POLICY_TYPE_UNSUPPORTED (15 + XSERR_BASE)
+#define XSERR_BAD_CONFLICTSET (20 + XSERR_BASE)
+#define XSERR_RESOURCE_IN_USE (21 + XSERR_BASE)
+#define XSERR_BAD_POLICY_NAME (22 + XSERR_BASE)
+#define XSERR_RESOURCE_ACCESS (23 + XSERR_BASE)
+#define XSERR_HV_OP_FAILED (24 + XSERR_BASE)
+#define XSERR_BOOTPOLICY_INSTALL_ERROR (25 + XSERR_BASE)
+#define XSERR_VM_NOT_AUTHORIZED (26 + XSERR_BASE)
+#define XSERR_VM_IN_CONFLICT (27 + XSERR_BASE)
+
 typedef struct xen_xspolicy_set
 {
     size_t size;
@@ -80,47 +129,6 @@ typedef struct xen_xspolicy_record_opt_set
     xen_xspolicy_record_opt *contents[];
 } xen_xspolicy_record_opt_set;
 
-typedef int64_t xs_type;
-typedef int64_t xs_instantiationflags;
-
-enum xs_type
-{
-    XS_POLICY_ACM = 1
-};
-
-enum xs_instantiationflags
-{
-    XS_INST_NONE = 0,
-    XS_INST_BOOT = 1,
-    XS_INST_LOAD = 2
-};
-
-#define XSERR_BASE (0x1000)
-#define XSERR_SUCCESS (0)
-#define XSERR_GENERAL_FAILURE (1 + XSERR_BASE)
-#define XSERR_BAD_XML (2 + XSERR_BASE)
-#define XSERR_XML_PROCESSING (3 + XSERR_BASE)
-#define XSERR_POLICY_INCONSISTENT (4 + XSERR_BASE)
-#define XSERR_FILE_ERROR (5 + XSERR_BASE)
-#define XSERR_BAD_RESOURCE_FORMAT (6 + XSERR_BASE)
-#define XSERR_BAD_LABEL_FORMAT (7 + XSERR_BASE)
-#define XSERR_RESOURCE_NOT_LABELED (8 + XSERR_BASE)
-#define XSERR_RESOURCE_ALREADY_LABELED (9 + XSERR_BASE)
-#define XSERR_WRONG_POLICY_TYPE (10 + XSERR_BASE)
-#define XSERR_BOOTPOLICY_INSTALLED (11 + XSERR_BASE)
-#define XSERR_NO_DEFAULT_BOOT_TITLE (12 + XSERR_BASE)
-#define XSERR_POLICY_LOAD_FAILED (13 + XSERR_BASE)
-#define XSERR_POLICY_LOADED (14 + XSERR_BASE)
-#define XSERR_POLICY_TYPE_UNSUPPORTED (15 + XSERR_BASE)
-#define XSERR_BAD_CONFLICTSET (20 + XSERR_BASE)
-#define XSERR_RESOURCE_IN_USE (21 + XSERR_BASE)
-#define XSERR_BAD_POLICY_NAME (22 + XSERR_BASE)
-#define XSERR_RESOURCE_ACCESS (23 + XSERR_BASE)
-#define XSERR_HV_OP_FAILED (24 + XSERR_BASE)
-#define XSERR_BOOTPOLICY_INSTALL_ERROR (25 + XSERR_BASE)
-#define XSERR_VM_NOT_AUTHORIZED (26 + XSERR_BASE)
-#define XSERR_VM_IN_CONFLICT (27 + XSERR_BASE)
-
 typedef struct
 {
     xen_xspolicy_record_opt *xs_ref;
@@ -133,6 +141,37 @@ typedef struct
 } xen_xs_policystate;
 
 extern void xen_xs_policystate_free(xen_xs_policystate *state);
+
+
+#ifdef __cplusplus
+}
+#endif
+
+#include "xen/api/xen_console.h"
+#include "xen/api/xen_cpu_pool.h"
+#include "xen/api/xen_crashdump.h"
+#include "xen/api/xen_event.h"
+#include "xen/api/xen_host.h"
+#include "xen/api/xen_host_cpu.h"
+#include "xen/api/xen_host_metrics.h"
+#include "xen/api/xen_network.h"
+#include "xen/api/xen_pbd.h"
+#include "xen/api/xen_pif.h"
+#include "xen/api/xen_pif_metrics.h"
+#include "xen/api/xen_sr.h"
+#include "xen/api/xen_user.h"
+#include "xen/api/xen_vbd.h"
+#include "xen/api/xen_vbd_metrics.h"
+#include "xen/api/xen_vdi.h"
+#include "xen/api/xen_vif.h"
+#include "xen/api/xen_vif_metrics.h"
+#include "xen/api/xen_vm.h"
+#include "xen/api/xen_vm_guest_metrics.h"
+#include "xen/api/xen_vm_metrics.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 extern void xen_xspolicy_free(xen_xspolicy xspolicy);
 extern xen_xspolicy_set *xen_xspolicy_set_alloc(size_t size);
