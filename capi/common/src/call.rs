@@ -17,8 +17,20 @@ use crate::encode::{CValue, SessionRef};
 use crate::mem::free_slot;
 use crate::session::{codes, xen_session};
 
-/// The classic API speaks XML-RPC, as libxenserver does.
-const FORMAT: WireFormat = WireFormat::XmlRpc;
+/// The wire format of a session: XML-RPC, as the original libraries speak to any
+/// `call_func`, unless the session runs on the built-in transport switched to JSON-RPC
+/// (`xenapi_ext_transport_use_json_rpc`).
+fn format_of(s: &xen_session) -> WireFormat {
+    let builtin = crate::ext_transport::xenapi_ext_call_func as *const () as usize;
+    match s.call_func {
+        Some(f) if f as *const () as usize == builtin && !s.handle.is_null() => {
+            // SAFETY: a session whose call_func is the built-in transport's has a transport
+            // as its handle.
+            unsafe { (*(s.handle as *const crate::ext_transport::xenapi_ext_transport)).format() }
+        }
+        _ => WireFormat::XmlRpc,
+    }
+}
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -138,21 +150,23 @@ pub unsafe fn invoke(
     args: &[Arg],
     out: Out,
 ) -> bool {
-    if !s.ok {
-        return false;
-    }
+    // The out-pointer is cleared before anything else, even on a session already in error,
+    // as the SDK does: code written for it frees the result after a failure.
     if let Some(ty) = out.ty {
-        if out.dst.is_null() {
-            s.set_error(&[
-                codes::CLIENT_ERROR,
-                &format!("{method}: the result pointer is NULL"),
-            ]);
-            return false;
-        }
-        if ty.is_pointer() {
+        if ty.is_pointer() && !out.dst.is_null() {
             // SAFETY: the out-pointer points to a pointer slot.
             unsafe { *(out.dst as *mut *mut u8) = std::ptr::null_mut() };
         }
+    }
+    if !s.ok {
+        return false;
+    }
+    if out.ty.is_some() && out.dst.is_null() {
+        s.set_error(&[
+            codes::CLIENT_ERROR,
+            &format!("{method}: the result pointer is NULL"),
+        ]);
+        return false;
     }
     if let Err(msg) = check_args(args) {
         s.set_error(&[codes::CLIENT_ERROR, &format!("{method}: {msg}")]);
@@ -165,8 +179,9 @@ pub unsafe fn invoke(
     } else {
         None
     };
+    let format = format_of(s);
     let body = match wire::encode_call(
-        FORMAT,
+        format,
         method,
         id,
         args,
@@ -190,7 +205,7 @@ pub unsafe fn invoke(
             return false;
         }
     };
-    match wire::decode_response_seed(FORMAT, &response, &limits, OutSeed(out)) {
+    match wire::decode_response_seed(format, &response, &limits, OutSeed(out)) {
         Ok(()) => true,
         Err(e) => {
             if let Some(ty) = out.ty {
@@ -381,6 +396,9 @@ pub unsafe fn new_session(
     result: *mut *mut xen_session,
 ) -> bool {
     with_session(session, |s| {
+        if !result.is_null() {
+            *result = std::ptr::null_mut();
+        }
         if !s.ok {
             return false;
         }
@@ -391,7 +409,6 @@ pub unsafe fn new_session(
             ]);
             return false;
         }
-        *result = std::ptr::null_mut();
         let mut id: *mut c_char = std::ptr::null_mut();
         if !invoke(s, method, true, args, out(&mut id, &Type::Ref)) {
             return false;

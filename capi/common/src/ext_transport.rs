@@ -12,6 +12,7 @@
 //! using it), so a session stays one `malloc` block with no Rust state hanging off it.
 
 use std::ffi::{c_char, c_int, c_uint, c_void};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -52,6 +53,18 @@ pub struct xenapi_ext_transport {
     inner: Box<dyn Transport>,
     limits: Limits,
     last_error: Mutex<Option<String>>,
+    json_rpc: AtomicBool,
+}
+
+impl xenapi_ext_transport {
+    /// The wire format the library speaks to sessions on this transport.
+    pub fn format(&self) -> WireFormat {
+        if self.json_rpc.load(Ordering::Relaxed) {
+            WireFormat::JsonRpc
+        } else {
+            WireFormat::XmlRpc
+        }
+    }
 }
 
 fn options(
@@ -122,6 +135,7 @@ pub unsafe extern "C" fn xenapi_ext_transport_new(
                 inner,
                 limits: Limits::default(),
                 last_error: Mutex::new(None),
+                json_rpc: AtomicBool::new(false),
             })),
             Err(msg) => {
                 if !error.is_null() {
@@ -177,7 +191,7 @@ pub unsafe extern "C" fn xenapi_ext_call_func(
         } else {
             std::slice::from_raw_parts(data as *const u8, len)
         };
-        let (rc, msg) = match t.inner.post(WireFormat::XmlRpc.path(), body, &t.limits) {
+        let (rc, msg) = match t.inner.post(t.format().path(), body, &t.limits) {
             Ok(resp) => {
                 if result_func(resp.as_ptr() as *const c_void, resp.len(), result_handle) {
                     (0, None)
@@ -195,4 +209,21 @@ pub unsafe extern "C" fn xenapi_ext_call_func(
         *t.last_error.lock().unwrap_or_else(|p| p.into_inner()) = msg;
         rc
     })
+}
+
+/// `xenapi_ext_transport_use_json_rpc(transport, on)`: whether sessions on this transport speak
+/// JSON-RPC (posted to `/jsonrpc`) instead of XML-RPC. xapi answers JSON-RPC faster; xend only
+/// speaks XML-RPC. Set it before logging in; false for a NULL transport.
+#[no_mangle]
+pub unsafe extern "C" fn xenapi_ext_transport_use_json_rpc(
+    transport: *mut xenapi_ext_transport,
+    on: bool,
+) -> bool {
+    match transport.as_ref() {
+        Some(t) => {
+            t.json_rpc.store(on, Ordering::Relaxed);
+            true
+        }
+        None => false,
+    }
 }

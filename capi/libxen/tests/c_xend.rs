@@ -27,7 +27,10 @@ fn check(valgrind: bool) {
     assert!(stdout.ends_with("OK\n"), "{stdout}");
     assert!(stdout.contains("event: VM add"), "{stdout}");
     assert!(stdout.contains("software_version Xen="), "{stdout}");
-    assert!(stdout.contains("start while running: VM_BAD_POWER_STATE"), "{stdout}");
+    assert!(
+        stdout.contains("start while running: VM_BAD_POWER_STATE"),
+        "{stdout}"
+    );
 }
 
 #[test]

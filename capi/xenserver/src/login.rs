@@ -142,17 +142,15 @@ pub unsafe extern "C" fn xen_session_slave_local_login_with_password(
     s
 }
 
-/// Sends `method` (unless the session is in error) and frees the session; whether the
-/// server accepted the logout.
+/// Sends `method` (unless the session is in error) and frees the session.
 ///
 /// # Safety
 /// `session` is NULL or a live session from this library, not used afterwards.
-unsafe fn logout_with(session: *mut xen_session, method: &str) -> bool {
-    let sent = with_session(session, |s| {
+unsafe fn logout_with(session: *mut xen_session, method: &str) {
+    with_session(session, |s| {
         s.ok && !s.session_id.is_null() && invoke(s, method, true, &[], VOID)
     });
     xen_session::destroy(session);
-    sent
 }
 
 /// `xen_session_logout`: sends `session.logout` (unless the session is in error) and frees
@@ -163,10 +161,10 @@ pub unsafe extern "C" fn xen_session_logout(session: *mut xen_session) {
 }
 
 /// `xen_session_local_logout`: as `xen_session_logout` for a session from
-/// `xen_session_slave_local_login_with_password`.
+/// `xen_session_slave_local_login_with_password` (void, as the SDK declares it).
 #[no_mangle]
-pub unsafe extern "C" fn xen_session_local_logout(session: *mut xen_session) -> bool {
-    logout_with(session, "session.local_logout")
+pub unsafe extern "C" fn xen_session_local_logout(session: *mut xen_session) {
+    logout_with(session, "session.local_logout");
 }
 
 /// `xen_session_clear_error`: forgets the stored failure; calls are sent again.

@@ -135,8 +135,8 @@ extern xen_session *xen_session_slave_local_login_with_password(xen_call_func ca
 /* Sends session.logout (unless the session is in error) and frees the session. */
 extern void xen_session_logout(xen_session *session);
 
-/* Sends session.local_logout (unless in error) and frees the session; whether it was sent. */
-extern bool xen_session_local_logout(xen_session *session);
+/* Sends session.local_logout (unless the session is in error) and frees the session. */
+extern void xen_session_local_logout(xen_session *session);
 
 /* Forgets the stored failure: calls are sent again. */
 extern void xen_session_clear_error(xen_session *session);
@@ -220,6 +220,13 @@ extern void xenapi_ext_transport_free(xenapi_ext_transport *transport);
 
 /* A malloc'd description of the last failed request, or NULL. */
 extern char *xenapi_ext_transport_last_error(xenapi_ext_transport *transport);
+
+/*
+ * Whether sessions on this transport speak JSON-RPC (posted to /jsonrpc; xapi answers it
+ * faster) instead of XML-RPC (the default, what every server speaks; xend has no JSON-RPC).
+ * Set it before logging in. False for a NULL transport.
+ */
+extern bool xenapi_ext_transport_use_json_rpc(xenapi_ext_transport *transport, bool on);
 
 /* A xen_call_func whose user handle is a xenapi_ext_transport *. */
 extern int xenapi_ext_call_func(const void *data, size_t len, void *user_handle,
@@ -344,7 +351,7 @@ fn class_header(cp: &ClassPlan) -> String {
         inc.insert("xen_task_decl.h".to_owned());
     }
     for m in &cp.members {
-        includes(&m.field.ty, Ctx::Record, c, &mut inc);
+        includes(&m.ty, Ctx::Record, c, &mut inc);
     }
     for f in &cp.funcs {
         for t in f.result.iter().chain(f.params.iter().map(|p| &p.ty)) {
@@ -378,7 +385,7 @@ fn class_header(cp: &ClassPlan) -> String {
         writeln!(s, "    {};", decl(&handle, "handle")).unwrap();
     }
     for m in &cp.members {
-        let t = ctype(&m.field.ty, Ctx::Record).expect("planned members are expressible");
+        let t = ctype(&m.ty, Ctx::Record).expect("planned members are expressible");
         writeln!(s, "    {};", decl(&t, &m.name)).unwrap();
     }
     writeln!(s, "}} xen_{c}_record;\n").unwrap();
@@ -413,6 +420,12 @@ fn class_header(cp: &ClassPlan) -> String {
     s
 }
 
+/// Functions whose string parameters the published SDK declares `const char *`.
+const SDK_CONST_STRINGS: &[&str] = &[
+    "xen_session_logout_subject_identifier",
+    "xen_session_logout_subject_identifier_async",
+];
+
 /// `bool xen_c_m(xen_session *session[, R *result], params...)`.
 pub fn prototype(f: &Func) -> String {
     let mut args = vec!["xen_session *session".to_owned()];
@@ -421,7 +434,10 @@ pub fn prototype(f: &Func) -> String {
         args.push(format!("{t} *result").replace("* *", "**"));
     }
     for p in &f.params {
-        let t = ctype(&p.ty, Ctx::Sig).expect("planned params are expressible");
+        let mut t = ctype(&p.ty, Ctx::Sig).expect("planned params are expressible");
+        if p.ty == Type::String && SDK_CONST_STRINGS.contains(&f.name.as_str()) {
+            t = format!("const {t}");
+        }
         args.push(decl(&t, &p.name));
     }
     format!("bool {}({})", f.name, args.join(", "))

@@ -31,6 +31,8 @@ pub struct Member<'m> {
     pub field: &'m Field,
     /// The C member name.
     pub name: String,
+    /// Its type in C (the field's, unless the dialect fixes another).
+    pub ty: Type,
 }
 
 /// A parameter of a generated function.
@@ -111,8 +113,6 @@ pub struct ClassPlan<'m> {
     pub members: Vec<Member<'m>>,
     /// RPC functions (with `_async` twins already expanded).
     pub funcs: Vec<Func>,
-    /// Whether the session record starts with a `handle` (libxenserver's generated one does).
-    session_handle: bool,
 }
 
 /// The whole C surface.
@@ -160,6 +160,20 @@ fn kept(lifecycle: Lifecycle, symbol: &str, compat: &BTreeSet<&str>) -> bool {
     lifecycle != Lifecycle::Removed || compat.contains(symbol)
 }
 
+/// The members of the published SDK's hand-written `xen_session_record`, in its order;
+/// `this_user` is a plain string there.
+const SDK_SESSION_RECORD: &[&str] = &["uuid", "this_host", "this_user", "last_active"];
+
+/// The C type of a session field or getter result in libxenserver: the SDK spells the user
+/// (`this_user`) as a string.
+fn sdk_session_type(field: &str, ty: &Type) -> Type {
+    if field == "this_user" {
+        Type::String
+    } else {
+        ty.clone()
+    }
+}
+
 /// Hand-written in the runtime: they create or free the session struct.
 const HAND_WRITTEN: &[&str] = &[
     "login_with_password",
@@ -201,10 +215,12 @@ impl<'m> Plan<'m> {
             if class.lifecycle == Lifecycle::Removed {
                 compat_kept.push(format!("class {}", class.name));
             }
-            let members = class
+            let sdk_session = kind == Kind::Session && options.xenserver_compat;
+            let mut members: Vec<Member> = class
                 .fields
                 .iter()
                 .filter(|f| ctype(&f.ty, Ctx::Record).is_some())
+                .filter(|f| !sdk_session || SDK_SESSION_RECORD.contains(&f.name.as_str()))
                 .map(|field| Member {
                     field,
                     name: spellings
@@ -212,8 +228,16 @@ impl<'m> Plan<'m> {
                         .get(&(class.name.clone(), field.name.clone()))
                         .cloned()
                         .unwrap_or_else(|| member(&field.name)),
+                    ty: if sdk_session {
+                        sdk_session_type(&field.name, &field.ty)
+                    } else {
+                        field.ty.clone()
+                    },
                 })
                 .collect();
+            if sdk_session {
+                members.sort_by_key(|m| SDK_SESSION_RECORD.iter().position(|n| *n == m.field.name));
+            }
             let mut funcs = Vec::new();
             for m in &class.messages {
                 let name = spellings
@@ -241,7 +265,10 @@ impl<'m> Plan<'m> {
                     compat_kept.push(format!("message {}.{} ({name})", class.name, m.name));
                 }
                 let params = params(class, &c, m);
-                let result = (m.result != Type::Void).then(|| m.result.clone());
+                let result = (m.result != Type::Void).then(|| match m.name.strip_prefix("get_") {
+                    Some(field) if sdk_session => sdk_session_type(field, &m.result),
+                    _ => m.result.clone(),
+                });
                 let own_record = Type::Record(class.name.clone());
                 let special = match (m.name.as_str(), &result) {
                     ("get_record", Some(r))
@@ -286,7 +313,6 @@ impl<'m> Plan<'m> {
                 kind,
                 members,
                 funcs,
-                session_handle: options.xenserver_compat,
             });
         }
         let compat_enums: &[(&str, &[&str])] = if options.xenserver_compat {
@@ -332,7 +358,7 @@ impl<'m> Plan<'m> {
     fn collect_containers(&mut self) {
         let mut uses: Vec<(Type, Ctx)> = Vec::new();
         for cp in &self.classes {
-            uses.extend(cp.members.iter().map(|m| (m.field.ty.clone(), Ctx::Record)));
+            uses.extend(cp.members.iter().map(|m| (m.ty.clone(), Ctx::Record)));
             for f in &cp.funcs {
                 uses.extend(f.result.iter().map(|t| (t.clone(), Ctx::Sig)));
                 uses.extend(f.params.iter().map(|p| (p.ty.clone(), Ctx::Sig)));
@@ -456,11 +482,7 @@ impl ClassPlan<'_> {
 
     /// Whether the record struct starts with a `handle`.
     pub fn has_handle(&self) -> bool {
-        match self.kind {
-            Kind::Object => true,
-            Kind::Session => self.session_handle,
-            Kind::Event => false,
-        }
+        self.kind == Kind::Object
     }
 }
 

@@ -576,7 +576,7 @@ fn types_file(plan: &Plan, d: &mut Descriptors) -> String {
                 s,
                 "    pub {}: {},",
                 rust_member(&m.field.name),
-                member_rty(&m.field.ty)
+                member_rty(&m.ty)
             )
             .unwrap();
         }
@@ -591,11 +591,11 @@ fn types_file(plan: &Plan, d: &mut Descriptors) -> String {
         )
         .unwrap();
         for m in fields {
-            let ty = d.name(&m.field.ty, Ctx::Record);
+            let ty = d.name(&m.ty, Ctx::Record);
             // libxen sends every member of a constructor's record (xend reads a console's or a
             // device's `VM` from it although the model calls it read-only).
-            let ctor = m.field.qualifier != Qualifier::ReadOnlyRuntime
-                || !plan.options.xenserver_compat;
+            let ctor =
+                m.field.qualifier != Qualifier::ReadOnlyRuntime || !plan.options.xenserver_compat;
             writeln!(
                 s,
                 "        Field {{ name: {:?}, offset: offset_of!({st}, {}), ty: &{ty}, ctor: {ctor} }},",

@@ -70,8 +70,8 @@ extern xen_session *xen_session_slave_local_login_with_password(xen_call_func ca
 /* Sends session.logout (unless the session is in error) and frees the session. */
 extern void xen_session_logout(xen_session *session);
 
-/* Sends session.local_logout (unless in error) and frees the session; whether it was sent. */
-extern bool xen_session_local_logout(xen_session *session);
+/* Sends session.local_logout (unless the session is in error) and frees the session. */
+extern void xen_session_local_logout(xen_session *session);
 
 /* Forgets the stored failure: calls are sent again. */
 extern void xen_session_clear_error(xen_session *session);

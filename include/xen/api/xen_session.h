@@ -8,7 +8,6 @@
 #include "xen/api/xen_string_string_map.h"
 #include "xen/api/xen_subject_decl.h"
 #include "xen/api/xen_task_decl.h"
-#include "xen/api/xen_user_decl.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -16,30 +15,17 @@ extern "C" {
 
 typedef struct xen_session_record
 {
-    char *handle;
     char *uuid;
     struct xen_host_record_opt *this_host;
-    struct xen_user_record_opt *this_user;
+    char *this_user;
     time_t last_active;
-    bool pool;
-    struct xen_string_string_map *other_config;
-    bool is_local_superuser;
-    struct xen_subject_record_opt *subject;
-    time_t validation_time;
-    char *auth_user_sid;
-    char *auth_user_name;
-    struct xen_string_set *rbac_permissions;
-    struct xen_task_record_opt_set *tasks;
-    char *parent;
-    char *originator;
-    bool client_certificate;
 } xen_session_record;
 
 extern xen_session_record *xen_session_record_alloc(void);
 extern void xen_session_record_free(xen_session_record *record);
 
-extern bool xen_session_logout_subject_identifier_async(xen_session *session, xen_task *result, char *subject_identifier);
-extern bool xen_session_logout_subject_identifier(xen_session *session, char *subject_identifier);
+extern bool xen_session_logout_subject_identifier_async(xen_session *session, xen_task *result, const char *subject_identifier);
+extern bool xen_session_logout_subject_identifier(xen_session *session, const char *subject_identifier);
 extern bool xen_session_get_all_subject_identifiers_async(xen_session *session, xen_task *result);
 extern bool xen_session_get_all_subject_identifiers(xen_session *session, struct xen_string_set **result);
 extern bool xen_session_create_from_db_file_async(xen_session *session, xen_task *result, char *filename);
@@ -61,7 +47,7 @@ extern bool xen_session_get_is_local_superuser(xen_session *session, bool *resul
 extern bool xen_session_get_other_config(xen_session *session, struct xen_string_string_map **result, xen_session *self_session);
 extern bool xen_session_get_pool(xen_session *session, bool *result, xen_session *self_session);
 extern bool xen_session_get_last_active(xen_session *session, time_t *result, xen_session *self_session);
-extern bool xen_session_get_this_user(xen_session *session, xen_user *result, xen_session *self_session);
+extern bool xen_session_get_this_user(xen_session *session, char **result, xen_session *self_session);
 extern bool xen_session_get_this_host(xen_session *session, xen_host *result, xen_session *self_session);
 extern bool xen_session_get_uuid(xen_session *session, char **result, xen_session *self_session);
 extern bool xen_session_get_by_uuid(xen_session *session, xen_session **result, char *uuid);

@@ -62,6 +62,13 @@ extern void xenapi_ext_transport_free(xenapi_ext_transport *transport);
 /* A malloc'd description of the last failed request, or NULL. */
 extern char *xenapi_ext_transport_last_error(xenapi_ext_transport *transport);
 
+/*
+ * Whether sessions on this transport speak JSON-RPC (posted to /jsonrpc; xapi answers it
+ * faster) instead of XML-RPC (the default, what every server speaks; xend has no JSON-RPC).
+ * Set it before logging in. False for a NULL transport.
+ */
+extern bool xenapi_ext_transport_use_json_rpc(xenapi_ext_transport *transport, bool on);
+
 /* A xen_call_func whose user handle is a xenapi_ext_transport *. */
 extern int xenapi_ext_call_func(const void *data, size_t len, void *user_handle,
                                 void *result_handle, xen_result_func result_func);

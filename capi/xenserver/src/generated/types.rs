@@ -378,46 +378,21 @@ pub static PGPU_DOM0_ACCESS_ENUM: EnumDesc = EnumDesc {
 
 #[repr(C)]
 pub struct xen_session_record {
-    pub handle: *mut c_char,
     pub uuid: *mut c_char,
     pub this_host: *mut c_void,
-    pub this_user: *mut c_void,
+    pub this_user: *mut c_char,
     pub last_active: libc::time_t,
-    pub pool: bool,
-    pub other_config: *mut c_void,
-    pub is_local_superuser: bool,
-    pub subject: *mut c_void,
-    pub validation_time: libc::time_t,
-    pub auth_user_sid: *mut c_char,
-    pub auth_user_name: *mut c_char,
-    pub rbac_permissions: *mut c_void,
-    pub tasks: *mut c_void,
-    pub parent: *mut c_void,
-    pub originator: *mut c_char,
-    pub client_certificate: bool,
 }
 
 pub static XEN_SESSION_RECORD_DESC: RecordDesc = RecordDesc {
     name: "xen_session_record",
     size: size_of::<xen_session_record>(),
-    has_handle: true,
+    has_handle: false,
     fields: &[
-        Field { name: "auth_user_name", offset: offset_of!(xen_session_record, auth_user_name), ty: &STRING, ctor: false },
-        Field { name: "auth_user_sid", offset: offset_of!(xen_session_record, auth_user_sid), ty: &STRING, ctor: false },
-        Field { name: "client_certificate", offset: offset_of!(xen_session_record, client_certificate), ty: &BOOL, ctor: false },
-        Field { name: "is_local_superuser", offset: offset_of!(xen_session_record, is_local_superuser), ty: &BOOL, ctor: false },
         Field { name: "last_active", offset: offset_of!(xen_session_record, last_active), ty: &DATETIME, ctor: false },
-        Field { name: "originator", offset: offset_of!(xen_session_record, originator), ty: &STRING, ctor: false },
-        Field { name: "other_config", offset: offset_of!(xen_session_record, other_config), ty: &XEN_STRING_STRING_MAP, ctor: true },
-        Field { name: "parent", offset: offset_of!(xen_session_record, parent), ty: &REF, ctor: true },
-        Field { name: "pool", offset: offset_of!(xen_session_record, pool), ty: &BOOL, ctor: false },
-        Field { name: "rbac_permissions", offset: offset_of!(xen_session_record, rbac_permissions), ty: &XEN_STRING_SET, ctor: true },
-        Field { name: "subject", offset: offset_of!(xen_session_record, subject), ty: &XEN_SUBJECT_RECORD_OPT, ctor: false },
-        Field { name: "tasks", offset: offset_of!(xen_session_record, tasks), ty: &XEN_TASK_RECORD_OPT_SET, ctor: false },
         Field { name: "this_host", offset: offset_of!(xen_session_record, this_host), ty: &XEN_HOST_RECORD_OPT, ctor: false },
-        Field { name: "this_user", offset: offset_of!(xen_session_record, this_user), ty: &XEN_USER_RECORD_OPT, ctor: false },
+        Field { name: "this_user", offset: offset_of!(xen_session_record, this_user), ty: &STRING, ctor: false },
         Field { name: "uuid", offset: offset_of!(xen_session_record, uuid), ty: &STRING, ctor: false },
-        Field { name: "validation_time", offset: offset_of!(xen_session_record, validation_time), ty: &DATETIME, ctor: false },
     ],
 };
 

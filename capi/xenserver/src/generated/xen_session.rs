@@ -137,8 +137,8 @@ pub unsafe extern "C" fn xen_session_get_last_active(session: *mut xen_session, 
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn xen_session_get_this_user(session: *mut xen_session, result: *mut *mut c_void, self_session: *mut xen_session) -> bool {
-    crate::call::call(session, "session.get_this_user", &[Arg::Session("self_session", self_session)], crate::call::out(result, &REF))
+pub unsafe extern "C" fn xen_session_get_this_user(session: *mut xen_session, result: *mut *mut c_char, self_session: *mut xen_session) -> bool {
+    crate::call::call(session, "session.get_this_user", &[Arg::Session("self_session", self_session)], crate::call::out(result, &STRING))
 }
 
 #[no_mangle]
