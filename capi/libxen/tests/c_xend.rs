@@ -8,8 +8,12 @@ mod support;
 
 use std::time::Duration;
 
-fn xend() -> xapi_sim::RunningSimulator {
-    xapi_sim::Simulator::builder()
+fn xend(unix: Option<&std::path::Path>) -> xapi_sim::RunningSimulator {
+    let mut builder = xapi_sim::Simulator::builder();
+    if let Some(path) = unix {
+        builder = builder.unix(path);
+    }
+    builder
         .xend()
         .vms(3)
         .seed(9)
@@ -19,10 +23,17 @@ fn xend() -> xapi_sim::RunningSimulator {
         .expect("start a xend")
 }
 
-fn check(valgrind: bool) {
-    let sim = xend();
+fn check(valgrind: bool, unix: bool) {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("xend-{}-{valgrind}.sock", std::process::id()));
+    let sim = xend(unix.then_some(path.as_path()));
+    let url = if unix {
+        format!("unix:{}", path.display())
+    } else {
+        sim.url()
+    };
     let exe = support::build("xend");
-    let out = support::run(&exe, &[&sim.url()], valgrind);
+    let out = support::run(&exe, &[&url], valgrind);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.ends_with("OK\n"), "{stdout}");
     assert!(stdout.contains("event: VM add"), "{stdout}");
@@ -35,10 +46,16 @@ fn check(valgrind: bool) {
 
 #[test]
 fn libxen_program_against_xend() {
-    check(false);
+    check(false, false);
 }
 
 #[test]
 fn libxen_program_against_xend_under_valgrind() {
-    check(true);
+    check(true, false);
+}
+
+/// Over xend's local Unix socket.
+#[test]
+fn libxen_program_against_xend_over_its_unix_socket() {
+    check(false, true);
 }

@@ -99,3 +99,43 @@ fn installed_with_libxens_names() {
         "{cflags:?}"
     );
 }
+
+#[test]
+fn static_library_links_a_program() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let src = dir.join("libxen-static.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\n#include <string.h>\n#include <xen/api/xen_all.h>\n\
+         int main(void)\n{\n    xen_init();\n\
+         enum xen_vm_power_state s = xen_vm_power_state_from_string(NULL, \"Crashed\");\n\
+         xen_version *v = xen_get_client_side_version();\n\
+         int ok = s == XEN_VM_POWER_STATE_CRASHED && v->major == 1 && v->minor == 0;\n\
+         printf(\"%s %d.%d\\n\", xen_vm_power_state_to_string(s), v->major, v->minor);\n\
+         xen_version_free(v);\n    xen_fini();\n    return ok ? 0 : 1;\n}\n",
+    )
+    .unwrap();
+    let exe = dir.join("libxen-static");
+    let lib = support::prefix().join("lib");
+    let private = support::pkg_config(&["--static", "--libs-only-l"]);
+    let archive = support::run_ok(Command::new("nm").arg(lib.join("libxenapi.a")));
+    // A workspace build with --all-features links the curl transport into the archive.
+    let curl: &[&str] = if archive.contains(" U curl_easy_init") {
+        &["-lcurl"]
+    } else {
+        &[]
+    };
+    support::run_ok(
+        Command::new("cc")
+            .arg(&src)
+            .args(support::pkg_config(&["--cflags"]))
+            .arg(lib.join("libxenapi.a"))
+            .args(private.iter().filter(|f| *f != "-lxenapi"))
+            .args(curl)
+            .arg("-o")
+            .arg(&exe),
+    );
+    let needed = support::run_ok(Command::new("readelf").arg("-d").arg(&exe));
+    assert!(!needed.contains("libxenapi"), "{needed}");
+    assert!(support::run_ok(&mut Command::new(&exe)).contains("Crashed 1.0"));
+}

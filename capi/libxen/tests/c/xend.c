@@ -158,6 +158,12 @@ int main(int argc, char **argv)
     printf("host %s (%s), %zu cpu pool(s)\n", hr->name_label, hr->uuid,
            hr->resident_cpu_pools->size);
     xen_host_record_free(hr);
+    xen_session_record *sr = NULL;
+    CALL(s, xen_session_get_record(s, &sr, s));
+    CHECK(sr->uuid && strcmp(sr->uuid, s->session_id) == 0); /* no handle: uuid comes first */
+    CHECK(sr->this_host && !sr->this_host->is_record &&
+          strcmp((char *)sr->this_host->u.handle, (char *)host) == 0);
+    xen_session_record_free(sr);
     char *this_user = NULL;
     CALL(s, xen_session_get_this_user(s, &this_user, s));
     printf("this_user %s\n", this_user);
