@@ -26,7 +26,7 @@ struct UpClass {
 }
 
 #[derive(Deserialize)]
-struct UpLifecycle {
+pub(crate) struct UpLifecycle {
     state: String,
 }
 
@@ -69,11 +69,11 @@ struct UpName {
     name: String,
 }
 
-fn bad(what: impl Into<String>) -> LoadError {
+pub(crate) fn bad(what: impl Into<String>) -> LoadError {
     LoadError::Inconsistent(what.into())
 }
 
-fn lifecycle(lc: &UpLifecycle) -> Result<Lifecycle, LoadError> {
+pub(crate) fn lifecycle(lc: &UpLifecycle) -> Result<Lifecycle, LoadError> {
     match lc.state.as_str() {
         "Published_s" => Ok(Lifecycle::Published),
         "Prototyped_s" => Ok(Lifecycle::Prototyped),
@@ -83,11 +83,11 @@ fn lifecycle(lc: &UpLifecycle) -> Result<Lifecycle, LoadError> {
     }
 }
 
-fn parse_type(s: &str, at: &str) -> Result<Type, LoadError> {
+pub(crate) fn parse_type(s: &str, at: &str) -> Result<Type, LoadError> {
     s.parse().map_err(|e| bad(format!("{at}: {e}")))
 }
 
-fn read(path: &Path) -> Result<String, LoadError> {
+pub(crate) fn read(path: &Path) -> Result<String, LoadError> {
     std::fs::read_to_string(path).map_err(|source| LoadError::Io {
         path: path.to_owned(),
         source,
@@ -208,6 +208,7 @@ pub fn derive(src: &Path) -> Result<Model, LoadError> {
             .map(|(name, values)| Enum { name, values })
             .collect(),
         classes,
+        structs: Vec::new(),
         errors,
     };
     model.check()?;
@@ -250,7 +251,13 @@ pub fn to_json(model: &Model) -> String {
             "\n]}\n"
         };
     }
-    out += "]}\n";
+    out += "]";
+    if !model.structs.is_empty() {
+        out += ",\n\"structs\":[\n";
+        out += &lines(&model.structs);
+        out += "\n]";
+    }
+    out += "}\n";
     out
 }
 

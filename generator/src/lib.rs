@@ -7,14 +7,19 @@
 //! - [`rust`] renders `src/api/`.
 //! - [`c`] renders the C headers and the Rust side of the C ABI.
 //! - [`import`] derives `model/` from an upstream data-model folder.
+//! - [`import_xend`] derives `model/xend/` from libxen 4.4's data model.
 #![warn(missing_docs)]
 
 pub mod c;
 pub mod import;
+pub mod import_xend;
 pub mod model;
 pub mod naming;
 pub mod output;
 pub mod rust;
 
-pub use model::{Class, Enum, ErrorDef, Field, Lifecycle, Message, Model, Param, Qualifier, Type};
+pub use model::{
+    Class, Enum, ErrorDef, Field, Lifecycle, Message, Model, Param, Qualifier, Struct, StructField,
+    Type,
+};
 pub use output::{GeneratedFile, EMITTERS};

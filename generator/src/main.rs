@@ -4,6 +4,7 @@
 //! xenapi-gen [--root DIR]              rewrite every generated file, delete stale ones
 //! xenapi-gen check [--root DIR]        report differences, exit 1 if any
 //! xenapi-gen import UPSTREAM [--root DIR]  rebuild model/ from an upstream data-model folder
+//! xenapi-gen import-xend UPSTREAM [--root DIR]  rebuild model/xend/ from libxen 4.4's model
 //! ```
 
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ enum Command {
     Generate,
     Check,
     Import(PathBuf),
+    ImportXend(PathBuf),
 }
 
 fn parse_args() -> Result<(Command, PathBuf), String> {
@@ -28,6 +30,10 @@ fn parse_args() -> Result<(Command, PathBuf), String> {
             Some("check") => command = Command::Check,
             Some("import") => {
                 command = Command::Import(args.next().ok_or("import needs a directory")?.into())
+            }
+            Some("import-xend") => {
+                command =
+                    Command::ImportXend(args.next().ok_or("import-xend needs a directory")?.into())
             }
             _ => return Err(format!("unexpected argument {arg:?}")),
         }
@@ -42,6 +48,14 @@ fn run() -> Result<bool, String> {
         Command::Import(upstream) => {
             let written =
                 xenapi_gen::import::import(&upstream, &model_dir).map_err(|e| e.to_string())?;
+            for path in written {
+                println!("wrote {}", path.display());
+            }
+            Ok(true)
+        }
+        Command::ImportXend(upstream) => {
+            let written = xenapi_gen::import_xend::import(&upstream, &model_dir.join("xend"))
+                .map_err(|e| e.to_string())?;
             for path in written {
                 println!("wrote {}", path.display());
             }

@@ -53,6 +53,10 @@ pub struct Model {
     pub enums: Vec<Enum>,
     /// Every class, in the upstream model's order.
     pub classes: Vec<Class>,
+    /// Named record types that are not classes (no refs, no messages), e.g. xend's
+    /// `xs_policystate`, the result of `XSPolicy.get_xspolicy`. Written `NAME record`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub structs: Vec<Struct>,
     /// Every error code, from `errors.tsv` (not part of `xenapi.json`).
     #[serde(skip)]
     pub errors: Vec<ErrorDef>,
@@ -78,6 +82,25 @@ pub struct Class {
     pub fields: Vec<Field>,
     /// Every message, implicit (accessors, constructors) and custom, in model order.
     pub messages: Vec<Message>,
+}
+
+/// A named record type that is not a class: only fields, each a name and a type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Struct {
+    /// The model's name, e.g. `xs_policystate`.
+    pub name: String,
+    /// Its members, in wire (and C struct) order.
+    pub fields: Vec<StructField>,
+}
+
+/// A member of a [`Struct`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StructField {
+    /// The wire name.
+    pub name: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub ty: Type,
 }
 
 /// A field of a class's record.
@@ -339,6 +362,11 @@ impl Model {
         self.classes.iter().find(|c| c.name == name)
     }
 
+    /// The struct (non-class record type) named `name`.
+    pub fn struct_named(&self, name: &str) -> Option<&Struct> {
+        self.structs.iter().find(|s| s.name == name)
+    }
+
     /// The enum named `name`.
     pub fn enum_named(&self, name: &str) -> Option<&Enum> {
         self.enums.iter().find(|e| e.name == name)
@@ -351,7 +379,7 @@ impl Model {
 
     /// Every type used by a field, parameter or result, with where it is used (for messages).
     fn types(&self) -> impl Iterator<Item = (&Type, String)> {
-        self.classes.iter().flat_map(|c| {
+        let classes = self.classes.iter().flat_map(|c| {
             let fields = c
                 .fields
                 .iter()
@@ -365,7 +393,13 @@ impl Model {
                 )))
             });
             fields.chain(messages)
-        })
+        });
+        let structs = self.structs.iter().flat_map(|s| {
+            s.fields
+                .iter()
+                .map(move |f| (&f.ty, format!("{}.{}", s.name, f.name)))
+        });
+        classes.chain(structs)
     }
 
     pub(crate) fn check(&self) -> Result<(), LoadError> {
@@ -375,7 +409,8 @@ impl Model {
                 Type::Enum(n) if self.enum_named(n).is_none() => {
                     missing = Some(format!("enum {n}"))
                 }
-                Type::Ref(c) | Type::Record(c) if self.class(c).is_none() => {
+                Type::Ref(c) if self.class(c).is_none() => missing = Some(format!("class {c}")),
+                Type::Record(c) if self.class(c).is_none() && self.struct_named(c).is_none() => {
                     missing = Some(format!("class {c}"))
                 }
                 _ => {}

@@ -39,7 +39,13 @@ pub struct Emitter {
 }
 
 /// Every emitter the generator runs, in order.
-pub const EMITTERS: &[Emitter] = &[crate::rust::EMITTER, crate::c::HEADERS, crate::c::ABI];
+pub const EMITTERS: &[Emitter] = &[
+    crate::rust::EMITTER,
+    crate::c::HEADERS,
+    crate::c::ABI,
+    crate::c::LIBXEN_HEADERS,
+    crate::c::LIBXEN_ABI,
+];
 
 /// Renders every emitter's files.
 pub fn render_all(model: &Model) -> Result<Vec<GeneratedFile>, RenderError> {

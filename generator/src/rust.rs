@@ -483,6 +483,7 @@ mod tests {
                 values: vec!["a-b".into(), "a_b".into()],
             }],
             classes: Vec::new(),
+            structs: Vec::new(),
             errors: Vec::new(),
         };
         let err = render(&model).unwrap_err();

@@ -155,20 +155,29 @@ extern void xen_uuid_bytes_free(char *bytes);
 }
 
 fn ext_transport() -> String {
+    ext_transport_for(
+        "libxenserver",
+        "xen_session_login_with_password(xenapi_ext_call_func, t, user, pwd,\n *                                                      xen_api_latest_version);",
+        "https://pool-master",
+    )
+}
+
+/// `xenapi_ext_transport.h` for the dialect whose original library is `library`, with its
+/// login call (`login`) and a typical server URL (`url`) in the example.
+pub fn ext_transport_for(library: &str, login: &str, url: &str) -> String {
     let mut s = String::from("#include \"xen_common.h\"\n\n");
     s.push_str(cplusplus_open());
     s.push_str(
-        r#"/*
- * EXTENSION of this library (not in the original libxenserver): a built-in transport, so
+        &r#"/*
+ * EXTENSION of this library (not in the original @LIBRARY@): a built-in transport, so
  * that a program needs no HTTP code of its own. HTTP and HTTPS with keep-alive; HTTPS
  * verifies the server's certificate and host name by default; certificate pinning; Unix
  * sockets. Use xenapi_ext_call_func as the session's call_func and the transport as its
  * handle:
  *
  *     char *err = NULL;
- *     xenapi_ext_transport *t = xenapi_ext_transport_new("https://pool-master", NULL, &err);
- *     xen_session *s = xen_session_login_with_password(xenapi_ext_call_func, t, user, pwd,
- *                                                      xen_api_latest_version);
+ *     xenapi_ext_transport *t = xenapi_ext_transport_new("@URL@", NULL, &err);
+ *     xen_session *s = @LOGIN@
  *     ...
  *     xen_session_logout(s);
  *     xenapi_ext_transport_free(t);
@@ -215,7 +224,10 @@ extern char *xenapi_ext_transport_last_error(xenapi_ext_transport *transport);
 /* A xen_call_func whose user handle is a xenapi_ext_transport *. */
 extern int xenapi_ext_call_func(const void *data, size_t len, void *user_handle,
                                 void *result_handle, xen_result_func result_func);
-"#,
+"#
+        .replace("@LIBRARY@", library)
+        .replace("@URL@", url)
+        .replace("@LOGIN@", login),
     );
     s.push_str(cplusplus_close());
     s

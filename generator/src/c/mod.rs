@@ -2,6 +2,7 @@
 //! `extern "C"` functions and type tables behind them (`capi/xenserver/src/generated/`).
 
 pub mod headers;
+pub mod libxen;
 pub mod names;
 pub mod plan;
 pub mod rust;
@@ -19,8 +20,22 @@ pub const HEADERS: Emitter = Emitter {
 /// The Rust side of the C ABI.
 pub const ABI: Emitter = Emitter {
     name: "c-abi",
-    owns: &["capi/xenserver/src/generated"],
+    owns: &[rust::XENSERVER_DIR],
     render: rust::render,
+};
+
+/// libxen's headers (from xend's model, `model/xend/`).
+pub const LIBXEN_HEADERS: Emitter = Emitter {
+    name: "libxen-headers",
+    owns: &[libxen::DIR],
+    render: libxen::render_headers,
+};
+
+/// The Rust side of libxen's C ABI.
+pub const LIBXEN_ABI: Emitter = Emitter {
+    name: "libxen-abi",
+    owns: &[rust::LIBXEN_DIR],
+    render: rust::render_libxen,
 };
 
 /// The API versions `enum xen_api_version` lists, oldest first: 1.1 – 1.10, then 2.0 up to

@@ -66,6 +66,39 @@ pub enum Special {
     NewSession,
 }
 
+/// What distinguishes the two C dialects in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// `_async` twins of messages with an `Async.` form (libxenserver; libxen has none).
+    pub asyncs: bool,
+    /// libxenserver 2.14 compatibility: removed parts it exported, its dropped enums and maps,
+    /// and `event.from`'s batch types.
+    pub xenserver_compat: bool,
+}
+
+impl Options {
+    /// libxenserver (`libxenserver.so.2`, xapi's model).
+    pub const XENSERVER: Options = Options {
+        asyncs: true,
+        xenserver_compat: true,
+    };
+    /// libxen (`libxenapi.so.1.0`, xend's model).
+    pub const LIBXEN: Options = Options {
+        asyncs: false,
+        xenserver_compat: false,
+    };
+}
+
+/// C spellings a dialect fixes where the rule (lower case) does not give them: libxen's
+/// `xen_cpu_pool_add_host_CPU_live`, `xen_host_cpu_record.cpu_pools`.
+#[derive(Debug, Clone, Default)]
+pub struct Spellings {
+    /// (class, message) → C function name.
+    pub functions: BTreeMap<(String, String), String>,
+    /// (class, field) → C member name.
+    pub members: BTreeMap<(String, String), String>,
+}
+
 /// One class.
 pub struct ClassPlan<'m> {
     /// The model class.
@@ -78,6 +111,8 @@ pub struct ClassPlan<'m> {
     pub members: Vec<Member<'m>>,
     /// RPC functions (with `_async` twins already expanded).
     pub funcs: Vec<Func>,
+    /// Whether the session record starts with a `handle` (libxenserver's generated one does).
+    session_handle: bool,
 }
 
 /// The whole C surface.
@@ -95,6 +130,8 @@ pub struct Plan<'m> {
     /// What is in the library only because libxenserver 2.14 had it: removed classes and
     /// messages, and the compatibility enums and maps.
     pub compat_kept: Vec<String>,
+    /// The dialect's options.
+    pub options: Options,
 }
 
 /// Enums the published 2.14 library had that the current model has dropped (their values
@@ -132,9 +169,22 @@ const HAND_WRITTEN: &[&str] = &[
 ];
 
 impl<'m> Plan<'m> {
-    /// Builds the plan from the model.
+    /// Builds libxenserver's plan from the model.
     pub fn new(model: &'m Model) -> Result<Plan<'m>, RenderError> {
-        let compat = compat();
+        Plan::with(model, Options::XENSERVER, &Spellings::default())
+    }
+
+    /// Builds the plan of a dialect from the model.
+    pub fn with(
+        model: &'m Model,
+        options: Options,
+        spellings: &Spellings,
+    ) -> Result<Plan<'m>, RenderError> {
+        let compat = if options.xenserver_compat {
+            compat()
+        } else {
+            BTreeSet::new()
+        };
         let mut classes = Vec::new();
         let mut compat_kept = Vec::new();
         for class in &model.classes {
@@ -157,12 +207,20 @@ impl<'m> Plan<'m> {
                 .filter(|f| ctype(&f.ty, Ctx::Record).is_some())
                 .map(|field| Member {
                     field,
-                    name: member(&field.name),
+                    name: spellings
+                        .members
+                        .get(&(class.name.clone(), field.name.clone()))
+                        .cloned()
+                        .unwrap_or_else(|| member(&field.name)),
                 })
                 .collect();
             let mut funcs = Vec::new();
             for m in &class.messages {
-                let name = format!("xen_{c}_{}", lower(&m.name));
+                let name = spellings
+                    .functions
+                    .get(&(class.name.clone(), m.name.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| format!("xen_{c}_{}", lower(&m.name)));
                 let expressible = ctype_all(&m.result) && m.params.iter().all(|p| ctype_all(&p.ty));
                 // A session ref result becomes a new `xen_session *` sharing the transport;
                 // one nested in a container has no C spelling.
@@ -199,7 +257,7 @@ impl<'m> Plan<'m> {
                     (_, Some(r)) if is_session(r) => Some(Special::NewSession),
                     _ => None,
                 };
-                if m.is_async {
+                if m.is_async && options.asyncs {
                     funcs.push(Func {
                         name: format!("{name}_async"),
                         wire: format!("Async.{}.{}", class.name, m.name),
@@ -228,10 +286,17 @@ impl<'m> Plan<'m> {
                 kind,
                 members,
                 funcs,
+                session_handle: options.xenserver_compat,
             });
         }
+        let compat_enums: &[(&str, &[&str])] = if options.xenserver_compat {
+            COMPAT_ENUMS
+        } else {
+            &[]
+        };
         let mut plan = Plan {
             model,
+            options,
             classes,
             maps: BTreeMap::new(),
             sets: BTreeMap::new(),
@@ -241,21 +306,23 @@ impl<'m> Plan<'m> {
                 .iter()
                 .map(|e| (e.name.clone(), e.values.clone()))
                 .chain(
-                    COMPAT_ENUMS
+                    compat_enums
                         .iter()
                         .filter(|(n, _)| model.enum_named(n).is_none())
                         .map(|(n, v)| (n.to_string(), v.iter().map(|v| v.to_string()).collect())),
                 )
                 .collect(),
         };
-        for (n, _) in COMPAT_ENUMS
+        for (n, _) in compat_enums
             .iter()
             .filter(|(n, _)| model.enum_named(n).is_none())
         {
             plan.compat_kept.push(format!("enum {n}"));
         }
-        for t in COMPAT_MAPS {
-            plan.compat_kept.push(format!("map {t}"));
+        if options.xenserver_compat {
+            for t in COMPAT_MAPS {
+                plan.compat_kept.push(format!("map {t}"));
+            }
         }
         plan.collect_containers();
         plan.check_unique()?;
@@ -278,11 +345,16 @@ impl<'m> Plan<'m> {
                 ));
             }
         }
-        // event.from's batch.
-        uses.push(("(string -> int) map".parse().expect("type"), Ctx::Sig));
-        uses.push(("string set".parse().expect("type"), Ctx::Sig));
-        for t in COMPAT_MAPS {
-            uses.push((t.parse().expect("type"), Ctx::Sig));
+        for s in &self.model.structs {
+            uses.extend(s.fields.iter().map(|f| (f.ty.clone(), Ctx::Record)));
+        }
+        if self.options.xenserver_compat {
+            // event.from's batch.
+            uses.push(("(string -> int) map".parse().expect("type"), Ctx::Sig));
+            uses.push(("string set".parse().expect("type"), Ctx::Sig));
+            for t in COMPAT_MAPS {
+                uses.push((t.parse().expect("type"), Ctx::Sig));
+            }
         }
         for (t, ctx) in uses {
             self.collect(&t, ctx);
@@ -384,7 +456,11 @@ impl ClassPlan<'_> {
 
     /// Whether the record struct starts with a `handle`.
     pub fn has_handle(&self) -> bool {
-        self.kind != Kind::Event
+        match self.kind {
+            Kind::Object => true,
+            Kind::Session => self.session_handle,
+            Kind::Event => false,
+        }
     }
 }
 
