@@ -246,6 +246,10 @@ fn the_vm_lifecycle_with_xends_states_and_errors() {
         c.fail("VM.destroy", &[s(&vm)]),
         ["VM_BAD_POWER_STATE", &vm, "Halted", "Running"]
     );
+    assert_eq!(
+        c.fail("VM.clone", &[s(&vm), s("no")]),
+        ["VM_BAD_POWER_STATE", &vm, "Halted", "Running"]
+    );
     c.ok("VM.clean_shutdown", &[s(&vm)]);
     assert_eq!(power(&mut c, &vm), "Halted");
     for vbd in &vbds {
@@ -521,6 +525,14 @@ fn events_have_xends_record() {
     assert_eq!(field(add, "ref").as_str(), Some(clone.as_str()));
     assert_eq!(field(add, "field").as_str(), Some(""));
     watcher.ok("event.unregister", &[Value::Array(vec![s("VM")])]);
+    // An empty list registers for every class.
+    watcher.ok("event.register", &[Value::Array(vec![])]);
+    c.ok("host.set_name_label", &[s(&host), s("watched now")]);
+    let events = watcher.ok("event.next", &[]);
+    let e = &events.as_array().unwrap()[0];
+    assert_eq!(field(e, "class").as_str(), Some("host"));
+    assert_eq!(field(e, "field").as_str(), Some("name_label"));
+    watcher.ok("event.unregister", &[Value::Array(vec![s("*")])]);
     assert_eq!(watcher.fail("event.next", &[])[0], "SESSION_NOT_REGISTERED");
 }
 

@@ -14,6 +14,7 @@
 //! | send_trigger(vm, t) | Running | `reset`: reboots; `power`: halts; `nmi`, `init`, `s3resume`: no change |
 //! | migrate(vm, dest, live, options) | Running | to this host: a new domid; elsewhere: the VM leaves this xend |
 //! | destroy | Halted | gone (with its devices and metrics) |
+//! | clone(vm, name) | Halted, Suspended | a new Halted VM with copies of the devices |
 //!
 //! A crash with `preserve` leaves the VM `Crashed`; `restart`, `rename_restart` and
 //! `coredump_and_restart` start it again (new domid); `destroy` and `coredump_and_destroy`
@@ -44,6 +45,7 @@ pub(super) fn handler(message: &str) -> Option<Handler> {
         "send_trigger" => send_trigger,
         "migrate" => migrate,
         "destroy" => destroy,
+        "clone" => clone,
         "set_VCPUs_number_live" => set_vcpus_live,
         "add_to_VCPUs_params_live" => add_vcpus_param_live,
         "set_memory_dynamic_max_live" => |ctx| set_memory_live(ctx, "memory_dynamic_max"),
@@ -302,6 +304,17 @@ fn destroy(ctx: &CallCtx) -> Result<Reply, Failure> {
         forget(t, ctx, vm)
     })?;
     Ok(Reply::void())
+}
+
+/// `VM.clone`: xapi mode's copy of the VM and its devices, with xend's state check.
+fn clone(ctx: &CallCtx) -> Result<Reply, Failure> {
+    let vm = arg_str(&ctx.args, 0)?;
+    ctx.sim
+        .store
+        .read(|t| require(t, ctx.class, vm, &["Halted", "Suspended"]))?;
+    let copy = crate::behaviour::handler("VM.clone")
+        .ok_or_else(|| Failure::internal("no VM.clone behaviour"))?;
+    copy(ctx)
 }
 
 fn set_vcpus_live(ctx: &CallCtx) -> Result<Reply, Failure> {
