@@ -13,7 +13,7 @@ fn xend_sim() -> xapi_sim::RunningSimulator {
         .xend()
         .vms(6)
         .seed(5)
-        .task_duration(Duration::from_millis(40))
+        .task_duration(Duration::from_millis(250))
         .metrics_interval(None)
         .start()
         .expect("start a xend")
@@ -250,8 +250,11 @@ fn the_vm_lifecycle_with_xends_states_and_errors() {
         c.fail("VM.clone", &[s(&vm), s("no")]),
         ["VM_BAD_POWER_STATE", &vm, "Halted", "Running"]
     );
+    let host = strs(&c.ok("host.get_all", &[]))[0].clone();
+    assert_eq!(c.str("VM.get_resident_on", &[s(&vm)]), host);
     c.ok("VM.clean_shutdown", &[s(&vm)]);
     assert_eq!(power(&mut c, &vm), "Halted");
+    assert_eq!(c.str("VM.get_resident_on", &[s(&vm)]), "OpaqueRef:NULL");
     for vbd in &vbds {
         assert_eq!(
             c.ok("VBD.get_currently_attached", &[s(vbd)]),
@@ -808,4 +811,15 @@ fn host_messages() {
         c.fail("VBD.media_change", &[s(&disk), s(&iso)])[0],
         "VBD_NOT_REMOVABLE_MEDIA"
     );
+    // A VIF created without a MAC gets one.
+    let mut record = xenapi::Struct::new();
+    record.insert("device".into(), s("3"));
+    record.insert("network".into(), s(&network));
+    record.insert("VM".into(), s(&auto));
+    record.insert("MAC".into(), s(""));
+    record.insert("MTU".into(), s("1500"));
+    let vif = c.str("VIF.create", &[Value::Struct(record)]);
+    let mac = c.str("VIF.get_MAC", &[s(&vif)]);
+    assert_eq!(mac.split(':').count(), 6, "{mac}");
+    assert!(strs(&c.ok("VM.get_VIFs", &[s(&auto)])).contains(&vif));
 }

@@ -131,7 +131,15 @@ pub fn enter(t: &mut Inner, ctx: &CallCtx, vm: &str, to: &str) -> Result<(), Fai
         if let Some(d) = domid {
             put("domid", V::Int(d));
         }
-        put("resident_on", V::s(&host));
+        // Only a VM with a domain (or a suspended image here) is resident on the host.
+        put(
+            "resident_on",
+            V::s(if state == "Halted" {
+                NULL_REF
+            } else {
+                host.as_str()
+            }),
+        );
     })?;
     for (class_name, set) in [("VBD", "VBDs"), ("VIF", "VIFs")] {
         let Some(dc) = model.class(class_name) else {
