@@ -267,6 +267,20 @@ fn the_vm_lifecycle_with_xends_states_and_errors() {
         c.fail("VBD.get_record", &[s(&vbds[0])])[0],
         "HANDLE_INVALID"
     );
+    let dom0 = "00000000-0000-0000-0000-000000000000";
+    assert_eq!(c.fail("VM.pause", &[s(dom0)])[0], "OPERATION_NOT_ALLOWED");
+    assert_eq!(
+        c.fail("VM.hard_shutdown", &[s(dom0)])[0],
+        "OPERATION_NOT_ALLOWED"
+    );
+    let template = strs(&c.ok("VM.get_all", &[]))
+        .into_iter()
+        .find(|v| c.ok("VM.get_is_a_template", &[s(v)]) == Value::Bool(true))
+        .expect("a template");
+    assert_eq!(
+        c.fail("VM.start", &[s(&template), Value::Bool(false)]),
+        ["VM_IS_TEMPLATE", &template]
+    );
 }
 
 #[test]

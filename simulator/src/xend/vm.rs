@@ -19,7 +19,8 @@
 //! A crash with `preserve` leaves the VM `Crashed`; `restart`, `rename_restart` and
 //! `coredump_and_restart` start it again (new domid); `destroy` and `coredump_and_destroy`
 //! halt it; the `coredump_*` actions add a `crashdump` object. Anything else answers
-//! `VM_BAD_POWER_STATE [vm, expected, actual]` with xend's capitalised state names.
+//! `VM_BAD_POWER_STATE [vm, expected, actual]` with xend's capitalised state names; a template
+//! answers `VM_IS_TEMPLATE [vm]`, Domain-0 `OPERATION_NOT_ALLOWED`.
 
 use crate::error::Failure;
 use crate::generic::{arg, arg_str};
@@ -88,13 +89,16 @@ pub fn require(t: &Inner, vm_class: usize, vm: &str, allowed: &[&str]) -> Result
 fn power(ctx: &CallCtx, allowed: &[&str], to: &str) -> Result<Reply, Failure> {
     let vm = arg_str(&ctx.args, 0)?;
     ctx.sim.store.write(|t| {
-        require(t, ctx.class, vm, allowed)?;
         if t.get(ctx.class, vm, "is_control_domain")?.as_bool() == Some(true) {
             return Err(Failure::new(
-                "VM_BAD_POWER_STATE",
-                [vm, "Halted", "Running"],
+                "OPERATION_NOT_ALLOWED",
+                ["Domain-0's power state cannot be changed"],
             ));
         }
+        if t.get(ctx.class, vm, "is_a_template")?.as_bool() == Some(true) {
+            return Err(Failure::new("VM_IS_TEMPLATE", [vm]));
+        }
+        require(t, ctx.class, vm, allowed)?;
         enter(t, ctx, vm, to)
     })?;
     Ok(Reply::void())
