@@ -199,6 +199,32 @@ fn serves_https_and_a_unix_socket() {
     let mut u = login(Conn::unix(&path));
     let dom0 = "00000000-0000-0000-0000-000000000000";
     assert_eq!(u.str("VM.get_power_state", &[s(dom0)]), "Running");
+    // xend checked credentials over TCP only.
+    let mut conn = Conn::unix(&path);
+    let session = conn
+        .call(
+            WireFormat::XmlRpc,
+            "session.login_with_password",
+            &[s("alice"), s("anything")],
+        )
+        .expect("any login on the Unix socket");
+    let this_user = conn
+        .call(
+            WireFormat::XmlRpc,
+            "session.get_this_user",
+            &[session.clone(), session],
+        )
+        .unwrap();
+    assert_eq!(this_user.as_str(), Some("alice"));
+    let f = c
+        .conn
+        .call(
+            WireFormat::XmlRpc,
+            "session.login_with_password",
+            &[s("alice"), s("anything")],
+        )
+        .unwrap_err();
+    assert_eq!(f.code, "SESSION_AUTHENTICATION_FAILED");
 }
 
 fn power(c: &mut Client, vm: &str) -> String {

@@ -6,13 +6,13 @@
 //! action writes to; `host.shutdown` / `reboot` stop every guest (a reboot starts those with
 //! `auto_power_on` again); `SR.get_supported_types`; `PIF.create_VLAN`; `VBD.media_change`
 //! (CD drives only); `VIF.create` gives a VIF without a MAC a random one; the session's
-//! `this_user` is the user name.
+//! `this_user` is the user name, and on the Unix socket any credentials log in, as on xend.
 
 use crate::dispatch::list_methods;
 use crate::error::Failure;
 use crate::generic::{arg, arg_str};
 use crate::reply::Reply;
-use crate::sim::CallCtx;
+use crate::sim::{CallCtx, Endpoint};
 use crate::value::{datetime_string, now_secs, NULL_REF, V};
 
 use super::vm::{enter, power_state};
@@ -77,7 +77,21 @@ fn login(ctx: &CallCtx) -> Result<Reply, Failure> {
     let login = crate::behaviour::handler("session.login_with_password")
         .ok_or_else(|| Failure::internal("no login behaviour"))?;
     let user = arg_str(&ctx.args, 0)?.to_string();
-    let reply = login(ctx)?;
+    let reply = if ctx.endpoint == Endpoint::Local {
+        // xend checked credentials over TCP only: on its Unix socket any login succeeds.
+        let password = ctx
+            .sim
+            .password
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        login(&CallCtx {
+            args: vec![V::s(&ctx.sim.config.user), V::s(password)],
+            ..ctx.clone()
+        })?
+    } else {
+        login(ctx)?
+    };
     if let Reply::V(V::Str(session)) = &reply {
         ctx.sim
             .store
