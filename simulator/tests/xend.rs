@@ -863,3 +863,28 @@ fn host_messages() {
     assert_eq!(mac.split(':').count(), 6, "{mac}");
     assert!(strs(&c.ok("VM.get_VIFs", &[s(&auto)])).contains(&vif));
 }
+
+#[test]
+fn libxens_set_parameters_are_read_as_xend_read_them() {
+    let sim = xend_sim();
+    let mut c = client(&sim);
+    // libxen wrote sets as <array> without <data>, each element inside a <param>.
+    let body = format!(
+        "<?xml version=\"1.0\"?>\n<methodCall><methodName>event.register</methodName><params>\
+         <param><value><string>{}</string></value></param>\
+         <param><value><array><param><value><string>VM</string></value></param>\
+         </array></value></param></params></methodCall>",
+        c.session
+    );
+    let r = c.conn.request("/", body.as_bytes(), "").unwrap();
+    let text = String::from_utf8_lossy(&r.body).into_owned();
+    assert_eq!(r.status, 200, "{text}");
+    assert!(text.contains("Success"), "{text}");
+    let vm = halted_guest(&mut c);
+    c.ok("VM.set_name_label", &[s(&vm), s("seen")]);
+    let events = c.ok("event.next", &[]);
+    assert_eq!(
+        field(&events.as_array().unwrap()[0], "class").as_str(),
+        Some("VM")
+    );
+}
