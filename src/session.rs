@@ -314,8 +314,9 @@ impl Client {
     }
 
     /// Logs in with `session.login_with_password`. `version` is the API version the caller
-    /// speaks (e.g. "1.0"), `originator` names the program; both are sent when not empty
-    /// (xend accepts only the first two parameters).
+    /// speaks (e.g. "1.0"), `originator` names the program; both are sent when not empty. A
+    /// server that takes only the first two (xend) answers `MESSAGE_PARAMETER_COUNT_MISMATCH`,
+    /// and the login is sent again with the user and password alone.
     ///
     /// A pool member that is not the master answers `HOST_IS_SLAVE [master]`: the login is
     /// then retried at the master (same scheme and port), at most [`MAX_REDIRECTS`] times, and
@@ -419,14 +420,22 @@ impl Credentials {
             self.originator.as_str(),
         );
         const METHOD: &str = "session.login_with_password";
-        if self.local {
-            client.call_as("session.slave_local_login_with_password", &(u, p))
+        let first = if self.local {
+            return client.call_as("session.slave_local_login_with_password", &(u, p));
         } else if !o.is_empty() {
             client.call_as(METHOD, &(u, p, v, o))
         } else if !v.is_empty() {
             client.call_as(METHOD, &(u, p, v))
         } else {
-            client.call_as(METHOD, &(u, p))
+            return client.call_as(METHOD, &(u, p));
+        };
+        match first {
+            // xend (API 1.0) takes only the user and the password; a count mismatch means
+            // nothing ran, so the login is sent again with two parameters.
+            Err(Error::Api(f)) if f.code == "MESSAGE_PARAMETER_COUNT_MISMATCH" => {
+                client.call_as(METHOD, &(u, p))
+            }
+            other => other,
         }
     }
 }
@@ -493,7 +502,8 @@ impl Session {
         self.state().client
     }
 
-    /// The session reference (`OpaqueRef:…`); it changes when the session logs in again.
+    /// The session reference (`OpaqueRef:…`; on xend a UUID); it changes when the session
+    /// logs in again.
     pub fn session_ref(&self) -> String {
         self.state().session_ref
     }

@@ -220,6 +220,9 @@ fn handle<S: Read + Write>(
     let mut body = vec![0u8; len];
     reader.read_exact(&mut body)?;
     let limits = Limits::default();
+    if ctx.sim.model().dialect == Dialect::Xend {
+        body = crate::xend::libxen_wire::normalise(&body).unwrap_or(body);
+    }
     let call = match wire::decode_call(format, &body, &limits) {
         Ok(c) => c,
         Err(e) => {

@@ -9,6 +9,8 @@
 //! `NOT_IMPLEMENTED [Class.message]`. Both wire formats (XML-RPC on `/` and `/RPC2`,
 //! JSON-RPC v1/v2 on `/jsonrpc`) over HTTP/1.1 keep-alive, HTTPS, and a Unix socket.
 //!
+//! [`SimulatorBuilder::xend`] serves xend's API 1.0 instead (see [`xend`]).
+//!
 //! ```no_run
 //! let sim = xapi_sim::Simulator::builder().vms(100).hosts(2).seed(7).start().unwrap();
 //! println!("{} (JSON-RPC: {})", sim.url(), sim.jsonrpc_url());

@@ -30,7 +30,7 @@ pub enum Ty {
     Enum(usize),
     /// `CLASS ref`
     Ref(String),
-    /// `CLASS record`
+    /// `CLASS record`, or `NAME record` for a struct that is not a class (xend's `xs_policystate`)
     Record(String),
     /// `<class> record`: the record of whichever class an event is about.
     AnyRecord,
@@ -443,10 +443,6 @@ fn parse_type(s: &str, enums: &HashMap<&str, usize>) -> Result<Ty, ModelError> {
         "datetime" => Ty::DateTime,
         "void" => Ty::Void,
         "an event batch" => Ty::EventBatch,
-        // A struct that is not a class (libxen's `xs_policystate`).
-        _ if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
-            Ty::Record(s.to_string())
-        }
         _ => return Err(bad()),
     })
 }

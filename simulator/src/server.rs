@@ -363,7 +363,7 @@ fn accept_unix(l: UnixListener, sim: Arc<Sim>, faults: Arc<Faults>, conns: Arc<C
         let ctx = ConnCtx {
             sim: sim.clone(),
             faults: faults.clone(),
-            endpoint: Endpoint::Master,
+            endpoint: Endpoint::Local,
         };
         let mine = conns.clone();
         let spawned = std::thread::Builder::new()

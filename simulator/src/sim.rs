@@ -17,6 +17,8 @@ pub enum Endpoint {
     Master,
     /// A pool member: logins answer `HOST_IS_SLAVE`.
     Member,
+    /// The Unix socket: the master, reached locally (xend accepted any credentials there).
+    Local,
 }
 
 /// Settings that shape behaviour.

@@ -1,65 +1,17 @@
-//! The store is a parameter of the model: xend's API 1.0 (libxen 4.4's data model, derived to
-//! the compact form by `xenapi-gen`'s importer) is served by the same code.
+//! The store is a parameter of the model: xend's API 1.0 (libxen 4.4's data model, built in as
+//! `Model::xend()`) is served by the same code, and a model of API 1.x is served in xend mode.
 
 mod common;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use common::*;
 use xenapi::wire::WireFormat;
 use xenapi::Value;
 
-/// The shared data-model folder: `$XENAPI_SHARED/datamodel`, else `shared/` beside the
-/// repository (as CI lays it out), else `/work/shared`.
-fn datamodel_dir() -> PathBuf {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let candidates = [
-        std::env::var_os("XENAPI_SHARED").map(|s| PathBuf::from(s).join("datamodel")),
-        Some(repo.join("../shared/datamodel")),
-        Some(PathBuf::from("/work/shared/datamodel")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|d| d.join("libxen-4.4.json").exists())
-        .expect("libxen-4.4.json not found: set XENAPI_SHARED to the shared/ folder")
-}
-
-fn xend_model() -> xapi_sim::Model {
-    let src = datamodel_dir();
-    let dir = std::env::temp_dir().join(format!("xapi-sim-xend-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(src.join("errors.tsv"), dir.join("errors.tsv")).unwrap();
-    // xend's Async forms are not what this test is about: every message is declared sync.
-    let mut upstream: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(src.join("libxen-4.4.json")).unwrap())
-            .unwrap();
-    // The security-policy classes use record types the importer does not take (yet).
-    upstream
-        .as_array_mut()
-        .unwrap()
-        .retain(|c| !matches!(c["name"].as_str(), Some("XSPolicy" | "ACMPolicy")));
-    std::fs::write(dir.join("xenapi.json"), upstream.to_string()).unwrap();
-    let mut asyncs = String::from("# class\tmessage\tasync\tsource\n");
-    for class in upstream.as_array().unwrap() {
-        for m in class["messages"].as_array().unwrap() {
-            asyncs += &format!(
-                "{}\t{}\tsync\ttest\n",
-                class["name"].as_str().unwrap(),
-                m["name"].as_str().unwrap()
-            );
-        }
-    }
-    std::fs::write(dir.join("async.tsv"), asyncs).unwrap();
-    let compact = xenapi_gen::import::derive(&dir).expect("derive the xend model");
-    xapi_sim::Model::from_json(&xenapi_gen::import::to_json(&compact))
-        .expect("the simulator reads it")
-}
-
 #[test]
 fn serves_xends_api_1_0() {
-    let model = xend_model();
+    let model = xapi_sim::Model::xend();
     assert!(model.class("VM").is_some() && model.class("host").is_some());
     let sim = xapi_sim::Simulator::builder()
         .model(Arc::new(model))
@@ -89,6 +41,11 @@ fn serves_xends_api_1_0() {
         format: WireFormat::XmlRpc,
         session: session.as_str().unwrap().to_string(),
     };
+    // Served as xend served it: one host, refs that are UUIDs.
+    let hosts = c.ok("host.get_all", &[]);
+    let host = hosts.as_array().unwrap()[0].as_str().unwrap().to_string();
+    assert_eq!(hosts.as_array().unwrap().len(), 1);
+    assert_eq!(c.str("host.get_uuid", &[s(&host)]), host);
     let vms = c.ok("VM.get_all", &[]);
     assert!(!vms.as_array().unwrap().is_empty());
     // API 1.0 has no get_all_records: look at each record.

@@ -1,17 +1,18 @@
-//! xend's host messages, and the small explicit messages of SR, PIF, VBD and session.
+//! xend's host messages, and the small explicit messages of SR, PIF, VBD, VIF and session.
 //!
 //! `host.list_methods` lists every method served (with the `Async.` forms);
 //! `host.dmesg` / `dmesg_clear` read (and clear) the hypervisor's console ring, which
 //! `send_debug_keys` writes to; `get_log` is xend's log, which every login and host power
 //! action writes to; `host.shutdown` / `reboot` stop every guest (a reboot starts those with
 //! `auto_power_on` again); `SR.get_supported_types`; `PIF.create_VLAN`; `VBD.media_change`
-//! (CD drives only); the session's `this_user` is the user name.
+//! (CD drives only); `VIF.create` gives a VIF without a MAC a random one; the session's
+//! `this_user` is the user name, and on the Unix socket any credentials log in, as on xend.
 
 use crate::dispatch::list_methods;
 use crate::error::Failure;
 use crate::generic::{arg, arg_str};
 use crate::reply::Reply;
-use crate::sim::CallCtx;
+use crate::sim::{CallCtx, Endpoint};
 use crate::value::{datetime_string, now_secs, NULL_REF, V};
 
 use super::vm::{enter, power_state};
@@ -48,6 +49,7 @@ pub(super) fn handler(class: &str, message: &str) -> Option<Handler> {
         }
         ("PIF", "create_VLAN") => create_vlan,
         ("VBD", "media_change") => media_change,
+        ("VIF", "create") => create_vif,
         _ => return None,
     })
 }
@@ -75,7 +77,21 @@ fn login(ctx: &CallCtx) -> Result<Reply, Failure> {
     let login = crate::behaviour::handler("session.login_with_password")
         .ok_or_else(|| Failure::internal("no login behaviour"))?;
     let user = arg_str(&ctx.args, 0)?.to_string();
-    let reply = login(ctx)?;
+    let reply = if ctx.endpoint == Endpoint::Local {
+        // xend checked credentials over TCP only: on its Unix socket any login succeeds.
+        let password = ctx
+            .sim
+            .password
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        login(&CallCtx {
+            args: vec![V::s(&ctx.sim.config.user), V::s(password)],
+            ..ctx.clone()
+        })?
+    } else {
+        login(ctx)?
+    };
     if let Reply::V(V::Str(session)) = &reply {
         ctx.sim
             .store
@@ -158,6 +174,28 @@ fn create_vlan(ctx: &CallCtx) -> Result<Reply, Failure> {
         }
         let r = t.new_ref();
         Ok::<_, Failure>(t.insert(c, r, rec))
+    })?;
+    Ok(Reply::s(r))
+}
+
+/// `VIF.create`: as xend, a VIF created without a MAC gets a random one.
+fn create_vif(ctx: &CallCtx) -> Result<Reply, Failure> {
+    let mut fields = match arg(&ctx.args, 0)? {
+        V::Map(m) => m.clone(),
+        _ => return Err(Failure::field_type("record")),
+    };
+    let c = ctx.class;
+    let r = ctx.sim.store.write(|t| {
+        let no_mac = fields
+            .iter()
+            .find(|(k, _)| k.as_str() == Some("MAC"))
+            .and_then(|(_, v)| v.as_str())
+            .is_none_or(str::is_empty);
+        if no_mac {
+            fields.retain(|(k, _)| k.as_str() != Some("MAC"));
+            fields.push((V::s("MAC"), V::s(t.rng.mac())));
+        }
+        crate::generic::create(t, c, &fields)
     })?;
     Ok(Reply::s(r))
 }

@@ -17,11 +17,13 @@
 //! - the VM lifecycle has `Crashed` (see [`vm`]) and xend's capitalised state names in
 //!   `VM_BAD_POWER_STATE [vm, expected, actual]`;
 //! - cpu pools ([`cpu_pool`]), the security policy and labels ([`xspolicy`]) and the host's
-//!   messages ([`host`]) have behaviour.
+//!   messages ([`host`]) have behaviour;
+//! - libxen's malformed set parameters are read as xend read them ([`libxen_wire`]).
 
 pub mod cpu_pool;
 pub mod event;
 pub mod host;
+pub mod libxen_wire;
 mod model;
 pub mod populate;
 pub mod vm;
@@ -56,7 +58,7 @@ pub fn handler(method: &str) -> Option<Handler> {
         "cpu_pool" => cpu_pool::handler(message),
         "host_cpu" => cpu_pool::host_cpu_handler(message),
         "XSPolicy" | "ACMPolicy" => xspolicy::handler(class, message),
-        "VDI" | "VIF" => xspolicy::label_handler(message),
+        "VDI" | "VIF" => xspolicy::label_handler(message).or_else(|| host::handler(class, message)),
         "host" | "SR" | "PIF" | "VBD" => host::handler(class, message),
         "event" => event::handler(message),
         "session" => host::session_handler(message),

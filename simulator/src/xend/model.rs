@@ -1,12 +1,12 @@
-//! The xend model: libxen 4.4's classes (embedded), xend's `task` class, and which messages
-//! have an `Async.` form.
+//! The xend model: libxen 4.4's classes (`model/xend/xenapi.json`, embedded, with xend's
+//! `Async.` forms) and xend's `task` class, which libxen did not bind.
 
 use serde_json::{json, Value};
 
 use crate::model::{Dialect, Model};
 
 /// libxen 4.4's data model in the compact form.
-const LIBXEN_JSON: &str = include_str!("preliminary-model.json");
+const LIBXEN_JSON: &str = include_str!("../../../model/xend/xenapi.json");
 
 /// xend's task record: what `task.get_record` answered, in xend's order.
 const TASK_FIELDS: &[(&str, &str)] = &[
@@ -27,13 +27,9 @@ const TASK_FIELDS: &[(&str, &str)] = &[
 
 const TASK_STATUS: &[&str] = &["pending", "success", "failure", "cancelling", "cancelled"];
 
-/// Classes whose messages never had an `Async.` form on xend.
-const NEVER_ASYNC: &[&str] = &["session", "event", "task"];
-
 /// The xend model: see [`crate::xend`].
 pub fn model() -> Model {
     let mut raw: Value = serde_json::from_str(LIBXEN_JSON).expect("the embedded xend model parses");
-    raw["api_version"] = json!([1, 0]);
     if let Some(classes) = raw["classes"].as_array_mut() {
         if !classes.iter().any(|c| c["name"] == "task") {
             classes.push(task_class());
@@ -46,14 +42,6 @@ pub fn model() -> Model {
     }
     let mut model = Model::from_json(&raw.to_string()).expect("the embedded xend model loads");
     model.dialect = Dialect::Xend;
-    for class in &mut model.classes {
-        if NEVER_ASYNC.contains(&class.name.as_str()) {
-            continue;
-        }
-        for m in class.messages.values_mut() {
-            m.is_async |= !m.implicit || m.name == "create" || m.name == "destroy";
-        }
-    }
     model
 }
 

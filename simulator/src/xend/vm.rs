@@ -14,11 +14,13 @@
 //! | send_trigger(vm, t) | Running | `reset`: reboots; `power`: halts; `nmi`, `init`, `s3resume`: no change |
 //! | migrate(vm, dest, live, options) | Running | to this host: a new domid; elsewhere: the VM leaves this xend |
 //! | destroy | Halted | gone (with its devices and metrics) |
+//! | clone(vm, name) | Halted, Suspended | a new Halted VM with copies of the devices |
 //!
 //! A crash with `preserve` leaves the VM `Crashed`; `restart`, `rename_restart` and
 //! `coredump_and_restart` start it again (new domid); `destroy` and `coredump_and_destroy`
 //! halt it; the `coredump_*` actions add a `crashdump` object. Anything else answers
-//! `VM_BAD_POWER_STATE [vm, expected, actual]` with xend's capitalised state names.
+//! `VM_BAD_POWER_STATE [vm, expected, actual]` with xend's capitalised state names; a template
+//! answers `VM_IS_TEMPLATE [vm]`, Domain-0 `OPERATION_NOT_ALLOWED`.
 
 use crate::error::Failure;
 use crate::generic::{arg, arg_str};
@@ -44,6 +46,7 @@ pub(super) fn handler(message: &str) -> Option<Handler> {
         "send_trigger" => send_trigger,
         "migrate" => migrate,
         "destroy" => destroy,
+        "clone" => clone,
         "set_VCPUs_number_live" => set_vcpus_live,
         "add_to_VCPUs_params_live" => add_vcpus_param_live,
         "set_memory_dynamic_max_live" => |ctx| set_memory_live(ctx, "memory_dynamic_max"),
@@ -86,13 +89,16 @@ pub fn require(t: &Inner, vm_class: usize, vm: &str, allowed: &[&str]) -> Result
 fn power(ctx: &CallCtx, allowed: &[&str], to: &str) -> Result<Reply, Failure> {
     let vm = arg_str(&ctx.args, 0)?;
     ctx.sim.store.write(|t| {
-        require(t, ctx.class, vm, allowed)?;
         if t.get(ctx.class, vm, "is_control_domain")?.as_bool() == Some(true) {
             return Err(Failure::new(
-                "VM_BAD_POWER_STATE",
-                [vm, "Halted", "Running"],
+                "OPERATION_NOT_ALLOWED",
+                ["Domain-0's power state cannot be changed"],
             ));
         }
+        if t.get(ctx.class, vm, "is_a_template")?.as_bool() == Some(true) {
+            return Err(Failure::new("VM_IS_TEMPLATE", [vm]));
+        }
+        require(t, ctx.class, vm, allowed)?;
         enter(t, ctx, vm, to)
     })?;
     Ok(Reply::void())
@@ -129,7 +135,15 @@ pub fn enter(t: &mut Inner, ctx: &CallCtx, vm: &str, to: &str) -> Result<(), Fai
         if let Some(d) = domid {
             put("domid", V::Int(d));
         }
-        put("resident_on", V::s(&host));
+        // Only a VM with a domain (or a suspended image here) is resident on the host.
+        put(
+            "resident_on",
+            V::s(if state == "Halted" {
+                NULL_REF
+            } else {
+                host.as_str()
+            }),
+        );
     })?;
     for (class_name, set) in [("VBD", "VBDs"), ("VIF", "VIFs")] {
         let Some(dc) = model.class(class_name) else {
@@ -302,6 +316,17 @@ fn destroy(ctx: &CallCtx) -> Result<Reply, Failure> {
         forget(t, ctx, vm)
     })?;
     Ok(Reply::void())
+}
+
+/// `VM.clone`: xapi mode's copy of the VM and its devices, with xend's state check.
+fn clone(ctx: &CallCtx) -> Result<Reply, Failure> {
+    let vm = arg_str(&ctx.args, 0)?;
+    ctx.sim
+        .store
+        .read(|t| require(t, ctx.class, vm, &["Halted", "Suspended"]))?;
+    let copy = crate::behaviour::handler("VM.clone")
+        .ok_or_else(|| Failure::internal("no VM.clone behaviour"))?;
+    copy(ctx)
 }
 
 fn set_vcpus_live(ctx: &CallCtx) -> Result<Reply, Failure> {
