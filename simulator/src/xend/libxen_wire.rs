@@ -152,6 +152,40 @@ mod tests {
     }
 
     #[test]
+    fn broken_bodies_do_not_panic_and_stay_broken() {
+        for body in [
+            &b"<array><param></array></param></array>"[..],
+            b"</array></param><array><param>",
+            b"<array><param><value><array><param",
+            b"<array x=\"1\"><param/></array>",
+            b"<<<array>>><param>>",
+            b"<array><!-- <data> --><param><value>1</value></param></array>",
+        ] {
+            if let Some(fixed) = normalise(body) {
+                assert_eq!(
+                    text(&fixed),
+                    text(body),
+                    "{}",
+                    String::from_utf8_lossy(body)
+                );
+            }
+        }
+    }
+
+    /// The bytes outside tags: what a rewrite must never lose.
+    fn text(body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut tags = Tags { body, at: 0 };
+        let mut copied = 0;
+        while let Some(t) = tags.next() {
+            out.extend_from_slice(&body[copied..t.start]);
+            copied = t.end;
+        }
+        out.extend_from_slice(&body[copied..]);
+        out
+    }
+
+    #[test]
     fn nested_values_keep_their_params_and_structure() {
         let libxen = b"<array><param><value><struct><member><name>k</name><value><array><data>\
             <value>x</value></data></array></value></member></struct></value></param></array>";
