@@ -1,7 +1,7 @@
 //! A small HTTP/1.1 server over std sockets (one thread per connection, keep-alive), with the
 //! low-level control that fault injection needs.
 //!
-//! As on xapi: XML-RPC on `POST /` and `/RPC2`, JSON-RPC on `POST /jsonrpc`; a request must
+//! As on xapi: JSON-RPC on `POST /jsonrpc`, XML-RPC on every other path; a request must
 //! carry `Content-Length`; a body over 300 KiB, a body that cannot be decoded, or a missing
 //! length is answered `500 Internal Error` with an HTML body and the connection is closed.
 
@@ -169,17 +169,10 @@ fn handle<S: Read + Write>(
     ctx: &ConnCtx,
 ) -> io::Result<bool> {
     let format = match (req.method.as_str(), req.path.as_str()) {
-        ("POST", "/" | "/RPC2") => WireFormat::XmlRpc,
-        ("POST", "/jsonrpc") => WireFormat::JsonRpc,
-        ("POST", _) => {
-            error_page(
-                reader.get_mut(),
-                404,
-                "Not Found",
-                "There is no API at this path.",
-            )?;
-            return Ok(false);
-        }
+        // xapi dispatches by the longest registered prefix: `/jsonrpc...` is JSON-RPC, and
+        // every other path falls to `/`, XML-RPC (Xen Orchestra posts to `/xmlrpc`).
+        ("POST", p) if p.starts_with("/jsonrpc") => WireFormat::JsonRpc,
+        ("POST", _) => WireFormat::XmlRpc,
         _ => {
             error_page(
                 reader.get_mut(),

@@ -6,7 +6,7 @@
 //! `get_by_uuid`, `get_by_name_label`, `get_all`, `get_all_records`,
 //! `get_all_records_where`), with xapi's checks and errors. The messages users rely on have
 //! real behaviour (see [`behaviour`]); the other explicit messages answer
-//! `NOT_IMPLEMENTED [Class.message]`. Both wire formats (XML-RPC on `/` and `/RPC2`,
+//! `NOT_IMPLEMENTED [Class.message]`. Both wire formats (XML-RPC on every path but JSON-RPC's,
 //! JSON-RPC v1/v2 on `/jsonrpc`) over HTTP/1.1 keep-alive, HTTPS, and a Unix socket.
 //!
 //! ```no_run
