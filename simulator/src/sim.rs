@@ -56,6 +56,8 @@ pub struct Sim {
     pub master_address: OnceLock<String>,
     /// The current password (`session.change_password` changes it).
     pub password: Mutex<String>,
+    /// The master this pool joined (`pool.join`): logins then answer `HOST_IS_SLAVE` with it.
+    pub joined_master: OnceLock<String>,
     next_domid: AtomicI64,
 }
 
@@ -88,6 +90,7 @@ impl Sim {
             registrations: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
             master_address: OnceLock::new(),
+            joined_master: OnceLock::new(),
             next_domid: AtomicI64::new(1),
         }
     }

@@ -238,7 +238,8 @@ fn undecodable_requests_and_wrong_paths() {
     use std::io::Write as _;
     let r = {
         let w = conn.raw();
-        w.write_all(b"GET /xmlrpc HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        w.write_all(b"GET /xmlrpc HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
         conn.read_response().unwrap()
     };
     assert_eq!(r.status, 501);

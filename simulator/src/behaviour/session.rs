@@ -25,6 +25,9 @@ fn login(ctx: &CallCtx) -> Result<Reply, Failure> {
         let master = ctx.sim.master_address.get().cloned().unwrap_or_default();
         return Err(Failure::new("HOST_IS_SLAVE", [master]));
     }
+    if let Some(master) = ctx.sim.joined_master.get() {
+        return Err(Failure::new("HOST_IS_SLAVE", [master]));
+    }
     local_login(ctx)
 }
 
