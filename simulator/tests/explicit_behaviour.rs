@@ -1,0 +1,485 @@
+//! The explicit messages real programs call, through real sockets: their effects on the pool
+//! and xapi's errors for wrong states.
+
+mod common;
+
+use common::*;
+use xenapi::Value;
+
+fn smap(entries: &[(&str, &str)]) -> Value {
+    Value::Struct(entries.iter().map(|(k, v)| (k.to_string(), s(v))).collect())
+}
+
+fn int(c: &mut Client, method: &str, r: &str) -> i64 {
+    c.ok(method, &[s(r)]).as_i64().unwrap()
+}
+
+fn hosts(c: &mut Client) -> Vec<String> {
+    c.ok("host.get_all", &[])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn blobs_are_created_and_attached_to_their_owner() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let b = c.str("blob.create", &[s("text/plain")]);
+    assert_eq!(c.str("blob.get_mime_type", &[s(&b)]), "text/plain");
+    assert_eq!(c.ok("blob.get_public", &[s(&b)]).as_bool(), Some(false));
+    let vm = guest_in_state(&mut c, "Halted");
+    let nb = c.str(
+        "VM.create_new_blob",
+        &[s(&vm), s("notes"), s("text/plain"), Value::Bool(true)],
+    );
+    let blobs = c.ok("VM.get_blobs", &[s(&vm)]);
+    assert_eq!(
+        blobs.get("notes").and_then(Value::as_str),
+        Some(nb.as_str())
+    );
+    assert_eq!(c.str("blob.get_name_label", &[s(&nb)]), "notes");
+    assert_eq!(c.ok("blob.get_public", &[s(&nb)]).as_bool(), Some(true));
+    let f = c.fail("VM.create_new_blob", &[s(&vm), s("notes"), s("text/plain")]);
+    assert_eq!(f[0], "MAP_DUPLICATE_KEY");
+    c.ok("blob.destroy", &[s(&b)]);
+    assert_eq!(c.fail("blob.get_mime_type", &[s(&b)])[0], "HANDLE_INVALID");
+}
+
+#[test]
+fn free_memory_accounts_for_resident_vms() {
+    let sim = xapi_sim::Simulator::builder()
+        .vms(6)
+        .hosts(1)
+        .metrics_interval(None)
+        .start()
+        .unwrap();
+    let mut c = xml_client(&sim);
+    let host = hosts(&mut c)[0].clone();
+    let before = int(&mut c, "host.compute_free_memory", &host);
+    let metrics = c.str("host.get_metrics", &[s(&host)]);
+    let total = int(&mut c, "host_metrics.get_memory_total", &metrics);
+    assert!(before > 0 && before < total);
+    let vm = guest_in_state(&mut c, "Halted");
+    let need =
+        int(&mut c, "VM.get_memory_target", &vm) + int(&mut c, "VM.get_memory_overhead", &vm);
+    c.ok(
+        "VM.start",
+        &[s(&vm), Value::Bool(false), Value::Bool(false)],
+    );
+    assert_eq!(
+        int(&mut c, "host.compute_free_memory", &host),
+        before - need
+    );
+    assert_eq!(
+        int(&mut c, "host.compute_memory_overhead", &host),
+        int(&mut c, "host.get_memory_overhead", &host)
+    );
+}
+
+#[test]
+fn messages_are_created_listed_since_a_time_and_destroyed() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let vm = guest_in_state(&mut c, "Halted");
+    let uuid = c.str("VM.get_uuid", &[s(&vm)]);
+    let m = c.str(
+        "message.create",
+        &[s("VM_STARTED"), Value::Int(3), s("VM"), s(&uuid), s("body")],
+    );
+    let since = c.ok("message.get_since", &[s("20000101T00:00:00Z")]);
+    let rec = since.get(&m).expect("the new message");
+    assert_eq!(rec.get("name").and_then(Value::as_str), Some("VM_STARTED"));
+    assert_eq!(
+        rec.get("obj_uuid").and_then(Value::as_str),
+        Some(uuid.as_str())
+    );
+    let later = c.ok("message.get_since", &[s("29990101T00:00:00Z")]);
+    assert!(later.as_struct().unwrap().is_empty());
+    let about = c.ok("message.get", &[s("VM"), s(&uuid), s("20000101T00:00:00Z")]);
+    assert_eq!(about.as_struct().unwrap().len(), 1);
+    let f = c.fail(
+        "message.create",
+        &[s("X"), Value::Int(1), s("VM"), s("no-such-uuid"), s("")],
+    );
+    assert_eq!(f[0], "UUID_INVALID");
+    let f = c.fail(
+        "message.destroy_many",
+        &[Value::Array(vec![s(&m), s("OpaqueRef:x")])],
+    );
+    assert_eq!(f[0], "HANDLE_INVALID");
+    c.ok("message.destroy_many", &[Value::Array(vec![s(&m)])]);
+    assert!(c.ok("message.get_all", &[]).as_array().unwrap().is_empty());
+}
+
+#[test]
+fn data_sources_of_a_running_vm() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let vm = guest_in_state(&mut c, "Running");
+    let list = c.ok("VM.get_data_sources", &[s(&vm)]);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.get("name_label").and_then(Value::as_str))
+        .collect();
+    assert!(
+        names.contains(&"cpu0") && names.contains(&"memory"),
+        "{names:?}"
+    );
+    let target = int(&mut c, "VM.get_memory_target", &vm);
+    let memory = c.ok("VM.query_data_source", &[s(&vm), s("memory")]);
+    assert_eq!(memory.as_f64(), Some(target as f64));
+    let cpu = c
+        .ok("VM.query_data_source", &[s(&vm), s("cpu0")])
+        .as_f64()
+        .unwrap();
+    assert!((0.0..=1.0).contains(&cpu));
+    let f = c.fail("VM.query_data_source", &[s(&vm), s("nope")]);
+    assert_eq!(f, ["INVALID_VALUE", "data_source", "nope"]);
+    let halted = guest_in_state(&mut c, "Halted");
+    assert!(c
+        .ok("VM.get_data_sources", &[s(&halted)])
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        c.fail("VM.query_data_source", &[s(&halted), s("memory")])[0],
+        "VM_BAD_POWER_STATE"
+    );
+    let host = hosts(&mut c)[0].clone();
+    c.ok("host.query_data_source", &[s(&host), s("cpu_avg")]);
+}
+
+#[test]
+fn revert_restores_the_snapshot_configuration() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let vm = guest_in_state(&mut c, "Halted");
+    c.ok("VM.set_name_description", &[s(&vm), s("before")]);
+    let vbds_before = c.ok("VM.get_VBDs", &[s(&vm)]).as_array().unwrap().len();
+    let snap = c.str("VM.snapshot", &[s(&vm), s("snap")]);
+    c.ok("VM.set_name_description", &[s(&vm), s("after")]);
+    c.ok("VM.set_VCPUs_max", &[s(&vm), Value::Int(7)]);
+    c.ok(
+        "VM.start",
+        &[s(&vm), Value::Bool(false), Value::Bool(false)],
+    );
+    c.ok("VM.revert", &[s(&snap)]);
+    assert_eq!(c.str("VM.get_name_description", &[s(&vm)]), "before");
+    assert_ne!(int(&mut c, "VM.get_VCPUs_max", &vm), 7);
+    assert_eq!(c.str("VM.get_power_state", &[s(&vm)]), "Halted");
+    assert_ne!(
+        c.str("VM.get_name_label", &[s(&vm)]),
+        "snap",
+        "the name stays"
+    );
+    assert_eq!(
+        c.ok("VM.get_VBDs", &[s(&vm)]).as_array().unwrap().len(),
+        vbds_before
+    );
+    assert_eq!(c.fail("VM.revert", &[s(&vm)])[0], "VM_REVERT_FAILED");
+}
+
+#[test]
+fn import_makes_a_halted_vm_with_a_disk_in_the_sr() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let sr = c.ok("SR.get_by_name_label", &[s("Local storage")]);
+    let sr = match sr.as_array().and_then(|a| a.first()) {
+        Some(v) => v.as_str().unwrap().to_string(),
+        None => c
+            .ok("SR.get_all", &[])
+            .index(0)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string(),
+    };
+    let vms = c.ok(
+        "VM.import",
+        &[
+            s("http://example.com/exports/web01.xva"),
+            s(&sr),
+            Value::Bool(false),
+            Value::Bool(false),
+        ],
+    );
+    let vm = vms.index(0).unwrap().as_str().unwrap().to_string();
+    assert_eq!(c.str("VM.get_name_label", &[s(&vm)]), "web01");
+    assert_eq!(c.str("VM.get_power_state", &[s(&vm)]), "Halted");
+    let vbd = c
+        .ok("VM.get_VBDs", &[s(&vm)])
+        .index(0)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    let vdi = c.str("VBD.get_VDI", &[s(&vbd)]);
+    assert_eq!(c.str("VDI.get_SR", &[s(&vdi)]), sr);
+    let f = c.fail(
+        "VM.import",
+        &[
+            s("ftp://x/y"),
+            s(&sr),
+            Value::Bool(false),
+            Value::Bool(false),
+        ],
+    );
+    assert_eq!(f[0], "IMPORT_ERROR");
+}
+
+#[test]
+fn migrate_send_moves_the_vm_and_its_disks() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let vm = guest_in_state(&mut c, "Running");
+    let from = c.str("VM.get_resident_on", &[s(&vm)]);
+    let to = hosts(&mut c).into_iter().find(|h| *h != from).unwrap();
+    let network = c
+        .ok("network.get_all", &[])
+        .index(0)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dest = c.ok("host.migrate_receive", &[s(&to), s(&network), smap(&[])]);
+    assert_eq!(dest.get("host").and_then(Value::as_str), Some(to.as_str()));
+    let vbd = c
+        .ok("VM.get_VBDs", &[s(&vm)])
+        .index(0)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    let vdi = c.str("VBD.get_VDI", &[s(&vbd)]);
+    let sr = c.str("VDI.get_SR", &[s(&vdi)]);
+    let other_sr = c
+        .ok("SR.get_all", &[])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .find(|x| *x != sr)
+        .unwrap();
+    let vdi_map = Value::Struct([(vdi.clone(), s(&other_sr))].into_iter().collect());
+    let empty = smap(&[]);
+    let args = [
+        s(&vm),
+        dest.clone(),
+        Value::Bool(true),
+        vdi_map,
+        empty.clone(),
+        empty.clone(),
+    ];
+    c.ok("VM.assert_can_migrate", &args);
+    assert_eq!(
+        c.str("VM.get_resident_on", &[s(&vm)]),
+        from,
+        "assert_can_migrate moves nothing"
+    );
+    assert_eq!(c.str("VM.migrate_send", &args), vm);
+    assert_eq!(c.str("VM.get_resident_on", &[s(&vm)]), to);
+    assert_eq!(c.str("VDI.get_SR", &[s(&vdi)]), other_sr);
+    let f = c.fail(
+        "VM.migrate_send",
+        &[
+            s(&vm),
+            empty.clone(),
+            Value::Bool(true),
+            empty.clone(),
+            empty.clone(),
+            empty,
+        ],
+    );
+    assert_eq!(f[0], "VM_MIGRATE_CONTACT_REMOTE_SERVICE_FAILED");
+}
+
+#[test]
+fn evacuate_moves_running_guests_to_other_hosts() {
+    let sim = xapi_sim::Simulator::builder()
+        .vms(12)
+        .hosts(3)
+        .metrics_interval(None)
+        .start()
+        .unwrap();
+    let mut c = xml_client(&sim);
+    let vm = guest_in_state(&mut c, "Running");
+    let host = c.str("VM.get_resident_on", &[s(&vm)]);
+    c.ok("host.assert_can_evacuate", &[s(&host)]);
+    assert!(c
+        .ok("host.get_vms_which_prevent_evacuation", &[s(&host)])
+        .as_struct()
+        .unwrap()
+        .is_empty());
+    c.ok("host.disable", &[s(&host)]);
+    c.ok("host.evacuate", &[s(&host)]);
+    let left: Vec<String> = c
+        .ok("host.get_resident_VMs", &[s(&host)])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .filter(|r| c.ok("VM.get_is_control_domain", &[s(r)]).as_bool() == Some(false))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_ne!(c.str("VM.get_resident_on", &[s(&vm)]), host);
+    // With the host empty of guests it may shut down; a lone host cannot be evacuated.
+    c.ok("host.shutdown", &[s(&host)]);
+    let lone = xapi_sim::Simulator::builder()
+        .vms(6)
+        .hosts(1)
+        .start()
+        .unwrap();
+    let mut c = xml_client(&lone);
+    let h = hosts(&mut c)[0].clone();
+    assert_eq!(c.fail("host.evacuate", &[s(&h)]), ["NO_HOSTS_AVAILABLE"]);
+    assert_eq!(c.fail("host.shutdown", &[s(&h)]), ["HOST_NOT_DISABLED"]);
+}
+
+#[test]
+fn license_state_and_editions() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let pool = c
+        .ok("pool.get_all", &[])
+        .index(0)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    let state = c.ok("pool.get_license_state", &[s(&pool)]);
+    assert_eq!(state.get("edition").and_then(Value::as_str), Some("free"));
+    assert!(state.get("expiry").and_then(Value::as_str).is_some());
+    let h = hosts(&mut c)[0].clone();
+    c.ok(
+        "host.apply_edition",
+        &[s(&h), s("enterprise-per-socket"), Value::Bool(false)],
+    );
+    assert_eq!(c.str("host.get_edition", &[s(&h)]), "enterprise-per-socket");
+    let state = c.ok("pool.get_license_state", &[s(&pool)]);
+    assert_eq!(
+        state.get("edition").and_then(Value::as_str),
+        Some("free"),
+        "the lowest"
+    );
+    c.ok(
+        "pool.apply_edition",
+        &[s(&pool), s("enterprise-per-socket")],
+    );
+    let state = c.ok("pool.get_license_state", &[s(&pool)]);
+    assert_eq!(
+        state.get("edition").and_then(Value::as_str),
+        Some("enterprise-per-socket")
+    );
+    assert_eq!(
+        c.fail("pool.apply_edition", &[s(&pool), s("gold")]),
+        ["INVALID_EDITION", "gold"]
+    );
+}
+
+#[test]
+fn host_plugins() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let h = hosts(&mut c)[0].clone();
+    let out = c.str(
+        "host.call_plugin",
+        &[s(&h), s("echo"), s("main"), smap(&[("a", "1"), ("b", "x")])],
+    );
+    assert_eq!(out, r#"{"a":"1","b":"x"}"#);
+    assert_eq!(
+        c.fail(
+            "host.call_plugin",
+            &[s(&h), s("nope.py"), s("main"), smap(&[])]
+        ),
+        ["XENAPI_MISSING_PLUGIN", "nope.py"]
+    );
+}
+
+#[test]
+fn pool_join_logs_in_to_the_master_then_the_joiner_is_a_member() {
+    let master = sim();
+    let joiner = xapi_sim::Simulator::builder()
+        .vms(0)
+        .hosts(1)
+        .member(false)
+        .start()
+        .unwrap();
+    let mut c = xml_client(&joiner);
+    let at = addr(&master);
+    let f = c.fail("pool.join", &[s(&at), s("root"), s("wrong")]);
+    assert_eq!(f[0], "SESSION_AUTHENTICATION_FAILED");
+    let f = c.fail("pool.join", &[s("127.0.0.1:1"), s("root"), s("xenroot")]);
+    assert_eq!(f, ["JOINING_HOST_CONNECTION_FAILED"]);
+    c.ok("pool.join", &[s(&at), s("root"), s("xenroot")]);
+    // The session it had still works; new logins are sent to the master.
+    c.ok("VM.get_all", &[]);
+    let mut conn = Conn::tcp(&addr(&joiner));
+    let f = conn
+        .call(
+            xenapi::wire::WireFormat::XmlRpc,
+            "session.login_with_password",
+            &[s("root"), s("xenroot")],
+        )
+        .unwrap_err();
+    assert_eq!(f.code, "HOST_IS_SLAVE");
+    assert_eq!(f.params, [at.clone()]);
+    // A pool of several hosts cannot join another.
+    let mut m = xml_client(&master);
+    let f = m.fail("pool.join", &[s(&at), s("root"), s("xenroot")]);
+    assert_eq!(f, ["JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS"]);
+}
+
+#[test]
+fn inferred_effects_change_the_pool() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let h = hosts(&mut c)[0].clone();
+    c.ok("host.enable_ssh", &[s(&h)]);
+    assert_eq!(c.ok("host.get_ssh_enabled", &[s(&h)]).as_bool(), Some(true));
+    c.ok("host.disable_ssh", &[s(&h)]);
+    assert_eq!(
+        c.ok("host.get_ssh_enabled", &[s(&h)]).as_bool(),
+        Some(false)
+    );
+    let sr = c.str(
+        "SR.introduce",
+        &[
+            s("9d1f3f6e-0000-4000-8000-000000000001"),
+            s("nfs"),
+            s("d"),
+            s("nfs"),
+            s("user"),
+            Value::Bool(true),
+            smap(&[]),
+        ],
+    );
+    assert_eq!(c.str("SR.get_name_label", &[s(&sr)]), "nfs");
+    assert_eq!(c.ok("SR.get_shared", &[s(&sr)]).as_bool(), Some(true));
+    assert_eq!(
+        c.str(
+            "SR.get_by_uuid",
+            &[s("9d1f3f6e-0000-4000-8000-000000000001")]
+        ),
+        sr
+    );
+    c.ok("SR.forget", &[s(&sr)]);
+    assert_eq!(c.fail("SR.get_name_label", &[s(&sr)])[0], "HANDLE_INVALID");
+    assert_eq!(
+        c.fail("SR.forget", &[s("OpaqueRef:nope")])[0],
+        "HANDLE_INVALID"
+    );
+    assert_eq!(c.str("host.get_management_interface", &[s(&h)]), {
+        let pifs = c.ok("host.get_PIFs", &[s(&h)]);
+        pifs.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .find(|p| c.ok("PIF.get_management", &[s(p)]).as_bool() == Some(true))
+            .unwrap()
+    });
+}
