@@ -427,7 +427,7 @@ fn pool_join_logs_in_to_the_master_then_the_joiner_is_a_member() {
         )
         .unwrap_err();
     assert_eq!(f.code, "HOST_IS_SLAVE");
-    assert_eq!(f.params, [at.clone()]);
+    assert_eq!(f.params, std::slice::from_ref(&at));
     // A pool of several hosts cannot join another.
     let mut m = xml_client(&master);
     let f = m.fail("pool.join", &[s(&at), s("root"), s("xenroot")]);
