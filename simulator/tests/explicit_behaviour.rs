@@ -483,3 +483,174 @@ fn inferred_effects_change_the_pool() {
             .unwrap()
     });
 }
+
+#[test]
+fn declared_field_changes() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let pool = c
+        .ok("pool.get_all", &[])
+        .index(0)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(c.fail("pool.disable_ha", &[]), ["HA_NOT_ENABLED"]);
+    c.ok(
+        "pool.enable_ha",
+        &[Value::Array(vec![]), smap(&[("timeout", "60")])],
+    );
+    assert_eq!(
+        c.ok("pool.get_ha_enabled", &[s(&pool)]).as_bool(),
+        Some(true)
+    );
+    let conf = c.ok("pool.get_ha_configuration", &[s(&pool)]);
+    assert_eq!(conf.get("timeout").and_then(Value::as_str), Some("60"));
+    assert_eq!(
+        c.fail("pool.enable_ha", &[Value::Array(vec![]), smap(&[])]),
+        ["HA_IS_ENABLED"]
+    );
+    c.ok("pool.disable_ha", &[]);
+    assert_eq!(
+        c.ok("pool.get_ha_enabled", &[s(&pool)]).as_bool(),
+        Some(false)
+    );
+
+    let h = hosts(&mut c)[0].clone();
+    let pif = c
+        .ok("host.get_PIFs", &[s(&h)])
+        .index(0)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.ok(
+        "PIF.reconfigure_ip",
+        &[
+            s(&pif),
+            s("Static"),
+            s("10.0.0.5"),
+            s("255.255.255.0"),
+            s("10.0.0.1"),
+            s("10.0.0.2"),
+        ],
+    );
+    assert_eq!(c.str("PIF.get_IP", &[s(&pif)]), "10.0.0.5");
+    assert_eq!(c.str("PIF.get_ip_configuration_mode", &[s(&pif)]), "Static");
+    c.ok("PIF.set_property", &[s(&pif), s("gro"), s("off")]);
+    let props = c.ok("PIF.get_properties", &[s(&pif)]);
+    assert_eq!(props.get("gro").and_then(Value::as_str), Some("off"));
+
+    let vm = guest_in_state(&mut c, "Halted");
+    let vif = c
+        .ok("VM.get_VIFs", &[s(&vm)])
+        .index(0)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    let net = c
+        .ok("network.get_all", &[])
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.ok("VIF.move", &[s(&vif), s(&net)]);
+    assert_eq!(c.str("VIF.get_network", &[s(&vif)]), net);
+    c.ok(
+        "VIF.configure_ipv4",
+        &[s(&vif), s("Static"), s("192.168.1.9/24"), s("192.168.1.1")],
+    );
+    let addrs = c.ok("VIF.get_ipv4_addresses", &[s(&vif)]);
+    assert_eq!(
+        addrs.index(0).and_then(Value::as_str),
+        Some("192.168.1.9/24")
+    );
+    // Optional arguments left off change nothing.
+    c.ok("VIF.configure_ipv4", &[s(&vif), s("DHCP")]);
+    assert_eq!(c.str("VIF.get_ipv4_gateway", &[s(&vif)]), "192.168.1.1");
+    assert_eq!(c.str("VIF.get_ipv4_configuration_mode", &[s(&vif)]), "DHCP");
+
+    let display = c.str("host.disable_display", &[s(&h)]);
+    assert_eq!(display, "disable_on_reboot");
+    assert_eq!(c.str("host.get_display", &[s(&h)]), display);
+    let methods = c.ok("host.list_methods", &[]);
+    assert!(methods
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m.as_str() == Some("VM.start")));
+}
+
+#[test]
+fn vlans_and_bonds_make_their_interfaces() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let net = c.str("network.create", &[smap(&[("name_label", "vlan 42")])]);
+    let pifs_before = c.ok("PIF.get_all", &[]).as_array().unwrap().len();
+    let made = c.ok("pool.create_VLAN", &[s("eth0"), s(&net), Value::Int(42)]);
+    let made = made.as_array().unwrap();
+    assert_eq!(made.len(), 2, "one per host");
+    assert_eq!(
+        c.ok("PIF.get_all", &[]).as_array().unwrap().len(),
+        pifs_before + 2
+    );
+    let p = made[0].as_str().unwrap();
+    assert_eq!(c.ok("PIF.get_VLAN", &[s(p)]).as_i64(), Some(42));
+    assert_eq!(c.str("PIF.get_network", &[s(p)]), net);
+    let vlan = c.str("PIF.get_VLAN_master_of", &[s(p)]);
+    assert_eq!(c.ok("VLAN.get_tag", &[s(&vlan)]).as_i64(), Some(42));
+    let tagged = c.str("VLAN.get_tagged_PIF", &[s(&vlan)]);
+    assert_eq!(
+        c.fail("VLAN.create", &[s(&tagged), Value::Int(42), s(&net)])[0],
+        "PIF_VLAN_EXISTS"
+    );
+    assert_eq!(
+        c.fail("VLAN.create", &[s(&tagged), Value::Int(5000), s(&net)])[0],
+        "VLAN_TAG_INVALID"
+    );
+    assert_eq!(
+        c.fail("VLAN.create", &[s(p), Value::Int(7), s(&net)])[0],
+        "PIF_IS_VLAN"
+    );
+
+    let h = hosts(&mut c)[0].clone();
+    let physical: Vec<String> = c
+        .ok("host.get_PIFs", &[s(&h)])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .filter(|p| c.ok("PIF.get_physical", &[s(p)]).as_bool() == Some(true))
+        .collect();
+    let members = Value::Array(physical.iter().take(2).map(|p| s(p)).collect());
+    assert_eq!(physical.len(), 2, "eth0 and eth1");
+    {
+        let bond_net = c.str("network.create", &[smap(&[("name_label", "bond")])]);
+        let bond = c.str("Bond.create", &[s(&bond_net), members.clone(), s("")]);
+        let master = c.str("Bond.get_master", &[s(&bond)]);
+        assert_eq!(c.str("PIF.get_network", &[s(&master)]), bond_net);
+        assert_eq!(
+            c.ok("Bond.get_slaves", &[s(&bond)])
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(c.str("PIF.get_bond_slave_of", &[s(&physical[0])]), bond);
+        assert_eq!(
+            c.fail("Bond.create", &[s(&bond_net), members, s("")])[0],
+            "PIF_ALREADY_BONDED"
+        );
+    }
+    assert_eq!(
+        c.fail(
+            "Bond.create",
+            &[s(&net), Value::Array(vec![s(&physical[0])]), s("")]
+        ),
+        ["PIF_BOND_NEEDS_MORE_MEMBERS"]
+    );
+}

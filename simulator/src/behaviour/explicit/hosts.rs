@@ -183,3 +183,38 @@ pub(super) fn power_on(ctx: &CallCtx) -> Result<Reply, Failure> {
     })?;
     Ok(Reply::void())
 }
+
+pub(super) fn list_methods(ctx: &CallCtx) -> Result<Reply, Failure> {
+    Ok(Reply::V(V::sset(crate::dispatch::list_methods(
+        ctx.sim.model(),
+    ))))
+}
+
+/// xapi's usual storage drivers, for a pool without `SM` objects.
+const USUAL_SR_TYPES: &[&str] = &[
+    "lvm",
+    "ext",
+    "nfs",
+    "iso",
+    "lvmoiscsi",
+    "lvmohba",
+    "smb",
+    "udev",
+    "dummy",
+];
+
+pub(super) fn supported_sr_types(ctx: &CallCtx) -> Result<Reply, Failure> {
+    let types: Vec<String> = ctx.sim.store.read(|t| match t.model().class("SM") {
+        Some(sm) => t
+            .refs(sm)
+            .iter()
+            .filter_map(|r| t.get(sm, r, "type").ok())
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
+        None => Vec::new(),
+    });
+    if types.is_empty() {
+        return Ok(Reply::V(V::sset(USUAL_SR_TYPES.iter().copied())));
+    }
+    Ok(Reply::V(V::sset(types)))
+}

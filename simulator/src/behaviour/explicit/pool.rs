@@ -287,3 +287,17 @@ pub(super) fn designate_new_master(ctx: &CallCtx) -> Result<Reply, Failure> {
     })?;
     Ok(Reply::void())
 }
+
+fn host_count(ctx: &CallCtx) -> Result<i64, Failure> {
+    let hc = ctx.sim.class("host")?;
+    Ok(ctx.sim.store.read(|t| t.refs(hc).len()) as i64)
+}
+
+pub(super) fn max_failures(ctx: &CallCtx) -> Result<Reply, Failure> {
+    Ok(Reply::V(V::Int((host_count(ctx)? - 1).max(0))))
+}
+
+pub(super) fn plan_exists(ctx: &CallCtx) -> Result<Reply, Failure> {
+    let n = crate::generic::arg(&ctx.args, 0)?.as_int().unwrap_or(0);
+    Ok(Reply::V(V::Bool(n < host_count(ctx)?)))
+}

@@ -3,7 +3,7 @@
 
 use crate::behaviour::Handler;
 
-use super::{blobs, data_sources, hosts, messages, migrate, pool, vms};
+use super::{blobs, data_sources, hosts, messages, migrate, network, pool, vms};
 
 /// The behaviour of `Class.message` and what it does, in words (for `MESSAGES.md`).
 pub fn handler(method: &str) -> Option<(Handler, &'static str)> {
@@ -155,6 +155,42 @@ pub fn handler(method: &str) -> Option<(Handler, &'static str)> {
         ("VM_appliance", "start" | "clean_shutdown" | "hard_shutdown" | "shutdown") => (
             vms::appliance,
             "the same VM message on each VM of the appliance, stopping at the first failure",
+        ),
+        ("VLAN", "create") => (
+            network::vlan_create,
+            "the untagged PIF (on the tagged PIF's host, `network`) and the `VLAN`; `VLAN_TAG_INVALID` outside 0..4094, `PIF_IS_VLAN`, `PIF_VLAN_EXISTS`",
+        ),
+        ("PIF", "create_VLAN") => (
+            network::pif_create_vlan,
+            "`VLAN.create` on the host's physical PIF of `device`; answers the new PIF",
+        ),
+        ("pool", "create_VLAN" | "create_VLAN_from_PIF") => (
+            network::pool_create_vlan,
+            "`VLAN.create` on every host's physical PIF of the device; answers the new PIFs",
+        ),
+        ("Bond", "create") => (
+            network::bond_create,
+            "the bond's master PIF (`bondN`, on `network`) and the `Bond` over `members` (`PIF_BOND_NEEDS_MORE_MEMBERS` under 2, `PIF_ALREADY_BONDED`)",
+        ),
+        ("host", "list_methods") => (
+            hosts::list_methods,
+            "every method name the simulator serves (as `system.listMethods`)",
+        ),
+        ("SR", "get_supported_types") => (
+            hosts::supported_sr_types,
+            "the `type` of every `SM` object (xapi's usual drivers when there is none)",
+        ),
+        ("pool", "ha_compute_max_host_failures_to_tolerate") => (
+            pool::max_failures,
+            "the number of hosts less one",
+        ),
+        ("pool", "ha_failover_plan_exists") => (
+            pool::plan_exists,
+            "whether `n` host failures leave a host (`n` < the number of hosts)",
+        ),
+        ("VMSS", "snapshot_now") => (
+            vms::snapshot_now,
+            "`VM.snapshot` of each VM of the schedule (named after it and the time); answers \"\"",
         ),
         _ => return None,
     })

@@ -285,3 +285,30 @@ pub(super) fn appliance(ctx: &CallCtx) -> Result<Reply, Failure> {
     }
     Ok(Reply::void())
 }
+
+/// `VMSS.snapshot_now(vmss)`.
+pub(super) fn snapshot_now(ctx: &CallCtx) -> Result<Reply, Failure> {
+    let vmss = arg_str(&ctx.args, 0)?;
+    let vm = ctx.sim.class("VM")?;
+    let members: Vec<String> = ctx.sim.store.read(|t| {
+        t.get(ctx.class, vmss, "VMs").map(|v| {
+            v.as_set()
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(V::as_str)
+                .map(String::from)
+                .collect()
+        })
+    })?;
+    let stamp = crate::value::now_datetime();
+    for m in members {
+        let name = ctx.sim.store.read(|t| t.get(vm, &m, "name_label"))?;
+        let label = format!(
+            "{}-{}",
+            name.as_str().unwrap_or_default(),
+            stamp.as_str().unwrap_or_default()
+        );
+        sub_call(ctx, vm, "snapshot", vec![V::s(&m), V::s(label)])?;
+    }
+    Ok(Reply::void())
+}
