@@ -4,6 +4,7 @@
 //! As on xapi: JSON-RPC on `POST /jsonrpc`, XML-RPC on every other path; a request must
 //! carry `Content-Length`; a body over 300 KiB, a body that cannot be decoded, or a missing
 //! length is answered `500 Internal Error` with an HTML body and the connection is closed.
+//! `GET /export` and `PUT /import` move VMs (see the `transfer` module).
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::sync::Arc;
@@ -16,6 +17,8 @@ use crate::faults::FaultKind;
 use crate::reply::ReplyView;
 use crate::sim::{Endpoint, Sim};
 use crate::value::V;
+
+mod transfer;
 
 /// xapi's limit on a request body.
 pub const MAX_REQUEST_BYTES: usize = 300 * 1024;
@@ -34,6 +37,7 @@ pub struct ConnCtx {
 struct Request {
     method: String,
     path: String,
+    query: String,
     close: bool,
     content_length: Option<usize>,
     expect_continue: bool,
@@ -108,10 +112,11 @@ fn read_head<R: BufRead>(r: &mut R) -> io::Result<Head> {
     else {
         return Ok(Head::Malformed);
     };
-    let path = target.split('?').next().unwrap_or("/").to_string();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut req = Request {
         method: method.to_string(),
-        path,
+        path: path.to_string(),
+        query: query.to_string(),
         close: version == "HTTP/1.0",
         content_length: None,
         expect_continue: false,
@@ -168,6 +173,9 @@ fn handle<S: Read + Write>(
     req: Request,
     ctx: &ConnCtx,
 ) -> io::Result<bool> {
+    if let Some(keep) = transfer::route(reader, &req, ctx)? {
+        return Ok(keep);
+    }
     let format = match (req.method.as_str(), req.path.as_str()) {
         // xapi dispatches by the longest registered prefix: `/jsonrpc...` is JSON-RPC, and
         // every other path falls to `/`, XML-RPC (Xen Orchestra posts to `/xmlrpc`).

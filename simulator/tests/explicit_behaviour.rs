@@ -654,3 +654,92 @@ fn vlans_and_bonds_make_their_interfaces() {
         ["PIF_BOND_NEEDS_MORE_MEMBERS"]
     );
 }
+
+fn http(conn: &mut Conn, head: &str, body: &[u8]) -> Response {
+    use std::io::Write as _;
+    let w = conn.raw();
+    w.write_all(head.as_bytes()).unwrap();
+    w.write_all(body).unwrap();
+    w.flush().unwrap();
+    conn.read_response().unwrap()
+}
+
+#[test]
+fn export_then_import_over_http_makes_a_copy() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let vm = guest_in_state(&mut c, "Halted");
+    let name = c.str("VM.get_name_label", &[s(&vm)]);
+    let vcpus = c.ok("VM.get_VCPUs_max", &[s(&vm)]).as_i64();
+    let task = c.str("task.create", &[s("export"), s("")]);
+    let mut conn = Conn::tcp(&addr(&sim));
+    let r = http(
+        &mut conn,
+        &format!(
+            "GET /export?session_id={}&ref={vm}&task_id={task} HTTP/1.1\r\nHost: x\r\n\r\n",
+            c.session
+        ),
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    let archive = r.body;
+    assert_eq!(archive.len() % 512, 0);
+    assert_eq!(&archive[..7], b"ova.xml");
+    assert_eq!(c.str("task.get_status", &[s(&task)]), "success");
+    // A bad session is refused.
+    let r = http(
+        &mut Conn::tcp(&addr(&sim)),
+        &format!("GET /export?session_id=OpaqueRef:no&ref={vm} HTTP/1.1\r\nHost: x\r\n\r\n"),
+        b"",
+    );
+    assert_eq!(r.status, 401);
+
+    let before = c.ok("VM.get_all", &[]).as_array().unwrap().len();
+    let task = c.str("task.create", &[s("import"), s("")]);
+    let r = http(
+        &mut conn,
+        &format!(
+            "PUT /import?session_id={}&task_id={task} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+            c.session,
+            archive.len()
+        ),
+        &archive,
+    );
+    assert_eq!(
+        r.status,
+        200,
+        "{:?}",
+        c.ok("task.get_error_info", &[s(&task)])
+    );
+    assert_eq!(c.str("task.get_status", &[s(&task)]), "success");
+    let result = c.str("task.get_result", &[s(&task)]);
+    let new_vm = result
+        .split("<value>")
+        .filter_map(|p| p.split("</value>").next())
+        .find(|p| p.starts_with("OpaqueRef:"))
+        .expect("the new VM in the task result")
+        .to_string();
+    assert_ne!(new_vm, vm);
+    assert_eq!(
+        c.ok("VM.get_all", &[]).as_array().unwrap().len(),
+        before + 1
+    );
+    assert_eq!(c.str("VM.get_name_label", &[s(&new_vm)]), name);
+    assert_eq!(c.ok("VM.get_VCPUs_max", &[s(&new_vm)]).as_i64(), vcpus);
+    assert_eq!(c.str("VM.get_power_state", &[s(&new_vm)]), "Halted");
+
+    // Not an archive: the task says why.
+    let task = c.str("task.create", &[s("import"), s("")]);
+    let r = http(
+        &mut Conn::tcp(&addr(&sim)),
+        &format!(
+            "PUT /import?session_id={}&task_id={task} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n",
+            c.session
+        ),
+        b"hello",
+    );
+    assert_eq!(r.status, 500);
+    assert_eq!(c.str("task.get_status", &[s(&task)]), "failure");
+    let info = c.ok("task.get_error_info", &[s(&task)]);
+    assert_eq!(info.index(0).and_then(Value::as_str), Some("IMPORT_ERROR"));
+}

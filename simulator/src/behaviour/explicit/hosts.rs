@@ -218,3 +218,28 @@ pub(super) fn supported_sr_types(ctx: &CallCtx) -> Result<Reply, Failure> {
     }
     Ok(Reply::V(V::sset(types)))
 }
+
+pub(super) fn declare_dead(ctx: &CallCtx) -> Result<Reply, Failure> {
+    let host = arg_str(&ctx.args, 0)?;
+    let vm = ctx.sim.class("VM")?;
+    ctx.sim.store.write(|t| {
+        t.obj(ctx.class, host)?;
+        let metrics = str_field(t, ctx.class, host, "metrics");
+        let live = match t.model().class("host_metrics") {
+            Some(mc) if t.exists(mc, &metrics) => t.get(mc, &metrics, "live")?.as_bool(),
+            _ => None,
+        };
+        if live == Some(true) {
+            return Err(Failure::new("HOST_IS_LIVE", [host]));
+        }
+        for (r, guest) in resident(t, ctx.class, host) {
+            if guest {
+                t.set_named(vm, &r, "power_state", V::s("Halted"))?;
+                t.set_named(vm, &r, "resident_on", V::s(NULL_REF))?;
+                t.set_named(vm, &r, "domid", V::Int(-1))?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(Reply::void())
+}

@@ -180,13 +180,21 @@ pub fn handler(method: &str) -> Option<(Handler, &'static str)> {
             hosts::supported_sr_types,
             "the `type` of every `SM` object (xapi's usual drivers when there is none)",
         ),
-        ("pool", "ha_compute_max_host_failures_to_tolerate") => (
+        (
+            "pool",
+            "ha_compute_max_host_failures_to_tolerate"
+            | "ha_compute_hypothetical_max_host_failures_to_tolerate",
+        ) => (
             pool::max_failures,
             "the number of hosts less one",
         ),
         ("pool", "ha_failover_plan_exists") => (
             pool::plan_exists,
             "whether `n` host failures leave a host (`n` < the number of hosts)",
+        ),
+        ("host", "declare_dead") => (
+            hosts::declare_dead,
+            "`HOST_IS_LIVE` while the host's metrics say live; else its resident guests are halted",
         ),
         ("VMSS", "snapshot_now") => (
             vms::snapshot_now,

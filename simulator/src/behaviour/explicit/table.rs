@@ -60,6 +60,8 @@ pub enum Ret {
     SelfRef,
     /// A fixed list of strings.
     Strings(&'static [&'static str]),
+    /// A fixed boolean.
+    Bool(bool),
 }
 
 /// The effect of one message.
@@ -277,6 +279,13 @@ static RULES: &[(&str, Rule)] = &[
                 "Asia/Tokyo",
                 "Australia/Sydney",
             ]),
+        },
+    ),
+    (
+        "host.get_ntp_synchronized",
+        Rule {
+            steps: &[],
+            ret: Ret::Bool(true),
         },
     ),
     (
@@ -561,6 +570,7 @@ pub fn apply(t: &mut Inner, ctx: &CallCtx, msg: &Message, rule: &Rule) -> Result
         Ret::Void => Reply::void(),
         Ret::SelfRef => Reply::s(self_ref.unwrap_or_else(|| NULL_REF.into())),
         Ret::Strings(list) => Reply::V(V::sset(list.iter().copied())),
+        Ret::Bool(b) => Reply::V(V::Bool(b)),
         Ret::Field(f) => Reply::V(match targets.first() {
             Some(r) => t.get(c, r, f)?,
             None => V::Nil,
@@ -608,6 +618,7 @@ pub fn describe(rule: &Rule, on_self: bool) -> String {
         Ret::SelfRef => parts.push("answers `self`".into()),
         Ret::Field(f) => parts.push(format!("answers the new `{f}`")),
         Ret::Strings(list) => parts.push(format!("answers {}", list.join(", "))),
+        Ret::Bool(b) => parts.push(format!("answers {b}")),
     }
     parts.join("; ")
 }
