@@ -285,7 +285,7 @@ fn handle<S: Read + Write>(
 }
 
 /// A wire value as the store's untyped value (typing by the model happens in dispatch).
-fn from_wire(v: xenapi::Value) -> V {
+pub fn from_wire(v: xenapi::Value) -> V {
     use xenapi::Value as W;
     match v {
         W::String(s) => V::Str(s),

@@ -34,6 +34,7 @@ pub mod faults;
 pub mod fxhash;
 pub mod generic;
 pub mod http;
+pub mod http_client;
 pub mod model;
 pub mod populate;
 pub mod query;
@@ -44,6 +45,7 @@ pub mod sim;
 pub mod store;
 pub mod tls;
 pub mod value;
+pub mod xva;
 
 pub use error::Failure;
 pub use faults::{FaultKind, Faults, When};

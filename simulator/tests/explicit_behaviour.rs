@@ -185,51 +185,41 @@ fn revert_restores_the_snapshot_configuration() {
 }
 
 #[test]
-fn import_makes_a_halted_vm_with_a_disk_in_the_sr() {
-    let sim = sim();
-    let mut c = xml_client(&sim);
-    let sr = c.ok("SR.get_by_name_label", &[s("Local storage")]);
-    let sr = match sr.as_array().and_then(|a| a.first()) {
-        Some(v) => v.as_str().unwrap().to_string(),
-        None => c
-            .ok("SR.get_all", &[])
-            .index(0)
-            .unwrap()
-            .as_str()
-            .unwrap()
-            .to_string(),
-    };
-    let vms = c.ok(
-        "VM.import",
-        &[
-            s("http://example.com/exports/web01.xva"),
-            s(&sr),
-            Value::Bool(false),
-            Value::Bool(false),
-        ],
+fn vm_import_fetches_an_export_url() {
+    let source = sim();
+    let mut src = xml_client(&source);
+    let vm = guest_in_state(&mut src, "Running");
+    let name = src.str("VM.get_name_label", &[s(&vm)]);
+    let url = format!(
+        "http://{}/export?session_id={}&ref={vm}",
+        addr(&source),
+        src.session
     );
-    let vm = vms.index(0).unwrap().as_str().unwrap().to_string();
-    assert_eq!(c.str("VM.get_name_label", &[s(&vm)]), "web01");
-    assert_eq!(c.str("VM.get_power_state", &[s(&vm)]), "Halted");
-    let vbd = c
-        .ok("VM.get_VBDs", &[s(&vm)])
+    let target = sim();
+    let mut c = xml_client(&target);
+    let sr = c
+        .ok("SR.get_all", &[])
         .index(0)
         .unwrap()
         .as_str()
         .unwrap()
         .to_string();
-    let vdi = c.str("VBD.get_VDI", &[s(&vbd)]);
-    assert_eq!(c.str("VDI.get_SR", &[s(&vdi)]), sr);
-    let f = c.fail(
-        "VM.import",
-        &[
-            s("ftp://x/y"),
-            s(&sr),
-            Value::Bool(false),
-            Value::Bool(false),
-        ],
+    let no = Value::Bool(false);
+    let vms = c.ok("VM.import", &[s(&url), s(&sr), no.clone(), no.clone()]);
+    let new_vm = vms.index(0).unwrap().as_str().unwrap().to_string();
+    assert_eq!(c.str("VM.get_name_label", &[s(&new_vm)]), name);
+    assert_eq!(c.str("VM.get_power_state", &[s(&new_vm)]), "Halted");
+    let bad =
+        |c: &mut Client, url: &str| c.fail("VM.import", &[s(url), s(&sr), no.clone(), no.clone()]);
+    assert_eq!(bad(&mut c, "ftp://x/y")[0], "IMPORT_ERROR");
+    assert_eq!(bad(&mut c, "http://127.0.0.1:1/export")[0], "IMPORT_ERROR");
+    let wrong_session = url.replace(&src.session, "OpaqueRef:nope");
+    let f = bad(&mut c, &wrong_session);
+    assert!(f[1].contains("HTTP 401"), "{f:?}");
+    assert_eq!(
+        c.fail("VM.import", &[s(&url), s("OpaqueRef:x"), no.clone(), no])[0],
+        "HANDLE_INVALID"
     );
-    assert_eq!(f[0], "IMPORT_ERROR");
 }
 
 #[test]

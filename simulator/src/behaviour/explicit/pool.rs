@@ -1,9 +1,5 @@
 //! The pool: licensing, joining another pool, ejecting a host, the master.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
-
 use xenapi::wire::{self, WireFormat};
 
 use crate::error::Failure;
@@ -158,57 +154,12 @@ fn remote_call(
     params: &[xenapi::Value],
 ) -> Result<xenapi::Value, Failure> {
     let failed = || Failure::new("JOINING_HOST_CONNECTION_FAILED", Vec::<String>::new());
-    let target = if address.contains(':') {
-        address.to_string()
-    } else {
-        format!("{address}:80")
-    };
-    let addr = target
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
-        .ok_or_else(failed)?;
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|_| failed())?;
-    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
     let body =
         wire::encode_call(WireFormat::XmlRpc, method, None, params, 1).map_err(|_| failed())?;
-    let head = format!(
-        "POST / HTTP/1.1\r\nHost: {target}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).map_err(|_| failed())?;
-    s.write_all(&body).map_err(|_| failed())?;
-    let mut r = BufReader::new(s);
-    let mut status = String::new();
-    r.read_line(&mut status).map_err(|_| failed())?;
-    if status.split_whitespace().nth(1) != Some("200") {
+    let (status, resp) =
+        crate::http_client::request(address, "POST", "/", &body).map_err(|_| failed())?;
+    if status != 200 {
         return Err(failed());
-    }
-    let mut len = None;
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).map_err(|_| failed())? == 0 {
-            return Err(failed());
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse::<usize>().ok();
-            }
-        }
-    }
-    let mut resp = Vec::new();
-    match len {
-        Some(n) => {
-            resp.resize(n, 0);
-            r.read_exact(&mut resp).map_err(|_| failed())?;
-        }
-        None => {
-            r.read_to_end(&mut resp).map_err(|_| failed())?;
-        }
     }
     match wire::decode_response::<xenapi::Value>(
         WireFormat::XmlRpc,

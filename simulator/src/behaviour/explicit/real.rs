@@ -124,7 +124,7 @@ pub fn handler(method: &str) -> Option<(Handler, &'static str)> {
         ),
         ("VM", "import") => (
             vms::import,
-            "`IMPORT_ERROR` for a URL that is not http(s)/file; else a halted VM named after the URL's file, with a 10 GiB disk in `sr`; returns it",
+            "fetches the XVA at an `http://` URL (e.g. a simulator's `/export`) and makes the VM its `ova.xml` describes, halted; `IMPORT_ERROR` for another scheme, a failed fetch or a bad archive",
         ),
         ("VM", "maximise_memory") => (
             vms::maximise_memory,

@@ -121,67 +121,27 @@ pub(super) fn revert(ctx: &CallCtx) -> Result<Reply, Failure> {
     Ok(Reply::void())
 }
 
-/// `VM.import(url, sr, full_restore, force)`: the VM an export at `url` would give (the
-/// simulator cannot fetch it): named after the file, halted, one disk in `sr`.
+/// `VM.import(url, sr, full_restore, force)`: fetches the export at `url` (plain HTTP, e.g.
+/// another simulator's `/export?session_id=..&ref=..`) and makes the VM its `ova.xml` describes.
 pub(super) fn import(ctx: &CallCtx) -> Result<Reply, Failure> {
     let url = arg_str(&ctx.args, 0)?.to_string();
     let sr = arg_str(&ctx.args, 1)?.to_string();
-    let scheme_ok = ["http://", "https://", "file://"]
-        .iter()
-        .any(|s| url.starts_with(s));
-    if !scheme_ok {
-        return Err(Failure::new(
-            "IMPORT_ERROR",
-            [format!("unsupported URL: {url}")],
-        ));
-    }
-    let (src, vdi, vbd) = (
-        ctx.sim.class("SR")?,
-        ctx.sim.class("VDI")?,
-        ctx.sim.class("VBD")?,
-    );
+    let error = |m: String| Failure::new("IMPORT_ERROR", [m]);
+    let src = ctx.sim.class("SR")?;
     ctx.sim.store.read(|t| t.obj(src, &sr).map(|_| ()))?;
-    let file = url
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or("imported");
-    let name = file.strip_suffix(".xva").unwrap_or(file).to_string();
-    let vm = sub_call(
-        ctx,
-        ctx.class,
-        "create",
-        vec![V::Map(vec![(V::s("name_label"), V::s(&name))])],
-    )?;
-    let Reply::V(V::Str(vm)) = vm else {
-        return Err(Failure::new("IMPORT_ERROR", ["the VM could not be made"]));
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| error(format!("unsupported URL (http:// only): {url}")))?;
+    let (address, target) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
     };
-    let disk = ctx.sim.store.write(|t| {
-        crate::generic::create(
-            t,
-            vdi,
-            &[
-                (V::s("name_label"), V::s(format!("{name} disk 0"))),
-                (V::s("SR"), V::s(&sr)),
-                (V::s("virtual_size"), V::Int(10 << 30)),
-                (V::s("type"), V::s("system")),
-            ],
-        )
-    })?;
-    ctx.sim.store.write(|t| {
-        crate::generic::create(
-            t,
-            vbd,
-            &[
-                (V::s("VM"), V::s(&vm)),
-                (V::s("VDI"), V::s(&disk)),
-                (V::s("userdevice"), V::s("0")),
-                (V::s("bootable"), V::Bool(true)),
-                (V::s("mode"), V::s("RW")),
-                (V::s("type"), V::s("Disk")),
-            ],
-        )
-    })?;
+    let (status, archive) = crate::http_client::request(address, "GET", target, b"")
+        .map_err(|e| error(format!("cannot fetch {url}: {e}")))?;
+    if status != 200 {
+        return Err(error(format!("{url} answered HTTP {status}")));
+    }
+    let vm = crate::xva::import(&ctx.sim, ctx.endpoint, ctx.session.clone(), &archive)?;
     Ok(Reply::V(V::sset([vm])))
 }
 
