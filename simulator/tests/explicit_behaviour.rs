@@ -733,3 +733,57 @@ fn export_then_import_over_http_makes_a_copy() {
     let info = c.ok("task.get_error_info", &[s(&task)]);
     assert_eq!(info.index(0).and_then(Value::as_str), Some("IMPORT_ERROR"));
 }
+
+#[test]
+fn sr_create_connects_the_hosts() {
+    let sim = sim();
+    let mut c = xml_client(&sim);
+    let h = hosts(&mut c)[0].clone();
+    let args = |ty: &str, shared: bool| {
+        vec![
+            s(&h),
+            smap(&[("server", "nfs.example"), ("serverpath", "/srv")]),
+            Value::Int(1 << 40),
+            s("nfs store"),
+            s("d"),
+            s(ty),
+            s("user"),
+            Value::Bool(shared),
+            smap(&[]),
+        ]
+    };
+    let sr = c.str("SR.create", &args("nfs", true));
+    assert_eq!(c.str("SR.get_name_label", &[s(&sr)]), "nfs store");
+    assert_eq!(
+        c.ok("SR.get_physical_size", &[s(&sr)]).as_i64(),
+        Some(1 << 40)
+    );
+    let pbds = c.ok("SR.get_PBDs", &[s(&sr)]);
+    assert_eq!(pbds.as_array().unwrap().len(), 2, "shared: on both hosts");
+    let pbd = pbds.index(0).unwrap().as_str().unwrap().to_string();
+    assert_eq!(
+        c.ok("PBD.get_currently_attached", &[s(&pbd)]).as_bool(),
+        Some(true)
+    );
+    let conf = c.ok("PBD.get_device_config", &[s(&pbd)]);
+    assert_eq!(
+        conf.get("server").and_then(Value::as_str),
+        Some("nfs.example")
+    );
+    let local = c.str("SR.create", &args("ext", false));
+    assert_eq!(
+        c.ok("SR.get_PBDs", &[s(&local)]).as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(
+        c.fail("SR.create", &args("zfs-magic", false)),
+        ["SR_UNKNOWN_DRIVER", "zfs-magic"]
+    );
+    let uuid = c.str("SR.make", &args("nfs", false)[..7]);
+    assert!(c
+        .str("SR.get_by_uuid", &[s(&uuid)])
+        .starts_with("OpaqueRef:"));
+    assert!(c
+        .str("SR.probe", &[s(&h), smap(&[]), s("nfs"), smap(&[])])
+        .contains("<SRlist/>"));
+}

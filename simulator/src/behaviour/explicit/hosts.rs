@@ -191,7 +191,7 @@ pub(super) fn list_methods(ctx: &CallCtx) -> Result<Reply, Failure> {
 }
 
 /// xapi's usual storage drivers, for a pool without `SM` objects.
-const USUAL_SR_TYPES: &[&str] = &[
+pub(super) const USUAL_SR_TYPES: &[&str] = &[
     "lvm",
     "ext",
     "nfs",

@@ -18,6 +18,7 @@ mod migrate;
 mod network;
 mod pool;
 pub mod real;
+mod storage;
 pub mod table;
 mod vms;
 

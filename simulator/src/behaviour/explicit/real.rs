@@ -3,7 +3,7 @@
 
 use crate::behaviour::Handler;
 
-use super::{blobs, data_sources, hosts, messages, migrate, network, pool, vms};
+use super::{blobs, data_sources, hosts, messages, migrate, network, pool, storage, vms};
 
 /// The behaviour of `Class.message` and what it does, in words (for `MESSAGES.md`).
 pub fn handler(method: &str) -> Option<(Handler, &'static str)> {
@@ -171,6 +171,14 @@ pub fn handler(method: &str) -> Option<(Handler, &'static str)> {
         ("Bond", "create") => (
             network::bond_create,
             "the bond's master PIF (`bondN`, on `network`) and the `Bond` over `members` (`PIF_BOND_NEEDS_MORE_MEMBERS` under 2, `PIF_ALREADY_BONDED`)",
+        ),
+        ("SR", "create") => (
+            storage::create,
+            "the SR from the parameters named like its fields, and a plugged PBD (`device_config`) on `host`, or on every host when `shared`; `SR_UNKNOWN_DRIVER` for a type no SM has",
+        ),
+        ("SR", "make") => (
+            storage::make,
+            "as `SR.create`, answering the SR's uuid",
         ),
         ("host", "list_methods") => (
             hosts::list_methods,

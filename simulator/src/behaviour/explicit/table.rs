@@ -62,6 +62,8 @@ pub enum Ret {
     Strings(&'static [&'static str]),
     /// A fixed boolean.
     Bool(bool),
+    /// A fixed string.
+    Str(&'static str),
 }
 
 /// The effect of one message.
@@ -279,6 +281,20 @@ static RULES: &[(&str, Rule)] = &[
                 "Asia/Tokyo",
                 "Australia/Sydney",
             ]),
+        },
+    ),
+    (
+        "SR.probe",
+        Rule {
+            steps: &[],
+            ret: Ret::Str("<?xml version=\"1.0\" ?>\n<SRlist/>\n"),
+        },
+    ),
+    (
+        "host.get_system_status_capabilities",
+        Rule {
+            steps: &[],
+            ret: Ret::Str("<?xml version=\"1.0\" ?>\n<system-status-capabilities/>\n"),
         },
     ),
     (
@@ -571,6 +587,7 @@ pub fn apply(t: &mut Inner, ctx: &CallCtx, msg: &Message, rule: &Rule) -> Result
         Ret::SelfRef => Reply::s(self_ref.unwrap_or_else(|| NULL_REF.into())),
         Ret::Strings(list) => Reply::V(V::sset(list.iter().copied())),
         Ret::Bool(b) => Reply::V(V::Bool(b)),
+        Ret::Str(x) => Reply::s(x),
         Ret::Field(f) => Reply::V(match targets.first() {
             Some(r) => t.get(c, r, f)?,
             None => V::Nil,
@@ -619,6 +636,7 @@ pub fn describe(rule: &Rule, on_self: bool) -> String {
         Ret::Field(f) => parts.push(format!("answers the new `{f}`")),
         Ret::Strings(list) => parts.push(format!("answers {}", list.join(", "))),
         Ret::Bool(b) => parts.push(format!("answers {b}")),
+        Ret::Str(x) => parts.push(format!("answers `{}`", x.replace('\n', " "))),
     }
     parts.join("; ")
 }
