@@ -5,17 +5,22 @@ use crate::generic::{arg, arg_str, records_reply};
 use crate::reply::Reply;
 use crate::sim::CallCtx;
 use crate::store::Inner;
-use crate::value::{now_datetime, V};
+use crate::value::{datetime_string, now_datetime, V};
 
-/// A datetime as comparable digits (`YYYYMMDDHHMMSS`), whichever of xapi's spellings it has.
+/// A datetime as comparable digits (`YYYYMMDDHHMMSS`), whichever of xapi's spellings it has
+/// (`20210728T13:20:00Z`, ISO 8601 with dashes, or Unix seconds as `"1627478400."`).
 fn instant(v: &V) -> String {
-    let digits: String = v
-        .as_str()
-        .unwrap_or_default()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .take(14)
-        .collect();
+    let s = v.as_str().unwrap_or_default().trim();
+    let unix = if s.contains('T') {
+        None
+    } else {
+        s.parse::<f64>().ok()
+    };
+    let s = match unix {
+        Some(secs) => datetime_string(secs as i64),
+        None => s.to_string(),
+    };
+    let digits: String = s.chars().filter(char::is_ascii_digit).take(14).collect();
     format!("{digits:0<14}")
 }
 
@@ -149,4 +154,19 @@ pub(super) fn destroy_all(ctx: &CallCtx) -> Result<Reply, Failure> {
         Ok::<_, Failure>(())
     })?;
     Ok(Reply::void())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_compare_across_spellings() {
+        let a = instant(&V::s("20210728T13:20:00Z"));
+        assert_eq!(a, "20210728132000");
+        assert_eq!(instant(&V::s("2021-07-28T13:20:00Z")), a);
+        assert_eq!(instant(&V::s("1627478400.")), "20210728132000");
+        assert_eq!(instant(&V::s("1627478400")), a);
+        assert!(instant(&V::s("20210728T13:20:01Z")) > a);
+    }
 }

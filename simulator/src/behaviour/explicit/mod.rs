@@ -63,6 +63,9 @@ pub fn execute(ctx: &CallCtx) -> Result<Reply, Failure> {
         return Err(Failure::not_implemented(&ctx.method));
     }
     if let Some((handler, _)) = real::handler(&ctx.method) {
+        ctx.sim
+            .store
+            .read(|t| check_refs(t, ctx.class, msg, &ctx.args))?;
         return handler(ctx);
     }
     let effect = infer(&model, ctx.class, msg);
