@@ -643,6 +643,22 @@ fn vlans_and_bonds_make_their_interfaces() {
         ),
         ["PIF_BOND_NEEDS_MORE_MEMBERS"]
     );
+    let sriov_net = c.str("network.create", &[smap(&[("name_label", "sriov")])]);
+    let h2 = hosts(&mut c)[1].clone();
+    let nic = c
+        .ok("host.get_PIFs", &[s(&h2)])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .find(|p| c.ok("PIF.get_physical", &[s(p)]).as_bool() == Some(true))
+        .unwrap();
+    let sriov = c.str("network_sriov.create", &[s(&nic), s(&sriov_net)]);
+    let logical = c.str("network_sriov.get_logical_PIF", &[s(&sriov)]);
+    assert_eq!(c.str("PIF.get_network", &[s(&logical)]), sriov_net);
+    assert_eq!(c.str("PIF.get_host", &[s(&logical)]), h2);
+    let f = c.fail("network_sriov.create", &[s(&logical), s(&sriov_net)]);
+    assert_eq!(f[0], "NETWORK_SRIOV_ENABLE_FAILED");
 }
 
 fn http(conn: &mut Conn, head: &str, body: &[u8]) -> Response {

@@ -225,3 +225,36 @@ pub(super) fn bond_create(ctx: &CallCtx) -> Result<Reply, Failure> {
     })?;
     Ok(Reply::s(r))
 }
+
+/// `network_sriov.create(pif, network)`: the logical PIF on `network` over the physical one.
+pub(super) fn sriov_create(ctx: &CallCtx) -> Result<Reply, Failure> {
+    let physical = arg_str(&ctx.args, 0)?.to_string();
+    let network = arg_str(&ctx.args, 1)?.to_string();
+    let pif = ctx.sim.class("PIF")?;
+    let r = ctx.sim.store.write(|t| {
+        if t.get(pif, &physical, "physical")?.as_bool() != Some(true) {
+            return Err(Failure::new(
+                "NETWORK_SRIOV_ENABLE_FAILED",
+                [physical.as_str(), "not a physical PIF"],
+            ));
+        }
+        let device = pif_str(t, pif, &physical, "device");
+        let logical = new_pif(t, pif, &physical, &network, &device, -1);
+        let model = t.model().clone();
+        let c = &model.classes[ctx.class];
+        let mut rec = t.default_record(ctx.class);
+        for (f, v) in [
+            ("physical_PIF", V::s(&physical)),
+            ("logical_PIF", V::s(&logical)),
+            ("requires_reboot", V::Bool(false)),
+            ("configuration_mode", V::s("sysfs")),
+        ] {
+            if let Some(fi) = c.field(f) {
+                rec[fi] = v;
+            }
+        }
+        let r = t.new_ref();
+        Ok(t.insert(ctx.class, r, rec))
+    })?;
+    Ok(Reply::s(r))
+}

@@ -180,6 +180,10 @@ pub fn handler(method: &str) -> Option<(Handler, &'static str)> {
             storage::make,
             "as `SR.create`, answering the SR's uuid",
         ),
+        ("network_sriov", "create") => (
+            network::sriov_create,
+            "the logical PIF on `network` over the physical `pif` and the `network_sriov` joining them (`NETWORK_SRIOV_ENABLE_FAILED` for a PIF that is not physical)",
+        ),
         ("host", "list_methods") => (
             hosts::list_methods,
             "every method name the simulator serves (as `system.listMethods`)",
