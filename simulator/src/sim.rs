@@ -136,8 +136,19 @@ impl Sim {
             expired
         };
         if expired {
-            // As xapi's session garbage collection: the session is gone for good.
+            // As xapi's session garbage collection: the session is gone for good, with its
+            // event registration.
             let _ = self.store.write(|t| t.remove(class, session));
+            let registered = self
+                .registrations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(session)
+                .is_some();
+            if registered {
+                self.store.write(|t| t.unsubscribe());
+            }
+            self.store.wake_all();
             return Err(invalid());
         }
         Ok(())
