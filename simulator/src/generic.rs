@@ -50,7 +50,7 @@ pub fn execute(ctx: &CallCtx) -> Result<Reply, Failure> {
         "get_by_name_label" => {
             let label = arg_str(a, 0)?;
             let Some(fi) = class.field("name_label") else {
-                return Err(Failure::not_implemented(&ctx.method));
+                return crate::behaviour::explicit::execute(ctx);
             };
             let refs = store.read(|t| {
                 t.tables[c]
@@ -76,7 +76,7 @@ pub fn execute(ctx: &CallCtx) -> Result<Reply, Failure> {
         _ => {}
     }
     let Some((op, fi)) = field_op(class, &ctx.message) else {
-        return Err(Failure::not_implemented(&ctx.method));
+        return crate::behaviour::explicit::execute(ctx);
     };
     let r = arg_str(a, 0)?;
     let field = &class.fields[fi];
@@ -155,6 +155,23 @@ pub fn execute(ctx: &CallCtx) -> Result<Reply, Failure> {
             })?;
             Ok(Reply::void())
         }
+    }
+}
+
+/// Whether [`execute`] serves `msg` itself (the rest goes to [`crate::behaviour::explicit`]).
+pub fn serves(class: &crate::model::Class, msg: &crate::model::Message) -> bool {
+    let one_map = msg.params.len() == 1 && matches!(msg.params[0].ty, Ty::Record(_) | Ty::Map(..));
+    match msg.name.as_str() {
+        "get_record"
+        | "get_boot_record"
+        | "get_by_uuid"
+        | "get_all"
+        | "get_all_records"
+        | "get_all_records_where" => true,
+        "get_by_name_label" => class.field("name_label").is_some(),
+        "create" if one_map => true,
+        "destroy" if msg.params.len() == 1 => true,
+        m => field_op(class, m).is_some(),
     }
 }
 

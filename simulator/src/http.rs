@@ -1,9 +1,10 @@
 //! A small HTTP/1.1 server over std sockets (one thread per connection, keep-alive), with the
 //! low-level control that fault injection needs.
 //!
-//! As on xapi: XML-RPC on `POST /` and `/RPC2`, JSON-RPC on `POST /jsonrpc`; a request must
+//! As on xapi: JSON-RPC on `POST /jsonrpc`, XML-RPC on every other path; a request must
 //! carry `Content-Length`; a body over 300 KiB, a body that cannot be decoded, or a missing
 //! length is answered `500 Internal Error` with an HTML body and the connection is closed.
+//! `GET /export` and `PUT /import` move VMs (see the `transfer` module).
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::sync::Arc;
@@ -17,6 +18,8 @@ use crate::model::Dialect;
 use crate::reply::ReplyView;
 use crate::sim::{Endpoint, Sim};
 use crate::value::V;
+
+mod transfer;
 
 /// xapi's limit on a request body.
 pub const MAX_REQUEST_BYTES: usize = 300 * 1024;
@@ -35,6 +38,7 @@ pub struct ConnCtx {
 struct Request {
     method: String,
     path: String,
+    query: String,
     close: bool,
     content_length: Option<usize>,
     expect_continue: bool,
@@ -109,10 +113,11 @@ fn read_head<R: BufRead>(r: &mut R) -> io::Result<Head> {
     else {
         return Ok(Head::Malformed);
     };
-    let path = target.split('?').next().unwrap_or("/").to_string();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut req = Request {
         method: method.to_string(),
-        path,
+        path: path.to_string(),
+        query: query.to_string(),
         close: version == "HTTP/1.0",
         content_length: None,
         expect_continue: false,
@@ -169,19 +174,26 @@ fn handle<S: Read + Write>(
     req: Request,
     ctx: &ConnCtx,
 ) -> io::Result<bool> {
+    if let Some(keep) = transfer::route(reader, &req, ctx)? {
+        return Ok(keep);
+    }
     let format = match (req.method.as_str(), req.path.as_str()) {
-        ("POST", "/" | "/RPC2") => WireFormat::XmlRpc,
-        // xend spoke XML-RPC only.
-        ("POST", "/jsonrpc") if ctx.sim.model().dialect == Dialect::Xapi => WireFormat::JsonRpc,
-        ("POST", _) => {
-            error_page(
-                reader.get_mut(),
-                404,
-                "Not Found",
-                "There is no API at this path.",
-            )?;
-            return Ok(false);
+        // xapi dispatches by the longest registered prefix: `/jsonrpc...` is JSON-RPC, and
+        // every other path falls to `/`, XML-RPC (Xen Orchestra posts to `/xmlrpc`). xend
+        // spoke XML-RPC only.
+        ("POST", p) if p.starts_with("/jsonrpc") => {
+            if ctx.sim.model().dialect != Dialect::Xapi {
+                error_page(
+                    reader.get_mut(),
+                    404,
+                    "Not Found",
+                    "There is no API at this path.",
+                )?;
+                return Ok(false);
+            }
+            WireFormat::JsonRpc
         }
+        ("POST", _) => WireFormat::XmlRpc,
         _ => {
             error_page(
                 reader.get_mut(),
@@ -289,7 +301,7 @@ fn handle<S: Read + Write>(
 }
 
 /// A wire value as the store's untyped value (typing by the model happens in dispatch).
-fn from_wire(v: xenapi::Value) -> V {
+pub fn from_wire(v: xenapi::Value) -> V {
     use xenapi::Value as W;
     match v {
         W::String(s) => V::Str(s),

@@ -5,8 +5,9 @@
 //! `add_to_`/`remove_from_` maps, `add_`/`remove_` sets, create, destroy, `get_record`,
 //! `get_by_uuid`, `get_by_name_label`, `get_all`, `get_all_records`,
 //! `get_all_records_where`), with xapi's checks and errors. The messages users rely on have
-//! real behaviour (see [`behaviour`]); the other explicit messages answer
-//! `NOT_IMPLEMENTED [Class.message]`. Both wire formats (XML-RPC on `/` and `/RPC2`,
+//! real behaviour (see [`behaviour`]); every other explicit message has an effect inferred
+//! from the model or a canned answer of its result type ([`behaviour::explicit`], listed in
+//! `MESSAGES.md`). Both wire formats (XML-RPC on every path but JSON-RPC's,
 //! JSON-RPC v1/v2 on `/jsonrpc`) over HTTP/1.1 keep-alive, HTTPS, and a Unix socket.
 //!
 //! [`SimulatorBuilder::xend`] serves xend's API 1.0 instead (see [`xend`]).
@@ -35,6 +36,7 @@ pub mod faults;
 pub mod fxhash;
 pub mod generic;
 pub mod http;
+pub mod http_client;
 pub mod model;
 pub mod populate;
 pub mod query;
@@ -46,6 +48,7 @@ pub mod store;
 pub mod tls;
 pub mod value;
 pub mod xend;
+pub mod xva;
 
 pub use error::Failure;
 pub use faults::{FaultKind, Faults, When};

@@ -49,7 +49,7 @@ pub struct Simulator;
 impl Simulator {
     /// A builder with the defaults: 127.0.0.1 on an ephemeral port, plain HTTP, 8 VMs on 2
     /// hosts, seed 1, `root` / `xenroot`, a pool-member endpoint, tasks pending 50 ms,
-    /// metrics changing every 5 s.
+    /// metrics changing every 5 s, sessions that never expire.
     pub fn builder() -> SimulatorBuilder {
         SimulatorBuilder {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -63,6 +63,7 @@ impl Simulator {
             member: true,
             task_duration: Duration::from_millis(50),
             metrics_interval: Some(Duration::from_secs(5)),
+            session_timeout: None,
             model: None,
         }
     }
@@ -82,6 +83,7 @@ pub struct SimulatorBuilder {
     member: bool,
     task_duration: Duration,
     metrics_interval: Option<Duration>,
+    session_timeout: Option<Duration>,
     model: Option<Arc<Model>>,
 }
 
@@ -135,6 +137,13 @@ impl SimulatorBuilder {
     /// How often metrics objects change (`None`: never).
     pub fn metrics_interval(mut self, every: Option<Duration>) -> Self {
         self.metrics_interval = every;
+        self
+    }
+    /// Sessions unused for longer than this expire: the next call with one answers
+    /// `SESSION_INVALID` and the session is destroyed, so that clients can test their relogin
+    /// (`None`, the default: sessions last until logout).
+    pub fn session_timeout(mut self, idle: Option<Duration>) -> Self {
+        self.session_timeout = idle;
         self
     }
     /// Serve another data model than the embedded xapi one (a model of API 1.x is served
@@ -194,6 +203,7 @@ impl SimulatorBuilder {
             password: self.password,
             task_duration: self.task_duration,
             metrics_interval: self.metrics_interval,
+            session_timeout: self.session_timeout,
         };
         let sim = Arc::new(Sim::new(model, self.seed, config));
         let _ = sim.master_address.set(master_address);

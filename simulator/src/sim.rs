@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::Failure;
 use crate::model::Model;
@@ -32,6 +32,9 @@ pub struct SimConfig {
     pub task_duration: Duration,
     /// How often metrics objects change; `None`: never.
     pub metrics_interval: Option<Duration>,
+    /// How long a session may stay unused before it expires (`SESSION_INVALID`); `None`:
+    /// never, as by default.
+    pub session_timeout: Option<Duration>,
 }
 
 /// An `event.register` subscription.
@@ -60,6 +63,10 @@ pub struct Sim {
     pub password: Mutex<String>,
     /// xend mode's state outside the store (console ring, log, security labels).
     pub xend: Mutex<crate::xend::State>,
+    /// When each session was last used, kept only with a session timeout.
+    pub session_use: Mutex<HashMap<String, Instant>>,
+    /// The master this pool joined (`pool.join`): logins then answer `HOST_IS_SLAVE` with it.
+    pub joined_master: OnceLock<String>,
     next_domid: AtomicI64,
 }
 
@@ -93,6 +100,8 @@ impl Sim {
             stopping: AtomicBool::new(false),
             master_address: OnceLock::new(),
             xend: Mutex::default(),
+            joined_master: OnceLock::new(),
+            session_use: Mutex::new(HashMap::new()),
             next_domid: AtomicI64::new(1),
         }
     }
@@ -112,10 +121,61 @@ impl Sim {
     /// `Ok` for a live session, else `SESSION_INVALID [ref]`.
     pub fn check_session(&self, session: &str) -> Result<(), Failure> {
         let class = self.class("session")?;
-        if self.store.read(|t| t.exists(class, session)) {
-            Ok(())
-        } else {
-            Err(Failure::new("SESSION_INVALID", [session]))
+        let invalid = || Failure::new("SESSION_INVALID", [session]);
+        if !self.store.read(|t| t.exists(class, session)) {
+            return Err(invalid());
+        }
+        let Some(timeout) = self.config.session_timeout else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        let expired = {
+            let mut uses = self.session_use.lock().unwrap_or_else(|e| e.into_inner());
+            let last = uses.entry(session.to_string()).or_insert(now);
+            let expired = now.duration_since(*last) > timeout;
+            if expired {
+                uses.remove(session);
+            } else {
+                *last = now;
+            }
+            expired
+        };
+        if expired {
+            // As xapi's session garbage collection: the session is gone for good, with its
+            // event registration.
+            let _ = self.store.write(|t| t.remove(class, session));
+            let registered = self
+                .registrations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(session)
+                .is_some();
+            if registered {
+                self.store.write(|t| t.unsubscribe());
+            }
+            self.store.wake_all();
+            return Err(invalid());
+        }
+        Ok(())
+    }
+
+    /// Starts the inactivity clock of a new session (with a session timeout).
+    pub fn touch_session(&self, session: &str) {
+        if self.config.session_timeout.is_some() {
+            self.session_use
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(session.to_string(), Instant::now());
+        }
+    }
+
+    /// Forgets the inactivity clock of a session that ended.
+    pub fn forget_session(&self, session: &str) {
+        if self.config.session_timeout.is_some() {
+            self.session_use
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(session);
         }
     }
 

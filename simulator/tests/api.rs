@@ -466,13 +466,15 @@ fn devices_plug_only_on_running_vms() {
 }
 
 #[test]
-fn unimplemented_custom_messages_say_so() {
+fn custom_messages_check_the_power_state() {
     let sim = sim();
     let mut c = xml_client(&sim);
     let vm = guest_in_state(&mut c, "Running");
+    c.ok("VM.send_sysrq", &[s(&vm), s("b")]);
+    let halted = guest_in_state(&mut c, "Halted");
     assert_eq!(
-        c.fail("VM.send_sysrq", &[s(&vm), s("b")]),
-        ["NOT_IMPLEMENTED", "VM.send_sysrq"]
+        c.fail("VM.send_sysrq", &[s(&halted), s("b")]),
+        ["VM_BAD_POWER_STATE", halted.as_str(), "running", "halted"]
     );
 }
 
@@ -519,4 +521,38 @@ fn xml_rpc_is_also_served_on_rpc2_and_keeps_the_connection() {
     }
     let r = conn.request("/", &body, "Connection: close\r\n").unwrap();
     assert_eq!(r.header("connection"), Some("close"));
+}
+
+#[test]
+fn sessions_expire_after_the_session_timeout_of_inactivity() {
+    use std::time::Duration;
+    let sim = xapi_sim::Simulator::builder()
+        .vms(2)
+        .hosts(1)
+        .session_timeout(Some(Duration::from_millis(400)))
+        .start()
+        .unwrap();
+    let mut c = xml_client(&sim);
+    // Use keeps it alive past the timeout.
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(150));
+        c.ok("VM.get_all", &[]);
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    let session = c.session.clone();
+    assert_eq!(
+        c.fail("VM.get_all", &[]),
+        ["SESSION_INVALID", session.as_str()]
+    );
+    // Gone for good, as xapi destroys it; a new login works.
+    assert_eq!(
+        c.fail("VM.get_all", &[]),
+        ["SESSION_INVALID", session.as_str()]
+    );
+    let mut d = xml_client(&sim);
+    d.ok("VM.get_all", &[]);
+    assert_eq!(
+        d.fail("session.get_uuid", &[s(&session)]),
+        ["HANDLE_INVALID", "session", session.as_str()]
+    );
 }

@@ -233,11 +233,41 @@ fn undecodable_requests_and_wrong_paths() {
         .request("/", b"<methodCall><methodName>VM.get_all", "")
         .unwrap();
     assert_eq!(r.status, 500);
+    // A GET is not an API call.
     let mut conn = Conn::tcp(&addr(&sim));
-    let r = conn
-        .request("/nowhere", &login_body(WireFormat::XmlRpc), "")
+    use std::io::Write as _;
+    let r = {
+        let w = conn.raw();
+        w.write_all(b"GET /xmlrpc HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        conn.read_response().unwrap()
+    };
+    assert_eq!(r.status, 501);
+}
+
+#[test]
+fn xml_rpc_on_every_path_but_jsonrpc_as_xapi_dispatches_by_prefix() {
+    let sim = sim();
+    let mut conn = Conn::tcp(&addr(&sim));
+    let xml = login_body(WireFormat::XmlRpc);
+    for path in ["/xmlrpc", "/nowhere/at/all", "/RPC2?x=1"] {
+        let r = conn.request(path, &xml, "").unwrap();
+        assert_eq!(r.status, 200, "{path}");
+        let v = xenapi::wire::decode_response::<xenapi::Value>(
+            WireFormat::XmlRpc,
+            &r.body,
+            &Limits::default(),
+        )
         .unwrap();
-    assert_eq!(r.status, 404);
+        assert!(v.as_str().unwrap().starts_with("OpaqueRef:"), "{path}");
+    }
+    // Under /jsonrpc, the body is JSON-RPC: XML there is a decoding failure.
+    let r = conn.request("/jsonrpc/sub", &xml, "").unwrap();
+    assert_eq!(r.status, 500);
+    let mut conn = Conn::tcp(&addr(&sim));
+    let json = login_body(WireFormat::JsonRpc);
+    let r = conn.request("/jsonrpc/sub", &json, "").unwrap();
+    assert_eq!(r.status, 200);
 }
 
 #[test]

@@ -10,9 +10,12 @@
 //! | host | get_servertime, get_server_localtime, enable, disable |
 //! | task | create, cancel (and every `Async.` call makes a task) |
 //! | event | register, unregister, next, from, get_current_id, inject |
+//!
+//! The other explicit messages are served by [`explicit`] (see `simulator/MESSAGES.md`).
 
 pub mod devices;
 pub mod event;
+pub mod explicit;
 pub mod host;
 pub mod session;
 pub mod task;

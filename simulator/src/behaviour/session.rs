@@ -25,6 +25,9 @@ fn login(ctx: &CallCtx) -> Result<Reply, Failure> {
         let master = ctx.sim.master_address.get().cloned().unwrap_or_default();
         return Err(Failure::new("HOST_IS_SLAVE", [master]));
     }
+    if let Some(master) = ctx.sim.joined_master.get() {
+        return Err(Failure::new("HOST_IS_SLAVE", [master]));
+    }
     local_login(ctx)
 }
 
@@ -66,12 +69,14 @@ fn local_login(ctx: &CallCtx) -> Result<Reply, Failure> {
         let r = t.new_ref();
         t.insert(class, r, rec)
     });
+    ctx.sim.touch_session(&r);
     Ok(Reply::s(r))
 }
 
 fn logout(ctx: &CallCtx) -> Result<Reply, Failure> {
     let session = ctx.session.clone().unwrap_or_default();
     ctx.sim.store.write(|t| t.remove(ctx.class, &session))?;
+    ctx.sim.forget_session(&session);
     let registered = ctx
         .sim
         .registrations

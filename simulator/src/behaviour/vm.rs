@@ -525,7 +525,7 @@ fn destroy(ctx: &CallCtx) -> Result<Reply, Failure> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Clone,
     Copy,
     Snapshot,
@@ -627,7 +627,7 @@ fn duplicate(ctx: &CallCtx, kind: Kind) -> Result<Reply, Failure> {
     Ok(Reply::s(r))
 }
 
-fn copy_devices(
+pub(super) fn copy_devices(
     t: &mut Inner,
     ctx: &CallCtx,
     source: &Record,

@@ -81,6 +81,11 @@ impl Conn {
     }
 
     /// Sends a raw request (`extra` headers are added verbatim) and reads the response.
+    /// The stream, to write raw bytes.
+    pub fn raw(&mut self) -> &mut Box<dyn Stream> {
+        self.reader.get_mut()
+    }
+
     pub fn request(&mut self, path: &str, body: &[u8], extra: &str) -> std::io::Result<Response> {
         let head = format!(
             "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n{extra}\r\n",
