@@ -76,7 +76,9 @@ impl fmt::Debug for Client {
 #[must_use]
 pub struct ClientBuilder {
     target: Target,
-    format: WireFormat,
+    /// `None` until [`ClientBuilder::format`] is called: XML-RPC, or JSON-RPC for a URL that
+    /// names the `/jsonrpc` endpoint.
+    format: Option<WireFormat>,
     limits: Limits,
     relogin: bool,
     http: HttpOptions,
@@ -107,9 +109,10 @@ impl fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// The wire format. The default is XML-RPC, which every server speaks (xend and all xapi
-    /// versions); choose [`WireFormat::JsonRpc`] with xapi for smaller, faster responses.
+    /// versions), or JSON-RPC when the URL ends in `/jsonrpc`; choose
+    /// [`WireFormat::JsonRpc`] with xapi for smaller, faster responses.
     pub fn format(mut self, format: WireFormat) -> Self {
-        self.format = format;
+        self.format = Some(format);
         self
     }
 
@@ -158,19 +161,44 @@ impl ClientBuilder {
 
     /// Builds the client; fails on an invalid URL or TLS option.
     pub fn build(self) -> Result<Client> {
+        let mut format = self.format;
         let transport: Arc<dyn Transport> = match self.target {
             Target::Transport(t) => t,
-            Target::Url(url) => open(&url, self.http, self.backend)?,
+            Target::Url(url) => {
+                let (base, jsonrpc) = split_jsonrpc_endpoint(&url);
+                if jsonrpc {
+                    format = format.or(Some(WireFormat::JsonRpc));
+                }
+                open(base, self.http, self.backend)?
+            }
         };
         Ok(Client {
             inner: Arc::new(ClientInner {
                 transport,
-                format: self.format,
+                format: format.unwrap_or(WireFormat::XmlRpc),
                 limits: self.limits,
                 relogin: self.relogin,
                 next_id: AtomicU64::new(1),
             }),
         })
+    }
+}
+
+/// Splits an HTTP(S) URL that names xapi's JSON-RPC endpoint (`https://host/jsonrpc`, as the
+/// Go SDK and Xen Orchestra take it) into the server's URL and `true`, since the wire format
+/// appends its own path; any other URL comes back whole with `false`.
+fn split_jsonrpc_endpoint(url: &str) -> (&str, bool) {
+    let Some((_, after_scheme)) = url.split_once("://") else {
+        return (url, false);
+    };
+    let Some(path_at) = after_scheme.find('/') else {
+        return (url, false);
+    };
+    let trimmed = url.trim_end_matches('/');
+    match trimmed.strip_suffix(WireFormat::JsonRpc.path()) {
+        // The suffix must be within the path, not the host (`http://jsonrpc`).
+        Some(base) if base.len() >= url.len() - after_scheme.len() + path_at => (base, true),
+        _ => (url, false),
     }
 }
 
@@ -224,7 +252,8 @@ fn open_unix(url: &str, _rest: &str, _timeouts: Timeouts) -> Result<Arc<dyn Tran
 
 impl Client {
     /// A builder for a client of `url`: `http://host[:port]`, `https://host[:port]` (IPv6
-    /// literals in brackets), or `unix:/path/to/socket`.
+    /// literals in brackets), or `unix:/path/to/socket`. A URL of the JSON-RPC endpoint itself
+    /// (`https://host/jsonrpc`) means its server, with JSON-RPC as the default format.
     pub fn builder(url: &str) -> ClientBuilder {
         Self::builder_for(Target::Url(url.to_string()))
     }
@@ -238,7 +267,7 @@ impl Client {
     fn builder_for(target: Target) -> ClientBuilder {
         ClientBuilder {
             target,
-            format: WireFormat::XmlRpc,
+            format: None,
             limits: Limits::default(),
             relogin: false,
             http: HttpOptions::default(),
@@ -571,6 +600,22 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_of_the_jsonrpc_endpoint_names_its_server() {
+        for (url, base, jsonrpc) in [
+            ("http://h/jsonrpc", "http://h", true),
+            ("https://h:8443/jsonrpc/", "https://h:8443", true),
+            ("http://h/base/jsonrpc", "http://h/base", true),
+            ("http://h", "http://h", false),
+            ("http://h/", "http://h/", false),
+            ("http://jsonrpc", "http://jsonrpc", false),
+            ("http://h/xjsonrpc", "http://h/xjsonrpc", false),
+            ("unix:/run/jsonrpc", "unix:/run/jsonrpc", false),
+        ] {
+            assert_eq!(split_jsonrpc_endpoint(url), (base, jsonrpc), "{url}");
+        }
+    }
 
     #[test]
     fn sessions_and_clients_are_shareable() {

@@ -11,11 +11,12 @@ pub use events::{EventBatch, EventWatcher};
 pub use snapshot::Snapshot;
 pub use task::{decode_task_result, TaskHandle, WaitOptions};
 
-pub(crate) use macros::{error_codes, long_params, xenapi_enum};
+pub(crate) use macros::{call_params, error_codes, xenapi_enum};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::error::{Error, Result};
 use crate::types::Class;
 
 /// A class whose objects have a record type (every class still served).
@@ -33,10 +34,27 @@ pub(crate) fn from_strings<T: From<String>>(strings: Vec<String>) -> Vec<T> {
     strings.into_iter().map(T::from).collect()
 }
 
+/// How many of a call's optional parameters to send: those given, which must come first, as
+/// parameters are positional and a server reads a shorter call as one that left out its last
+/// parameters. `given` pairs each optional parameter's name with whether the caller gave it.
+/// A parameter left out before one that is given is an [`Error::Encode`]: sending a stand-in
+/// value could change what the call does, and the model has no defaults to send instead.
+pub fn sent_optional(method: &str, given: &[(&str, bool)]) -> Result<usize> {
+    let sent = given.iter().take_while(|(_, is_given)| *is_given).count();
+    match given[sent..].iter().find(|(_, is_given)| *is_given) {
+        None => Ok(sent),
+        Some((later, _)) => Err(Error::Encode(format!(
+            "{method}: optional parameter `{later}` is given but `{}` before it is not; \
+             positional parameters can only be left out from the end",
+            given[sent].0
+        ))),
+    }
+}
+
 /// What every generated file imports.
 pub(crate) mod prelude {
     pub(crate) use super::{
-        from_strings, long_params, EventBatch, HasRecord, Snapshot, TaskHandle, Void,
+        call_params, from_strings, EventBatch, HasRecord, Snapshot, TaskHandle, Void,
     };
     pub(crate) use crate::api::*;
     pub(crate) use crate::types::{Class, DateTime, Ref};
