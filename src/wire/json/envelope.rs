@@ -190,7 +190,7 @@ impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Envelope<S> {
             }
         }
         if let Some(f) = failure {
-            return Ok(Err(Error::Api(f)));
+            return Ok(Err(f));
         }
         if let Some(v) = result {
             return Ok(Ok(v));
