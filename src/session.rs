@@ -153,6 +153,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds a header sent with every request, by every transport the builder opens (HTTP,
+    /// HTTPS, Unix socket), as the Go SDK's `ClientOpts.Headers`: e.g. xapi's test harness
+    /// needs `Test-ID`. Call once per header. [`ClientBuilder::build`] refuses a name that is
+    /// not an HTTP token, a value with a line break, and the headers the transports set
+    /// (`Host`, `Content-Type`, `Content-Length`, `Transfer-Encoding`, `Connection`,
+    /// `Expect`). A transport given to [`Client::builder_with_transport`] sends what it sends.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.http.headers.push((name.into(), value.into()));
+        self
+    }
+
     /// The library that carries HTTP(S) (default: ureq when built in, else curl).
     pub fn http_backend(mut self, backend: HttpBackend) -> Self {
         self.backend = Some(backend);
@@ -165,6 +176,10 @@ impl ClientBuilder {
         let transport: Arc<dyn Transport> = match self.target {
             Target::Transport(t) => t,
             Target::Url(url) => {
+                for (name, value) in &self.http.headers {
+                    transport::check_header(name, value)
+                        .map_err(|why| transport::transport_error(&url, why))?;
+                }
                 let (base, jsonrpc) = split_jsonrpc_endpoint(&url);
                 if jsonrpc {
                     format = format.or(Some(WireFormat::JsonRpc));
@@ -205,7 +220,7 @@ fn split_jsonrpc_endpoint(url: &str) -> (&str, bool) {
 /// The transport for a URL: `http://`, `https://`, or `unix:/path` (also `unix:///path`).
 fn open(url: &str, http: HttpOptions, backend: Option<HttpBackend>) -> Result<Arc<dyn Transport>> {
     if let Some(rest) = url.strip_prefix("unix:") {
-        return open_unix(url, rest, http.timeouts);
+        return open_unix(url, rest, http);
     }
     #[allow(unreachable_patterns)]
     match backend.or(DEFAULT_BACKEND) {
@@ -228,7 +243,7 @@ const DEFAULT_BACKEND: Option<HttpBackend> = Some(HttpBackend::Curl);
 const DEFAULT_BACKEND: Option<HttpBackend> = None;
 
 #[cfg(unix)]
-fn open_unix(url: &str, rest: &str, timeouts: Timeouts) -> Result<Arc<dyn Transport>> {
+fn open_unix(url: &str, rest: &str, http: HttpOptions) -> Result<Arc<dyn Transport>> {
     let path = rest.strip_prefix("//").unwrap_or(rest);
     if path.is_empty() {
         return Err(transport::transport_error(
@@ -236,14 +251,14 @@ fn open_unix(url: &str, rest: &str, timeouts: Timeouts) -> Result<Arc<dyn Transp
             "no socket path after `unix:`",
         ));
     }
-    Ok(Arc::new(transport::UnixTransport::new(
-        PathBuf::from(path),
-        timeouts,
-    )))
+    Ok(Arc::new(
+        transport::UnixTransport::new(PathBuf::from(path), http.timeouts)
+            .with_headers(http.headers),
+    ))
 }
 
 #[cfg(not(unix))]
-fn open_unix(url: &str, _rest: &str, _timeouts: Timeouts) -> Result<Arc<dyn Transport>> {
+fn open_unix(url: &str, _rest: &str, _http: HttpOptions) -> Result<Arc<dyn Transport>> {
     Err(transport::transport_error(
         url,
         "Unix sockets are not available on this platform",
