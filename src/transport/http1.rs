@@ -361,7 +361,6 @@ mod tests {
         .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("POST /jsonrpc HTTP/1.1\r\nHost: localhost\r\n"));
-        assert!(text.contains("\r\nTest-ID: t-1\r\n"));
-        assert!(text.ends_with("Content-Length: 2\r\n\r\n{}"));
+        assert!(text.ends_with("Content-Length: 2\r\nTest-ID: t-1\r\n\r\n{}"));
     }
 }
