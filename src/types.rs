@@ -161,7 +161,7 @@ impl<'de, C> Deserialize<'de> for Ref<C> {
 /// since the Unix epoch written as a float, `1627478400.` or `1627478400.25` (OCaml's
 /// spelling, which xapi's SDK tests send), are accepted too, and in JSON so is a number.
 ///
-/// Converts to and from [`SystemTime`](std::time::SystemTime), and through it to the
+/// Converts to and from [`SystemTime`], and through it to the
 /// `chrono`, `time` and `jiff` types, which all convert from and to `SystemTime`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DateTime {

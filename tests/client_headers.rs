@@ -22,12 +22,12 @@ fn answer(req: &Request) -> Reply {
 }
 
 fn backends() -> Vec<HttpBackend> {
-    let mut v = Vec::new();
-    #[cfg(feature = "ureq")]
-    v.push(HttpBackend::Ureq);
-    #[cfg(feature = "curl")]
-    v.push(HttpBackend::Curl);
-    v
+    vec![
+        #[cfg(feature = "ureq")]
+        HttpBackend::Ureq,
+        #[cfg(feature = "curl")]
+        HttpBackend::Curl,
+    ]
 }
 
 fn assert_headers_seen(server: &support::Server, what: &str) {
