@@ -499,6 +499,10 @@ impl fmt::Debug for Password {
 
 /// A logged-in client: every call sends the session reference first.
 ///
+/// The messages, references and records of XenAPI's `session` class are
+/// [`SessionClass`](crate::api::SessionClass), [`SessionRef`](crate::api::SessionRef) and
+/// [`SessionRecord`](crate::api::SessionRecord); [`Session::session_ref`] is this session's.
+///
 /// `Send + Sync`: share one session between threads (e.g. in an `Arc`). Dropping a session
 /// does not log out (sessions are often meant to outlive a program); call
 /// [`Session::logout`].
