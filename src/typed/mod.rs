@@ -39,7 +39,7 @@ pub(crate) fn from_strings<T: From<String>>(strings: Vec<String>) -> Vec<T> {
 /// parameters. `given` pairs each optional parameter's name with whether the caller gave it.
 /// A parameter left out before one that is given is an [`Error::Encode`]: sending a stand-in
 /// value could change what the call does, and the model has no defaults to send instead.
-pub fn sent_optional(method: &str, given: &[(&str, bool)]) -> Result<usize> {
+pub(crate) fn sent_optional(method: &str, given: &[(&str, bool)]) -> Result<usize> {
     let sent = given.iter().take_while(|(_, is_given)| *is_given).count();
     match given[sent..].iter().find(|(_, is_given)| *is_given) {
         None => Ok(sent),
@@ -61,4 +61,79 @@ pub(crate) mod prelude {
     pub(crate) use crate::Result;
     pub(crate) use serde::{Deserialize, Serialize};
     pub(crate) use std::collections::HashMap;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+    use crate::value::Value;
+    use crate::wire::{decode_call, encode_call, WireFormat};
+
+    #[test]
+    fn only_trailing_optional_parameters_may_be_left_out() {
+        assert_eq!(sent_optional("m", &[]).unwrap(), 0);
+        assert_eq!(sent_optional("m", &[("a", true), ("b", false)]).unwrap(), 1);
+        assert_eq!(
+            sent_optional("m", &[("a", false), ("b", false)]).unwrap(),
+            0
+        );
+        let err = sent_optional("X.m", &[("a", true), ("b", false), ("c", true)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot encode: X.m: optional parameter `c` is given but `b` before it is not; \
+             positional parameters can only be left out from the end"
+        );
+    }
+
+    /// Sends `params` and returns what a server decodes.
+    fn sent<P: Serialize>(format: WireFormat, params: &P) -> Vec<Value> {
+        let body = encode_call(format, "X.m", Some("OpaqueRef:s"), params, 1).unwrap();
+        decode_call(format, &body, &Limits::default())
+            .unwrap()
+            .params
+    }
+
+    #[test]
+    fn call_params_carries_more_than_sixteen_required_parameters() {
+        let (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q) = (
+            1,
+            2,
+            3,
+            4,
+            5,
+            6,
+            7,
+            8,
+            9,
+            10,
+            11,
+            12,
+            13,
+            14,
+            15,
+            16,
+            "seventeen",
+        );
+        let params =
+            call_params!("X.m"; a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q;).unwrap();
+        for format in [WireFormat::XmlRpc, WireFormat::JsonRpc] {
+            let got = sent(format, &params);
+            assert_eq!(got.len(), 18);
+            assert_eq!(got[16].as_i64(), Some(16));
+            assert_eq!(got[17], Value::from("seventeen"));
+        }
+    }
+
+    #[test]
+    fn call_params_sends_the_given_optional_parameters_only() {
+        let (name, size, tags): (&str, Option<i64>, Option<&[String]>) = ("x", Some(7), None);
+        let params = call_params!("X.m"; name; "size" size, "tags" tags).unwrap();
+        let got = sent(WireFormat::JsonRpc, &params);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[2].as_i64(), Some(7));
+        let size: Option<i64> = None;
+        let tags: Option<&[String]> = Some(&[]);
+        assert!(call_params!("X.m"; name; "size" size, "tags" tags).is_err());
+    }
 }
