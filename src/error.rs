@@ -90,6 +90,18 @@ pub enum Error {
         /// The `faultString`.
         string: String,
     },
+    /// A JSON-RPC error object that is not a XenAPI failure (whose `code` is 1): a protocol
+    /// error such as `-32601` (method not found) or `-32700` (parse error), or what a proxy
+    /// or another server put there (`500`). The numeric code is kept as sent.
+    #[error("JSON-RPC error {code}: {message}")]
+    JsonRpc {
+        /// The error object's `code`.
+        code: i64,
+        /// Its `message` (empty when absent).
+        message: String,
+        /// Its `data`, when present and not `null`.
+        data: Option<crate::value::Value>,
+    },
     /// The call failed: the server answered with a XenAPI error code and parameters.
     #[error("API failure: {0}")]
     Api(#[from] ApiFailure),

@@ -76,7 +76,9 @@ impl fmt::Debug for Client {
 #[must_use]
 pub struct ClientBuilder {
     target: Target,
-    format: WireFormat,
+    /// `None` until [`ClientBuilder::format`] is called: XML-RPC, or JSON-RPC for a URL that
+    /// names the `/jsonrpc` endpoint.
+    format: Option<WireFormat>,
     limits: Limits,
     relogin: bool,
     http: HttpOptions,
@@ -107,9 +109,10 @@ impl fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// The wire format. The default is XML-RPC, which every server speaks (xend and all xapi
-    /// versions); choose [`WireFormat::JsonRpc`] with xapi for smaller, faster responses.
+    /// versions), or JSON-RPC when the URL ends in `/jsonrpc`; choose
+    /// [`WireFormat::JsonRpc`] with xapi for smaller, faster responses.
     pub fn format(mut self, format: WireFormat) -> Self {
-        self.format = format;
+        self.format = Some(format);
         self
     }
 
@@ -150,6 +153,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds a header sent with every request, by every transport the builder opens (HTTP,
+    /// HTTPS, Unix socket), as the Go SDK's `ClientOpts.Headers`: e.g. xapi's test harness
+    /// needs `Test-ID`. Call once per header. [`ClientBuilder::build`] refuses a name that is
+    /// not an HTTP token, a value with a line break, and the headers the transports set
+    /// (`Host`, `Content-Type`, `Content-Length`, `Transfer-Encoding`, `Connection`,
+    /// `Expect`). A transport given to [`Client::builder_with_transport`] sends what it sends.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.http.headers.push((name.into(), value.into()));
+        self
+    }
+
     /// The library that carries HTTP(S) (default: ureq when built in, else curl).
     pub fn http_backend(mut self, backend: HttpBackend) -> Self {
         self.backend = Some(backend);
@@ -158,14 +172,25 @@ impl ClientBuilder {
 
     /// Builds the client; fails on an invalid URL or TLS option.
     pub fn build(self) -> Result<Client> {
+        let mut format = self.format;
         let transport: Arc<dyn Transport> = match self.target {
             Target::Transport(t) => t,
-            Target::Url(url) => open(&url, self.http, self.backend)?,
+            Target::Url(url) => {
+                for (name, value) in &self.http.headers {
+                    transport::check_header(name, value)
+                        .map_err(|why| transport::transport_error(&url, why))?;
+                }
+                let (base, jsonrpc) = split_jsonrpc_endpoint(&url);
+                if jsonrpc {
+                    format = format.or(Some(WireFormat::JsonRpc));
+                }
+                open(base, self.http, self.backend)?
+            }
         };
         Ok(Client {
             inner: Arc::new(ClientInner {
                 transport,
-                format: self.format,
+                format: format.unwrap_or(WireFormat::XmlRpc),
                 limits: self.limits,
                 relogin: self.relogin,
                 next_id: AtomicU64::new(1),
@@ -174,10 +199,28 @@ impl ClientBuilder {
     }
 }
 
+/// Splits an HTTP(S) URL that names xapi's JSON-RPC endpoint (`https://host/jsonrpc`, as the
+/// Go SDK and Xen Orchestra take it) into the server's URL and `true`, since the wire format
+/// appends its own path; any other URL comes back whole with `false`.
+fn split_jsonrpc_endpoint(url: &str) -> (&str, bool) {
+    let Some((_, after_scheme)) = url.split_once("://") else {
+        return (url, false);
+    };
+    let Some(path_at) = after_scheme.find('/') else {
+        return (url, false);
+    };
+    let trimmed = url.trim_end_matches('/');
+    match trimmed.strip_suffix(WireFormat::JsonRpc.path()) {
+        // The suffix must be within the path, not the host (`http://jsonrpc`).
+        Some(base) if base.len() >= url.len() - after_scheme.len() + path_at => (base, true),
+        _ => (url, false),
+    }
+}
+
 /// The transport for a URL: `http://`, `https://`, or `unix:/path` (also `unix:///path`).
 fn open(url: &str, http: HttpOptions, backend: Option<HttpBackend>) -> Result<Arc<dyn Transport>> {
     if let Some(rest) = url.strip_prefix("unix:") {
-        return open_unix(url, rest, http.timeouts);
+        return open_unix(url, rest, http);
     }
     #[allow(unreachable_patterns)]
     match backend.or(DEFAULT_BACKEND) {
@@ -200,7 +243,7 @@ const DEFAULT_BACKEND: Option<HttpBackend> = Some(HttpBackend::Curl);
 const DEFAULT_BACKEND: Option<HttpBackend> = None;
 
 #[cfg(unix)]
-fn open_unix(url: &str, rest: &str, timeouts: Timeouts) -> Result<Arc<dyn Transport>> {
+fn open_unix(url: &str, rest: &str, http: HttpOptions) -> Result<Arc<dyn Transport>> {
     let path = rest.strip_prefix("//").unwrap_or(rest);
     if path.is_empty() {
         return Err(transport::transport_error(
@@ -208,14 +251,14 @@ fn open_unix(url: &str, rest: &str, timeouts: Timeouts) -> Result<Arc<dyn Transp
             "no socket path after `unix:`",
         ));
     }
-    Ok(Arc::new(transport::UnixTransport::new(
-        PathBuf::from(path),
-        timeouts,
-    )))
+    Ok(Arc::new(
+        transport::UnixTransport::new(PathBuf::from(path), http.timeouts)
+            .with_headers(http.headers),
+    ))
 }
 
 #[cfg(not(unix))]
-fn open_unix(url: &str, _rest: &str, _timeouts: Timeouts) -> Result<Arc<dyn Transport>> {
+fn open_unix(url: &str, _rest: &str, _http: HttpOptions) -> Result<Arc<dyn Transport>> {
     Err(transport::transport_error(
         url,
         "Unix sockets are not available on this platform",
@@ -224,7 +267,8 @@ fn open_unix(url: &str, _rest: &str, _timeouts: Timeouts) -> Result<Arc<dyn Tran
 
 impl Client {
     /// A builder for a client of `url`: `http://host[:port]`, `https://host[:port]` (IPv6
-    /// literals in brackets), or `unix:/path/to/socket`.
+    /// literals in brackets), or `unix:/path/to/socket`. A URL of the JSON-RPC endpoint itself
+    /// (`https://host/jsonrpc`) means its server, with JSON-RPC as the default format.
     pub fn builder(url: &str) -> ClientBuilder {
         Self::builder_for(Target::Url(url.to_string()))
     }
@@ -238,7 +282,7 @@ impl Client {
     fn builder_for(target: Target) -> ClientBuilder {
         ClientBuilder {
             target,
-            format: WireFormat::XmlRpc,
+            format: None,
             limits: Limits::default(),
             relogin: false,
             http: HttpOptions::default(),
@@ -464,6 +508,10 @@ impl fmt::Debug for Password {
 
 /// A logged-in client: every call sends the session reference first.
 ///
+/// The messages, references and records of XenAPI's `session` class are
+/// [`SessionClass`](crate::api::SessionClass), [`SessionRef`](crate::api::SessionRef) and
+/// [`SessionRecord`](crate::api::SessionRecord); [`Session::session_ref`] is this session's.
+///
 /// `Send + Sync`: share one session between threads (e.g. in an `Arc`). Dropping a session
 /// does not log out (sessions are often meant to outlive a program); call
 /// [`Session::logout`].
@@ -581,6 +629,22 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_of_the_jsonrpc_endpoint_names_its_server() {
+        for (url, base, jsonrpc) in [
+            ("http://h/jsonrpc", "http://h", true),
+            ("https://h:8443/jsonrpc/", "https://h:8443", true),
+            ("http://h/base/jsonrpc", "http://h/base", true),
+            ("http://h", "http://h", false),
+            ("http://h/", "http://h/", false),
+            ("http://jsonrpc", "http://jsonrpc", false),
+            ("http://h/xjsonrpc", "http://h/xjsonrpc", false),
+            ("unix:/run/jsonrpc", "unix:/run/jsonrpc", false),
+        ] {
+            assert_eq!(split_jsonrpc_endpoint(url), (base, jsonrpc), "{url}");
+        }
+    }
 
     #[test]
     fn sessions_and_clients_are_shareable() {

@@ -5,6 +5,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
@@ -156,7 +157,12 @@ impl<'de, C> Deserialize<'de> for Ref<C> {
 /// with a fractional part `.fffffffff` (trailing zeros trimmed) only when it is non-zero.
 /// Parsing accepts every spelling xapi and other servers produce: with or without `Z`, with or
 /// without dashes, with fractional seconds, and with a `+HH:MM`/`+HHMM`/`-HH:MM` offset
-/// (converted to UTC). A datetime without zone is taken as UTC, as xapi means it.
+/// (converted to UTC). A datetime without zone is taken as UTC, as xapi means it. Seconds
+/// since the Unix epoch written as a float, `1627478400.` or `1627478400.25` (OCaml's
+/// spelling, which xapi's SDK tests send), are accepted too, and in JSON so is a number.
+///
+/// Converts to and from [`SystemTime`], and through it to the
+/// `chrono`, `time` and `jiff` types, which all convert from and to `SystemTime`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DateTime {
     secs: i64,
@@ -234,6 +240,57 @@ impl DateTime {
     pub fn to_wire(&self) -> String {
         self.to_string()
     }
+
+    /// The current time.
+    pub fn now() -> Self {
+        SystemTime::now().into()
+    }
+
+    /// The same instant as a [`SystemTime`]; `None` beyond what the platform's `SystemTime`
+    /// can hold.
+    pub fn to_system_time(&self) -> Option<SystemTime> {
+        let whole = Duration::from_secs(self.secs.unsigned_abs());
+        let at_second = if self.secs >= 0 {
+            UNIX_EPOCH.checked_add(whole)
+        } else {
+            UNIX_EPOCH.checked_sub(whole)
+        }?;
+        at_second.checked_add(Duration::from_nanos(u64::from(self.nanos)))
+    }
+}
+
+/// Exact for every `SystemTime` (its range fits in `DateTime`'s on every platform).
+impl From<SystemTime> for DateTime {
+    fn from(t: SystemTime) -> Self {
+        match t.duration_since(UNIX_EPOCH) {
+            Ok(after) => DateTime::from_unix(saturate(after.as_secs()), after.subsec_nanos()),
+            Err(before) => {
+                let before = before.duration();
+                let secs = i64::try_from(-i128::from(before.as_secs())).unwrap_or(i64::MIN);
+                match before.subsec_nanos() {
+                    0 => DateTime::from_unix(secs, 0),
+                    n => DateTime::from_unix(secs.saturating_sub(1), 1_000_000_000 - n),
+                }
+            }
+        }
+    }
+}
+
+impl TryFrom<DateTime> for SystemTime {
+    type Error = Error;
+
+    /// Fails beyond what the platform's `SystemTime` can hold.
+    fn try_from(d: DateTime) -> Result<Self, Error> {
+        d.to_system_time().ok_or_else(|| Error::Decode {
+            expected: "a datetime within the range of SystemTime".into(),
+            found: d.to_string(),
+            offset: None,
+        })
+    }
+}
+
+fn saturate(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX)
 }
 
 fn excerpt(s: &str) -> &str {
@@ -333,6 +390,9 @@ impl Cursor<'_> {
 }
 
 fn parse_datetime(s: &str) -> Option<DateTime> {
+    if let Some(d) = parse_unix_float(s) {
+        return Some(d);
+    }
     let mut c = Cursor {
         b: s.as_bytes(),
         i: 0,
@@ -394,6 +454,43 @@ fn parse_datetime(s: &str) -> Option<DateTime> {
     })
 }
 
+/// Seconds since the epoch as OCaml prints a float: `1627478400.`, `-1.5`, `1627478400.25`.
+/// The dot is required, so that a stray number (or a bare year) is not taken for a time.
+fn parse_unix_float(s: &str) -> Option<DateTime> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (whole, fraction) = digits.split_once('.')?;
+    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+        return None;
+    }
+    let secs: i64 = whole.parse().ok()?;
+    let mut nanos = 0u32;
+    for (i, d) in fraction.bytes().take(9).enumerate() {
+        nanos += u32::from(d - b'0') * 10u32.pow(8 - i as u32);
+    }
+    Some(match (negative, nanos) {
+        (false, _) => DateTime { secs, nanos },
+        (true, 0) => DateTime { secs: -secs, nanos },
+        (true, _) => DateTime {
+            secs: -secs - 1,
+            nanos: 1_000_000_000 - nanos,
+        },
+    })
+}
+
+/// A number of seconds since the epoch (JSON), nanoseconds rounded.
+fn from_unix_f64(v: f64) -> Option<DateTime> {
+    if !v.is_finite() || v.abs() >= 9.2e18 {
+        return None;
+    }
+    let secs = v.floor();
+    let nanos = ((v - secs) * 1e9).round() as u32;
+    Some(DateTime::from_unix(secs as i64, nanos))
+}
+
 impl Serialize for DateTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_newtype_struct(DATETIME_NEWTYPE, &self.to_string())
@@ -416,6 +513,18 @@ impl<'de> Visitor<'de> for DateTimeVisitor {
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<DateTime, D::Error> {
         d.deserialize_str(self)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<DateTime, E> {
+        Ok(DateTime::from_unix(v, 0))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<DateTime, E> {
+        Ok(DateTime::from_unix(saturate(v), 0))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<DateTime, E> {
+        from_unix_f64(v).ok_or_else(|| E::invalid_value(de::Unexpected::Float(v), &self))
     }
 }
 

@@ -193,6 +193,31 @@ fn host_is_slave_redirects_the_login_and_later_calls_to_the_master() {
 }
 
 #[test]
+fn the_master_gets_the_client_headers_too() {
+    let Some((_slave, slave_server, _master, master_server)) =
+        slave_and_master("127.0.0.2", |port| {
+            let master = FakeXapi::new();
+            support::http_at(&format!("127.0.0.2:{port}"), master.handler()).map(|s| (master, s))
+        })
+    else {
+        eprintln!("skipped: cannot bind 127.0.0.2");
+        return;
+    };
+    let client = Client::builder(&slave_server.url)
+        .header("Test-ID", "redirected")
+        .build()
+        .unwrap();
+    let session = client
+        .login_with_password(USER, PASSWORD, "1.0", "t")
+        .unwrap();
+    session.call("VM.get_all", &[]).unwrap();
+    let at_slave = slave_server.stats.last_request();
+    assert_eq!(at_slave.header("Test-ID"), Some("redirected"));
+    let at_master = master_server.stats.last_request();
+    assert_eq!(at_master.header("Test-ID"), Some("redirected"));
+}
+
+#[test]
 fn a_slave_local_login_stays_on_the_member() {
     let slave = FakeXapi::slave_of("127.0.0.2");
     let server = support::http(false, slave.handler());

@@ -272,8 +272,9 @@ fn messages_without_a_session_go_through_the_client() {
     for format in FORMATS {
         let (session, calls) = setup(format, |_, _| ok(json!("OpaqueRef:s2")));
         let client = session.client();
-        let s = xenapi::api::Session::login_with_password(&client, "root", "pw", "2.23", "tests")
-            .unwrap();
+        let s =
+            SessionClass::login_with_password(&client, "root", "pw", Some("2.23"), Some("tests"))
+                .unwrap();
         assert_eq!(s, SessionRef::new("OpaqueRef:s2"));
         let calls = calls.lock().unwrap();
         assert_eq!(calls[0].method, "session.login_with_password");
@@ -307,13 +308,13 @@ fn calls_with_more_than_sixteen_parameters() {
             &VlanRef::null(),
             false,
             &Default::default(),
-            false,
-            Ipv6ConfigurationMode::None,
-            &[],
-            "",
-            PrimaryAddressType::Ipv4,
-            true,
-            &Default::default(),
+            Some(false),
+            Some(Ipv6ConfigurationMode::None),
+            Some(&[]),
+            Some(""),
+            Some(PrimaryAddressType::Ipv4),
+            Some(true),
+            Some(&Default::default()),
         )
         .unwrap();
         assert_eq!(pif, PifRef::new("OpaqueRef:pif"));
@@ -322,6 +323,100 @@ fn calls_with_more_than_sixteen_parameters() {
         assert_eq!(calls[0].params[1], Value::from("eth9"));
         assert_eq!(calls[0].params[8], Value::from("DHCP"));
         assert_eq!(calls[0].params[21], Value::from("IPv4"));
+    }
+}
+
+#[test]
+fn optional_parameters_left_out_are_not_sent() {
+    for format in FORMATS {
+        let (session, calls) = setup(format, |_, _| ok(json!("")));
+        let host = HostRef::new("OpaqueRef:h");
+        let network = NetworkRef::new("OpaqueRef:n");
+        Host::evacuate(&session, &host, None, None).unwrap();
+        Host::evacuate(&session, &host, Some(&network), None).unwrap();
+        Host::evacuate(&session, &host, Some(&network), Some(4)).unwrap();
+        let calls = calls.lock().unwrap();
+        let sent: Vec<Vec<Value>> = calls.iter().map(|c| c.params.clone()).collect();
+        assert_eq!(sent[0].len(), 2, "{format:?}: session and host only");
+        assert_eq!(sent[0][1], Value::from("OpaqueRef:h"));
+        assert_eq!(sent[1].len(), 3);
+        assert_eq!(sent[1][2], Value::from("OpaqueRef:n"));
+        assert_eq!(sent[2].len(), 4);
+        assert_eq!(sent[2][3].as_i64(), Some(4));
+    }
+}
+
+#[test]
+fn an_optional_parameter_left_out_before_a_given_one_is_refused_unsent() {
+    for format in FORMATS {
+        let (session, calls) = setup(format, |_, _| ok(json!("")));
+        let host = HostRef::new("OpaqueRef:h");
+        let err = Host::evacuate(&session, &host, None, Some(4)).unwrap_err();
+        let Error::Encode(why) = &err else {
+            panic!("{err:?}")
+        };
+        assert!(why.contains("host.evacuate"), "{why}");
+        assert!(why.contains("`evacuate_batch_size`"), "{why}");
+        assert!(why.contains("`network`"), "{why}");
+        let err = Host::async_evacuate(&session, &host, None, Some(4)).unwrap_err();
+        assert!(matches!(err, Error::Encode(_)), "{err:?}");
+        assert!(
+            calls.lock().unwrap().is_empty(),
+            "nothing may reach the server"
+        );
+    }
+}
+
+#[test]
+fn optional_parameters_of_async_calls_and_long_calls() {
+    for format in FORMATS {
+        let (session, calls) = setup(format, |_, _| ok(json!("OpaqueRef:x")));
+        let vm = VmRef::new("OpaqueRef:vm");
+        Vm::async_snapshot(&session, &vm, "before", None).unwrap();
+        let ignored = [VdiRef::new("OpaqueRef:vdi")];
+        Vm::snapshot(&session, &vm, "before", Some(&ignored)).unwrap();
+        let pif = Pif::db_introduce(
+            &session,
+            "eth9",
+            &NetworkRef::null(),
+            &HostRef::new("OpaqueRef:h"),
+            "00:11:22:33:44:55",
+            1500,
+            -1,
+            true,
+            IpConfigurationMode::Dhcp,
+            "",
+            "",
+            "",
+            "",
+            &BondRef::null(),
+            &VlanRef::null(),
+            false,
+            &Default::default(),
+            Some(true),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(pif, PifRef::new("OpaqueRef:x"));
+        let calls = calls.lock().unwrap();
+        assert_eq!(calls[0].method, "Async.VM.snapshot");
+        assert_eq!(calls[0].params.len(), 3);
+        assert_eq!(calls[1].method, "VM.snapshot");
+        assert_eq!(
+            calls[1].params[3],
+            Value::Array(vec![Value::from("OpaqueRef:vdi")])
+        );
+        assert_eq!(
+            calls[2].params.len(),
+            18,
+            "session, 16 required, disallow_unplug"
+        );
+        assert_eq!(calls[2].params[17], Value::Bool(true));
     }
 }
 

@@ -136,6 +136,65 @@ fn failures_in_every_spelling() {
 }
 
 #[test]
+fn json_rpc_errors_that_are_not_xenapi_failures_keep_their_code() {
+    let cases: [(&[u8], i64, &str, Option<Value>); 4] = [
+        (
+            br#"{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1}"#,
+            -32601,
+            "Method not found",
+            None,
+        ),
+        (
+            br#"{"jsonrpc":"2.0","error":{"code":500,"message":"Internal error","data":{"why":"proxy"}},"id":1}"#,
+            500,
+            "Internal error",
+            Some(Value::Struct(
+                [("why".to_string(), Value::from("proxy"))]
+                    .into_iter()
+                    .collect(),
+            )),
+        ),
+        (
+            br#"{"error":{"code":-32700,"message":"Parse error","data":null},"result":null,"id":null}"#,
+            -32700,
+            "Parse error",
+            None,
+        ),
+        (
+            br#"{"jsonrpc":"2.0","error":{"code":"503"},"id":1}"#,
+            503,
+            "",
+            None,
+        ),
+    ];
+    for (body, want_code, want_message, want_data) in cases.clone() {
+        match wire::decode_response::<String>(WireFormat::JsonRpc, body, &lim()) {
+            Err(Error::JsonRpc {
+                code,
+                message,
+                data,
+            }) => {
+                assert_eq!(code, want_code);
+                assert_eq!(message, want_message);
+                assert_eq!(data, want_data);
+            }
+            other => panic!("{}: {other:?}", text(body)),
+        }
+    }
+    let e = wire::decode_response::<String>(WireFormat::JsonRpc, cases[1].0, &lim()).unwrap_err();
+    assert_eq!(e.to_string(), "JSON-RPC error 500: Internal error");
+    // Code 1 (xapi's), 0 and none are XenAPI failures.
+    for body in [
+        &br#"{"jsonrpc":"2.0","error":{"code":1,"message":"HANDLE_INVALID","data":["VM","x"]},"id":1}"#[..],
+        br#"{"jsonrpc":"2.0","error":{"code":0,"message":"HANDLE_INVALID","data":["VM","x"]},"id":1}"#,
+        br#"{"jsonrpc":"2.0","error":{"message":"HANDLE_INVALID","data":["VM","x"]},"id":1}"#,
+    ] {
+        let f = expect_failure(WireFormat::JsonRpc, body);
+        assert_eq!(f.description(), ["HANDLE_INVALID", "VM", "x"]);
+    }
+}
+
+#[test]
 fn result_may_come_before_or_after_error_and_id() {
     let v: String = wire::decode_response(
         WireFormat::JsonRpc,

@@ -60,6 +60,37 @@ pub fn module_name(class: &str) -> String {
     class.to_ascii_lowercase()
 }
 
+/// Names the crate root already gives to something else: a class whose Rust spelling is one of
+/// them gets a `Class` suffix on its marker, so that `use xenapi::api::*` next to
+/// `use xenapi::Session` does not make `Session` mean two things.
+const ROOT_NAMES: &[&str] = &[
+    "ApiFailure",
+    "Call",
+    "Class",
+    "Client",
+    "ClientBuilder",
+    "DateTime",
+    "Error",
+    "Limits",
+    "Ref",
+    "Result",
+    "Session",
+    "Struct",
+    "Value",
+    "WireFormat",
+];
+
+/// Name of the marker type of a class: `VM` → `Vm`, `session` → `SessionClass` (see
+/// [`ROOT_NAMES`]).
+pub fn marker_name(class: &str) -> String {
+    let name = type_name(class);
+    if ROOT_NAMES.contains(&name.as_str()) {
+        format!("{name}Class")
+    } else {
+        name
+    }
+}
+
 /// Name of the reference alias of a class: `VM` → `VmRef`.
 pub fn ref_name(class: &str) -> String {
     format!("{}Ref", type_name(class))
@@ -161,15 +192,21 @@ fn render_mod(model: &Model) -> String {
 const MOD_DOC: &str = r#"//! The typed XenAPI: every class, field, message and enum of the data model.
 //!
 //! For each class `C` (Rust spelling: `VM` → `Vm`, `VM_guest_metrics` → `VmGuestMetrics`):
-//! - `C`, a marker type implementing [`Class`](crate::types::Class);
+//! - `C`, a marker type implementing [`Class`](crate::types::Class) (`SessionClass` for the
+//!   `session` class, since [`xenapi::Session`](crate::Session) is the logged-in client);
 //! - `CRef` = [`Ref<C>`](crate::types::Ref), its object references (`OpaqueRef:NULL` is
 //!   [`Ref::null`](crate::types::Ref::null));
 //! - `CRecord`, every field of an object, as `C::get_record` returns it and `C::create` takes it;
 //! - one associated function per message, taking the [`Session`](crate::Session) first
 //!   ([`Client`](crate::Client) for the few messages that need no session, such as
-//!   [`Session::login_with_password`]), and for each message with an `Async.` form an
+//!   [`SessionClass::login_with_password`]), and for each message with an `Async.` form an
 //!   `async_…` twin returning a [`TaskHandle`](crate::typed::TaskHandle) that knows the
 //!   result type.
+//!
+//! Parameters that newer servers added (e.g. `host.evacuate`'s `network` and
+//! `evacuate_batch_size`) are `Option`s: `None` leaves them out of the call, so that it also
+//! works with servers older than the parameter. Parameters are positional, so only trailing
+//! ones can be left out: a `None` followed by a `Some` is refused before anything is sent.
 //!
 //! Enums keep an `Unknown(String)` variant, so a value added by a newer server decodes instead of
 //! failing a whole `get_all_records`; records ignore unknown fields and default missing ones.
@@ -296,7 +333,7 @@ fn deprecated_attr(lifecycle: Lifecycle, indent: &str) -> String {
 }
 
 fn render_class(class: &Class) -> Result<String, RenderError> {
-    let ty = type_name(&class.name);
+    let ty = marker_name(&class.name);
     let name = &class.name;
     let mut out = String::from(HEADER);
     let removed = class.lifecycle == Lifecycle::Removed;
@@ -392,10 +429,19 @@ fn render_record(out: &mut String, class: &Class) -> Result<(), RenderError> {
     write!(
         out,
         "}}\n\nimpl HasRecord for {} {{\n    type Record = {record};\n}}\n",
-        type_name(name)
+        marker_name(name)
     )
     .unwrap();
     Ok(())
+}
+
+/// Index of the first parameter a caller may leave out: the model's optional parameters
+/// after the last required one (a call can only be shortened from its end).
+fn first_optional(m: &Message) -> usize {
+    m.params
+        .iter()
+        .rposition(|p| p.required)
+        .map_or(0, |last_required| last_required + 1)
 }
 
 fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), RenderError> {
@@ -412,8 +458,10 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
         ("client", "crate::Client")
     };
     let mut args = format!("{conn}: &{conn_ty}");
+    let optional_from = first_optional(m);
     let mut values = Vec::new();
-    for p in &m.params {
+    let mut optional = Vec::new();
+    for (i, p) in m.params.iter().enumerate() {
         let name = snake_name(&p.name);
         if name == conn {
             return Err(fail(format!(
@@ -421,21 +469,39 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
                 p.name
             )));
         }
-        write!(args, ", {name}: {}", param_type(&p.ty)).unwrap();
-        values.push(param_value(name, &p.ty));
+        if i >= optional_from {
+            write!(args, ", {name}: Option<{}>", param_type(&p.ty)).unwrap();
+            optional.push(format!("{:?} {name}", p.name));
+        } else {
+            write!(args, ", {name}: {}", param_type(&p.ty)).unwrap();
+            values.push(param_value(name, &p.ty));
+        }
     }
     let tuple = match values.len() {
+        // serde's tuples stop at 16 elements.
+        _ if !optional.is_empty() || values.len() > 16 => format!(
+            "call_params!({wire:?}; {}; {})?",
+            values.join(", "),
+            optional.join(", ")
+        ),
         0 => "[(); 0]".to_owned(),
         1 => format!("({},)", values[0]),
-        // serde's tuples stop at 16 elements.
-        17.. => format!("long_params!({})", values.join(", ")),
         _ => format!("({})", values.join(", ")),
     };
     let signature: Vec<String> = m
         .params
         .iter()
-        .map(|p| format!("{}: {}", p.name, p.ty))
+        .enumerate()
+        .map(|(i, p)| {
+            let mark = if i >= optional_from { "?" } else { "" };
+            format!("{}{mark}: {}", p.name, p.ty)
+        })
         .collect();
+    let optional_note = if optional.is_empty() {
+        ""
+    } else {
+        " `?`: optional, `None` is not sent\n    /// (servers older than the parameter refuse it); a `None` before a `Some` is an\n    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional."
+    };
     let kind = if m.implicit { "implicit" } else { "custom" };
     let result = owned_type(&m.result);
     let call = match wire_result(&m.result) {
@@ -446,7 +512,7 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
     };
     write!(
         out,
-        "\n    /// Calls `{wire}({})` → `{}` ({kind} message).{}\n{}    \
+        "\n    /// Calls `{wire}({})` → `{}` ({kind} message).{}{optional_note}\n{}    \
          pub fn {fn_name}({args}) -> Result<{result}> {{\n        {call}\n    }}\n",
         signature.join(", "),
         m.result,
@@ -457,11 +523,16 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
     if m.is_async {
         write!(
             out,
-            "\n    /// Starts `Async.{wire}` and returns its task; the task's result is `{}`.{}\n{}    \
+            "\n    /// Starts `Async.{wire}` and returns its task; the task's result is `{}`.{}{}\n{}    \
              pub fn {async_name}({args}) -> Result<TaskHandle<{result}>> {{\n        \
              {conn}.call_as::<_, String>(\"Async.{wire}\", &{tuple}).map(TaskHandle::from_wire)\n    }}\n",
             m.result,
             lifecycle_note(lifecycle),
+            if optional.is_empty() {
+                String::new()
+            } else {
+                format!(" Optional parameters as for [`Self::{fn_name}`].")
+            },
             deprecated_attr(lifecycle, "    "),
             async_name = async_fn_name(&m.name),
         )

@@ -55,9 +55,11 @@ impl Blob {
         session.call_as::<_, Void>("blob.destroy", &(self_.as_str(),)).map(drop)
     }
 
-    /// Calls `blob.create(mime_type: string, public: bool)` → `blob ref` (custom message).
-    pub fn create(session: &crate::Session, mime_type: &str, public: bool) -> Result<BlobRef> {
-        session.call_as::<_, String>("blob.create", &(mime_type, public)).map(BlobRef::from)
+    /// Calls `blob.create(mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create(session: &crate::Session, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
+        session.call_as::<_, String>("blob.create", &call_params!("blob.create"; mime_type; "public" public)?).map(BlobRef::from)
     }
 
     /// Calls `blob.set_public(self: blob ref, value: bool)` → `void` (implicit message).

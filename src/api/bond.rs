@@ -84,14 +84,16 @@ impl Bond {
         session.call_as::<_, String>("Async.Bond.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `Bond.create(network: network ref, members: PIF ref set, MAC: string, mode: enum bond_mode, properties: (string -> string) map)` → `Bond ref` (custom message).
-    pub fn create(session: &crate::Session, network: &NetworkRef, members: &[PifRef], mac: &str, mode: BondMode, properties: &HashMap<String, String>) -> Result<BondRef> {
-        session.call_as::<_, String>("Bond.create", &(network.as_str(), members, mac, mode.as_str(), properties)).map(BondRef::from)
+    /// Calls `Bond.create(network: network ref, members: PIF ref set, MAC: string, mode?: enum bond_mode, properties?: (string -> string) map)` → `Bond ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create(session: &crate::Session, network: &NetworkRef, members: &[PifRef], mac: &str, mode: Option<BondMode>, properties: Option<&HashMap<String, String>>) -> Result<BondRef> {
+        session.call_as::<_, String>("Bond.create", &call_params!("Bond.create"; network.as_str(), members, mac; "mode" mode, "properties" properties)?).map(BondRef::from)
     }
 
-    /// Starts `Async.Bond.create` and returns its task; the task's result is `Bond ref`.
-    pub fn async_create(session: &crate::Session, network: &NetworkRef, members: &[PifRef], mac: &str, mode: BondMode, properties: &HashMap<String, String>) -> Result<TaskHandle<BondRef>> {
-        session.call_as::<_, String>("Async.Bond.create", &(network.as_str(), members, mac, mode.as_str(), properties)).map(TaskHandle::from_wire)
+    /// Starts `Async.Bond.create` and returns its task; the task's result is `Bond ref`. Optional parameters as for [`Self::create`].
+    pub fn async_create(session: &crate::Session, network: &NetworkRef, members: &[PifRef], mac: &str, mode: Option<BondMode>, properties: Option<&HashMap<String, String>>) -> Result<TaskHandle<BondRef>> {
+        session.call_as::<_, String>("Async.Bond.create", &call_params!("Bond.create"; network.as_str(), members, mac; "mode" mode, "properties" properties)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `Bond.remove_from_other_config(self: Bond ref, key: string)` → `void` (implicit message).

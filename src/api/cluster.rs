@@ -100,14 +100,16 @@ impl Cluster {
         session.call_as::<_, String>("Async.Cluster.pool_force_destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `Cluster.pool_create(network: network ref, cluster_stack: string, token_timeout: float, token_timeout_coefficient: float)` → `Cluster ref` (custom message).
-    pub fn pool_create(session: &crate::Session, network: &NetworkRef, cluster_stack: &str, token_timeout: f64, token_timeout_coefficient: f64) -> Result<ClusterRef> {
-        session.call_as::<_, String>("Cluster.pool_create", &(network.as_str(), cluster_stack, token_timeout, token_timeout_coefficient)).map(ClusterRef::from)
+    /// Calls `Cluster.pool_create(network: network ref, cluster_stack: string, token_timeout?: float, token_timeout_coefficient?: float)` → `Cluster ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn pool_create(session: &crate::Session, network: &NetworkRef, cluster_stack: &str, token_timeout: Option<f64>, token_timeout_coefficient: Option<f64>) -> Result<ClusterRef> {
+        session.call_as::<_, String>("Cluster.pool_create", &call_params!("Cluster.pool_create"; network.as_str(), cluster_stack; "token_timeout" token_timeout, "token_timeout_coefficient" token_timeout_coefficient)?).map(ClusterRef::from)
     }
 
-    /// Starts `Async.Cluster.pool_create` and returns its task; the task's result is `Cluster ref`.
-    pub fn async_pool_create(session: &crate::Session, network: &NetworkRef, cluster_stack: &str, token_timeout: f64, token_timeout_coefficient: f64) -> Result<TaskHandle<ClusterRef>> {
-        session.call_as::<_, String>("Async.Cluster.pool_create", &(network.as_str(), cluster_stack, token_timeout, token_timeout_coefficient)).map(TaskHandle::from_wire)
+    /// Starts `Async.Cluster.pool_create` and returns its task; the task's result is `Cluster ref`. Optional parameters as for [`Self::pool_create`].
+    pub fn async_pool_create(session: &crate::Session, network: &NetworkRef, cluster_stack: &str, token_timeout: Option<f64>, token_timeout_coefficient: Option<f64>) -> Result<TaskHandle<ClusterRef>> {
+        session.call_as::<_, String>("Async.Cluster.pool_create", &call_params!("Cluster.pool_create"; network.as_str(), cluster_stack; "token_timeout" token_timeout, "token_timeout_coefficient" token_timeout_coefficient)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.get_network(self: Cluster ref)` → `network ref` (custom message).
@@ -130,14 +132,16 @@ impl Cluster {
         session.call_as::<_, String>("Async.Cluster.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `Cluster.create(PIF: PIF ref, cluster_stack: string, pool_auto_join: bool, token_timeout: float, token_timeout_coefficient: float)` → `Cluster ref` (custom message).
-    pub fn create(session: &crate::Session, pif: &PifRef, cluster_stack: &str, pool_auto_join: bool, token_timeout: f64, token_timeout_coefficient: f64) -> Result<ClusterRef> {
-        session.call_as::<_, String>("Cluster.create", &(pif.as_str(), cluster_stack, pool_auto_join, token_timeout, token_timeout_coefficient)).map(ClusterRef::from)
+    /// Calls `Cluster.create(PIF: PIF ref, cluster_stack: string, pool_auto_join: bool, token_timeout?: float, token_timeout_coefficient?: float)` → `Cluster ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create(session: &crate::Session, pif: &PifRef, cluster_stack: &str, pool_auto_join: bool, token_timeout: Option<f64>, token_timeout_coefficient: Option<f64>) -> Result<ClusterRef> {
+        session.call_as::<_, String>("Cluster.create", &call_params!("Cluster.create"; pif.as_str(), cluster_stack, pool_auto_join; "token_timeout" token_timeout, "token_timeout_coefficient" token_timeout_coefficient)?).map(ClusterRef::from)
     }
 
-    /// Starts `Async.Cluster.create` and returns its task; the task's result is `Cluster ref`.
-    pub fn async_create(session: &crate::Session, pif: &PifRef, cluster_stack: &str, pool_auto_join: bool, token_timeout: f64, token_timeout_coefficient: f64) -> Result<TaskHandle<ClusterRef>> {
-        session.call_as::<_, String>("Async.Cluster.create", &(pif.as_str(), cluster_stack, pool_auto_join, token_timeout, token_timeout_coefficient)).map(TaskHandle::from_wire)
+    /// Starts `Async.Cluster.create` and returns its task; the task's result is `Cluster ref`. Optional parameters as for [`Self::create`].
+    pub fn async_create(session: &crate::Session, pif: &PifRef, cluster_stack: &str, pool_auto_join: bool, token_timeout: Option<f64>, token_timeout_coefficient: Option<f64>) -> Result<TaskHandle<ClusterRef>> {
+        session.call_as::<_, String>("Async.Cluster.create", &call_params!("Cluster.create"; pif.as_str(), cluster_stack, pool_auto_join; "token_timeout" token_timeout, "token_timeout_coefficient" token_timeout_coefficient)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.remove_from_other_config(self: Cluster ref, key: string)` → `void` (implicit message).

@@ -81,14 +81,16 @@ impl GpuGroup {
         session.call_as::<_, String>("Async.GPU_group.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `GPU_group.create(name_label: string, name_description: string, other_config: (string -> string) map)` → `GPU_group ref` (custom message).
-    pub fn create(session: &crate::Session, name_label: &str, name_description: &str, other_config: &HashMap<String, String>) -> Result<GpuGroupRef> {
-        session.call_as::<_, String>("GPU_group.create", &(name_label, name_description, other_config)).map(GpuGroupRef::from)
+    /// Calls `GPU_group.create(name_label?: string, name_description?: string, other_config?: (string -> string) map)` → `GPU_group ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create(session: &crate::Session, name_label: Option<&str>, name_description: Option<&str>, other_config: Option<&HashMap<String, String>>) -> Result<GpuGroupRef> {
+        session.call_as::<_, String>("GPU_group.create", &call_params!("GPU_group.create"; ; "name_label" name_label, "name_description" name_description, "other_config" other_config)?).map(GpuGroupRef::from)
     }
 
-    /// Starts `Async.GPU_group.create` and returns its task; the task's result is `GPU_group ref`.
-    pub fn async_create(session: &crate::Session, name_label: &str, name_description: &str, other_config: &HashMap<String, String>) -> Result<TaskHandle<GpuGroupRef>> {
-        session.call_as::<_, String>("Async.GPU_group.create", &(name_label, name_description, other_config)).map(TaskHandle::from_wire)
+    /// Starts `Async.GPU_group.create` and returns its task; the task's result is `GPU_group ref`. Optional parameters as for [`Self::create`].
+    pub fn async_create(session: &crate::Session, name_label: Option<&str>, name_description: Option<&str>, other_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<GpuGroupRef>> {
+        session.call_as::<_, String>("Async.GPU_group.create", &call_params!("GPU_group.create"; ; "name_label" name_label, "name_description" name_description, "other_config" other_config)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `GPU_group.set_allocation_algorithm(self: GPU_group ref, value: enum allocation_algorithm)` → `void` (implicit message).

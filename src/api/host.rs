@@ -540,9 +540,11 @@ impl Host {
         session.call_as::<_, String>("Async.host.refresh_pack_info", &(host.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `host.apply_edition(host: host ref, edition: string, force: bool)` → `void` (custom message).
-    pub fn apply_edition(session: &crate::Session, host: &HostRef, edition: &str, force: bool) -> Result<()> {
-        session.call_as::<_, Void>("host.apply_edition", &(host.as_str(), edition, force)).map(drop)
+    /// Calls `host.apply_edition(host: host ref, edition: string, force?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn apply_edition(session: &crate::Session, host: &HostRef, edition: &str, force: Option<bool>) -> Result<()> {
+        session.call_as::<_, Void>("host.apply_edition", &call_params!("host.apply_edition"; host.as_str(), edition; "force" force)?).map(drop)
     }
 
     /// Calls `host.reset_server_certificate(host: host ref)` → `void` (custom message).
@@ -560,14 +562,16 @@ impl Host {
         session.call_as::<_, Void>("host.emergency_reset_server_certificate", &[(); 0]).map(drop)
     }
 
-    /// Calls `host.install_server_certificate(host: host ref, certificate: string, private_key: string, certificate_chain: string)` → `void` (custom message).
-    pub fn install_server_certificate(session: &crate::Session, host: &HostRef, certificate: &str, private_key: &str, certificate_chain: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.install_server_certificate", &(host.as_str(), certificate, private_key, certificate_chain)).map(drop)
+    /// Calls `host.install_server_certificate(host: host ref, certificate: string, private_key: string, certificate_chain?: string)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn install_server_certificate(session: &crate::Session, host: &HostRef, certificate: &str, private_key: &str, certificate_chain: Option<&str>) -> Result<()> {
+        session.call_as::<_, Void>("host.install_server_certificate", &call_params!("host.install_server_certificate"; host.as_str(), certificate, private_key; "certificate_chain" certificate_chain)?).map(drop)
     }
 
-    /// Starts `Async.host.install_server_certificate` and returns its task; the task's result is `void`.
-    pub fn async_install_server_certificate(session: &crate::Session, host: &HostRef, certificate: &str, private_key: &str, certificate_chain: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.install_server_certificate", &(host.as_str(), certificate, private_key, certificate_chain)).map(TaskHandle::from_wire)
+    /// Starts `Async.host.install_server_certificate` and returns its task; the task's result is `void`. Optional parameters as for [`Self::install_server_certificate`].
+    pub fn async_install_server_certificate(session: &crate::Session, host: &HostRef, certificate: &str, private_key: &str, certificate_chain: Option<&str>) -> Result<TaskHandle<()>> {
+        session.call_as::<_, String>("Async.host.install_server_certificate", &call_params!("host.install_server_certificate"; host.as_str(), certificate, private_key; "certificate_chain" certificate_chain)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.refresh_server_certificate(host: host ref)` → `void` (custom message).
@@ -600,14 +604,18 @@ impl Host {
         session.call_as::<_, String>("Async.host.retrieve_wlb_evacuate_recommendations", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `host.external_auth_set_ldaps(host: host ref, ldaps: bool, force: bool)` → `void` (custom message).
-    pub fn external_auth_set_ldaps(session: &crate::Session, host: &HostRef, ldaps: bool, force: bool) -> Result<()> {
-        session.call_as::<_, Void>("host.external_auth_set_ldaps", &(host.as_str(), ldaps, force)).map(drop)
+    /// Calls `host.external_auth_set_ldaps(host: host ref, ldaps: bool, force?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn external_auth_set_ldaps(session: &crate::Session, host: &HostRef, ldaps: bool, force: Option<bool>) -> Result<()> {
+        session.call_as::<_, Void>("host.external_auth_set_ldaps", &call_params!("host.external_auth_set_ldaps"; host.as_str(), ldaps; "force" force)?).map(drop)
     }
 
-    /// Calls `host.disable_external_auth(host: host ref, config: (string -> string) map, force: bool)` → `void` (custom message).
-    pub fn disable_external_auth(session: &crate::Session, host: &HostRef, config: &HashMap<String, String>, force: bool) -> Result<()> {
-        session.call_as::<_, Void>("host.disable_external_auth", &(host.as_str(), config, force)).map(drop)
+    /// Calls `host.disable_external_auth(host: host ref, config?: (string -> string) map, force?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn disable_external_auth(session: &crate::Session, host: &HostRef, config: Option<&HashMap<String, String>>, force: Option<bool>) -> Result<()> {
+        session.call_as::<_, Void>("host.disable_external_auth", &call_params!("host.disable_external_auth"; host.as_str(); "config" config, "force" force)?).map(drop)
     }
 
     /// Calls `host.enable_external_auth(host: host ref, config: (string -> string) map, service_name: string, auth_type: string)` → `void` (custom message).
@@ -650,14 +658,16 @@ impl Host {
         session.call_as::<_, String>("Async.host.call_plugin", &(host.as_str(), plugin, r#fn, args)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `host.create_new_blob(host: host ref, name: string, mime_type: string, public: bool)` → `blob ref` (custom message).
-    pub fn create_new_blob(session: &crate::Session, host: &HostRef, name: &str, mime_type: &str, public: bool) -> Result<BlobRef> {
-        session.call_as::<_, String>("host.create_new_blob", &(host.as_str(), name, mime_type, public)).map(BlobRef::from)
+    /// Calls `host.create_new_blob(host: host ref, name: string, mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create_new_blob(session: &crate::Session, host: &HostRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
+        session.call_as::<_, String>("host.create_new_blob", &call_params!("host.create_new_blob"; host.as_str(), name, mime_type; "public" public)?).map(BlobRef::from)
     }
 
-    /// Starts `Async.host.create_new_blob` and returns its task; the task's result is `blob ref`.
-    pub fn async_create_new_blob(session: &crate::Session, host: &HostRef, name: &str, mime_type: &str, public: bool) -> Result<TaskHandle<BlobRef>> {
-        session.call_as::<_, String>("Async.host.create_new_blob", &(host.as_str(), name, mime_type, public)).map(TaskHandle::from_wire)
+    /// Starts `Async.host.create_new_blob` and returns its task; the task's result is `blob ref`. Optional parameters as for [`Self::create_new_blob`].
+    pub fn async_create_new_blob(session: &crate::Session, host: &HostRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<TaskHandle<BlobRef>> {
+        session.call_as::<_, String>("Async.host.create_new_blob", &call_params!("host.create_new_blob"; host.as_str(), name, mime_type; "public" public)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.backup_rrds(host: host ref, delay: float)` → `void` (custom message).
@@ -755,14 +765,16 @@ impl Host {
         session.call_as::<_, String>("Async.host.syslog_reconfigure", &(host.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `host.evacuate(host: host ref, network: network ref, evacuate_batch_size: int)` → `void` (custom message).
-    pub fn evacuate(session: &crate::Session, host: &HostRef, network: &NetworkRef, evacuate_batch_size: i64) -> Result<()> {
-        session.call_as::<_, Void>("host.evacuate", &(host.as_str(), network.as_str(), evacuate_batch_size)).map(drop)
+    /// Calls `host.evacuate(host: host ref, network?: network ref, evacuate_batch_size?: int)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn evacuate(session: &crate::Session, host: &HostRef, network: Option<&NetworkRef>, evacuate_batch_size: Option<i64>) -> Result<()> {
+        session.call_as::<_, Void>("host.evacuate", &call_params!("host.evacuate"; host.as_str(); "network" network, "evacuate_batch_size" evacuate_batch_size)?).map(drop)
     }
 
-    /// Starts `Async.host.evacuate` and returns its task; the task's result is `void`.
-    pub fn async_evacuate(session: &crate::Session, host: &HostRef, network: &NetworkRef, evacuate_batch_size: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.evacuate", &(host.as_str(), network.as_str(), evacuate_batch_size)).map(TaskHandle::from_wire)
+    /// Starts `Async.host.evacuate` and returns its task; the task's result is `void`. Optional parameters as for [`Self::evacuate`].
+    pub fn async_evacuate(session: &crate::Session, host: &HostRef, network: Option<&NetworkRef>, evacuate_batch_size: Option<i64>) -> Result<TaskHandle<()>> {
+        session.call_as::<_, String>("Async.host.evacuate", &call_params!("host.evacuate"; host.as_str(); "network" network, "evacuate_batch_size" evacuate_batch_size)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.get_uncooperative_resident_VMs(self: host ref)` → `VM ref set` (custom message). Deprecated.
@@ -817,9 +829,11 @@ impl Host {
         session.call_as("host.get_data_sources", &(host.as_str(),))
     }
 
-    /// Calls `host.emergency_ha_disable(soft: bool)` → `void` (custom message).
-    pub fn emergency_ha_disable(session: &crate::Session, soft: bool) -> Result<()> {
-        session.call_as::<_, Void>("host.emergency_ha_disable", &(soft,)).map(drop)
+    /// Calls `host.emergency_ha_disable(soft?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn emergency_ha_disable(session: &crate::Session, soft: Option<bool>) -> Result<()> {
+        session.call_as::<_, Void>("host.emergency_ha_disable", &call_params!("host.emergency_ha_disable"; ; "soft" soft)?).map(drop)
     }
 
     /// Calls `host.power_on(host: host ref)` → `void` (custom message).
@@ -947,14 +961,16 @@ impl Host {
         session.call_as::<_, String>("Async.host.enable", &(host.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `host.disable(host: host ref, auto_enable: bool)` → `void` (custom message).
-    pub fn disable(session: &crate::Session, host: &HostRef, auto_enable: bool) -> Result<()> {
-        session.call_as::<_, Void>("host.disable", &(host.as_str(), auto_enable)).map(drop)
+    /// Calls `host.disable(host: host ref, auto_enable?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn disable(session: &crate::Session, host: &HostRef, auto_enable: Option<bool>) -> Result<()> {
+        session.call_as::<_, Void>("host.disable", &call_params!("host.disable"; host.as_str(); "auto_enable" auto_enable)?).map(drop)
     }
 
-    /// Starts `Async.host.disable` and returns its task; the task's result is `void`.
-    pub fn async_disable(session: &crate::Session, host: &HostRef, auto_enable: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.disable", &(host.as_str(), auto_enable)).map(TaskHandle::from_wire)
+    /// Starts `Async.host.disable` and returns its task; the task's result is `void`. Optional parameters as for [`Self::disable`].
+    pub fn async_disable(session: &crate::Session, host: &HostRef, auto_enable: Option<bool>) -> Result<TaskHandle<()>> {
+        session.call_as::<_, String>("Async.host.disable", &call_params!("host.disable"; host.as_str(); "auto_enable" auto_enable)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_display(self: host ref, value: enum host_display)` → `void` (implicit message).

@@ -2,15 +2,21 @@
 //! The typed XenAPI: every class, field, message and enum of the data model.
 //!
 //! For each class `C` (Rust spelling: `VM` → `Vm`, `VM_guest_metrics` → `VmGuestMetrics`):
-//! - `C`, a marker type implementing [`Class`](crate::types::Class);
+//! - `C`, a marker type implementing [`Class`](crate::types::Class) (`SessionClass` for the
+//!   `session` class, since [`xenapi::Session`](crate::Session) is the logged-in client);
 //! - `CRef` = [`Ref<C>`](crate::types::Ref), its object references (`OpaqueRef:NULL` is
 //!   [`Ref::null`](crate::types::Ref::null));
 //! - `CRecord`, every field of an object, as `C::get_record` returns it and `C::create` takes it;
 //! - one associated function per message, taking the [`Session`](crate::Session) first
 //!   ([`Client`](crate::Client) for the few messages that need no session, such as
-//!   [`Session::login_with_password`]), and for each message with an `Async.` form an
+//!   [`SessionClass::login_with_password`]), and for each message with an `Async.` form an
 //!   `async_…` twin returning a [`TaskHandle`](crate::typed::TaskHandle) that knows the
 //!   result type.
+//!
+//! Parameters that newer servers added (e.g. `host.evacuate`'s `network` and
+//! `evacuate_batch_size`) are `Option`s: `None` leaves them out of the call, so that it also
+//! works with servers older than the parameter. Parameters are positional, so only trailing
+//! ones can be left out: a `None` followed by a `Some` is refused before anything is sent.
 //!
 //! Enums keep an `Unknown(String)` variant, so a value added by a newer server decodes instead of
 //! failing a whole `get_all_records`; records ignore unknown fields and default missing ones.

@@ -101,14 +101,16 @@ impl Network {
         session.call_as::<_, String>("Async.network.set_default_locking_mode", &(network.as_str(), value.as_str())).map(TaskHandle::from_wire)
     }
 
-    /// Calls `network.create_new_blob(network: network ref, name: string, mime_type: string, public: bool)` → `blob ref` (custom message).
-    pub fn create_new_blob(session: &crate::Session, network: &NetworkRef, name: &str, mime_type: &str, public: bool) -> Result<BlobRef> {
-        session.call_as::<_, String>("network.create_new_blob", &(network.as_str(), name, mime_type, public)).map(BlobRef::from)
+    /// Calls `network.create_new_blob(network: network ref, name: string, mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create_new_blob(session: &crate::Session, network: &NetworkRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
+        session.call_as::<_, String>("network.create_new_blob", &call_params!("network.create_new_blob"; network.as_str(), name, mime_type; "public" public)?).map(BlobRef::from)
     }
 
-    /// Starts `Async.network.create_new_blob` and returns its task; the task's result is `blob ref`.
-    pub fn async_create_new_blob(session: &crate::Session, network: &NetworkRef, name: &str, mime_type: &str, public: bool) -> Result<TaskHandle<BlobRef>> {
-        session.call_as::<_, String>("Async.network.create_new_blob", &(network.as_str(), name, mime_type, public)).map(TaskHandle::from_wire)
+    /// Starts `Async.network.create_new_blob` and returns its task; the task's result is `blob ref`. Optional parameters as for [`Self::create_new_blob`].
+    pub fn async_create_new_blob(session: &crate::Session, network: &NetworkRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<TaskHandle<BlobRef>> {
+        session.call_as::<_, String>("Async.network.create_new_blob", &call_params!("network.create_new_blob"; network.as_str(), name, mime_type; "public" public)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `network.remove_tags(self: network ref, value: string)` → `void` (implicit message).

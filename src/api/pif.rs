@@ -139,14 +139,16 @@ impl Pif {
         session.call_as::<_, String>("Async.PIF.db_forget", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `PIF.db_introduce(device: string, network: network ref, host: host ref, MAC: string, MTU: int, VLAN: int, physical: bool, ip_configuration_mode: enum ip_configuration_mode, IP: string, netmask: string, gateway: string, DNS: string, bond_slave_of: Bond ref, VLAN_master_of: VLAN ref, management: bool, other_config: (string -> string) map, disallow_unplug: bool, ipv6_configuration_mode: enum ipv6_configuration_mode, IPv6: string set, ipv6_gateway: string, primary_address_type: enum primary_address_type, managed: bool, properties: (string -> string) map)` → `PIF ref` (custom message).
-    pub fn db_introduce(session: &crate::Session, device: &str, network: &NetworkRef, host: &HostRef, mac: &str, mtu: i64, vlan: i64, physical: bool, ip_configuration_mode: IpConfigurationMode, ip: &str, netmask: &str, gateway: &str, dns: &str, bond_slave_of: &BondRef, vlan_master_of: &VlanRef, management: bool, other_config: &HashMap<String, String>, disallow_unplug: bool, ipv6_configuration_mode: Ipv6ConfigurationMode, ipv6: &[String], ipv6_gateway: &str, primary_address_type: PrimaryAddressType, managed: bool, properties: &HashMap<String, String>) -> Result<PifRef> {
-        session.call_as::<_, String>("PIF.db_introduce", &long_params!(device, network.as_str(), host.as_str(), mac, mtu, vlan, physical, ip_configuration_mode.as_str(), ip, netmask, gateway, dns, bond_slave_of.as_str(), vlan_master_of.as_str(), management, other_config, disallow_unplug, ipv6_configuration_mode.as_str(), ipv6, ipv6_gateway, primary_address_type.as_str(), managed, properties)).map(PifRef::from)
+    /// Calls `PIF.db_introduce(device: string, network: network ref, host: host ref, MAC: string, MTU: int, VLAN: int, physical: bool, ip_configuration_mode: enum ip_configuration_mode, IP: string, netmask: string, gateway: string, DNS: string, bond_slave_of: Bond ref, VLAN_master_of: VLAN ref, management: bool, other_config: (string -> string) map, disallow_unplug?: bool, ipv6_configuration_mode?: enum ipv6_configuration_mode, IPv6?: string set, ipv6_gateway?: string, primary_address_type?: enum primary_address_type, managed?: bool, properties?: (string -> string) map)` → `PIF ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn db_introduce(session: &crate::Session, device: &str, network: &NetworkRef, host: &HostRef, mac: &str, mtu: i64, vlan: i64, physical: bool, ip_configuration_mode: IpConfigurationMode, ip: &str, netmask: &str, gateway: &str, dns: &str, bond_slave_of: &BondRef, vlan_master_of: &VlanRef, management: bool, other_config: &HashMap<String, String>, disallow_unplug: Option<bool>, ipv6_configuration_mode: Option<Ipv6ConfigurationMode>, ipv6: Option<&[String]>, ipv6_gateway: Option<&str>, primary_address_type: Option<PrimaryAddressType>, managed: Option<bool>, properties: Option<&HashMap<String, String>>) -> Result<PifRef> {
+        session.call_as::<_, String>("PIF.db_introduce", &call_params!("PIF.db_introduce"; device, network.as_str(), host.as_str(), mac, mtu, vlan, physical, ip_configuration_mode.as_str(), ip, netmask, gateway, dns, bond_slave_of.as_str(), vlan_master_of.as_str(), management, other_config; "disallow_unplug" disallow_unplug, "ipv6_configuration_mode" ipv6_configuration_mode, "IPv6" ipv6, "ipv6_gateway" ipv6_gateway, "primary_address_type" primary_address_type, "managed" managed, "properties" properties)?).map(PifRef::from)
     }
 
-    /// Starts `Async.PIF.db_introduce` and returns its task; the task's result is `PIF ref`.
-    pub fn async_db_introduce(session: &crate::Session, device: &str, network: &NetworkRef, host: &HostRef, mac: &str, mtu: i64, vlan: i64, physical: bool, ip_configuration_mode: IpConfigurationMode, ip: &str, netmask: &str, gateway: &str, dns: &str, bond_slave_of: &BondRef, vlan_master_of: &VlanRef, management: bool, other_config: &HashMap<String, String>, disallow_unplug: bool, ipv6_configuration_mode: Ipv6ConfigurationMode, ipv6: &[String], ipv6_gateway: &str, primary_address_type: PrimaryAddressType, managed: bool, properties: &HashMap<String, String>) -> Result<TaskHandle<PifRef>> {
-        session.call_as::<_, String>("Async.PIF.db_introduce", &long_params!(device, network.as_str(), host.as_str(), mac, mtu, vlan, physical, ip_configuration_mode.as_str(), ip, netmask, gateway, dns, bond_slave_of.as_str(), vlan_master_of.as_str(), management, other_config, disallow_unplug, ipv6_configuration_mode.as_str(), ipv6, ipv6_gateway, primary_address_type.as_str(), managed, properties)).map(TaskHandle::from_wire)
+    /// Starts `Async.PIF.db_introduce` and returns its task; the task's result is `PIF ref`. Optional parameters as for [`Self::db_introduce`].
+    pub fn async_db_introduce(session: &crate::Session, device: &str, network: &NetworkRef, host: &HostRef, mac: &str, mtu: i64, vlan: i64, physical: bool, ip_configuration_mode: IpConfigurationMode, ip: &str, netmask: &str, gateway: &str, dns: &str, bond_slave_of: &BondRef, vlan_master_of: &VlanRef, management: bool, other_config: &HashMap<String, String>, disallow_unplug: Option<bool>, ipv6_configuration_mode: Option<Ipv6ConfigurationMode>, ipv6: Option<&[String]>, ipv6_gateway: Option<&str>, primary_address_type: Option<PrimaryAddressType>, managed: Option<bool>, properties: Option<&HashMap<String, String>>) -> Result<TaskHandle<PifRef>> {
+        session.call_as::<_, String>("Async.PIF.db_introduce", &call_params!("PIF.db_introduce"; device, network.as_str(), host.as_str(), mac, mtu, vlan, physical, ip_configuration_mode.as_str(), ip, netmask, gateway, dns, bond_slave_of.as_str(), vlan_master_of.as_str(), management, other_config; "disallow_unplug" disallow_unplug, "ipv6_configuration_mode" ipv6_configuration_mode, "IPv6" ipv6, "ipv6_gateway" ipv6_gateway, "primary_address_type" primary_address_type, "managed" managed, "properties" properties)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.plug(self: PIF ref)` → `void` (custom message).
@@ -189,14 +191,16 @@ impl Pif {
         session.call_as::<_, String>("Async.PIF.forget", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `PIF.introduce(host: host ref, MAC: string, device: string, managed: bool)` → `PIF ref` (custom message).
-    pub fn introduce(session: &crate::Session, host: &HostRef, mac: &str, device: &str, managed: bool) -> Result<PifRef> {
-        session.call_as::<_, String>("PIF.introduce", &(host.as_str(), mac, device, managed)).map(PifRef::from)
+    /// Calls `PIF.introduce(host: host ref, MAC: string, device: string, managed?: bool)` → `PIF ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn introduce(session: &crate::Session, host: &HostRef, mac: &str, device: &str, managed: Option<bool>) -> Result<PifRef> {
+        session.call_as::<_, String>("PIF.introduce", &call_params!("PIF.introduce"; host.as_str(), mac, device; "managed" managed)?).map(PifRef::from)
     }
 
-    /// Starts `Async.PIF.introduce` and returns its task; the task's result is `PIF ref`.
-    pub fn async_introduce(session: &crate::Session, host: &HostRef, mac: &str, device: &str, managed: bool) -> Result<TaskHandle<PifRef>> {
-        session.call_as::<_, String>("Async.PIF.introduce", &(host.as_str(), mac, device, managed)).map(TaskHandle::from_wire)
+    /// Starts `Async.PIF.introduce` and returns its task; the task's result is `PIF ref`. Optional parameters as for [`Self::introduce`].
+    pub fn async_introduce(session: &crate::Session, host: &HostRef, mac: &str, device: &str, managed: Option<bool>) -> Result<TaskHandle<PifRef>> {
+        session.call_as::<_, String>("Async.PIF.introduce", &call_params!("PIF.introduce"; host.as_str(), mac, device; "managed" managed)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.scan(host: host ref)` → `void` (custom message).

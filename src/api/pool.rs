@@ -422,14 +422,16 @@ impl Pool {
         session.call_as::<_, String>("Async.pool.check_update_readiness", &(self_.as_str(), requires_reboot)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `pool.sync_updates(self: pool ref, force: bool, token: string, token_id: string, username: string, password: string)` → `string` (custom message).
-    pub fn sync_updates(session: &crate::Session, self_: &PoolRef, force: bool, token: &str, token_id: &str, username: &str, password: &str) -> Result<String> {
-        session.call_as("pool.sync_updates", &(self_.as_str(), force, token, token_id, username, password))
+    /// Calls `pool.sync_updates(self: pool ref, force: bool, token?: string, token_id?: string, username?: string, password?: string)` → `string` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn sync_updates(session: &crate::Session, self_: &PoolRef, force: bool, token: Option<&str>, token_id: Option<&str>, username: Option<&str>, password: Option<&str>) -> Result<String> {
+        session.call_as("pool.sync_updates", &call_params!("pool.sync_updates"; self_.as_str(), force; "token" token, "token_id" token_id, "username" username, "password" password)?)
     }
 
-    /// Starts `Async.pool.sync_updates` and returns its task; the task's result is `string`.
-    pub fn async_sync_updates(session: &crate::Session, self_: &PoolRef, force: bool, token: &str, token_id: &str, username: &str, password: &str) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.pool.sync_updates", &(self_.as_str(), force, token, token_id, username, password)).map(TaskHandle::from_wire)
+    /// Starts `Async.pool.sync_updates` and returns its task; the task's result is `string`. Optional parameters as for [`Self::sync_updates`].
+    pub fn async_sync_updates(session: &crate::Session, self_: &PoolRef, force: bool, token: Option<&str>, token_id: Option<&str>, username: Option<&str>, password: Option<&str>) -> Result<TaskHandle<String>> {
+        session.call_as::<_, String>("Async.pool.sync_updates", &call_params!("pool.sync_updates"; self_.as_str(), force; "token" token, "token_id" token_id, "username" username, "password" password)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.remove_repository(self: pool ref, value: Repository ref)` → `void` (custom message).
@@ -646,16 +648,18 @@ impl Pool {
         session.call_as::<_, String>("Async.pool.crl_install", &(name, cert)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `pool.uninstall_ca_certificate(name: string, force: bool)` → `void` (custom message). Deprecated.
+    /// Calls `pool.uninstall_ca_certificate(name: string, force?: bool)` → `void` (custom message). Deprecated. `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
     #[deprecated]
-    pub fn uninstall_ca_certificate(session: &crate::Session, name: &str, force: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.uninstall_ca_certificate", &(name, force)).map(drop)
+    pub fn uninstall_ca_certificate(session: &crate::Session, name: &str, force: Option<bool>) -> Result<()> {
+        session.call_as::<_, Void>("pool.uninstall_ca_certificate", &call_params!("pool.uninstall_ca_certificate"; name; "force" force)?).map(drop)
     }
 
-    /// Starts `Async.pool.uninstall_ca_certificate` and returns its task; the task's result is `void`. Deprecated.
+    /// Starts `Async.pool.uninstall_ca_certificate` and returns its task; the task's result is `void`. Deprecated. Optional parameters as for [`Self::uninstall_ca_certificate`].
     #[deprecated]
-    pub fn async_uninstall_ca_certificate(session: &crate::Session, name: &str, force: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.uninstall_ca_certificate", &(name, force)).map(TaskHandle::from_wire)
+    pub fn async_uninstall_ca_certificate(session: &crate::Session, name: &str, force: Option<bool>) -> Result<TaskHandle<()>> {
+        session.call_as::<_, String>("Async.pool.uninstall_ca_certificate", &call_params!("pool.uninstall_ca_certificate"; name; "force" force)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.install_ca_certificate(name: string, cert: string)` → `void` (custom message). Deprecated.
@@ -771,14 +775,18 @@ impl Pool {
         session.call_as::<_, Void>("pool.detect_nonhomogeneous_external_auth", &(pool.as_str(),)).map(drop)
     }
 
-    /// Calls `pool.external_auth_set_ldaps(pool: pool ref, ldaps: bool, force: bool)` → `void` (custom message).
-    pub fn external_auth_set_ldaps(session: &crate::Session, pool: &PoolRef, ldaps: bool, force: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.external_auth_set_ldaps", &(pool.as_str(), ldaps, force)).map(drop)
+    /// Calls `pool.external_auth_set_ldaps(pool: pool ref, ldaps: bool, force?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn external_auth_set_ldaps(session: &crate::Session, pool: &PoolRef, ldaps: bool, force: Option<bool>) -> Result<()> {
+        session.call_as::<_, Void>("pool.external_auth_set_ldaps", &call_params!("pool.external_auth_set_ldaps"; pool.as_str(), ldaps; "force" force)?).map(drop)
     }
 
-    /// Calls `pool.disable_external_auth(pool: pool ref, config: (string -> string) map)` → `void` (custom message).
-    pub fn disable_external_auth(session: &crate::Session, pool: &PoolRef, config: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("pool.disable_external_auth", &(pool.as_str(), config)).map(drop)
+    /// Calls `pool.disable_external_auth(pool: pool ref, config?: (string -> string) map)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn disable_external_auth(session: &crate::Session, pool: &PoolRef, config: Option<&HashMap<String, String>>) -> Result<()> {
+        session.call_as::<_, Void>("pool.disable_external_auth", &call_params!("pool.disable_external_auth"; pool.as_str(); "config" config)?).map(drop)
     }
 
     /// Calls `pool.enable_external_auth(pool: pool ref, config: (string -> string) map, service_name: string, auth_type: string)` → `void` (custom message).
@@ -786,14 +794,16 @@ impl Pool {
         session.call_as::<_, Void>("pool.enable_external_auth", &(pool.as_str(), config, service_name, auth_type)).map(drop)
     }
 
-    /// Calls `pool.create_new_blob(pool: pool ref, name: string, mime_type: string, public: bool)` → `blob ref` (custom message).
-    pub fn create_new_blob(session: &crate::Session, pool: &PoolRef, name: &str, mime_type: &str, public: bool) -> Result<BlobRef> {
-        session.call_as::<_, String>("pool.create_new_blob", &(pool.as_str(), name, mime_type, public)).map(BlobRef::from)
+    /// Calls `pool.create_new_blob(pool: pool ref, name: string, mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create_new_blob(session: &crate::Session, pool: &PoolRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
+        session.call_as::<_, String>("pool.create_new_blob", &call_params!("pool.create_new_blob"; pool.as_str(), name, mime_type; "public" public)?).map(BlobRef::from)
     }
 
-    /// Starts `Async.pool.create_new_blob` and returns its task; the task's result is `blob ref`.
-    pub fn async_create_new_blob(session: &crate::Session, pool: &PoolRef, name: &str, mime_type: &str, public: bool) -> Result<TaskHandle<BlobRef>> {
-        session.call_as::<_, String>("Async.pool.create_new_blob", &(pool.as_str(), name, mime_type, public)).map(TaskHandle::from_wire)
+    /// Starts `Async.pool.create_new_blob` and returns its task; the task's result is `blob ref`. Optional parameters as for [`Self::create_new_blob`].
+    pub fn async_create_new_blob(session: &crate::Session, pool: &PoolRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<TaskHandle<BlobRef>> {
+        session.call_as::<_, String>("Async.pool.create_new_blob", &call_params!("pool.create_new_blob"; pool.as_str(), name, mime_type; "public" public)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_ha_host_failures_to_tolerate(self: pool ref, value: int)` → `void` (custom message).

@@ -96,14 +96,16 @@ impl Repository {
         session.call_as::<_, String>("Async.Repository.introduce_bundle", &(name_label, name_description)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `Repository.introduce(name_label: string, name_description: string, binary_url: string, source_url: string, update: bool, gpgkey_path: string)` → `Repository ref` (custom message).
-    pub fn introduce(session: &crate::Session, name_label: &str, name_description: &str, binary_url: &str, source_url: &str, update: bool, gpgkey_path: &str) -> Result<RepositoryRef> {
-        session.call_as::<_, String>("Repository.introduce", &(name_label, name_description, binary_url, source_url, update, gpgkey_path)).map(RepositoryRef::from)
+    /// Calls `Repository.introduce(name_label: string, name_description: string, binary_url: string, source_url: string, update: bool, gpgkey_path?: string)` → `Repository ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn introduce(session: &crate::Session, name_label: &str, name_description: &str, binary_url: &str, source_url: &str, update: bool, gpgkey_path: Option<&str>) -> Result<RepositoryRef> {
+        session.call_as::<_, String>("Repository.introduce", &call_params!("Repository.introduce"; name_label, name_description, binary_url, source_url, update; "gpgkey_path" gpgkey_path)?).map(RepositoryRef::from)
     }
 
-    /// Starts `Async.Repository.introduce` and returns its task; the task's result is `Repository ref`.
-    pub fn async_introduce(session: &crate::Session, name_label: &str, name_description: &str, binary_url: &str, source_url: &str, update: bool, gpgkey_path: &str) -> Result<TaskHandle<RepositoryRef>> {
-        session.call_as::<_, String>("Async.Repository.introduce", &(name_label, name_description, binary_url, source_url, update, gpgkey_path)).map(TaskHandle::from_wire)
+    /// Starts `Async.Repository.introduce` and returns its task; the task's result is `Repository ref`. Optional parameters as for [`Self::introduce`].
+    pub fn async_introduce(session: &crate::Session, name_label: &str, name_description: &str, binary_url: &str, source_url: &str, update: bool, gpgkey_path: Option<&str>) -> Result<TaskHandle<RepositoryRef>> {
+        session.call_as::<_, String>("Async.Repository.introduce", &call_params!("Repository.introduce"; name_label, name_description, binary_url, source_url, update; "gpgkey_path" gpgkey_path)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `Repository.set_name_description(self: Repository ref, value: string)` → `void` (implicit message).

@@ -54,14 +54,16 @@ impl SdnController {
         session.call_as::<_, String>("Async.SDN_controller.forget", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `SDN_controller.introduce(protocol: enum sdn_controller_protocol, address: string, port: int)` → `SDN_controller ref` (custom message).
-    pub fn introduce(session: &crate::Session, protocol: SdnControllerProtocol, address: &str, port: i64) -> Result<SdnControllerRef> {
-        session.call_as::<_, String>("SDN_controller.introduce", &(protocol.as_str(), address, port)).map(SdnControllerRef::from)
+    /// Calls `SDN_controller.introduce(protocol?: enum sdn_controller_protocol, address?: string, port?: int)` → `SDN_controller ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn introduce(session: &crate::Session, protocol: Option<SdnControllerProtocol>, address: Option<&str>, port: Option<i64>) -> Result<SdnControllerRef> {
+        session.call_as::<_, String>("SDN_controller.introduce", &call_params!("SDN_controller.introduce"; ; "protocol" protocol, "address" address, "port" port)?).map(SdnControllerRef::from)
     }
 
-    /// Starts `Async.SDN_controller.introduce` and returns its task; the task's result is `SDN_controller ref`.
-    pub fn async_introduce(session: &crate::Session, protocol: SdnControllerProtocol, address: &str, port: i64) -> Result<TaskHandle<SdnControllerRef>> {
-        session.call_as::<_, String>("Async.SDN_controller.introduce", &(protocol.as_str(), address, port)).map(TaskHandle::from_wire)
+    /// Starts `Async.SDN_controller.introduce` and returns its task; the task's result is `SDN_controller ref`. Optional parameters as for [`Self::introduce`].
+    pub fn async_introduce(session: &crate::Session, protocol: Option<SdnControllerProtocol>, address: Option<&str>, port: Option<i64>) -> Result<TaskHandle<SdnControllerRef>> {
+        session.call_as::<_, String>("Async.SDN_controller.introduce", &call_params!("SDN_controller.introduce"; ; "protocol" protocol, "address" address, "port" port)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `SDN_controller.get_port(self: SDN_controller ref)` → `int` (implicit message).

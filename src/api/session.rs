@@ -5,14 +5,14 @@ use crate::typed::prelude::*;
 
 /// Marker for the `session` class; its references are [`SessionRef`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Session;
+pub struct SessionClass;
 
-impl Class for Session {
+impl Class for SessionClass {
     const NAME: &'static str = "session";
 }
 
 /// Reference to a `session` object.
-pub type SessionRef = Ref<Session>;
+pub type SessionRef = Ref<SessionClass>;
 
 /// The fields of a `session` object. Unknown fields are ignored and missing ones take their
 /// type's default, so records from other server versions decode.
@@ -53,11 +53,11 @@ pub struct SessionRecord {
     pub client_certificate: bool,
 }
 
-impl HasRecord for Session {
+impl HasRecord for SessionClass {
     type Record = SessionRecord;
 }
 
-impl Session {
+impl SessionClass {
     /// Calls `session.logout_subject_identifier(subject_identifier: string)` → `void` (custom message).
     pub fn logout_subject_identifier(session: &crate::Session, subject_identifier: &str) -> Result<()> {
         session.call_as::<_, Void>("session.logout_subject_identifier", &(subject_identifier,)).map(drop)
@@ -108,9 +108,11 @@ impl Session {
         session.call_as::<_, Void>("session.logout", &[(); 0]).map(drop)
     }
 
-    /// Calls `session.login_with_password(uname: string, pwd: string, version: string, originator: string)` → `session ref` (custom message).
-    pub fn login_with_password(client: &crate::Client, uname: &str, pwd: &str, version: &str, originator: &str) -> Result<SessionRef> {
-        client.call_as::<_, String>("session.login_with_password", &(uname, pwd, version, originator)).map(SessionRef::from)
+    /// Calls `session.login_with_password(uname: string, pwd: string, version?: string, originator?: string)` → `session ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn login_with_password(client: &crate::Client, uname: &str, pwd: &str, version: Option<&str>, originator: Option<&str>) -> Result<SessionRef> {
+        client.call_as::<_, String>("session.login_with_password", &call_params!("session.login_with_password"; uname, pwd; "version" version, "originator" originator)?).map(SessionRef::from)
     }
 
     /// Calls `session.remove_from_other_config(self: session ref, key: string)` → `void` (implicit message).

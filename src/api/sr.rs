@@ -145,14 +145,16 @@ impl Sr {
         session.call_as::<_, Void>("SR.set_physical_size", &(self_.as_str(), value)).map(drop)
     }
 
-    /// Calls `SR.create_new_blob(sr: SR ref, name: string, mime_type: string, public: bool)` → `blob ref` (custom message).
-    pub fn create_new_blob(session: &crate::Session, sr: &SrRef, name: &str, mime_type: &str, public: bool) -> Result<BlobRef> {
-        session.call_as::<_, String>("SR.create_new_blob", &(sr.as_str(), name, mime_type, public)).map(BlobRef::from)
+    /// Calls `SR.create_new_blob(sr: SR ref, name: string, mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create_new_blob(session: &crate::Session, sr: &SrRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
+        session.call_as::<_, String>("SR.create_new_blob", &call_params!("SR.create_new_blob"; sr.as_str(), name, mime_type; "public" public)?).map(BlobRef::from)
     }
 
-    /// Starts `Async.SR.create_new_blob` and returns its task; the task's result is `blob ref`.
-    pub fn async_create_new_blob(session: &crate::Session, sr: &SrRef, name: &str, mime_type: &str, public: bool) -> Result<TaskHandle<BlobRef>> {
-        session.call_as::<_, String>("Async.SR.create_new_blob", &(sr.as_str(), name, mime_type, public)).map(TaskHandle::from_wire)
+    /// Starts `Async.SR.create_new_blob` and returns its task; the task's result is `blob ref`. Optional parameters as for [`Self::create_new_blob`].
+    pub fn async_create_new_blob(session: &crate::Session, sr: &SrRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<TaskHandle<BlobRef>> {
+        session.call_as::<_, String>("Async.SR.create_new_blob", &call_params!("SR.create_new_blob"; sr.as_str(), name, mime_type; "public" public)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.set_name_description(sr: SR ref, value: string)` → `void` (custom message).
@@ -185,24 +187,28 @@ impl Sr {
         session.call_as::<_, String>("Async.SR.set_shared", &(sr.as_str(), value)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `SR.probe_ext(host: host ref, device_config: (string -> string) map, type: string, sm_config: (string -> string) map)` → `probe_result record set` (custom message).
-    pub fn probe_ext(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: &HashMap<String, String>) -> Result<Vec<ProbeResultRecord>> {
-        session.call_as("SR.probe_ext", &(host.as_str(), device_config, r#type, sm_config))
+    /// Calls `SR.probe_ext(host: host ref, device_config: (string -> string) map, type: string, sm_config?: (string -> string) map)` → `probe_result record set` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn probe_ext(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<Vec<ProbeResultRecord>> {
+        session.call_as("SR.probe_ext", &call_params!("SR.probe_ext"; host.as_str(), device_config, r#type; "sm_config" sm_config)?)
     }
 
-    /// Starts `Async.SR.probe_ext` and returns its task; the task's result is `probe_result record set`.
-    pub fn async_probe_ext(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: &HashMap<String, String>) -> Result<TaskHandle<Vec<ProbeResultRecord>>> {
-        session.call_as::<_, String>("Async.SR.probe_ext", &(host.as_str(), device_config, r#type, sm_config)).map(TaskHandle::from_wire)
+    /// Starts `Async.SR.probe_ext` and returns its task; the task's result is `probe_result record set`. Optional parameters as for [`Self::probe_ext`].
+    pub fn async_probe_ext(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<Vec<ProbeResultRecord>>> {
+        session.call_as::<_, String>("Async.SR.probe_ext", &call_params!("SR.probe_ext"; host.as_str(), device_config, r#type; "sm_config" sm_config)?).map(TaskHandle::from_wire)
     }
 
-    /// Calls `SR.probe(host: host ref, device_config: (string -> string) map, type: string, sm_config: (string -> string) map)` → `string` (custom message).
-    pub fn probe(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: &HashMap<String, String>) -> Result<String> {
-        session.call_as("SR.probe", &(host.as_str(), device_config, r#type, sm_config))
+    /// Calls `SR.probe(host: host ref, device_config: (string -> string) map, type: string, sm_config?: (string -> string) map)` → `string` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn probe(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<String> {
+        session.call_as("SR.probe", &call_params!("SR.probe"; host.as_str(), device_config, r#type; "sm_config" sm_config)?)
     }
 
-    /// Starts `Async.SR.probe` and returns its task; the task's result is `string`.
-    pub fn async_probe(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: &HashMap<String, String>) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.SR.probe", &(host.as_str(), device_config, r#type, sm_config)).map(TaskHandle::from_wire)
+    /// Starts `Async.SR.probe` and returns its task; the task's result is `string`. Optional parameters as for [`Self::probe`].
+    pub fn async_probe(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<String>> {
+        session.call_as::<_, String>("Async.SR.probe", &call_params!("SR.probe"; host.as_str(), device_config, r#type; "sm_config" sm_config)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.scan(sr: SR ref)` → `void` (custom message).
@@ -250,36 +256,42 @@ impl Sr {
         session.call_as::<_, String>("Async.SR.destroy", &(sr.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `SR.make(host: host ref, device_config: (string -> string) map, physical_size: int, name_label: string, name_description: string, type: string, content_type: string, sm_config: (string -> string) map)` → `string` (custom message). Deprecated.
+    /// Calls `SR.make(host: host ref, device_config: (string -> string) map, physical_size: int, name_label: string, name_description: string, type: string, content_type: string, sm_config?: (string -> string) map)` → `string` (custom message). Deprecated. `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
     #[deprecated]
-    pub fn make(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, sm_config: &HashMap<String, String>) -> Result<String> {
-        session.call_as("SR.make", &(host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type, sm_config))
+    pub fn make(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<String> {
+        session.call_as("SR.make", &call_params!("SR.make"; host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type; "sm_config" sm_config)?)
     }
 
-    /// Starts `Async.SR.make` and returns its task; the task's result is `string`. Deprecated.
+    /// Starts `Async.SR.make` and returns its task; the task's result is `string`. Deprecated. Optional parameters as for [`Self::make`].
     #[deprecated]
-    pub fn async_make(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, sm_config: &HashMap<String, String>) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.SR.make", &(host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type, sm_config)).map(TaskHandle::from_wire)
+    pub fn async_make(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<String>> {
+        session.call_as::<_, String>("Async.SR.make", &call_params!("SR.make"; host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type; "sm_config" sm_config)?).map(TaskHandle::from_wire)
     }
 
-    /// Calls `SR.introduce(uuid: string, name_label: string, name_description: string, type: string, content_type: string, shared: bool, sm_config: (string -> string) map)` → `SR ref` (custom message).
-    pub fn introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: &HashMap<String, String>) -> Result<SrRef> {
-        session.call_as::<_, String>("SR.introduce", &(uuid, name_label, name_description, r#type, content_type, shared, sm_config)).map(SrRef::from)
+    /// Calls `SR.introduce(uuid: string, name_label: string, name_description: string, type: string, content_type: string, shared: bool, sm_config?: (string -> string) map)` → `SR ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: Option<&HashMap<String, String>>) -> Result<SrRef> {
+        session.call_as::<_, String>("SR.introduce", &call_params!("SR.introduce"; uuid, name_label, name_description, r#type, content_type, shared; "sm_config" sm_config)?).map(SrRef::from)
     }
 
-    /// Starts `Async.SR.introduce` and returns its task; the task's result is `SR ref`.
-    pub fn async_introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: &HashMap<String, String>) -> Result<TaskHandle<SrRef>> {
-        session.call_as::<_, String>("Async.SR.introduce", &(uuid, name_label, name_description, r#type, content_type, shared, sm_config)).map(TaskHandle::from_wire)
+    /// Starts `Async.SR.introduce` and returns its task; the task's result is `SR ref`. Optional parameters as for [`Self::introduce`].
+    pub fn async_introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<SrRef>> {
+        session.call_as::<_, String>("Async.SR.introduce", &call_params!("SR.introduce"; uuid, name_label, name_description, r#type, content_type, shared; "sm_config" sm_config)?).map(TaskHandle::from_wire)
     }
 
-    /// Calls `SR.create(host: host ref, device_config: (string -> string) map, physical_size: int, name_label: string, name_description: string, type: string, content_type: string, shared: bool, sm_config: (string -> string) map)` → `SR ref` (custom message).
-    pub fn create(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: &HashMap<String, String>) -> Result<SrRef> {
-        session.call_as::<_, String>("SR.create", &(host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type, shared, sm_config)).map(SrRef::from)
+    /// Calls `SR.create(host: host ref, device_config: (string -> string) map, physical_size: int, name_label: string, name_description: string, type: string, content_type: string, shared: bool, sm_config?: (string -> string) map)` → `SR ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: Option<&HashMap<String, String>>) -> Result<SrRef> {
+        session.call_as::<_, String>("SR.create", &call_params!("SR.create"; host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type, shared; "sm_config" sm_config)?).map(SrRef::from)
     }
 
-    /// Starts `Async.SR.create` and returns its task; the task's result is `SR ref`.
-    pub fn async_create(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: &HashMap<String, String>) -> Result<TaskHandle<SrRef>> {
-        session.call_as::<_, String>("Async.SR.create", &(host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type, shared, sm_config)).map(TaskHandle::from_wire)
+    /// Starts `Async.SR.create` and returns its task; the task's result is `SR ref`. Optional parameters as for [`Self::create`].
+    pub fn async_create(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<SrRef>> {
+        session.call_as::<_, String>("Async.SR.create", &call_params!("SR.create"; host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type, shared; "sm_config" sm_config)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.remove_from_sm_config(self: SR ref, key: string)` → `void` (implicit message).

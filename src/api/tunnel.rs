@@ -60,14 +60,16 @@ impl Tunnel {
         session.call_as::<_, String>("Async.tunnel.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `tunnel.create(transport_PIF: PIF ref, network: network ref, protocol: enum tunnel_protocol)` → `tunnel ref` (custom message).
-    pub fn create(session: &crate::Session, transport_pif: &PifRef, network: &NetworkRef, protocol: TunnelProtocol) -> Result<TunnelRef> {
-        session.call_as::<_, String>("tunnel.create", &(transport_pif.as_str(), network.as_str(), protocol.as_str())).map(TunnelRef::from)
+    /// Calls `tunnel.create(transport_PIF: PIF ref, network: network ref, protocol?: enum tunnel_protocol)` → `tunnel ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create(session: &crate::Session, transport_pif: &PifRef, network: &NetworkRef, protocol: Option<TunnelProtocol>) -> Result<TunnelRef> {
+        session.call_as::<_, String>("tunnel.create", &call_params!("tunnel.create"; transport_pif.as_str(), network.as_str(); "protocol" protocol)?).map(TunnelRef::from)
     }
 
-    /// Starts `Async.tunnel.create` and returns its task; the task's result is `tunnel ref`.
-    pub fn async_create(session: &crate::Session, transport_pif: &PifRef, network: &NetworkRef, protocol: TunnelProtocol) -> Result<TaskHandle<TunnelRef>> {
-        session.call_as::<_, String>("Async.tunnel.create", &(transport_pif.as_str(), network.as_str(), protocol.as_str())).map(TaskHandle::from_wire)
+    /// Starts `Async.tunnel.create` and returns its task; the task's result is `tunnel ref`. Optional parameters as for [`Self::create`].
+    pub fn async_create(session: &crate::Session, transport_pif: &PifRef, network: &NetworkRef, protocol: Option<TunnelProtocol>) -> Result<TaskHandle<TunnelRef>> {
+        session.call_as::<_, String>("Async.tunnel.create", &call_params!("tunnel.create"; transport_pif.as_str(), network.as_str(); "protocol" protocol)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `tunnel.set_protocol(self: tunnel ref, value: enum tunnel_protocol)` → `void` (implicit message).

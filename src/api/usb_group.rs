@@ -60,14 +60,16 @@ impl UsbGroup {
         session.call_as::<_, String>("Async.USB_group.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `USB_group.create(name_label: string, name_description: string, other_config: (string -> string) map)` → `USB_group ref` (custom message).
-    pub fn create(session: &crate::Session, name_label: &str, name_description: &str, other_config: &HashMap<String, String>) -> Result<UsbGroupRef> {
-        session.call_as::<_, String>("USB_group.create", &(name_label, name_description, other_config)).map(UsbGroupRef::from)
+    /// Calls `USB_group.create(name_label?: string, name_description?: string, other_config?: (string -> string) map)` → `USB_group ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create(session: &crate::Session, name_label: Option<&str>, name_description: Option<&str>, other_config: Option<&HashMap<String, String>>) -> Result<UsbGroupRef> {
+        session.call_as::<_, String>("USB_group.create", &call_params!("USB_group.create"; ; "name_label" name_label, "name_description" name_description, "other_config" other_config)?).map(UsbGroupRef::from)
     }
 
-    /// Starts `Async.USB_group.create` and returns its task; the task's result is `USB_group ref`.
-    pub fn async_create(session: &crate::Session, name_label: &str, name_description: &str, other_config: &HashMap<String, String>) -> Result<TaskHandle<UsbGroupRef>> {
-        session.call_as::<_, String>("Async.USB_group.create", &(name_label, name_description, other_config)).map(TaskHandle::from_wire)
+    /// Starts `Async.USB_group.create` and returns its task; the task's result is `USB_group ref`. Optional parameters as for [`Self::create`].
+    pub fn async_create(session: &crate::Session, name_label: Option<&str>, name_description: Option<&str>, other_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<UsbGroupRef>> {
+        session.call_as::<_, String>("Async.USB_group.create", &call_params!("USB_group.create"; ; "name_label" name_label, "name_description" name_description, "other_config" other_config)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `USB_group.remove_from_other_config(self: USB_group ref, key: string)` → `void` (implicit message).

@@ -248,14 +248,16 @@ impl Vdi {
         session.call_as::<_, String>("Async.VDI.forget", &(vdi.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `VDI.copy(vdi: VDI ref, sr: SR ref, base_vdi: VDI ref, into_vdi: VDI ref)` → `VDI ref` (custom message).
-    pub fn copy(session: &crate::Session, vdi: &VdiRef, sr: &SrRef, base_vdi: &VdiRef, into_vdi: &VdiRef) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.copy", &(vdi.as_str(), sr.as_str(), base_vdi.as_str(), into_vdi.as_str())).map(VdiRef::from)
+    /// Calls `VDI.copy(vdi: VDI ref, sr?: SR ref, base_vdi?: VDI ref, into_vdi?: VDI ref)` → `VDI ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn copy(session: &crate::Session, vdi: &VdiRef, sr: Option<&SrRef>, base_vdi: Option<&VdiRef>, into_vdi: Option<&VdiRef>) -> Result<VdiRef> {
+        session.call_as::<_, String>("VDI.copy", &call_params!("VDI.copy"; vdi.as_str(); "sr" sr, "base_vdi" base_vdi, "into_vdi" into_vdi)?).map(VdiRef::from)
     }
 
-    /// Starts `Async.VDI.copy` and returns its task; the task's result is `VDI ref`.
-    pub fn async_copy(session: &crate::Session, vdi: &VdiRef, sr: &SrRef, base_vdi: &VdiRef, into_vdi: &VdiRef) -> Result<TaskHandle<VdiRef>> {
-        session.call_as::<_, String>("Async.VDI.copy", &(vdi.as_str(), sr.as_str(), base_vdi.as_str(), into_vdi.as_str())).map(TaskHandle::from_wire)
+    /// Starts `Async.VDI.copy` and returns its task; the task's result is `VDI ref`. Optional parameters as for [`Self::copy`].
+    pub fn async_copy(session: &crate::Session, vdi: &VdiRef, sr: Option<&SrRef>, base_vdi: Option<&VdiRef>, into_vdi: Option<&VdiRef>) -> Result<TaskHandle<VdiRef>> {
+        session.call_as::<_, String>("Async.VDI.copy", &call_params!("VDI.copy"; vdi.as_str(); "sr" sr, "base_vdi" base_vdi, "into_vdi" into_vdi)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.update(vdi: VDI ref)` → `void` (custom message).
@@ -268,14 +270,16 @@ impl Vdi {
         session.call_as::<_, String>("Async.VDI.update", &(vdi.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `VDI.introduce(uuid: string, name_label: string, name_description: string, SR: SR ref, type: enum vdi_type, sharable: bool, read_only: bool, other_config: (string -> string) map, location: string, xenstore_data: (string -> string) map, sm_config: (string -> string) map, managed: bool, virtual_size: int, physical_utilisation: int, metadata_of_pool: pool ref, is_a_snapshot: bool, snapshot_time: datetime, snapshot_of: VDI ref)` → `VDI ref` (custom message).
-    pub fn introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, sr: &SrRef, r#type: VdiType, sharable: bool, read_only: bool, other_config: &HashMap<String, String>, location: &str, xenstore_data: &HashMap<String, String>, sm_config: &HashMap<String, String>, managed: bool, virtual_size: i64, physical_utilisation: i64, metadata_of_pool: &PoolRef, is_a_snapshot: bool, snapshot_time: DateTime, snapshot_of: &VdiRef) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.introduce", &long_params!(uuid, name_label, name_description, sr.as_str(), r#type.as_str(), sharable, read_only, other_config, location, xenstore_data, sm_config, managed, virtual_size, physical_utilisation, metadata_of_pool.as_str(), is_a_snapshot, snapshot_time, snapshot_of.as_str())).map(VdiRef::from)
+    /// Calls `VDI.introduce(uuid: string, name_label: string, name_description: string, SR: SR ref, type: enum vdi_type, sharable: bool, read_only: bool, other_config: (string -> string) map, location: string, xenstore_data?: (string -> string) map, sm_config?: (string -> string) map, managed?: bool, virtual_size?: int, physical_utilisation?: int, metadata_of_pool?: pool ref, is_a_snapshot?: bool, snapshot_time?: datetime, snapshot_of?: VDI ref)` → `VDI ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, sr: &SrRef, r#type: VdiType, sharable: bool, read_only: bool, other_config: &HashMap<String, String>, location: &str, xenstore_data: Option<&HashMap<String, String>>, sm_config: Option<&HashMap<String, String>>, managed: Option<bool>, virtual_size: Option<i64>, physical_utilisation: Option<i64>, metadata_of_pool: Option<&PoolRef>, is_a_snapshot: Option<bool>, snapshot_time: Option<DateTime>, snapshot_of: Option<&VdiRef>) -> Result<VdiRef> {
+        session.call_as::<_, String>("VDI.introduce", &call_params!("VDI.introduce"; uuid, name_label, name_description, sr.as_str(), r#type.as_str(), sharable, read_only, other_config, location; "xenstore_data" xenstore_data, "sm_config" sm_config, "managed" managed, "virtual_size" virtual_size, "physical_utilisation" physical_utilisation, "metadata_of_pool" metadata_of_pool, "is_a_snapshot" is_a_snapshot, "snapshot_time" snapshot_time, "snapshot_of" snapshot_of)?).map(VdiRef::from)
     }
 
-    /// Starts `Async.VDI.introduce` and returns its task; the task's result is `VDI ref`.
-    pub fn async_introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, sr: &SrRef, r#type: VdiType, sharable: bool, read_only: bool, other_config: &HashMap<String, String>, location: &str, xenstore_data: &HashMap<String, String>, sm_config: &HashMap<String, String>, managed: bool, virtual_size: i64, physical_utilisation: i64, metadata_of_pool: &PoolRef, is_a_snapshot: bool, snapshot_time: DateTime, snapshot_of: &VdiRef) -> Result<TaskHandle<VdiRef>> {
-        session.call_as::<_, String>("Async.VDI.introduce", &long_params!(uuid, name_label, name_description, sr.as_str(), r#type.as_str(), sharable, read_only, other_config, location, xenstore_data, sm_config, managed, virtual_size, physical_utilisation, metadata_of_pool.as_str(), is_a_snapshot, snapshot_time, snapshot_of.as_str())).map(TaskHandle::from_wire)
+    /// Starts `Async.VDI.introduce` and returns its task; the task's result is `VDI ref`. Optional parameters as for [`Self::introduce`].
+    pub fn async_introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, sr: &SrRef, r#type: VdiType, sharable: bool, read_only: bool, other_config: &HashMap<String, String>, location: &str, xenstore_data: Option<&HashMap<String, String>>, sm_config: Option<&HashMap<String, String>>, managed: Option<bool>, virtual_size: Option<i64>, physical_utilisation: Option<i64>, metadata_of_pool: Option<&PoolRef>, is_a_snapshot: Option<bool>, snapshot_time: Option<DateTime>, snapshot_of: Option<&VdiRef>) -> Result<TaskHandle<VdiRef>> {
+        session.call_as::<_, String>("Async.VDI.introduce", &call_params!("VDI.introduce"; uuid, name_label, name_description, sr.as_str(), r#type.as_str(), sharable, read_only, other_config, location; "xenstore_data" xenstore_data, "sm_config" sm_config, "managed" managed, "virtual_size" virtual_size, "physical_utilisation" physical_utilisation, "metadata_of_pool" metadata_of_pool, "is_a_snapshot" is_a_snapshot, "snapshot_time" snapshot_time, "snapshot_of" snapshot_of)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.resize_online(vdi: VDI ref, size: int)` → `void` (custom message).
@@ -298,24 +302,28 @@ impl Vdi {
         session.call_as::<_, String>("Async.VDI.resize", &(vdi.as_str(), size)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `VDI.clone(vdi: VDI ref, driver_params: (string -> string) map)` → `VDI ref` (custom message).
-    pub fn clone(session: &crate::Session, vdi: &VdiRef, driver_params: &HashMap<String, String>) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.clone", &(vdi.as_str(), driver_params)).map(VdiRef::from)
+    /// Calls `VDI.clone(vdi: VDI ref, driver_params?: (string -> string) map)` → `VDI ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn clone(session: &crate::Session, vdi: &VdiRef, driver_params: Option<&HashMap<String, String>>) -> Result<VdiRef> {
+        session.call_as::<_, String>("VDI.clone", &call_params!("VDI.clone"; vdi.as_str(); "driver_params" driver_params)?).map(VdiRef::from)
     }
 
-    /// Starts `Async.VDI.clone` and returns its task; the task's result is `VDI ref`.
-    pub fn async_clone(session: &crate::Session, vdi: &VdiRef, driver_params: &HashMap<String, String>) -> Result<TaskHandle<VdiRef>> {
-        session.call_as::<_, String>("Async.VDI.clone", &(vdi.as_str(), driver_params)).map(TaskHandle::from_wire)
+    /// Starts `Async.VDI.clone` and returns its task; the task's result is `VDI ref`. Optional parameters as for [`Self::clone`].
+    pub fn async_clone(session: &crate::Session, vdi: &VdiRef, driver_params: Option<&HashMap<String, String>>) -> Result<TaskHandle<VdiRef>> {
+        session.call_as::<_, String>("Async.VDI.clone", &call_params!("VDI.clone"; vdi.as_str(); "driver_params" driver_params)?).map(TaskHandle::from_wire)
     }
 
-    /// Calls `VDI.snapshot(vdi: VDI ref, driver_params: (string -> string) map)` → `VDI ref` (custom message).
-    pub fn snapshot(session: &crate::Session, vdi: &VdiRef, driver_params: &HashMap<String, String>) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.snapshot", &(vdi.as_str(), driver_params)).map(VdiRef::from)
+    /// Calls `VDI.snapshot(vdi: VDI ref, driver_params?: (string -> string) map)` → `VDI ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn snapshot(session: &crate::Session, vdi: &VdiRef, driver_params: Option<&HashMap<String, String>>) -> Result<VdiRef> {
+        session.call_as::<_, String>("VDI.snapshot", &call_params!("VDI.snapshot"; vdi.as_str(); "driver_params" driver_params)?).map(VdiRef::from)
     }
 
-    /// Starts `Async.VDI.snapshot` and returns its task; the task's result is `VDI ref`.
-    pub fn async_snapshot(session: &crate::Session, vdi: &VdiRef, driver_params: &HashMap<String, String>) -> Result<TaskHandle<VdiRef>> {
-        session.call_as::<_, String>("Async.VDI.snapshot", &(vdi.as_str(), driver_params)).map(TaskHandle::from_wire)
+    /// Starts `Async.VDI.snapshot` and returns its task; the task's result is `VDI ref`. Optional parameters as for [`Self::snapshot`].
+    pub fn async_snapshot(session: &crate::Session, vdi: &VdiRef, driver_params: Option<&HashMap<String, String>>) -> Result<TaskHandle<VdiRef>> {
+        session.call_as::<_, String>("Async.VDI.snapshot", &call_params!("VDI.snapshot"; vdi.as_str(); "driver_params" driver_params)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.remove_tags(self: VDI ref, value: string)` → `void` (implicit message).

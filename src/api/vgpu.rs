@@ -73,14 +73,16 @@ impl Vgpu {
         session.call_as::<_, String>("Async.VGPU.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `VGPU.create(VM: VM ref, GPU_group: GPU_group ref, device: string, other_config: (string -> string) map, type: VGPU_type ref)` → `VGPU ref` (custom message).
-    pub fn create(session: &crate::Session, vm: &VmRef, gpu_group: &GpuGroupRef, device: &str, other_config: &HashMap<String, String>, r#type: &VgpuTypeRef) -> Result<VgpuRef> {
-        session.call_as::<_, String>("VGPU.create", &(vm.as_str(), gpu_group.as_str(), device, other_config, r#type.as_str())).map(VgpuRef::from)
+    /// Calls `VGPU.create(VM: VM ref, GPU_group: GPU_group ref, device?: string, other_config?: (string -> string) map, type?: VGPU_type ref)` → `VGPU ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create(session: &crate::Session, vm: &VmRef, gpu_group: &GpuGroupRef, device: Option<&str>, other_config: Option<&HashMap<String, String>>, r#type: Option<&VgpuTypeRef>) -> Result<VgpuRef> {
+        session.call_as::<_, String>("VGPU.create", &call_params!("VGPU.create"; vm.as_str(), gpu_group.as_str(); "device" device, "other_config" other_config, "type" r#type)?).map(VgpuRef::from)
     }
 
-    /// Starts `Async.VGPU.create` and returns its task; the task's result is `VGPU ref`.
-    pub fn async_create(session: &crate::Session, vm: &VmRef, gpu_group: &GpuGroupRef, device: &str, other_config: &HashMap<String, String>, r#type: &VgpuTypeRef) -> Result<TaskHandle<VgpuRef>> {
-        session.call_as::<_, String>("Async.VGPU.create", &(vm.as_str(), gpu_group.as_str(), device, other_config, r#type.as_str())).map(TaskHandle::from_wire)
+    /// Starts `Async.VGPU.create` and returns its task; the task's result is `VGPU ref`. Optional parameters as for [`Self::create`].
+    pub fn async_create(session: &crate::Session, vm: &VmRef, gpu_group: &GpuGroupRef, device: Option<&str>, other_config: Option<&HashMap<String, String>>, r#type: Option<&VgpuTypeRef>) -> Result<TaskHandle<VgpuRef>> {
+        session.call_as::<_, String>("Async.VGPU.create", &call_params!("VGPU.create"; vm.as_str(), gpu_group.as_str(); "device" device, "other_config" other_config, "type" r#type)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VGPU.set_extra_args(self: VGPU ref, value: string)` → `void` (implicit message).

@@ -124,24 +124,28 @@ impl Vif {
         session.call_as::<_, String>("Async.VIF.add_trunks", &(self_.as_str(), value)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `VIF.configure_ipv6(self: VIF ref, mode: enum vif_ipv6_configuration_mode, address: string, gateway: string)` → `void` (custom message).
-    pub fn configure_ipv6(session: &crate::Session, self_: &VifRef, mode: VifIpv6ConfigurationMode, address: &str, gateway: &str) -> Result<()> {
-        session.call_as::<_, Void>("VIF.configure_ipv6", &(self_.as_str(), mode.as_str(), address, gateway)).map(drop)
+    /// Calls `VIF.configure_ipv6(self: VIF ref, mode: enum vif_ipv6_configuration_mode, address?: string, gateway?: string)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn configure_ipv6(session: &crate::Session, self_: &VifRef, mode: VifIpv6ConfigurationMode, address: Option<&str>, gateway: Option<&str>) -> Result<()> {
+        session.call_as::<_, Void>("VIF.configure_ipv6", &call_params!("VIF.configure_ipv6"; self_.as_str(), mode.as_str(); "address" address, "gateway" gateway)?).map(drop)
     }
 
-    /// Starts `Async.VIF.configure_ipv6` and returns its task; the task's result is `void`.
-    pub fn async_configure_ipv6(session: &crate::Session, self_: &VifRef, mode: VifIpv6ConfigurationMode, address: &str, gateway: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.configure_ipv6", &(self_.as_str(), mode.as_str(), address, gateway)).map(TaskHandle::from_wire)
+    /// Starts `Async.VIF.configure_ipv6` and returns its task; the task's result is `void`. Optional parameters as for [`Self::configure_ipv6`].
+    pub fn async_configure_ipv6(session: &crate::Session, self_: &VifRef, mode: VifIpv6ConfigurationMode, address: Option<&str>, gateway: Option<&str>) -> Result<TaskHandle<()>> {
+        session.call_as::<_, String>("Async.VIF.configure_ipv6", &call_params!("VIF.configure_ipv6"; self_.as_str(), mode.as_str(); "address" address, "gateway" gateway)?).map(TaskHandle::from_wire)
     }
 
-    /// Calls `VIF.configure_ipv4(self: VIF ref, mode: enum vif_ipv4_configuration_mode, address: string, gateway: string)` → `void` (custom message).
-    pub fn configure_ipv4(session: &crate::Session, self_: &VifRef, mode: VifIpv4ConfigurationMode, address: &str, gateway: &str) -> Result<()> {
-        session.call_as::<_, Void>("VIF.configure_ipv4", &(self_.as_str(), mode.as_str(), address, gateway)).map(drop)
+    /// Calls `VIF.configure_ipv4(self: VIF ref, mode: enum vif_ipv4_configuration_mode, address?: string, gateway?: string)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn configure_ipv4(session: &crate::Session, self_: &VifRef, mode: VifIpv4ConfigurationMode, address: Option<&str>, gateway: Option<&str>) -> Result<()> {
+        session.call_as::<_, Void>("VIF.configure_ipv4", &call_params!("VIF.configure_ipv4"; self_.as_str(), mode.as_str(); "address" address, "gateway" gateway)?).map(drop)
     }
 
-    /// Starts `Async.VIF.configure_ipv4` and returns its task; the task's result is `void`.
-    pub fn async_configure_ipv4(session: &crate::Session, self_: &VifRef, mode: VifIpv4ConfigurationMode, address: &str, gateway: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.configure_ipv4", &(self_.as_str(), mode.as_str(), address, gateway)).map(TaskHandle::from_wire)
+    /// Starts `Async.VIF.configure_ipv4` and returns its task; the task's result is `void`. Optional parameters as for [`Self::configure_ipv4`].
+    pub fn async_configure_ipv4(session: &crate::Session, self_: &VifRef, mode: VifIpv4ConfigurationMode, address: Option<&str>, gateway: Option<&str>) -> Result<TaskHandle<()>> {
+        session.call_as::<_, String>("Async.VIF.configure_ipv4", &call_params!("VIF.configure_ipv4"; self_.as_str(), mode.as_str(); "address" address, "gateway" gateway)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.remove_ipv6_allowed(self: VIF ref, value: string)` → `void` (custom message).

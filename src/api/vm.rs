@@ -572,14 +572,16 @@ impl Vm {
         session.call_as::<_, String>("Async.VM.assert_agile", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `VM.create_new_blob(vm: VM ref, name: string, mime_type: string, public: bool)` → `blob ref` (custom message).
-    pub fn create_new_blob(session: &crate::Session, vm: &VmRef, name: &str, mime_type: &str, public: bool) -> Result<BlobRef> {
-        session.call_as::<_, String>("VM.create_new_blob", &(vm.as_str(), name, mime_type, public)).map(BlobRef::from)
+    /// Calls `VM.create_new_blob(vm: VM ref, name: string, mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create_new_blob(session: &crate::Session, vm: &VmRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
+        session.call_as::<_, String>("VM.create_new_blob", &call_params!("VM.create_new_blob"; vm.as_str(), name, mime_type; "public" public)?).map(BlobRef::from)
     }
 
-    /// Starts `Async.VM.create_new_blob` and returns its task; the task's result is `blob ref`.
-    pub fn async_create_new_blob(session: &crate::Session, vm: &VmRef, name: &str, mime_type: &str, public: bool) -> Result<TaskHandle<BlobRef>> {
-        session.call_as::<_, String>("Async.VM.create_new_blob", &(vm.as_str(), name, mime_type, public)).map(TaskHandle::from_wire)
+    /// Starts `Async.VM.create_new_blob` and returns its task; the task's result is `blob ref`. Optional parameters as for [`Self::create_new_blob`].
+    pub fn async_create_new_blob(session: &crate::Session, vm: &VmRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<TaskHandle<BlobRef>> {
+        session.call_as::<_, String>("Async.VM.create_new_blob", &call_params!("VM.create_new_blob"; vm.as_str(), name, mime_type; "public" public)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.assert_can_boot_here(self: VM ref, host: host ref)` → `void` (custom message).
@@ -658,24 +660,28 @@ impl Vm {
         session.call_as("VM.get_boot_record", &(self_.as_str(),))
     }
 
-    /// Calls `VM.assert_can_migrate(vm: VM ref, dest: (string -> string) map, live: bool, vdi_map: (VDI ref -> SR ref) map, vif_map: (VIF ref -> network ref) map, options: (string -> string) map, vgpu_map: (VGPU ref -> GPU_group ref) map)` → `void` (custom message).
-    pub fn assert_can_migrate(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: &HashMap<VgpuRef, GpuGroupRef>) -> Result<()> {
-        session.call_as::<_, Void>("VM.assert_can_migrate", &(vm.as_str(), dest, live, vdi_map, vif_map, options, vgpu_map)).map(drop)
+    /// Calls `VM.assert_can_migrate(vm: VM ref, dest: (string -> string) map, live: bool, vdi_map: (VDI ref -> SR ref) map, vif_map: (VIF ref -> network ref) map, options: (string -> string) map, vgpu_map?: (VGPU ref -> GPU_group ref) map)` → `void` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn assert_can_migrate(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: Option<&HashMap<VgpuRef, GpuGroupRef>>) -> Result<()> {
+        session.call_as::<_, Void>("VM.assert_can_migrate", &call_params!("VM.assert_can_migrate"; vm.as_str(), dest, live, vdi_map, vif_map, options; "vgpu_map" vgpu_map)?).map(drop)
     }
 
-    /// Starts `Async.VM.assert_can_migrate` and returns its task; the task's result is `void`.
-    pub fn async_assert_can_migrate(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: &HashMap<VgpuRef, GpuGroupRef>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.assert_can_migrate", &(vm.as_str(), dest, live, vdi_map, vif_map, options, vgpu_map)).map(TaskHandle::from_wire)
+    /// Starts `Async.VM.assert_can_migrate` and returns its task; the task's result is `void`. Optional parameters as for [`Self::assert_can_migrate`].
+    pub fn async_assert_can_migrate(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: Option<&HashMap<VgpuRef, GpuGroupRef>>) -> Result<TaskHandle<()>> {
+        session.call_as::<_, String>("Async.VM.assert_can_migrate", &call_params!("VM.assert_can_migrate"; vm.as_str(), dest, live, vdi_map, vif_map, options; "vgpu_map" vgpu_map)?).map(TaskHandle::from_wire)
     }
 
-    /// Calls `VM.migrate_send(vm: VM ref, dest: (string -> string) map, live: bool, vdi_map: (VDI ref -> SR ref) map, vif_map: (VIF ref -> network ref) map, options: (string -> string) map, vgpu_map: (VGPU ref -> GPU_group ref) map, vdi_format_map: (VDI ref -> string) map)` → `VM ref` (custom message).
-    pub fn migrate_send(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: &HashMap<VgpuRef, GpuGroupRef>, vdi_format_map: &HashMap<VdiRef, String>) -> Result<VmRef> {
-        session.call_as::<_, String>("VM.migrate_send", &(vm.as_str(), dest, live, vdi_map, vif_map, options, vgpu_map, vdi_format_map)).map(VmRef::from)
+    /// Calls `VM.migrate_send(vm: VM ref, dest: (string -> string) map, live: bool, vdi_map: (VDI ref -> SR ref) map, vif_map: (VIF ref -> network ref) map, options: (string -> string) map, vgpu_map?: (VGPU ref -> GPU_group ref) map, vdi_format_map?: (VDI ref -> string) map)` → `VM ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn migrate_send(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: Option<&HashMap<VgpuRef, GpuGroupRef>>, vdi_format_map: Option<&HashMap<VdiRef, String>>) -> Result<VmRef> {
+        session.call_as::<_, String>("VM.migrate_send", &call_params!("VM.migrate_send"; vm.as_str(), dest, live, vdi_map, vif_map, options; "vgpu_map" vgpu_map, "vdi_format_map" vdi_format_map)?).map(VmRef::from)
     }
 
-    /// Starts `Async.VM.migrate_send` and returns its task; the task's result is `VM ref`.
-    pub fn async_migrate_send(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: &HashMap<VgpuRef, GpuGroupRef>, vdi_format_map: &HashMap<VdiRef, String>) -> Result<TaskHandle<VmRef>> {
-        session.call_as::<_, String>("Async.VM.migrate_send", &(vm.as_str(), dest, live, vdi_map, vif_map, options, vgpu_map, vdi_format_map)).map(TaskHandle::from_wire)
+    /// Starts `Async.VM.migrate_send` and returns its task; the task's result is `VM ref`. Optional parameters as for [`Self::migrate_send`].
+    pub fn async_migrate_send(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: Option<&HashMap<VgpuRef, GpuGroupRef>>, vdi_format_map: Option<&HashMap<VdiRef, String>>) -> Result<TaskHandle<VmRef>> {
+        session.call_as::<_, String>("Async.VM.migrate_send", &call_params!("VM.migrate_send"; vm.as_str(), dest, live, vdi_map, vif_map, options; "vgpu_map" vgpu_map, "vdi_format_map" vdi_format_map)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.maximise_memory(self: VM ref, total: int, approximate: bool)` → `int` (custom message).
@@ -1075,14 +1081,16 @@ impl Vm {
         session.call_as::<_, String>("Async.VM.clone", &(vm.as_str(), new_name)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `VM.snapshot(vm: VM ref, new_name: string, ignore_vdis: VDI ref set)` → `VM ref` (custom message).
-    pub fn snapshot(session: &crate::Session, vm: &VmRef, new_name: &str, ignore_vdis: &[VdiRef]) -> Result<VmRef> {
-        session.call_as::<_, String>("VM.snapshot", &(vm.as_str(), new_name, ignore_vdis)).map(VmRef::from)
+    /// Calls `VM.snapshot(vm: VM ref, new_name: string, ignore_vdis?: VDI ref set)` → `VM ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn snapshot(session: &crate::Session, vm: &VmRef, new_name: &str, ignore_vdis: Option<&[VdiRef]>) -> Result<VmRef> {
+        session.call_as::<_, String>("VM.snapshot", &call_params!("VM.snapshot"; vm.as_str(), new_name; "ignore_vdis" ignore_vdis)?).map(VmRef::from)
     }
 
-    /// Starts `Async.VM.snapshot` and returns its task; the task's result is `VM ref`.
-    pub fn async_snapshot(session: &crate::Session, vm: &VmRef, new_name: &str, ignore_vdis: &[VdiRef]) -> Result<TaskHandle<VmRef>> {
-        session.call_as::<_, String>("Async.VM.snapshot", &(vm.as_str(), new_name, ignore_vdis)).map(TaskHandle::from_wire)
+    /// Starts `Async.VM.snapshot` and returns its task; the task's result is `VM ref`. Optional parameters as for [`Self::snapshot`].
+    pub fn async_snapshot(session: &crate::Session, vm: &VmRef, new_name: &str, ignore_vdis: Option<&[VdiRef]>) -> Result<TaskHandle<VmRef>> {
+        session.call_as::<_, String>("Async.VM.snapshot", &call_params!("VM.snapshot"; vm.as_str(), new_name; "ignore_vdis" ignore_vdis)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_hardware_platform_version(self: VM ref, value: int)` → `void` (implicit message).

@@ -72,14 +72,16 @@ impl Vusb {
         session.call_as::<_, String>("Async.VUSB.unplug", &(self_.as_str(),)).map(TaskHandle::from_wire)
     }
 
-    /// Calls `VUSB.create(VM: VM ref, USB_group: USB_group ref, other_config: (string -> string) map)` → `VUSB ref` (custom message).
-    pub fn create(session: &crate::Session, vm: &VmRef, usb_group: &UsbGroupRef, other_config: &HashMap<String, String>) -> Result<VusbRef> {
-        session.call_as::<_, String>("VUSB.create", &(vm.as_str(), usb_group.as_str(), other_config)).map(VusbRef::from)
+    /// Calls `VUSB.create(VM: VM ref, USB_group: USB_group ref, other_config?: (string -> string) map)` → `VUSB ref` (custom message). `?`: optional, `None` is not sent
+    /// (servers older than the parameter refuse it); a `None` before a `Some` is an
+    /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    pub fn create(session: &crate::Session, vm: &VmRef, usb_group: &UsbGroupRef, other_config: Option<&HashMap<String, String>>) -> Result<VusbRef> {
+        session.call_as::<_, String>("VUSB.create", &call_params!("VUSB.create"; vm.as_str(), usb_group.as_str(); "other_config" other_config)?).map(VusbRef::from)
     }
 
-    /// Starts `Async.VUSB.create` and returns its task; the task's result is `VUSB ref`.
-    pub fn async_create(session: &crate::Session, vm: &VmRef, usb_group: &UsbGroupRef, other_config: &HashMap<String, String>) -> Result<TaskHandle<VusbRef>> {
-        session.call_as::<_, String>("Async.VUSB.create", &(vm.as_str(), usb_group.as_str(), other_config)).map(TaskHandle::from_wire)
+    /// Starts `Async.VUSB.create` and returns its task; the task's result is `VUSB ref`. Optional parameters as for [`Self::create`].
+    pub fn async_create(session: &crate::Session, vm: &VmRef, usb_group: &UsbGroupRef, other_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<VusbRef>> {
+        session.call_as::<_, String>("Async.VUSB.create", &call_params!("VUSB.create"; vm.as_str(), usb_group.as_str(); "other_config" other_config)?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VUSB.remove_from_other_config(self: VUSB ref, key: string)` → `void` (implicit message).

@@ -123,6 +123,11 @@ impl CurlTransport {
             "Content-Type: text/xml"
         };
         headers.append(content_type).map_err(url_err)?;
+        for (name, value) in &self.options.headers {
+            headers
+                .append(&format!("{name}: {value}"))
+                .map_err(url_err)?;
+        }
         // libcurl would otherwise wait for "100 Continue" before sending bodies over 1 KiB.
         headers.append("Expect:").map_err(url_err)?;
         easy.http_headers(headers).map_err(url_err)?;

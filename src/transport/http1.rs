@@ -42,14 +42,19 @@ pub(crate) fn write_post(
     host: &str,
     path: &str,
     content_type: &str,
+    headers: &[(String, String)],
     body: &[u8],
 ) -> io::Result<()> {
-    let head = format!(
+    let mut head = format!(
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: xenapi-rs/{}\r\n\
-         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n",
         env!("CARGO_PKG_VERSION"),
         body.len()
     );
+    for (name, value) in headers {
+        head += &format!("{name}: {value}\r\n");
+    }
+    head += "\r\n";
     out.write_all(head.as_bytes())?;
     out.write_all(body)?;
     out.flush()
@@ -344,9 +349,18 @@ mod tests {
     #[test]
     fn writes_a_post() {
         let mut out = Vec::new();
-        write_post(&mut out, "localhost", "/jsonrpc", "application/json", b"{}").unwrap();
+        let headers = [("Test-ID".to_string(), "t-1".to_string())];
+        write_post(
+            &mut out,
+            "localhost",
+            "/jsonrpc",
+            "application/json",
+            &headers,
+            b"{}",
+        )
+        .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("POST /jsonrpc HTTP/1.1\r\nHost: localhost\r\n"));
-        assert!(text.ends_with("Content-Length: 2\r\n\r\n{}"));
+        assert!(text.ends_with("Content-Length: 2\r\nTest-ID: t-1\r\n\r\n{}"));
     }
 }

@@ -22,6 +22,7 @@ const MAX_IDLE: usize = 16;
 pub struct UnixTransport {
     path: PathBuf,
     timeouts: Timeouts,
+    headers: Vec<(String, String)>,
     idle: Mutex<Vec<BufReader<UnixStream>>>,
 }
 
@@ -31,8 +32,15 @@ impl UnixTransport {
         UnixTransport {
             path: path.as_ref().to_path_buf(),
             timeouts,
+            headers: Vec::new(),
             idle: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Sends these extra headers with every request (see [`super::check_header`]).
+    pub fn with_headers(mut self, headers: Vec<(String, String)>) -> Self {
+        self.headers = headers;
+        self
     }
 
     fn url(&self) -> String {
@@ -87,8 +95,15 @@ impl UnixTransport {
             "text/xml"
         };
         let mut out = BufWriter::new(conn.get_mut());
-        let written = http1::write_post(&mut out, "localhost", path, content_type, body)
-            .and_then(|()| out.flush());
+        let written = http1::write_post(
+            &mut out,
+            "localhost",
+            path,
+            content_type,
+            &self.headers,
+            body,
+        )
+        .and_then(|()| out.flush());
         drop(out);
         if let Err(e) = written {
             return Err(Failed::BeforeResponse(format!(

@@ -79,12 +79,11 @@ impl Transport for UreqTransport {
         } else {
             "text/xml"
         };
-        let mut response = self
-            .agent
-            .post(&url)
-            .header("Content-Type", content_type)
-            .send(body)
-            .map_err(|e| map_error(&url, e, limits))?;
+        let mut request = self.agent.post(&url).header("Content-Type", content_type);
+        for (name, value) in &self.options.headers {
+            request = request.header(name, value);
+        }
+        let mut response = request.send(body).map_err(|e| map_error(&url, e, limits))?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
             let mut start = Vec::new();

@@ -41,6 +41,13 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 /// Parses `YYYYMMDDTHH:MM:SSZ` and the variants xapi has been seen to send (dashes in the
 /// date, no `Z`, fractional seconds, a `+HH:MM`/`-HH:MM` offset) into seconds since the epoch.
 pub fn parse(s: &str) -> Option<i64> {
+    // Seconds since the epoch as a float (`1627478400.`, sent by xapi's SDK tests).
+    if s.trim()
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
+        return xenapi::DateTime::parse(s).ok().map(|d| d.unix_seconds());
+    }
     let mut digits: Vec<u8> = Vec::with_capacity(14);
     let mut rest = s.trim().as_bytes();
     // Date and time digits, skipping the separators '-', 'T', ':'.
@@ -110,6 +117,8 @@ mod tests {
         assert_eq!(parse("2017-05-12T10:23:45Z"), Some(1_494_584_625));
         assert_eq!(parse("20170512T10:23:45.123Z"), Some(1_494_584_625));
         assert_eq!(parse("20170512T12:23:45+02:00"), Some(1_494_584_625));
+        assert_eq!(parse("1494584625."), Some(1_494_584_625));
+        assert_eq!(parse("1494584625.5"), Some(1_494_584_625));
         assert_eq!(parse("garbage"), None);
         assert_eq!(parse("20171312T10:23:45Z"), None);
     }

@@ -5,13 +5,16 @@ use xenapi::Error;
 use crate::session::codes;
 
 /// The `error_description` strings for a failure: the server's own for an API failure,
-/// `[FAULT, code, string]` for an XML-RPC fault, `[SERVER_FAULT, message]` for a response
+/// `[FAULT, code, string]` for an XML-RPC fault or a JSON-RPC error that is not a XenAPI one, `[SERVER_FAULT, message]` for a response
 /// that cannot be understood.
 pub fn describe(e: &Error) -> Vec<String> {
     match e {
         Error::Api(failure) => failure.description(),
         Error::Fault { code, string } => {
             vec![codes::FAULT.into(), code.to_string(), string.clone()]
+        }
+        Error::JsonRpc { code, message, .. } => {
+            vec![codes::FAULT.into(), code.to_string(), message.clone()]
         }
         Error::Encode(msg) => vec![codes::CLIENT_ERROR.into(), msg.clone()],
         Error::Transport { .. } | Error::Http { .. } => {

@@ -107,9 +107,16 @@ fn open(url: &str, o: Option<&xenapi_ext_transport_options>) -> Result<Box<dyn T
     if let Some(path) = url.strip_prefix("unix:") {
         return Ok(Box::new(UnixTransport::new(path, timeouts)));
     }
-    UreqTransport::new(url, HttpOptions { tls, timeouts })
-        .map(|t| Box::new(t) as Box<dyn Transport>)
-        .map_err(|e| e.to_string())
+    UreqTransport::new(
+        url,
+        HttpOptions {
+            tls,
+            timeouts,
+            ..HttpOptions::default()
+        },
+    )
+    .map(|t| Box::new(t) as Box<dyn Transport>)
+    .map_err(|e| e.to_string())
 }
 
 /// `xenapi_ext_transport_new(url, options, error)`: a transport to `url` (`http://`,

@@ -135,3 +135,49 @@ fn truncated_and_corrupted_responses_fail_cleanly() {
     // SAFETY: the session is not used afterwards.
     unsafe { xen_session_logout(s) };
 }
+
+#[test]
+fn odd_fields_do_not_fail_the_whole_call() {
+    let member = |name: &str, value: &str| {
+        format!("<member><name>{name}</name><value>{value}</value></member>")
+    };
+    let odd = [
+        member("uuid", "u-odd"),
+        member("name_description", "<nil/>"),
+        member("VBDs", "<nil/>"),
+        member("other_config", "<nil/>"),
+        member("power_state", "<nil/>"),
+        member("snapshot_time", "1627478400."),
+    ]
+    .concat();
+    let records = [
+        member(
+            "OpaqueRef:good",
+            &format!("<struct>{}</struct>", member("uuid", "u")),
+        ),
+        member("OpaqueRef:odd", &format!("<struct>{odd}</struct>")),
+    ]
+    .concat();
+    let body = format!(
+        "<?xml version=\"1.0\"?><methodResponse><params><param><value><struct>{}{}\
+         </struct></value></param></params></methodResponse>",
+        member("Status", "Success"),
+        member("Value", &format!("<struct>{records}</struct>"))
+    );
+    set_response(LOGIN.as_bytes());
+    // SAFETY: valid credentials strings; the session is logged out at the end.
+    let s = unsafe {
+        xen_session_login_with_password(
+            Some(canned),
+            std::ptr::null_mut(),
+            c"u".as_ptr(),
+            c"p".as_ptr(),
+            0,
+        )
+    };
+    set_response(body.as_bytes());
+    assert_eq!(get_all(s), Ok(2));
+    set_response(b"");
+    // SAFETY: the session is not used afterwards.
+    unsafe { xen_session_logout(s) };
+}

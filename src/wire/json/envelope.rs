@@ -190,15 +190,20 @@ impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Envelope<S> {
             }
         }
         if let Some(f) = failure {
-            return Ok(Err(Error::Api(f)));
+            return Ok(Err(f));
         }
         if let Some(v) = result {
             return Ok(Ok(v));
         }
         match seed {
-            // `"result": null` with no error: a void or absent result.
+            // `"result": null` with no error: a void or absent result (or, as for any null,
+            // an empty string, array or object).
             Some(s) if null_result => s
-                .deserialize(de::value::UnitDeserializer::<A::Error>::new())
+                .deserialize(Lenient {
+                    inner: de::value::UnitDeserializer::<A::Error>::new(),
+                    depth: 0,
+                    max_depth: self.max_depth,
+                })
                 .map(Ok),
             _ => Err(de::Error::custom(
                 "a JSON-RPC response with a `result` or an `error` member",

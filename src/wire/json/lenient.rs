@@ -4,6 +4,8 @@
 //!   XML-RPC side sends them;
 //! - the non-finite float tokens `Infinity`, `-Infinity`, `NaN` (rewritten by
 //!   [`super::nonfinite`] into marked strings before parsing) read as floats;
+//! - `null` where a string, an array or an object is asked for reads as the empty one (xend
+//!   and fakes send it for "nothing"), so one odd field does not fail a whole record;
 //! - arrays and objects deeper than the limit are refused.
 
 use std::fmt;
@@ -22,6 +24,10 @@ enum Want {
     Uint,
     Float,
     Bool,
+    /// A string, array or object: `null` reads as the empty one.
+    Str,
+    Seq,
+    Map,
 }
 
 /// The wrapped deserializer, `depth` levels below the value the caller decodes (negative
@@ -69,16 +75,15 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lenient<D> {
     wrap_as!(Want::Uint; deserialize_u8, deserialize_u16, deserialize_u32, deserialize_u64, deserialize_u128);
     wrap_as!(Want::Float; deserialize_f32, deserialize_f64);
     wrap_as!(Want::Bool; deserialize_bool);
+    wrap_as!(Want::Str; deserialize_str, deserialize_string);
+    wrap_as!(Want::Seq; deserialize_seq);
+    wrap_as!(Want::Map; deserialize_map);
     wrap_same!(
         deserialize_char,
-        deserialize_str,
-        deserialize_string,
         deserialize_bytes,
         deserialize_byte_buf,
         deserialize_option,
         deserialize_unit,
-        deserialize_seq,
-        deserialize_map,
         deserialize_identifier,
         deserialize_ignored_any
     );
@@ -190,7 +195,7 @@ impl<V> LenientVisitor<V> {
         }
         let t = s.trim();
         match self.want {
-            Want::Any => None,
+            Want::Any | Want::Str | Want::Seq | Want::Map => None,
             Want::Int => t.parse().ok().map(Converted::Int),
             Want::Uint => t.parse().ok().map(Converted::Uint),
             Want::Float => parse_f64(t).map(Converted::Float),
@@ -267,7 +272,16 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for LenientVisitor<V> {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
-        self.inner.visit_unit()
+        match self.want {
+            Want::Str => self.inner.visit_borrowed_str(""),
+            Want::Seq => self
+                .inner
+                .visit_seq(de::value::SeqDeserializer::new(std::iter::empty::<()>())),
+            Want::Map => self.inner.visit_map(de::value::MapDeserializer::new(
+                std::iter::empty::<((), ())>(),
+            )),
+            _ => self.inner.visit_unit(),
+        }
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {

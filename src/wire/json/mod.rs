@@ -172,32 +172,54 @@ pub(crate) fn decode_call(body: &[u8], max_depth: usize) -> Result<Call, Error> 
     })
 }
 
-/// A JSON-RPC error member as a XenAPI failure: v1 and xapi's pre-dispatch errors are arrays
-/// `[code, params...]`; v2 is `{code, message: CODE, data: [params]}`.
-fn failure_from_error(error: serde_json::Value) -> Option<ApiFailure> {
+/// A JSON-RPC error member as an error: v1 and xapi's pre-dispatch errors are arrays
+/// `[code, params...]` (XenAPI failures); v2 is `{code, message, data}`, a XenAPI failure
+/// `{code: 1, message: CODE, data: [params]}` when the code is xapi's 1 (or 0, or absent),
+/// else [`Error::JsonRpc`] with its code.
+fn failure_from_error(error: serde_json::Value) -> Option<Error> {
     use serde_json::Value as J;
     let text = |v: J| match v {
         J::String(s) => s,
         J::Null => String::new(),
         other => other.to_string(),
     };
-    match error {
-        J::Null => None,
-        J::Array(items) => Some(ApiFailure::from_description(
-            items.into_iter().map(text).collect(),
-        )),
+    let failure = match error {
+        J::Null => return None,
+        J::Array(items) => ApiFailure::from_description(items.into_iter().map(text).collect()),
         J::Object(mut o) => {
+            let code = match o.remove("code") {
+                Some(J::Number(n)) => n.as_i64(),
+                Some(J::String(s)) => s.trim().parse().ok(),
+                _ => None,
+            };
+            if let Some(code) = code.filter(|c| !XENAPI_FAILURE_CODES.contains(c)) {
+                let message = o.remove("message").map(text).unwrap_or_default();
+                let data = o
+                    .remove("data")
+                    .filter(|d| !d.is_null())
+                    .map(|d| serde_json::from_value(d).unwrap_or(Value::Nil));
+                return Some(Error::JsonRpc {
+                    code,
+                    message,
+                    data,
+                });
+            }
             let code = o.remove("message").map(text).unwrap_or_default();
             let params = match o.remove("data") {
                 Some(J::Array(items)) => items.into_iter().map(text).collect(),
                 Some(J::Null) | None => Vec::new(),
                 Some(other) => vec![text(other)],
             };
-            Some(ApiFailure { code, params })
+            ApiFailure { code, params }
         }
-        other => Some(ApiFailure {
+        other => ApiFailure {
             code: text(other),
             params: Vec::new(),
-        }),
-    }
+        },
+    };
+    Some(Error::Api(failure))
 }
+
+/// The `code` of a JSON-RPC v2 error object carrying a XenAPI failure: xapi always sends 1
+/// (some JSON-RPC clients take 0 for "no error"); 0 is accepted for other servers.
+const XENAPI_FAILURE_CODES: [i64; 2] = [1, 0];

@@ -466,13 +466,14 @@ impl<'de> Deserializer<'de> for ScalarDe<'de> {
         deserialize_u32 => deserialize_u64, deserialize_u128 => deserialize_u64,
         deserialize_f32 => deserialize_f64, deserialize_char => deserialize_str,
         deserialize_string => deserialize_str, deserialize_identifier => deserialize_str,
-        deserialize_byte_buf => deserialize_bytes, deserialize_seq => deserialize_any,
-        deserialize_map => deserialize_any, deserialize_ignored_any => deserialize_unit
+        deserialize_byte_buf => deserialize_bytes, deserialize_ignored_any => deserialize_unit
     );
 
+    /// `<nil/>` where a string, an array or a struct is asked for reads as the empty one (xend
+    /// and fakes send it for "nothing"), so one odd field does not fail a whole record.
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.kind {
-            Kind::Nil => Err(self.mismatch("a string")),
+            Kind::Nil => visitor.visit_borrowed_str(""),
             Kind::Base64 => {
                 let bytes = self.base64()?;
                 let s =
@@ -501,6 +502,25 @@ impl<'de> Deserializer<'de> for ScalarDe<'de> {
             .mismatch("bytes")),
             (_, Cow::Borrowed(s)) => visitor.visit_borrowed_bytes(s.as_bytes()),
             (_, Cow::Owned(s)) => visitor.visit_byte_buf(s.into_bytes()),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.kind {
+            Kind::Nil => {
+                visitor.visit_seq(de::value::SeqDeserializer::new(std::iter::empty::<()>()))
+            }
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.kind {
+            Kind::Nil => visitor
+                .visit_map(de::value::MapDeserializer::new(
+                    std::iter::empty::<((), ())>(),
+                )),
+            _ => self.deserialize_any(visitor),
         }
     }
 
