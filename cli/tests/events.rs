@@ -1,0 +1,161 @@
+//! `xenapi events` against the simulator: it sees changes another client makes, names the
+//! fields that changed, logs in again when its session is dropped, and exits cleanly on
+//! Ctrl-C (SIGINT).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
+
+use common::{login, simulator, vm_named, xenapi};
+use xapi_sim::RunningSimulator;
+use xenapi::Session;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The lines a child prints on a stream, as they come.
+fn lines(stream: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+struct Monitor {
+    child: Child,
+    stdout: Receiver<String>,
+}
+
+impl Monitor {
+    /// Starts `xenapi events ARGS` and waits until it watches.
+    fn start(sim: &RunningSimulator, args: &[&str]) -> Monitor {
+        let mut child = xenapi(sim)
+            .arg("events")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("xenapi events starts");
+        let stdout = lines(child.stdout.take().unwrap());
+        let stderr = lines(child.stderr.take().unwrap());
+        let ready = stderr.recv_timeout(WAIT).expect("a line on stderr");
+        assert!(ready.starts_with("watching events of"), "{ready}");
+        Monitor { child, stdout }
+    }
+
+    fn next_line(&self) -> String {
+        self.stdout.recv_timeout(WAIT).expect("an event line")
+    }
+
+    /// Ctrl-C: the monitor must end by itself with exit code 0.
+    fn interrupt(mut self) {
+        let pid = self.child.id().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "{status:?}");
+    }
+}
+
+fn rename(session: &Session, vm: &str, name: &str) {
+    session
+        .call("VM.set_name_label", &[vm.into(), name.into()])
+        .expect("VM.set_name_label");
+}
+
+#[test]
+fn one_line_per_change_made_by_another_client() {
+    let sim = simulator(Duration::ZERO);
+    let session = login(&sim);
+    let vm = vm_named(&session, "linux-00002");
+    let monitor = Monitor::start(&sim, &["VM"]);
+
+    rename(&session, &vm, "renamed");
+    let line = monitor.next_line();
+    assert!(line.contains(" VM mod renamed name_label"), "{line}");
+    let time = line.split(' ').next().unwrap();
+    assert!(xenapi::DateTime::parse(time).is_ok(), "{line}");
+
+    session
+        .call("VM.add_tags", &[vm.as_str().into(), "blue".into()])
+        .unwrap();
+    let line = monitor.next_line();
+    assert!(line.ends_with(" VM mod renamed tags"), "{line}");
+
+    // Classes not asked for are not shown.
+    let net = session.call("network.get_all", &[]).unwrap();
+    let net = net
+        .index(0)
+        .and_then(xenapi::Value::as_str)
+        .unwrap()
+        .to_string();
+    session
+        .call("network.set_name_label", &[net.into(), "quiet".into()])
+        .unwrap();
+    rename(&session, &vm, "again");
+    let line = monitor.next_line();
+    assert!(line.contains(" VM mod again name_label"), "{line}");
+    monitor.interrupt();
+}
+
+#[test]
+fn json_gives_the_full_records() {
+    let sim = simulator(Duration::ZERO);
+    let session = login(&sim);
+    let vm = vm_named(&session, "linux-00003");
+    let monitor = Monitor::start(&sim, &["--json", "vm"]);
+    rename(&session, &vm, "in-json");
+    let event: serde_json::Value = serde_json::from_str(&monitor.next_line()).expect("JSON");
+    assert_eq!(event["operation"], "mod");
+    assert_eq!(event["ref"], vm.as_str());
+    assert_eq!(event["snapshot"]["name_label"], "in-json");
+    assert!(event["snapshot"]["memory_static_max"].is_i64(), "{event}");
+    monitor.interrupt();
+}
+
+#[test]
+fn logs_in_again_when_the_session_is_dropped() {
+    let sim = simulator(Duration::ZERO);
+    let session = login(&sim);
+    let vm = vm_named(&session, "linux-00004");
+    let monitor = Monitor::start(&sim, &["VM"]);
+    // Drop every session but ours, as a server restart would.
+    let mine = session.session_ref();
+    sim.store().write(|t| {
+        let class = t.model().class("session").unwrap();
+        for r in t.refs(class) {
+            if r != mine {
+                t.remove(class, &r).unwrap();
+            }
+        }
+    });
+    rename(&session, &vm, "first");
+    rename(&session, &vm, "second");
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains(" VM mod second ")) {
+        seen.push(monitor.next_line());
+    }
+    monitor.interrupt();
+}
+
+#[test]
+fn unknown_classes_are_usage_errors() {
+    let sim = simulator(Duration::ZERO);
+    let out = common::run(xenapi(&sim), &["events", "VN"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("unknown class \"VN\"; did you mean VM"),
+        "{}",
+        out.stderr
+    );
+}
