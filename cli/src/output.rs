@@ -159,7 +159,7 @@ fn write_nested(out: &mut String, value: &Value, indent: usize) {
                 if is_inline(v) {
                     out.push_str(&format!("{pad}{key:<width$}: {}\n", scalar(v)));
                 } else {
-                    out.push_str(&format!("{pad}{key}:\n"));
+                    out.push_str(&format!("{pad}{key:<width$}:\n"));
                     write_nested(out, v, indent + 2);
                 }
             }
@@ -196,7 +196,7 @@ mod tests {
         s.insert("tags".into(), Value::Array(vec![]));
         assert_eq!(
             pretty(&Value::Struct(s)),
-            "uuid      : u\nname_label: \"\"\nother:\n  a: 1\nvbds:\n  - r1\n  - r2\ntags      : []\n"
+            "uuid      : u\nname_label: \"\"\nother     :\n  a: 1\nvbds      :\n  - r1\n  - r2\ntags      : []\n"
         );
     }
 

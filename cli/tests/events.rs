@@ -54,17 +54,26 @@ impl Monitor {
         self.stdout.recv_timeout(WAIT).expect("an event line")
     }
 
-    /// Ctrl-C: the monitor must end by itself with exit code 0.
-    fn interrupt(mut self) {
-        let pid = self.child.id().to_string();
-        let killed = std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+    /// Ctrl-C: the monitor must log out and end by itself with exit code 0.
+    fn interrupt(mut self, sim: &RunningSimulator) {
+        let before = sessions(sim);
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT sent");
         let status = self.child.wait().unwrap();
         assert_eq!(status.code(), Some(0), "{status:?}");
+        assert_eq!(
+            sessions(sim),
+            before - 1,
+            "the monitor's session is logged out"
+        );
     }
+}
+
+fn sessions(sim: &RunningSimulator) -> usize {
+    sim.store().read(|t| {
+        let class = t.model().class("session").unwrap();
+        t.refs(class).len()
+    })
 }
 
 fn rename(session: &Session, vm: &str, name: &str) {
@@ -105,7 +114,7 @@ fn one_line_per_change_made_by_another_client() {
     rename(&session, &vm, "again");
     let line = monitor.next_line();
     assert!(line.contains(" VM mod again name_label"), "{line}");
-    monitor.interrupt();
+    monitor.interrupt(&sim);
 }
 
 #[test]
@@ -120,7 +129,7 @@ fn json_gives_the_full_records() {
     assert_eq!(event["ref"], vm.as_str());
     assert_eq!(event["snapshot"]["name_label"], "in-json");
     assert!(event["snapshot"]["memory_static_max"].is_i64(), "{event}");
-    monitor.interrupt();
+    monitor.interrupt(&sim);
 }
 
 #[test]
@@ -145,7 +154,7 @@ fn logs_in_again_when_the_session_is_dropped() {
     while !seen.iter().any(|l: &String| l.contains(" VM mod second ")) {
         seen.push(monitor.next_line());
     }
-    monitor.interrupt();
+    monitor.interrupt(&sim);
 }
 
 #[test]
