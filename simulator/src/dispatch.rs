@@ -5,7 +5,7 @@
 use crate::error::Failure;
 use std::borrow::Cow;
 
-use crate::model::{Message, Model, Param, Ty};
+use crate::model::{Dialect, Message, Model, Param, Ty};
 use crate::reply::Reply;
 use crate::sim::{CallCtx, Endpoint, Sim};
 use crate::value::V;
@@ -148,7 +148,11 @@ pub fn list_methods(model: &Model) -> Vec<String> {
 
 /// Runs a resolved, checked call: its behaviour if it has one, else the generic message.
 pub fn execute(ctx: &CallCtx) -> Result<Reply, Failure> {
-    if let Some(handler) = crate::behaviour::handler(&ctx.method) {
+    let xend = match ctx.sim.model().dialect {
+        Dialect::Xend => crate::xend::handler(&ctx.method),
+        Dialect::Xapi => None,
+    };
+    if let Some(handler) = xend.or_else(|| crate::behaviour::handler(&ctx.method)) {
         return handler(ctx);
     }
     crate::generic::execute(ctx)

@@ -13,6 +13,7 @@ use xenapi::Limits;
 
 use crate::dispatch;
 use crate::faults::FaultKind;
+use crate::model::Dialect;
 use crate::reply::ReplyView;
 use crate::sim::{Endpoint, Sim};
 use crate::value::V;
@@ -170,7 +171,8 @@ fn handle<S: Read + Write>(
 ) -> io::Result<bool> {
     let format = match (req.method.as_str(), req.path.as_str()) {
         ("POST", "/" | "/RPC2") => WireFormat::XmlRpc,
-        ("POST", "/jsonrpc") => WireFormat::JsonRpc,
+        // xend spoke XML-RPC only.
+        ("POST", "/jsonrpc") if ctx.sim.model().dialect == Dialect::Xapi => WireFormat::JsonRpc,
         ("POST", _) => {
             error_page(
                 reader.get_mut(),

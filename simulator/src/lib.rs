@@ -43,10 +43,11 @@ pub mod sim;
 pub mod store;
 pub mod tls;
 pub mod value;
+pub mod xend;
 
 pub use error::Failure;
 pub use faults::{FaultKind, Faults, When};
-pub use model::Model;
+pub use model::{Dialect, Model};
 pub use server::{RunningSimulator, Simulator, SimulatorBuilder, StartError};
 pub use store::Store;
 pub use value::V;

@@ -6,7 +6,10 @@ use std::time::Instant;
 
 const USAGE: &str =
     "usage: xapi-sim [--listen ADDR:PORT] [--unix PATH] [--tls] [--vms N] [--hosts H] [--seed S] \
-                     [--user NAME --password PW] [--no-member]";
+                     [--user NAME --password PW] [--no-member] [--model xapi|xend]";
+
+/// xend's XML-RPC port, where `--model xend` listens unless told otherwise.
+const XEND_PORT: u16 = 9363;
 
 fn main() -> ExitCode {
     match run() {
@@ -23,6 +26,8 @@ fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let mut user = None;
     let mut password = None;
+    let mut listen = None;
+    let mut xend = false;
     while let Some(a) = args.next() {
         let mut value = |name: &str| {
             args.next()
@@ -32,8 +37,13 @@ fn run() -> Result<(), String> {
             "--listen" => {
                 let v = value("--listen")?;
                 let addr: SocketAddr = v.parse().map_err(|e| format!("--listen {v}: {e}"))?;
-                b = b.listen(addr);
+                listen = Some(addr);
             }
+            "--model" => match value("--model")?.as_str() {
+                "xapi" => xend = false,
+                "xend" => xend = true,
+                other => return Err(format!("--model {other:?}: xapi or xend\n{USAGE}")),
+            },
             "--unix" => b = b.unix(value("--unix")?),
             "--tls" => b = b.tls(true),
             "--no-member" => b = b.member(false),
@@ -49,6 +59,14 @@ fn run() -> Result<(), String> {
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
+    if xend {
+        b = b.xend();
+    }
+    match (listen, xend) {
+        (Some(addr), _) => b = b.listen(addr),
+        (None, true) => b = b.listen(SocketAddr::from(([127, 0, 0, 1], XEND_PORT))),
+        (None, false) => {}
+    }
     if user.is_some() || password.is_some() {
         b = b.credentials(
             user.as_deref().unwrap_or("root"),
@@ -62,7 +80,9 @@ fn run() -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     println!("XML-RPC:  {}", sim.url());
-    println!("JSON-RPC: {}", sim.jsonrpc_url());
+    if !xend {
+        println!("JSON-RPC: {}", sim.jsonrpc_url());
+    }
     if let Some(m) = sim.member_url() {
         println!("member:   {m} (HOST_IS_SLAVE {})", sim.master_address());
     }

@@ -46,6 +46,16 @@ pub enum Ty {
     Void,
 }
 
+/// Which server a model is served as: the wire details that differ between xapi and xend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// xapi (API 2.x): `OpaqueRef:` refs, `event.from`, lower-case event classes.
+    Xapi,
+    /// xend (API 1.0): refs are the objects' UUIDs, xend's event record, one host, `Crashed`
+    /// VMs, cpu pools and security policies (see [`crate::xend`]).
+    Xend,
+}
+
 /// Errors in the model file itself.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -196,6 +206,8 @@ pub struct Model {
     pub enums: Vec<Enum>,
     /// The field pairs kept consistent, found from the model.
     pub pairs: Vec<Pair>,
+    /// How it is served: [`Dialect::Xend`] for API 1.x, else [`Dialect::Xapi`].
+    pub dialect: Dialect,
 }
 
 #[derive(Deserialize)]
@@ -251,6 +263,11 @@ impl Model {
     /// The xapi model embedded in the crate.
     pub fn xenapi() -> Model {
         Model::from_json(XENAPI_JSON).expect("the embedded model parses")
+    }
+
+    /// xend's API 1.0 (libxen 4.4's data model) as xend served it: see [`crate::xend`].
+    pub fn xend() -> Model {
+        crate::xend::model()
     }
 
     /// Parses a model in the compact JSON form.
@@ -348,6 +365,11 @@ impl Model {
             class_index_lower,
             enums,
             pairs: Vec::new(),
+            dialect: if raw.api_version.0 < 2 {
+                Dialect::Xend
+            } else {
+                Dialect::Xapi
+            },
         };
         model.pairs = find_pairs(&model);
         Ok(model)
@@ -421,6 +443,10 @@ fn parse_type(s: &str, enums: &HashMap<&str, usize>) -> Result<Ty, ModelError> {
         "datetime" => Ty::DateTime,
         "void" => Ty::Void,
         "an event batch" => Ty::EventBatch,
+        // A struct that is not a class (libxen's `xs_policystate`).
+        _ if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+            Ty::Record(s.to_string())
+        }
         _ => return Err(bad()),
     })
 }

@@ -8,7 +8,7 @@
 //! paired set is rebuilt in one pass, so that 10,000 VMs build in a fraction of a second.
 
 use crate::behaviour::vm::allowed_operations;
-use crate::model::Model;
+use crate::model::{Dialect, Model};
 use crate::store::{Inner, Record};
 use crate::value::{datetime_string, NULL_REF, V};
 
@@ -66,12 +66,22 @@ impl B<'_> {
         class: &str,
         f: impl FnOnce(&Model, &mut Rec, &mut crate::rng::Rng),
     ) -> String {
+        self.add_as(None, class, f)
+    }
+
+    /// [`B::add`] under a given ref (`None`: a fresh one).
+    fn add_as(
+        &mut self,
+        reference: Option<String>,
+        class: &str,
+        f: impl FnOnce(&Model, &mut Rec, &mut crate::rng::Rng),
+    ) -> String {
         let Some(mut r) = self.new_rec(class) else {
             return NULL_REF.to_string();
         };
         let model = self.model.clone();
         f(&model, &mut r, &mut self.t.rng);
-        let reference = self.t.new_ref();
+        let reference = reference.unwrap_or_else(|| self.t.new_ref());
         self.t.insert_raw(r.class, reference.clone(), r.rec);
         reference
     }
@@ -335,7 +345,10 @@ pub fn populate(t: &mut Inner, spec: &PoolSpec) {
                 .set(m, "last_updated", V::DateTime(datetime_string(boot)))
                 .set(m, "current_domain_type", V::s("pv"));
         });
-        let dom0 = b.add("VM", |m, r, _| {
+        // xend's Domain-0 has the all-zero UUID, which is its ref.
+        let dom0_ref =
+            (h == 0 && model.dialect == Dialect::Xend).then(|| crate::xend::DOM0_UUID.to_string());
+        let dom0 = b.add_as(dom0_ref, "VM", |m, r, _| {
             r.set(
                 m,
                 "name_label",

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::faults::Faults;
 use crate::http::{self, ConnCtx};
-use crate::model::Model;
+use crate::model::{Dialect, Model};
 use crate::populate::{populate, PoolSpec};
 use crate::sim::{Endpoint, Sim, SimConfig};
 use crate::store::Store;
@@ -37,6 +37,9 @@ pub enum StartError {
     /// A thread could not be started.
     #[error("cannot start a thread: {0}")]
     Thread(io::Error),
+    /// The pool could not be built over the model.
+    #[error("cannot build the pool: {0}")]
+    Populate(String),
 }
 
 /// Entry point: `Simulator::builder()...start()`.
@@ -134,14 +137,24 @@ impl SimulatorBuilder {
         self.metrics_interval = every;
         self
     }
-    /// Serve another data model than the embedded xapi one.
+    /// Serve another data model than the embedded xapi one (a model of API 1.x is served
+    /// as xend served it: see [`crate::xend`]).
     pub fn model(mut self, model: Arc<Model>) -> Self {
         self.model = Some(model);
         self
     }
 
+    /// xend mode: xend's API 1.0 ([`Model::xend`]), on one host without a pool member
+    /// (xend had no pools), as any model of API 1.x is served.
+    pub fn xend(self) -> Self {
+        self.model(Arc::new(Model::xend()))
+    }
+
     /// Builds the pool, binds the sockets and starts serving.
     pub fn start(self) -> Result<RunningSimulator, StartError> {
+        let model = self.model.unwrap_or_else(|| Arc::new(Model::xenapi()));
+        // xend served one host and had no pools.
+        let xend = model.dialect == Dialect::Xend;
         let bind_err = |what: String| move |source| StartError::Bind { what, source };
         let listener = TcpListener::bind(self.listen).map_err(bind_err(self.listen.to_string()))?;
         let addr = listener
@@ -158,7 +171,7 @@ impl SimulatorBuilder {
         // does (a client swaps the host and keeps the port); otherwise on an ephemeral
         // port, and HOST_IS_SLAVE names `address:port`.
         let mut master_address = master_ip.to_string();
-        let member = if self.member {
+        let member = if self.member && !xend {
             let same_port = (master_ip == IpAddr::V4(Ipv4Addr::LOCALHOST))
                 .then(|| TcpListener::bind((Ipv4Addr::new(127, 0, 0, 2), addr.port())).ok())
                 .flatten();
@@ -176,7 +189,6 @@ impl SimulatorBuilder {
         };
         let member_addr = member.as_ref().and_then(|l| l.local_addr().ok());
 
-        let model = self.model.unwrap_or_else(|| Arc::new(Model::xenapi()));
         let config = SimConfig {
             user: self.user,
             password: self.password,
@@ -187,10 +199,15 @@ impl SimulatorBuilder {
         let _ = sim.master_address.set(master_address);
         let spec = PoolSpec {
             vms: self.vms,
-            hosts: self.hosts,
+            hosts: if xend { 1 } else { self.hosts },
             master_address: master_ip.to_string(),
         };
         sim.store.write(|t| populate(t, &spec));
+        if sim.model().dialect == Dialect::Xend {
+            sim.store
+                .write(|t| crate::xend::populate::extend(&sim, t))
+                .map_err(|f| StartError::Populate(f.to_string()))?;
+        }
 
         let tls = if self.tls {
             Some(tls::self_signed(&[master_ip.to_string()])?)

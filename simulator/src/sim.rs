@@ -56,6 +56,8 @@ pub struct Sim {
     pub master_address: OnceLock<String>,
     /// The current password (`session.change_password` changes it).
     pub password: Mutex<String>,
+    /// xend mode's state outside the store (console ring, log, security labels).
+    pub xend: Mutex<crate::xend::State>,
     next_domid: AtomicI64,
 }
 
@@ -88,6 +90,7 @@ impl Sim {
             registrations: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
             master_address: OnceLock::new(),
+            xend: Mutex::default(),
             next_domid: AtomicI64::new(1),
         }
     }
@@ -132,12 +135,17 @@ impl Sim {
     /// [`Sim::master_host`] for code that already holds the store.
     pub fn master_host_in(&self, t: &crate::store::Inner) -> String {
         let model = self.model();
-        let (Some(pool), Some(host)) = (model.class("pool"), model.class("host")) else {
+        let Some(host) = model.class("host") else {
             return crate::value::NULL_REF.into();
         };
-        t.records(pool)
-            .first()
-            .and_then(|(r, _)| t.get(pool, r, "master").ok())
+        // A model without pools (xend's) has one host.
+        model
+            .class("pool")
+            .and_then(|pool| {
+                t.records(pool)
+                    .first()
+                    .and_then(|(r, _)| t.get(pool, r, "master").ok())
+            })
             .and_then(|v| v.as_str().map(str::to_string))
             .or_else(|| t.refs(host).into_iter().next())
             .unwrap_or_else(|| crate::value::NULL_REF.into())

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use crate::error::Failure;
 use crate::fxhash::{FxHashMap, FxIndexMap};
-use crate::model::{Model, Ty};
+use crate::model::{Dialect, Model, Ty};
 use crate::rng::Rng;
 use crate::value::{now_secs, NULL_REF, V};
 
@@ -77,6 +77,8 @@ pub struct Change {
     pub obj_ref: String,
     /// The record after the change (before it, for a deletion).
     pub snapshot: Arc<Record>,
+    /// For a modification, the first field that changed (xend's events name it).
+    pub field: Option<usize>,
 }
 
 /// A destroyed object, remembered so that `event.from` can report the deletion.
@@ -110,6 +112,8 @@ pub struct Inner {
     /// How many `event.register` subscriptions exist: changes are logged (with a snapshot
     /// each) only while there is one, which spares memory and record copies otherwise.
     pub subscribers: usize,
+    /// Whether refs are the objects' UUIDs (xend) rather than `OpaqueRef:<uuid>` (xapi).
+    uuid_refs: bool,
 }
 
 /// The object store of one simulated pool.
@@ -133,6 +137,7 @@ impl Store {
                 tombstones: VecDeque::new(),
                 rng: Rng::new(seed),
                 subscribers: 0,
+                uuid_refs: model.dialect == Dialect::Xend,
             }),
             model,
             changed: Condvar::new(),
@@ -205,9 +210,23 @@ impl Inner {
         &self.model
     }
 
-    /// A fresh ref.
+    /// A fresh ref: `OpaqueRef:<uuid>`, or (xend) a bare UUID, which becomes the uuid of the
+    /// object inserted under it.
     pub fn new_ref(&mut self) -> String {
-        format!("OpaqueRef:{}", self.rng.uuid())
+        if self.uuid_refs {
+            self.rng.uuid()
+        } else {
+            format!("OpaqueRef:{}", self.rng.uuid())
+        }
+    }
+
+    /// With UUID refs (xend), the object's uuid is its ref.
+    fn uuid_from_ref(&self, class: usize, r: &str, rec: &mut Record) {
+        if self.uuid_refs {
+            if let Some(ui) = self.model.classes[class].field("uuid") {
+                rec[ui] = V::s(r);
+            }
+        }
     }
 
     /// The object `r` of `class`, or `HANDLE_INVALID`.
@@ -274,7 +293,8 @@ impl Inner {
     }
 
     /// Inserts a new object, keeping paired fields consistent; returns its ref.
-    pub fn insert(&mut self, class: usize, r: String, rec: Record) -> String {
+    pub fn insert(&mut self, class: usize, r: String, mut rec: Record) -> String {
+        self.uuid_from_ref(class, &r, &mut rec);
         self.gen += 1;
         let gen = self.gen;
         if let Some(ui) = self.model.classes[class].field("uuid") {
@@ -293,14 +313,15 @@ impl Inner {
             },
         );
         table.last_change = gen;
-        self.log(class, Op::Add, &r, rec.clone());
+        self.log(class, Op::Add, &r, rec.clone(), None);
         self.link_pairs(class, &r, None, &rec);
         r
     }
 
     /// Inserts an object as is: no paired-field upkeep and no change logged. For bulk building,
     /// followed by [`Inner::rebuild_pairs`].
-    pub fn insert_raw(&mut self, class: usize, r: String, rec: Record) {
+    pub fn insert_raw(&mut self, class: usize, r: String, mut rec: Record) {
+        self.uuid_from_ref(class, &r, &mut rec);
         self.gen += 1;
         let gen = self.gen;
         if let Some(ui) = self.model.classes[class].field("uuid") {
@@ -377,7 +398,12 @@ impl Inner {
         obj.mtime = gen;
         let new = obj.rec.clone();
         table.last_change = gen;
-        self.log(class, Op::Mod, r, new.clone());
+        let field = if self.subscribers > 0 {
+            old.iter().zip(new.iter()).position(|(a, b)| a != b)
+        } else {
+            None
+        };
+        self.log(class, Op::Mod, r, new.clone(), field);
         self.link_pairs(class, r, Some(&old), &new);
         Ok(())
     }
@@ -406,7 +432,7 @@ impl Inner {
                 table.by_uuid.remove(u);
             }
         }
-        self.log(class, Op::Del, r, obj.rec.clone());
+        self.log(class, Op::Del, r, obj.rec.clone(), None);
         self.tombstones.push_back(Tombstone {
             gen,
             class,
@@ -419,7 +445,7 @@ impl Inner {
         Ok(())
     }
 
-    fn log(&mut self, class: usize, op: Op, r: &str, snapshot: Arc<Record>) {
+    fn log(&mut self, class: usize, op: Op, r: &str, snapshot: Arc<Record>, field: Option<usize>) {
         if self.subscribers == 0 {
             return;
         }
@@ -430,6 +456,7 @@ impl Inner {
             op,
             obj_ref: r.to_string(),
             snapshot,
+            field,
         });
         if self.changes.len() > CHANGE_LOG_LEN {
             self.changes.pop_front();

@@ -17,7 +17,7 @@ use crate::error::Failure;
 use crate::generic::{arg, arg_str};
 use crate::reply::Reply;
 use crate::sim::{CallCtx, Registration, Sim};
-use crate::store::{Inner, Op};
+use crate::store::{Change, Inner, Op};
 use crate::value::{datetime_string, now_datetime, V};
 
 use super::Handler;
@@ -259,6 +259,38 @@ fn unregister(ctx: &CallCtx) -> Result<Reply, Failure> {
 const NEXT_POLL: Duration = Duration::from_secs(1);
 
 fn next(ctx: &CallCtx) -> Result<Reply, Failure> {
+    next_with(ctx, xapi_event)
+}
+
+/// One change as xapi's `event.next` reports it: the record as it was then in `snapshot`.
+fn xapi_event(sim: &Sim, c: &Change) -> Reply {
+    let model = sim.model();
+    let uuid = model.classes[c.class]
+        .field("uuid")
+        .and_then(|fi| c.snapshot[fi].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let mut e = match event(
+        sim,
+        c.id,
+        c.class,
+        c.op,
+        &c.obj_ref,
+        Some(Reply::Rec(c.class, Arc::clone(&c.snapshot))),
+        V::DateTime(datetime_string(c.time)),
+    ) {
+        Reply::Map(e) => e,
+        _ => unreachable!("event() builds a map"),
+    };
+    e.push(("obj_uuid".into(), Reply::s(uuid)));
+    Reply::Map(e)
+}
+
+/// `event.next`: blocks until a change the session registered for, then returns every such
+/// change in order, each shaped by `shape`.
+pub(crate) fn next_with(
+    ctx: &CallCtx,
+    shape: fn(&Sim, &Change) -> Reply,
+) -> Result<Reply, Failure> {
     let sim = &ctx.sim;
     let session = ctx.session.clone().unwrap_or_default();
     loop {
@@ -302,30 +334,7 @@ fn next(ctx: &CallCtx) -> Result<Reply, Failure> {
                 if let Some(r) = registrations(sim).get_mut(&session) {
                     r.cursor = gen;
                 }
-                let model = sim.model().clone();
-                let list = events
-                    .into_iter()
-                    .map(|c| {
-                        let uuid = model.classes[c.class]
-                            .field("uuid")
-                            .and_then(|fi| c.snapshot[fi].as_str().map(str::to_string))
-                            .unwrap_or_default();
-                        let mut e = match event(
-                            sim,
-                            c.id,
-                            c.class,
-                            c.op,
-                            &c.obj_ref,
-                            Some(Reply::Rec(c.class, Arc::clone(&c.snapshot))),
-                            V::DateTime(datetime_string(c.time)),
-                        ) {
-                            Reply::Map(e) => e,
-                            _ => unreachable!("event() builds a map"),
-                        };
-                        e.push(("obj_uuid".into(), Reply::s(uuid)));
-                        Reply::Map(e)
-                    })
-                    .collect();
+                let list = events.iter().map(|c| shape(sim, c)).collect();
                 return Ok(Reply::List(list));
             }
             None => {

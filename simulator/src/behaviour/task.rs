@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::dispatch;
 use crate::error::Failure;
 use crate::generic::arg_str;
-use crate::model::Ty;
+use crate::model::{Class, Dialect, Ty};
 use crate::reply::{Reply, ReplyView};
 use crate::sim::CallCtx;
 use crate::value::{now_datetime, V};
@@ -39,13 +39,26 @@ fn new_task(ctx: &CallCtx, label: &str, description: &str) -> Result<String, Fai
         put("name_label", V::s(label));
         put("name_description", V::s(description));
         put("status", V::s("pending"));
-        put("progress", V::Float(0.0));
+        put("progress", progress(c, 0.0));
         put("created", now_datetime());
+        if let (Some(s), Some(Ty::Ref(_))) =
+            (&ctx.session, c.field("session").map(|fi| &c.fields[fi].ty))
+        {
+            put("session", V::s(s));
+        }
         put("resident_on", V::s(host));
         put("allowed_operations", V::sset(["cancel"]));
         let r = t.new_ref();
         t.insert(class, r, rec)
     }))
+}
+
+/// A task's progress as its class types it: a fraction (xapi) or a percentage (xend).
+fn progress(class: &Class, fraction: f64) -> V {
+    match class.field("progress").map(|fi| &class.fields[fi].ty) {
+        Some(Ty::Int) => V::Int((fraction * 100.0).round() as i64),
+        _ => V::Float(fraction),
+    }
 }
 
 fn create(ctx: &CallCtx) -> Result<Reply, Failure> {
@@ -99,12 +112,9 @@ fn run(ctx: CallCtx, task: String) {
                 return true;
             }
             if i < STEPS {
-                let _ = t.set_named(
-                    class,
-                    &task,
-                    "progress",
-                    V::Float(f64::from(i) / f64::from(STEPS)),
-                );
+                let model = t.model().clone();
+                let done = progress(&model.classes[class], f64::from(i) / f64::from(STEPS));
+                let _ = t.set_named(class, &task, "progress", done);
             }
             false
         });
@@ -136,6 +146,8 @@ fn finish(ctx: &CallCtx, class: usize, task: &str, outcome: Result<Reply, Failur
         .is_some_and(|m| m.result == Ty::Void);
     let (result, error_info) = match outcome {
         Ok(_) if is_void => (String::new(), Vec::new()),
+        // xend kept the plain result (a ref is a UUID).
+        Ok(Reply::V(V::Str(s))) if model.dialect == Dialect::Xend => (s, Vec::new()),
         Ok(reply) => match encode_value(
             WireFormat::XmlRpc,
             &ReplyView {
@@ -160,7 +172,7 @@ fn finish(ctx: &CallCtx, class: usize, task: &str, outcome: Result<Reply, Failur
                 }
             };
             put("status", V::s(status));
-            put("progress", V::Float(1.0));
+            put("progress", progress(c, 1.0));
             put("finished", now_datetime());
             put("result", V::s(result));
             put("error_info", V::sset(error_info));
