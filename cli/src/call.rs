@@ -6,16 +6,16 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use xapi_sim::model::Ty;
-use xenapi::api::TaskRef;
-use xenapi::typed::{TaskHandle, WaitOptions};
-use xenapi::Value;
+use xenapi::typed::decode_task_result;
+use xenapi::{ApiFailure, Value};
 
 use crate::cli::{CallArgs, ConnectOpts};
 use crate::connect::Connection;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 use crate::output::{typed, Output};
 use crate::parse::parse_args;
 use crate::resolve::ServerRefs;
+use crate::schema::Dialect;
 
 /// How to run a call.
 #[derive(Debug, Clone, Copy, Default)]
@@ -56,7 +56,7 @@ pub fn execute(conn: &Connection, method: &str, words: &[String], mode: Mode) ->
     let method = found.method();
     let value = if mode.run_async {
         if !found.message.is_async {
-            return Err(crate::error::CliError::usage(format!(
+            return Err(CliError::usage(format!(
                 "{method} has no Async form; call it without --async"
             )));
         }
@@ -75,8 +75,8 @@ pub fn execute(conn: &Connection, method: &str, words: &[String], mode: Mode) ->
     })
 }
 
-/// Waits for a task, drawing its progress, and returns its decoded result; the task is
-/// destroyed once finished.
+/// Waits for a task, drawing its progress, and returns its decoded result or its failure;
+/// the finished task is destroyed.
 fn wait(conn: &Connection, method: &str, task: String, progress: bool) -> CliResult<Value> {
     let bar = if progress && std::io::stderr().is_terminal() {
         ProgressBar::with_draw_target(Some(100), ProgressDrawTarget::stderr())
@@ -88,16 +88,57 @@ fn wait(conn: &Connection, method: &str, task: String, progress: bool) -> CliRes
     }
     bar.set_message(method.to_string());
     bar.enable_steady_tick(Duration::from_millis(200));
-    let handle = TaskHandle::<Value>::new(TaskRef::from(task));
-    let options = WaitOptions {
-        timeout: None,
-        first_poll: Duration::from_millis(50),
-        max_poll: Duration::from_millis(250),
-    };
-    let outcome = handle.wait_with_progress(&conn.session, &options, |p| {
-        bar.set_position((p * 100.0).round() as u64);
-    });
+    let outcome = poll(conn, &task, &bar);
     bar.finish_and_clear();
-    let _ = handle.destroy(&conn.session);
-    Ok(outcome?)
+    let _ = conn.session.call("task.destroy", &[task.into()]);
+    outcome
+}
+
+/// Polls the task until it ends, backing off from 50 ms to 250 ms between polls.
+fn poll(conn: &Connection, task: &str, bar: &ProgressBar) -> CliResult<Value> {
+    let dialect = conn.schema.dialect();
+    // xapi's progress is a fraction, xend's a percentage.
+    let percent = match dialect {
+        Dialect::Xapi => 100.0,
+        Dialect::Xend => 1.0,
+    };
+    let mut delay = Duration::from_millis(50);
+    loop {
+        let record = conn.session.call("task.get_record", &[task.into()])?;
+        let text = |name: &str| record.get(name).and_then(Value::as_str).unwrap_or_default();
+        if let Some(p) = record.get("progress").and_then(Value::as_f64) {
+            bar.set_position((p * percent).round().clamp(0.0, 100.0) as u64);
+        }
+        match text("status") {
+            "success" => {
+                return match dialect {
+                    // xapi keeps the result XML-RPC-encoded, xend as plain text.
+                    Dialect::Xapi => Ok(decode_task_result::<Value>(text("result"))?),
+                    Dialect::Xend => Ok(Value::String(text("result").to_string())),
+                };
+            }
+            "failure" | "cancelled" => {
+                let info: Vec<String> = record
+                    .get("error_info")
+                    .and_then(Value::as_array)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect();
+                let failure = if info.is_empty() {
+                    ApiFailure {
+                        code: "TASK_CANCELLED".into(),
+                        params: vec![task.to_string()],
+                    }
+                } else {
+                    ApiFailure::from_description(info)
+                };
+                return Err(CliError::Api(failure));
+            }
+            _ => {
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_millis(250));
+            }
+        }
+    }
 }

@@ -43,6 +43,8 @@ pub enum Format {
 pub enum SimKind {
     /// xapi's current API.
     Xapi,
+    /// xend's API 1.0 (refs are UUIDs; XML-RPC only).
+    Xend,
 }
 
 /// Where and how to connect.
@@ -70,8 +72,8 @@ pub struct ConnectOpts {
     /// Accept any server certificate: no protection against a man in the middle.
     #[arg(long, global = true)]
     pub insecure: bool,
-    /// Start the embedded simulator and connect to it (no host needed): `--sim` or
-    /// `--sim xapi`.
+    /// Start the embedded simulator and connect to it (no host needed): `--sim` (xapi) or
+    /// `--sim xend`.
     #[arg(long, value_enum, global = true, num_args = 0..=1, require_equals = true,
           default_missing_value = "xapi", value_name = "API")]
     pub sim: Option<SimKind>,

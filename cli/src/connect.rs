@@ -10,7 +10,7 @@ use xenapi::{Client, Session, WireFormat};
 
 use crate::cli::{ConnectOpts, Format, SimKind};
 use crate::error::{CliError, CliResult};
-use crate::schema::Schema;
+use crate::schema::{Dialect, Schema};
 
 /// A logged-in session and the model of the API it speaks.
 pub struct Connection {
@@ -51,10 +51,18 @@ impl Connection {
             .connect_timeout(Some(Duration::from_secs(10)))
             .build()
             .map_err(|e| CliError::Connection(format!("cannot use {url}: {e}")))?;
+        // Two parameters: the login both xapi and xend accept.
         let session = client.login_with_password(&user, &password, "", "")?;
+        let dialect = match opts.sim {
+            Some(SimKind::Xapi) => Dialect::Xapi,
+            Some(SimKind::Xend) => Dialect::Xend,
+            // xapi's session refs are OpaqueRefs, xend's are UUIDs.
+            None if session.session_ref().starts_with("OpaqueRef:") => Dialect::Xapi,
+            None => Dialect::Xend,
+        };
         Ok(Connection {
             session: Arc::new(session),
-            schema: Schema::xapi(),
+            schema: Schema::of(dialect),
             _sim: sim,
         })
     }
@@ -70,6 +78,7 @@ impl Connection {
 fn start_simulator(kind: SimKind) -> CliResult<RunningSimulator> {
     let builder = match kind {
         SimKind::Xapi => Simulator::builder(),
+        SimKind::Xend => Simulator::builder().xend(),
     };
     builder
         .start()

@@ -8,18 +8,23 @@ use crate::cli::{ConnectOpts, EventsArgs};
 use crate::connect::Connection;
 use crate::error::{CliError, CliResult};
 use crate::output::typed_event;
-use crate::schema::Schema;
+use crate::schema::{Dialect, Schema};
 
 /// How long each `event.from` waits on the server, in seconds.
 const POLL_SECONDS: f64 = 30.0;
 
-/// Follows events until Ctrl-C (which logs out and exits with 0) or an error.
+/// Follows events until Ctrl-C (which unregisters, logs out and exits with 0) or an error.
 pub fn run(opts: &ConnectOpts, args: &EventsArgs) -> CliResult<()> {
     let conn = Connection::open(opts)?;
     let classes = event_classes(&conn.schema, &args.classes)?;
+    let dialect = conn.schema.dialect();
     let session = conn.session.clone();
+    let registered = class_values(&classes);
     ctrlc::set_handler(move || {
-        // Ends the session so the server drops what it keeps for it, then leaves.
+        // Leaves nothing behind on the server: the registration (xend) and the session.
+        if dialect == Dialect::Xend {
+            let _ = session.call("event.unregister", std::slice::from_ref(&registered));
+        }
         let _ = session.call("session.logout", &[]);
         std::process::exit(crate::error::EXIT_OK);
     })
@@ -29,13 +34,30 @@ pub fn run(opts: &ConnectOpts, args: &EventsArgs) -> CliResult<()> {
         json: args.json,
         known: HashMap::new(),
     };
+    match dialect {
+        Dialect::Xapi => follow_from(&conn, &classes, &mut monitor),
+        Dialect::Xend => follow_next(&conn, &classes, &monitor),
+    }
+}
+
+fn class_values(classes: &[String]) -> Value {
+    Value::Array(classes.iter().map(|c| c.as_str().into()).collect())
+}
+
+fn watching(classes: &[String]) {
+    eprintln!("watching events of {} (Ctrl-C to stop)", classes.join(", "));
+}
+
+/// xapi: `event.from` with the token of the previous batch. The first batch is the current
+/// state of every object: remembered (to name changed fields later), not printed.
+fn follow_from(conn: &Connection, classes: &[String], monitor: &mut Monitor<'_>) -> CliResult<()> {
     let mut token = String::new();
     let mut first = true;
     loop {
         let batch = conn.session.call(
             "event.from",
             &[
-                Value::Array(classes.iter().map(|c| c.as_str().into()).collect()),
+                class_values(classes),
                 token.as_str().into(),
                 Value::Float(POLL_SECONDS),
             ],
@@ -53,9 +75,32 @@ pub fn run(opts: &ConnectOpts, args: &EventsArgs) -> CliResult<()> {
             monitor.event(event.clone(), !first);
         }
         if first {
-            // The first batch is the current state of every object: remembered, not printed.
-            eprintln!("watching events of {} (Ctrl-C to stop)", classes.join(", "));
+            watching(classes);
             first = false;
+        }
+    }
+}
+
+/// xend: `event.register`, then `event.next` (which blocks until there are events). After a
+/// re-login the new session registers again.
+fn follow_next(conn: &Connection, classes: &[String], monitor: &Monitor<'_>) -> CliResult<()> {
+    let register = || {
+        conn.session
+            .call("event.register", &[class_values(classes)])
+    };
+    register()?;
+    watching(classes);
+    loop {
+        match conn.session.call("event.next", &[]) {
+            Ok(events) => {
+                for event in events.as_array().unwrap_or_default() {
+                    println!("{}", monitor.xend_line(&conn.session, event));
+                }
+            }
+            Err(xenapi::Error::Api(f)) if f.code == "SESSION_NOT_REGISTERED" => {
+                register()?;
+            }
+            Err(e) => return Err(e.into()),
         }
     }
 }
@@ -82,7 +127,8 @@ fn event_classes(schema: &Schema, given: &[String]) -> CliResult<Vec<String>> {
         .collect()
 }
 
-/// Prints events, remembering each object's last snapshot to name the fields that changed.
+/// Prints events; for xapi remembers each object's last snapshot to name the fields that
+/// changed.
 struct Monitor<'a> {
     schema: &'a Schema,
     json: bool,
@@ -120,14 +166,47 @@ impl Monitor<'_> {
         }
     }
 
+    /// xend's event as a line: xend names the changed field itself but sends no snapshot,
+    /// so the name is asked for (the uuid is shown when there is none).
+    fn xend_line(&self, session: &xenapi::Session, event: &Value) -> String {
+        if self.json {
+            return serde_json::to_string(&typed_event(self.schema, event.clone()))
+                .unwrap_or_default();
+        }
+        let text = |name: &str| event.get(name).and_then(Value::as_str).unwrap_or_default();
+        let class = self
+            .schema
+            .class(text("class"))
+            .map_or(text("class"), |c| c.name.as_str());
+        let has_names = self
+            .schema
+            .class(class)
+            .is_some_and(|c| c.messages.contains_key("get_name_label"));
+        let name = if has_names && text("operation") != "del" {
+            session
+                .call(&format!("{class}.get_name_label"), &[text("ref").into()])
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .filter(|n| !n.is_empty())
+        } else {
+            None
+        };
+        let mut line = format!(
+            "{} {class} {} {}",
+            timestamp(event),
+            text("operation"),
+            name.as_deref().unwrap_or(text("obj_uuid"))
+        );
+        if !text("field").is_empty() {
+            line.push(' ');
+            line.push_str(text("field"));
+        }
+        line
+    }
+
     /// `time class operation name changed-fields`.
     fn line(&self, event: &Value, snapshot: Option<&Struct>, changed: Option<&[String]>) -> String {
-        let time = match event.get("timestamp") {
-            Some(Value::DateTime(d)) => d.to_string(),
-            Some(Value::String(s)) => s.clone(),
-            Some(v) => v.as_f64().map(|f| f.to_string()).unwrap_or_default(),
-            None => String::new(),
-        };
+        let time = timestamp(event);
         let class = event.get("class").and_then(Value::as_str).unwrap_or("?");
         let class = self.schema.class(class).map_or(class, |c| c.name.as_str());
         let operation = event
@@ -149,6 +228,16 @@ impl Monitor<'_> {
             line.push_str(&fields.join(","));
         }
         line
+    }
+}
+
+/// An event's time as the server gave it.
+fn timestamp(event: &Value) -> String {
+    match event.get("timestamp") {
+        Some(Value::DateTime(d)) => d.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.as_f64().map(|f| f.to_string()).unwrap_or_default(),
+        None => String::new(),
     }
 }
 

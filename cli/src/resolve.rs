@@ -4,7 +4,7 @@ use xenapi::{Session, Value};
 
 use crate::error::{CliError, CliResult};
 use crate::parse::ResolveRef;
-use crate::schema::{Api, Schema};
+use crate::schema::{Dialect, Schema};
 
 /// Resolves refs by asking the server (`Class.get_by_uuid`, `Class.get_by_name_label`).
 pub struct ServerRefs<'a> {
@@ -28,7 +28,8 @@ impl ResolveRef for ServerRefs<'_> {
             .is_some_and(|c| c.messages.contains_key("get_by_name_label"));
         if !has_names {
             return Err(CliError::usage(format!(
-                "{text:?} is not a {class} ref: give an OpaqueRef or a uuid"
+                "{text:?} is not a {class} ref: give {}",
+                self.ref_forms()
             )));
         }
         let found = self
@@ -43,20 +44,38 @@ impl ResolveRef for ServerRefs<'_> {
         match refs.as_slice() {
             [one] => Ok(one.clone()),
             [] => Err(CliError::usage(format!(
-                "no {class} is named {text:?} (give an OpaqueRef, a uuid or an existing name-label)"
+                "no {class} is named {text:?} (give {})",
+                self.all_forms()
             ))),
             many => Err(CliError::usage(format!(
-                "{} {class}s are named {text:?} ({}): give a uuid or an OpaqueRef",
+                "{} {class}s are named {text:?} ({}): give {}",
                 many.len(),
-                many.join(", ")
+                many.join(", "),
+                self.ref_forms()
             ))),
         }
     }
 }
 
 impl ServerRefs<'_> {
+    /// How refs may be written to this server (names aside).
+    fn ref_forms(&self) -> &'static str {
+        match self.schema.dialect() {
+            Dialect::Xapi => "an OpaqueRef or a uuid",
+            Dialect::Xend => "a uuid",
+        }
+    }
+
+    /// How refs may be written to this server, names included.
+    fn all_forms(&self) -> &'static str {
+        match self.schema.dialect() {
+            Dialect::Xapi => "an OpaqueRef, a uuid or an existing name-label",
+            Dialect::Xend => "a uuid or an existing name-label",
+        }
+    }
+
     fn by_uuid(&self, class: &str, uuid: &str) -> CliResult<String> {
-        if self.schema.api != Api::Xapi {
+        if self.schema.dialect() == Dialect::Xend {
             // xend's refs are the objects' UUIDs.
             return Ok(uuid.to_string());
         }

@@ -8,18 +8,11 @@ use xapi_sim::Model;
 
 use crate::error::{CliError, CliResult};
 
-/// Which API the server speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Api {
-    /// xapi (XenServer, XCP-ng): `OpaqueRef:` refs, `event.from`.
-    Xapi,
-}
+pub use xapi_sim::model::Dialect;
 
 /// The model of one API, with the lookups the tool needs.
 #[derive(Clone)]
 pub struct Schema {
-    /// Which API this is.
-    pub api: Api,
     /// The parsed model.
     pub model: Arc<Model>,
 }
@@ -62,9 +55,29 @@ impl Schema {
     /// The xapi model.
     pub fn xapi() -> Self {
         Schema {
-            api: Api::Xapi,
             model: Arc::new(Model::xenapi()),
         }
+    }
+
+    /// xend's API 1.0.
+    pub fn xend() -> Self {
+        Schema {
+            model: Arc::new(Model::xend()),
+        }
+    }
+
+    /// The model of a dialect.
+    pub fn of(dialect: Dialect) -> Self {
+        match dialect {
+            Dialect::Xapi => Schema::xapi(),
+            Dialect::Xend => Schema::xend(),
+        }
+    }
+
+    /// Which server the model is for: xapi (`OpaqueRef:` refs, `event.from`) or xend (UUID
+    /// refs, `event.register`/`event.next`).
+    pub fn dialect(&self) -> Dialect {
+        self.model.dialect
     }
 
     /// A class by name, exact or ignoring case.

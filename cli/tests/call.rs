@@ -204,7 +204,7 @@ fn usage_errors_name_what_is_wrong_and_exit_2() {
         ),
         (
             &["VM.get_uuid", "no-such-vm"],
-            "argument self: no VM is named \"no-such-vm\"",
+            "argument self: no VM is named \"no-such-vm\" (give an OpaqueRef, a uuid or an existing name-label)",
         ),
     ];
     for (args, message) in cases {
@@ -230,7 +230,7 @@ fn usage_errors_name_what_is_wrong_and_exit_2() {
         out.stderr
     );
     assert!(
-        out.stderr.contains("give a uuid or an OpaqueRef"),
+        out.stderr.contains("give an OpaqueRef or a uuid"),
         "{}",
         out.stderr
     );
@@ -351,4 +351,89 @@ fn async_waits_for_a_long_task_and_decodes_its_result() {
         out.stderr
     );
     let _ = PASSWORD;
+}
+
+#[test]
+fn xend_refs_are_uuids_and_the_model_is_api_1_0() {
+    let out = run(
+        std::process::Command::new(env!("CARGO_BIN_EXE_xenapi")),
+        &[
+            "call",
+            "--sim",
+            "xend",
+            "VM.get_domid",
+            "00000000-0000-0000-0000-000000000000",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "0\n", "Domain-0 is at the zero UUID");
+
+    let sim = common::xend_simulator(Duration::ZERO);
+    let session = login(&sim);
+    let vm = vm_named(&session, "linux-00002");
+    assert!(!vm.starts_with("OpaqueRef:"), "{vm}");
+    let out = call(&sim, &["VM.set_name_label", &vm, "by-uuid"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(field(&session, &vm, "name_label"), Value::from("by-uuid"));
+    let out = call(
+        &sim,
+        &["VM.set_VCPUs_params", "by-uuid", "weight=256", "cap=0"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let record: serde_json::Value =
+        serde_json::from_str(&call(&sim, &["--json", "VM.get_record", "by-uuid"]).stdout)
+            .expect("JSON");
+    assert_eq!(record["uuid"], vm.as_str());
+    assert_eq!(
+        record["VCPUs_params"],
+        serde_json::json!({"weight": "256", "cap": "0"})
+    );
+    assert!(record["memory_static_max"].is_i64(), "{record}");
+
+    // Messages of xapi's API only are unknown here.
+    let out = call(&sim, &["VM.get_all_records"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("unknown method \"VM.get_all_records\""),
+        "{}",
+        out.stderr
+    );
+    let out = call(&sim, &["VM.get_uuid", "nobody"]);
+    assert!(
+        out.stderr
+            .contains("no VM is named \"nobody\" (give a uuid or an existing name-label)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn xend_async_reports_percentages_and_plain_results() {
+    let sim = common::xend_simulator(Duration::from_millis(800));
+    let session = login(&sim);
+    let vms = session.call("VM.get_all", &[]).unwrap();
+    let halted = vms
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|vm| field(&session, vm, "power_state") == Value::from("Halted"))
+        .expect("a halted VM")
+        .to_string();
+    let out = call(&sim, &["--async", "VM.clone", &halted, "xend-copy"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), vm_named(&session, "xend-copy"));
+
+    let running = vm_named(&session, "linux-00002");
+    let out = call(
+        &sim,
+        &["--async", "--no-progress", "VM.start", &running, "false"],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("VM_BAD_POWER_STATE") && out.stderr.contains("actual=Running"),
+        "{}",
+        out.stderr
+    );
 }

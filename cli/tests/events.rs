@@ -168,3 +168,24 @@ fn unknown_classes_are_usage_errors() {
         out.stderr
     );
 }
+
+#[test]
+fn xend_events_come_from_register_and_next() {
+    let sim = common::xend_simulator(Duration::ZERO);
+    let session = login(&sim);
+    let vm = vm_named(&session, "linux-00003");
+    let monitor = Monitor::start(&sim, &["VM"]);
+    rename(&session, &vm, "xend-renamed");
+    let line = monitor.next_line();
+    assert!(line.contains(" VM mod xend-renamed name_label"), "{line}");
+    monitor.interrupt(&sim);
+
+    let monitor = Monitor::start(&sim, &["--json", "VM"]);
+    rename(&session, &vm, "xend-json");
+    let event: serde_json::Value = serde_json::from_str(&monitor.next_line()).expect("JSON");
+    assert_eq!(event["class"], "VM");
+    assert_eq!(event["obj_uuid"], vm.as_str());
+    assert_eq!(event["field"], "name_label");
+    assert!(event["id"].is_i64(), "{event}");
+    monitor.interrupt(&sim);
+}

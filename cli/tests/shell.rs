@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{simulator, PASSWORD};
+use common::{simulator, xend_simulator, PASSWORD};
 use expectrl::process::unix::WaitStatus;
 use expectrl::{Eof, Expect, Session};
 use xapi_sim::RunningSimulator;
@@ -166,6 +166,30 @@ fn async_shows_progress_on_a_terminal() {
     sh.expect("VM.clone [").expect("a progress bar");
     sh.expect("%").expect("a percentage");
     answer(&mut sh, "VM.get_name_label copy", "\r\ncopy\r\n");
+    sh.send_line("exit").unwrap();
+    exits_cleanly(sh);
+}
+
+#[test]
+fn xend_completes_its_own_classes_and_takes_uuids() {
+    let sim = xend_simulator(Duration::ZERO);
+    let dir = tempdir();
+    let mut sh = shell(&sim, &dir.join("history"));
+    // cpu_pool is a class of xend's API only.
+    sh.send("cpu_po\t").unwrap();
+    sh.expect("cpu_pool.").expect("the class completed");
+    sh.send("\x15").unwrap();
+    answer(
+        &mut sh,
+        "VM.get_domid 00000000-0000-0000-0000-000000000000",
+        "\r\n0\r\n",
+    );
+    let out = answer(
+        &mut sh,
+        "VM.start 00000000-0000-0000-0000-000000000000 false",
+        "actual  : Running",
+    );
+    assert!(out.contains("API failure: VM_BAD_POWER_STATE"), "{out}");
     sh.send_line("exit").unwrap();
     exits_cleanly(sh);
 }

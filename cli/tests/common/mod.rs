@@ -21,6 +21,17 @@ pub fn simulator(task: Duration) -> RunningSimulator {
         .expect("the simulator starts")
 }
 
+/// A simulator in xend mode (API 1.0, UUID refs), tasks pending `task` long.
+pub fn xend_simulator(task: Duration) -> RunningSimulator {
+    Simulator::builder()
+        .xend()
+        .credentials("root", PASSWORD)
+        .task_duration(task)
+        .metrics_interval(None)
+        .start()
+        .expect("the xend simulator starts")
+}
+
 /// The tool's command, with the connection in the environment (as the quickstart's
 /// variables) and no user-wide history.
 pub fn xenapi(sim: &RunningSimulator) -> Command {
@@ -74,11 +85,11 @@ pub fn call(sim: &RunningSimulator, args: &[&str]) -> Run {
     run(xenapi(sim), &all)
 }
 
-/// A session of our own, as "another client".
+/// A session of our own, as "another client" (the two-parameter login xend also takes).
 pub fn login(sim: &RunningSimulator) -> Session {
     Client::new(&sim.url())
         .expect("client")
-        .login_with_password("root", PASSWORD, "1.0", "test")
+        .login_with_password("root", PASSWORD, "", "")
         .expect("login")
 }
 
