@@ -437,3 +437,46 @@ fn xend_async_reports_percentages_and_plain_results() {
         out.stderr
     );
 }
+
+#[test]
+fn tls_by_pin_or_ca_and_refusals_exit_3() {
+    let sim = xapi_sim::Simulator::builder()
+        .credentials("root", PASSWORD)
+        .tls(true)
+        .metrics_interval(None)
+        .start()
+        .unwrap();
+    let url = sim.url();
+    assert!(url.starts_with("https://"), "{url}");
+    let pin = sim.fingerprint().unwrap().to_string();
+    let ca = std::env::temp_dir().join(format!("xenapi-cli-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca, sim.certificate_pem().unwrap()).unwrap();
+
+    let name = |extra: &[&str]| {
+        let mut args = extra.to_vec();
+        args.extend(["call", "VM.get_name_label", "linux-00001"]);
+        run(xenapi(&sim), &args)
+    };
+    let out = name(&["--pin", &pin]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "linux-00001\n"),
+        "{}",
+        out.stderr
+    );
+    let out = name(&["--ca", ca.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = name(&["--insecure"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // Self-signed: refused by the public roots, and by another pin.
+    let out = name(&[]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let wrong = "00".repeat(32);
+    let out = name(&["--pin", &wrong]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let out = name(&["--pin", "not-hex"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--pin"), "{}", out.stderr);
+    let _ = std::fs::remove_file(ca);
+}

@@ -45,7 +45,8 @@ fn exits_cleanly(mut session: expectrl::session::OsSession) -> String {
     let rest = session.expect(Eof).expect("the shell ends");
     let status = session.get_process().wait().expect("exit status");
     assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
-    String::from_utf8_lossy(rest.before()).into_owned()
+    // Eof matches everything that was left unread.
+    String::from_utf8_lossy(rest.get(0).unwrap_or_default()).into_owned()
 }
 
 #[test]
@@ -192,6 +193,39 @@ fn xend_completes_its_own_classes_and_takes_uuids() {
     assert!(out.contains("API failure: VM_BAD_POWER_STATE"), "{out}");
     sh.send_line("exit").unwrap();
     exits_cleanly(sh);
+}
+
+#[test]
+fn the_password_is_asked_for_without_echo() {
+    let sim = simulator(Duration::ZERO);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xenapi"));
+    cmd.args(["call", "VM.get_name_label", "linux-00002"])
+        .env("TERM", "xterm")
+        .env("XENAPI_URL", sim.url())
+        .env_remove("XENAPI_USER")
+        .env_remove("XENAPI_PASSWORD");
+    let mut session = Session::spawn(cmd).expect("the tool starts in a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(15)));
+    session
+        .expect(format!("Password for root at {}: ", sim.url()).as_str())
+        .expect("a password prompt");
+    // The prompt is written before echo is turned off: wait for the terminal to stop echoing.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while session
+        .get_process()
+        .get_echo()
+        .expect("the terminal's echo flag")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "echo never turned off"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    session.send_line(PASSWORD).unwrap();
+    let rest = exits_cleanly(session);
+    assert!(rest.contains("linux-00002"), "{rest}");
+    assert!(!rest.contains(PASSWORD), "the password was echoed: {rest}");
 }
 
 /// A fresh directory under the target's temporary folder.
