@@ -18,13 +18,31 @@ pub struct Connection {
     pub session: Arc<Session>,
     /// The API's model.
     pub schema: Schema,
+    client: Client,
+    user: String,
+    /// Kept to log in again; never printed (this type has no `Debug`).
+    password: String,
     /// The embedded simulator, when `--sim` started one; it stops when dropped.
     _sim: Option<RunningSimulator>,
 }
 
+/// Whether a session logs in again by itself when the server answers `SESSION_INVALID`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relogin {
+    /// The session logs in again and retries the call once.
+    Automatic,
+    /// The caller does it, with [`Connection::login_again`].
+    ByCaller,
+}
+
 impl Connection {
-    /// Logs in as the options say.
+    /// Logs in as the options say; sessions log in again by themselves.
     pub fn open(opts: &ConnectOpts) -> CliResult<Connection> {
+        Self::open_with(opts, Relogin::Automatic)
+    }
+
+    /// Logs in as the options say.
+    pub fn open_with(opts: &ConnectOpts, relogin: Relogin) -> CliResult<Connection> {
         let (sim, url, user, password) = match opts.sim {
             Some(kind) => {
                 let sim = start_simulator(kind)?;
@@ -47,7 +65,7 @@ impl Connection {
         let client = Client::builder(&url)
             .format(wire_format(opts.format))
             .tls(tls(opts)?)
-            .relogin(true)
+            .relogin(relogin == Relogin::Automatic)
             .connect_timeout(Some(Duration::from_secs(10)))
             .build()
             .map_err(|e| CliError::Connection(format!("cannot use {url}: {e}")))?;
@@ -63,8 +81,18 @@ impl Connection {
         Ok(Connection {
             session: Arc::new(session),
             schema: Schema::of(dialect),
+            client,
+            user,
+            password,
             _sim: sim,
         })
+    }
+
+    /// A new session with the same credentials.
+    pub fn login_again(&self) -> CliResult<Session> {
+        Ok(self
+            .client
+            .login_with_password(&self.user, &self.password, "", "")?)
     }
 
     /// Logs out (best effort: the session is gone either way once the server expires it).

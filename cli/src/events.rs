@@ -1,11 +1,12 @@
 //! `xenapi events`: follows `event.from`, one line per event (or one JSON object per event).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use xenapi::{Struct, Value};
+use xenapi::{Session, Struct, Value};
 
 use crate::cli::{ConnectOpts, EventsArgs};
-use crate::connect::Connection;
+use crate::connect::{Connection, Relogin};
 use crate::error::{CliError, CliResult};
 use crate::output::typed_event;
 use crate::schema::{Dialect, Schema};
@@ -15,17 +16,22 @@ const POLL_SECONDS: f64 = 30.0;
 
 /// Follows events until Ctrl-C (which unregisters, logs out and exits with 0) or an error.
 pub fn run(opts: &ConnectOpts, args: &EventsArgs) -> CliResult<()> {
-    let conn = Connection::open(opts)?;
+    let conn = Connection::open_with(opts, Relogin::ByCaller)?;
     let classes = event_classes(&conn.schema, &args.classes)?;
     let dialect = conn.schema.dialect();
-    let session = conn.session.clone();
+    let live = Arc::new(Live {
+        current: Mutex::new(Some(conn.session.clone())),
+    });
+    let for_handler = live.clone();
     let registered = class_values(&classes);
     ctrlc::set_handler(move || {
         // Leaves nothing behind on the server: the registration (xend) and the session.
-        if dialect == Dialect::Xend {
-            let _ = session.call("event.unregister", std::slice::from_ref(&registered));
+        if let Some(session) = for_handler.lock().take() {
+            if dialect == Dialect::Xend {
+                let _ = session.call("event.unregister", std::slice::from_ref(&registered));
+            }
+            let _ = session.call("session.logout", &[]);
         }
-        let _ = session.call("session.logout", &[]);
         std::process::exit(crate::error::EXIT_OK);
     })
     .map_err(|e| CliError::Other(format!("cannot catch Ctrl-C: {e}")))?;
@@ -34,9 +40,59 @@ pub fn run(opts: &ConnectOpts, args: &EventsArgs) -> CliResult<()> {
         json: args.json,
         known: HashMap::new(),
     };
+    let follow = Follow {
+        conn: &conn,
+        live: &live,
+        classes: &classes,
+    };
     match dialect {
-        Dialect::Xapi => follow_from(&conn, &classes, &mut monitor),
-        Dialect::Xend => follow_next(&conn, &classes, &monitor),
+        Dialect::Xapi => follow.from(&mut monitor),
+        Dialect::Xend => follow.next(&monitor),
+    }
+}
+
+/// The session events are followed with, shared with the Ctrl-C handler, which takes it
+/// (leaving `None`) to log it out: no call may log in again after that.
+struct Live {
+    current: Mutex<Option<Arc<Session>>>,
+}
+
+impl Live {
+    fn lock(&self) -> MutexGuard<'_, Option<Arc<Session>>> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The current session; once Ctrl-C took it, waits for the handler to end the process.
+    fn session(&self) -> Arc<Session> {
+        self.lock().clone().unwrap_or_else(|| stopping())
+    }
+
+    /// Calls with the current session; on `SESSION_INVALID` logs in again and retries once.
+    /// The new login happens under the lock, so Ctrl-C logs out whichever session exists.
+    fn call(&self, conn: &Connection, method: &str, params: &[Value]) -> CliResult<Value> {
+        let session = self.session();
+        match session.call(method, params) {
+            Err(xenapi::Error::Api(f)) if f.code == "SESSION_INVALID" => {
+                let fresh = {
+                    let mut current = self.lock();
+                    if current.is_none() {
+                        stopping();
+                    }
+                    let fresh = Arc::new(conn.login_again()?);
+                    *current = Some(fresh.clone());
+                    fresh
+                };
+                Ok(fresh.call(method, params)?)
+            }
+            other => Ok(other?),
+        }
+    }
+}
+
+/// Ctrl-C's handler is ending the process: nothing more to do.
+fn stopping() -> ! {
+    loop {
+        std::thread::park();
     }
 }
 
@@ -48,59 +104,66 @@ fn watching(classes: &[String]) {
     eprintln!("watching events of {} (Ctrl-C to stop)", classes.join(", "));
 }
 
-/// xapi: `event.from` with the token of the previous batch. The first batch is the current
-/// state of every object: remembered (to name changed fields later), not printed.
-fn follow_from(conn: &Connection, classes: &[String], monitor: &mut Monitor<'_>) -> CliResult<()> {
-    let mut token = String::new();
-    let mut first = true;
-    loop {
-        let batch = conn.session.call(
-            "event.from",
-            &[
-                class_values(classes),
-                token.as_str().into(),
-                Value::Float(POLL_SECONDS),
-            ],
-        )?;
-        token = batch
-            .get("token")
-            .and_then(Value::as_str)
-            .ok_or_else(|| CliError::Other("event.from answered without a token".into()))?
-            .to_string();
-        let events = batch
-            .get("events")
-            .and_then(Value::as_array)
-            .unwrap_or_default();
-        for event in events {
-            monitor.event(event.clone(), !first);
-        }
-        if first {
-            watching(classes);
-            first = false;
-        }
-    }
+/// What is followed, and through which session.
+struct Follow<'a> {
+    conn: &'a Connection,
+    live: &'a Live,
+    classes: &'a [String],
 }
 
-/// xend: `event.register`, then `event.next` (which blocks until there are events). After a
-/// re-login the new session registers again.
-fn follow_next(conn: &Connection, classes: &[String], monitor: &Monitor<'_>) -> CliResult<()> {
-    let register = || {
-        conn.session
-            .call("event.register", &[class_values(classes)])
-    };
-    register()?;
-    watching(classes);
-    loop {
-        match conn.session.call("event.next", &[]) {
-            Ok(events) => {
-                for event in events.as_array().unwrap_or_default() {
-                    println!("{}", monitor.xend_line(&conn.session, event));
+impl Follow<'_> {
+    /// xapi: `event.from` with the token of the previous batch. The first batch is the
+    /// current state of every object: remembered (to name changed fields later), not printed.
+    fn from(&self, monitor: &mut Monitor<'_>) -> CliResult<()> {
+        let mut token = String::new();
+        let mut first = true;
+        loop {
+            let params = [
+                class_values(self.classes),
+                token.as_str().into(),
+                Value::Float(POLL_SECONDS),
+            ];
+            let batch = self.live.call(self.conn, "event.from", &params)?;
+            token = batch
+                .get("token")
+                .and_then(Value::as_str)
+                .ok_or_else(|| CliError::Other("event.from answered without a token".into()))?
+                .to_string();
+            let events = batch
+                .get("events")
+                .and_then(Value::as_array)
+                .unwrap_or_default();
+            for event in events {
+                monitor.event(event.clone(), !first);
+            }
+            if first {
+                watching(self.classes);
+                first = false;
+            }
+        }
+    }
+
+    /// xend: `event.register`, then `event.next` (which blocks until there are events). After
+    /// a new login the new session registers again.
+    fn next(&self, monitor: &Monitor<'_>) -> CliResult<()> {
+        let register = || {
+            self.live
+                .call(self.conn, "event.register", &[class_values(self.classes)])
+        };
+        register()?;
+        watching(self.classes);
+        loop {
+            match self.live.call(self.conn, "event.next", &[]) {
+                Ok(events) => {
+                    for event in events.as_array().unwrap_or_default() {
+                        println!("{}", monitor.xend_line(self, event));
+                    }
                 }
+                Err(CliError::Api(f)) if f.code == "SESSION_NOT_REGISTERED" => {
+                    register()?;
+                }
+                Err(e) => return Err(e),
             }
-            Err(xenapi::Error::Api(f)) if f.code == "SESSION_NOT_REGISTERED" => {
-                register()?;
-            }
-            Err(e) => return Err(e.into()),
         }
     }
 }
@@ -168,7 +231,7 @@ impl Monitor<'_> {
 
     /// xend's event as a line: xend names the changed field itself but sends no snapshot,
     /// so the name is asked for (the uuid is shown when there is none).
-    fn xend_line(&self, session: &xenapi::Session, event: &Value) -> String {
+    fn xend_line(&self, follow: &Follow<'_>, event: &Value) -> String {
         if self.json {
             return serde_json::to_string(&typed_event(self.schema, event.clone()))
                 .unwrap_or_default();
@@ -183,8 +246,10 @@ impl Monitor<'_> {
             .class(class)
             .is_some_and(|c| c.messages.contains_key("get_name_label"));
         let name = if has_names && text("operation") != "del" {
-            session
-                .call(&format!("{class}.get_name_label"), &[text("ref").into()])
+            let method = format!("{class}.get_name_label");
+            follow
+                .live
+                .call(follow.conn, &method, &[text("ref").into()])
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .filter(|n| !n.is_empty())
