@@ -78,8 +78,13 @@ struct Shell<'a> {
 }
 
 impl Shell<'_> {
+    /// Runs what was entered (several lines when pasted); `false` when the shell should end.
+    fn line(&mut self, entered: &str) -> bool {
+        entered.lines().all(|line| self.one_line(line))
+    }
+
     /// Runs one line; `false` when the shell should end.
-    fn line(&mut self, line: &str) -> bool {
+    fn one_line(&mut self, line: &str) -> bool {
         match self.command(line) {
             Ok(keep_going) => keep_going,
             Err(CliError::Api(failure)) => {

@@ -73,6 +73,15 @@ fn completes_names_hints_parameters_and_shows_help() {
     sh.expect("name_label").expect("pool records");
     sh.expect(PROMPT).unwrap();
 
+    answer(&mut sh, "help VM_metrics", "messages of VM_metrics:");
+    sh.send_line("json on").unwrap();
+    answer(
+        &mut sh,
+        "VM.get_record linux-00001",
+        "\"name_label\": \"linux-00001\"",
+    );
+    sh.send_line("json off").unwrap();
+    answer(&mut sh, "VM.get_record linux-00001", "name_label ");
     answer(
         &mut sh,
         "help VM.clone",
@@ -119,6 +128,15 @@ fn failures_print_their_code_and_the_shell_goes_on() {
         "VM.get_name_label 'two words'",
         "\r\ntwo words\r\n",
     );
+
+    // Lines typed ahead (or pasted) while a call runs are kept.
+    sh.send("VM.get_power_state 'two words'\rVM.get_power_state linux-00002\r")
+        .unwrap();
+    sh.expect("\r\nRunning\r\n")
+        .expect("the first line's answer");
+    sh.expect("\r\nHalted\r\n")
+        .expect("the second line's answer");
+    sh.expect(PROMPT).unwrap();
 
     // Ctrl-C abandons the line, not the shell; Ctrl-D leaves.
     sh.send("VM.get_all\x03").unwrap();
