@@ -1,7 +1,7 @@
 //! Moving request and response bytes: the [`Transport`] trait and its implementations.
 //!
-//! - [`UreqTransport`] (feature `ureq`, default): HTTP and HTTPS (rustls) with keep-alive.
-//! - [`CurlTransport`] (feature `curl`): the same over libcurl.
+//! - `UreqTransport` (feature `ureq`, default): HTTP and HTTPS (rustls) with keep-alive.
+//! - `CurlTransport` (feature `curl`): the same over libcurl.
 //! - [`UnixTransport`]: HTTP/1.1 over a Unix domain socket (xapi's and xend's local socket).
 //! - [`FnTransport`]: a caller-supplied function (the C SDK's `call_func` model).
 //!
