@@ -35,6 +35,7 @@ pub mod generic;
 pub mod http;
 pub mod model;
 pub mod populate;
+pub mod python;
 pub mod query;
 pub mod reply;
 pub mod rng;
