@@ -39,6 +39,7 @@ pub mod http;
 pub mod http_client;
 pub mod model;
 pub mod populate;
+pub mod python;
 pub mod query;
 pub mod reply;
 pub mod rng;

@@ -1,18 +1,23 @@
-//! The honesty check: the official Python bindings (PyPI `XenAPI`) against the simulator.
+//! The honesty check: the official Python bindings (PyPI `XenAPI`, installed into a venv under
+//! the target directory by the test itself) against the simulator.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+
+/// The venv's interpreter, made once per test binary (both tests would race to make it).
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-xenapi");
+        xapi_sim::python::xenapi_interpreter(&venv)
+            .unwrap_or_else(|e| panic!("no Python with the XenAPI bindings: {e}"))
+    })
+}
 
 fn run_script(url: &str, extra: &[&str]) {
-    let probe = Command::new("python3")
-        .args(["-c", "import XenAPI"])
-        .output();
-    match probe {
-        Ok(o) if o.status.success() => {}
-        _ => panic!("the Python XenAPI bindings are missing: run `python3 -m pip install XenAPI` (CI installs them)"),
-    }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/honesty.py");
-    let out = Command::new("python3")
+    let out = Command::new(python())
         .arg(&script)
         .arg(url)
         .args(extra)

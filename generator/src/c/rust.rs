@@ -467,7 +467,7 @@ fn structs_file(model: &Model, d: &mut Descriptors) -> String {
 
 fn api_version_file(model: &Model) -> String {
     let versions = api_versions(model);
-    let mut s = String::from("//! `enum xen_api_version`: enumerator i + 1 is VERSIONS[i].\n\nuse std::ffi::{c_char, c_int, CStr};\n\n");
+    let mut s = String::from("//! `enum xen_api_version`: enumerator `i + 1` is `VERSIONS[i]`.\n\nuse std::ffi::{c_char, c_int, CStr};\n\n");
     s.push_str("/// Every listed version: (major, minor, \"major.minor\").\npub const VERSIONS: &[(i64, i64, &CStr)] = &[\n");
     for (maj, min) in &versions {
         writeln!(s, "    ({maj}, {min}, c\"{maj}.{min}\"),").unwrap();
