@@ -81,7 +81,7 @@ const ROOT_NAMES: &[&str] = &[
 ];
 
 /// Name of the marker type of a class: `VM` → `Vm`, `session` → `SessionClass` (see
-/// [`ROOT_NAMES`]).
+/// `ROOT_NAMES`).
 pub fn marker_name(class: &str) -> String {
     let name = type_name(class);
     if ROOT_NAMES.contains(&name.as_str()) {

@@ -89,6 +89,35 @@ pub struct HttpOptions {
     pub tls: TlsVerification,
     /// Connect and I/O timeouts.
     pub timeouts: Timeouts,
+    /// Extra headers sent with every request, e.g. xapi's test harness's `Test-ID` (checked
+    /// by [`check_header`]).
+    pub headers: Vec<(String, String)>,
+}
+
+/// Refuses a header that would break the request: a name that is not an HTTP token, a value
+/// with a line break or NUL, or one of the headers the transports set themselves.
+pub fn check_header(name: &str, value: &str) -> std::result::Result<(), String> {
+    const OWN: &[&str] = &[
+        "host",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "connection",
+        "expect",
+    ];
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(token) {
+        return Err(format!("invalid HTTP header name {name:?}"));
+    }
+    if OWN.contains(&name.to_ascii_lowercase().as_str()) {
+        return Err(format!("the {name} header is set by the transport"));
+    }
+    if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+        return Err(format!(
+            "the value of the {name} header has a line break or NUL"
+        ));
+    }
+    Ok(())
 }
 
 /// A transport failure described in words (the underlying libraries' errors are not all
