@@ -98,11 +98,29 @@ fn ints_floats_bools_enums_maps_and_sets() {
 #[test]
 fn datetimes_and_records() {
     let sim = simulator(Duration::ZERO);
-    // The simulator has no behaviour for message.get_since: a well-formed datetime gets that
-    // far, a malformed one is refused before anything is sent.
+    // A datetime argument reaches the server as a datetime: message.get_since finds a
+    // message created now after a past date and not after a future one.
+    let session = login(&sim);
+    let vm = vm_named(&session, "linux-00001");
+    let uuid = field(&session, &vm, "uuid");
+    let out = call(
+        &sim,
+        &[
+            "message.create",
+            "cli-test",
+            "3",
+            "VM",
+            uuid.as_str().unwrap(),
+            "body text",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let out = call(&sim, &["message.get_since", "20240131T12:34:56Z"]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("NOT_IMPLEMENTED"), "{}", out.stderr);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("cli-test"), "{}", out.stdout);
+    let out = call(&sim, &["message.get_since", "20990101T00:00:00Z"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("cli-test"), "{}", out.stdout);
     let out = call(&sim, &["message.get_since", "yesterday"]);
     assert_eq!(out.code, 2);
     assert!(
