@@ -18,7 +18,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -334,10 +334,29 @@ impl Client {
         let inner = &self.inner;
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
         let body = encode_call(inner.format, method, session, params, id)?;
+        // Parameters are never logged: they carry passwords and session references.
+        log::debug!(target: "xenapi::call", "{method}: {} bytes to {}", body.len(), inner.transport.describe());
+        let started = Instant::now();
         let response = inner
             .transport
-            .post(inner.format.path(), &body, &inner.limits)?;
-        decode_response(inner.format, &response, &inner.limits)
+            .post(inner.format.path(), &body, &inner.limits)
+            .inspect_err(|e| log::debug!(target: "xenapi::call", "{method}: {e}"))?;
+        let result = decode_response(inner.format, &response, &inner.limits);
+        if log::log_enabled!(target: "xenapi::call", log::Level::Debug) {
+            let outcome = match &result {
+                Ok(_) => String::new(),
+                // Only the code: SESSION_INVALID's parameter is the session reference.
+                Err(Error::Api(failure)) => format!(": {}", failure.code),
+                Err(e) => format!(": {e}"),
+            };
+            log::debug!(
+                target: "xenapi::call",
+                "{method}: {} bytes back in {:.1} ms{outcome}",
+                response.len(),
+                started.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        result
     }
 
     /// The same client talking to another host (same kind of transport and options), or
@@ -435,7 +454,14 @@ fn login(client: &Client, credentials: &Credentials) -> Result<(Client, String)>
                     return Err(Error::Api(failure));
                 }
                 match client.redirected(master)? {
-                    Some(next) => client = next,
+                    Some(next) => {
+                        log::info!(
+                            target: "xenapi::session",
+                            "{} is a pool member (HOST_IS_SLAVE): logging in at the master, {master}",
+                            client.inner.transport.describe()
+                        );
+                        client = next
+                    }
                     None => return Err(Error::Api(failure)),
                 }
             }
@@ -597,6 +623,11 @@ impl Session {
                 params: vec![stale.to_string()],
             })
         })?;
+        log::info!(
+            target: "xenapi::session",
+            "the session is no longer valid (SESSION_INVALID): logging in again as {:?}",
+            credentials.uname
+        );
         let (client, session_ref) = login(&current.client, credentials)?;
         let fresh = State {
             client,

@@ -146,11 +146,19 @@ impl<R: DeserializeOwned> TaskHandle<R> {
         loop {
             let record = self.record(session)?;
             if let Some(outcome) = self.outcome(&record) {
+                log::debug!(
+                    target: "xenapi::task",
+                    "{}: {:?} after {:.1} s",
+                    self.task,
+                    record.status,
+                    started.elapsed().as_secs_f64()
+                );
                 if outcome.is_ok() {
                     on_progress(1.0);
                 }
                 return outcome;
             }
+            log::trace!(target: "xenapi::task", "{}: progress {:.2}, next poll in {delay:?}", self.task, record.progress);
             on_progress(record.progress);
             if let Some(timeout) = options.timeout {
                 let waited = started.elapsed();
