@@ -63,7 +63,7 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The server answered with an HTTP status other than success.
-    #[error("HTTP status {status} from {url}: {body_excerpt:?}")]
+    #[error("HTTP status {status} from {url}{}: {body_excerpt:?}", redirect(.location))]
     Http {
         /// Where the request went.
         url: String,
@@ -71,6 +71,9 @@ pub enum Error {
         status: u16,
         /// The start of the response body (a short excerpt, never the whole body).
         body_excerpt: String,
+        /// The `Location` header of a redirection (redirections are not followed: a XenAPI
+        /// call must not be sent twice).
+        location: Option<String>,
     },
     /// The response (or, on the server side, the request) is not well-formed for its wire format.
     #[error("malformed message{}: expected {expected}, found {found}", at(.offset))]
@@ -119,6 +122,13 @@ pub enum Error {
     /// A value could not be encoded (e.g. a map key that is not a string).
     #[error("cannot encode: {0}")]
     Encode(String),
+}
+
+fn redirect(location: &Option<String>) -> String {
+    match location {
+        Some(l) => format!(" (a redirection to {l}, not followed)"),
+        None => String::new(),
+    }
 }
 
 fn at(offset: &Option<usize>) -> String {

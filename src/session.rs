@@ -132,7 +132,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Connect and I/O timeouts.
+    /// Connect, TLS handshake, I/O and per-call timeouts.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.http.timeouts = timeouts;
         self
@@ -147,6 +147,20 @@ impl ClientBuilder {
     /// The longest wait for a single read or write (`None`: no limit, the default).
     pub fn io_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.http.timeouts.io = timeout;
+        self
+    }
+
+    /// The deadline of each whole call, connection to the last byte of the response,
+    /// enforced whatever the server does (`None`: no limit; default 1 hour). A call that
+    /// misses it fails, but it may still be running on the server.
+    pub fn call_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.http.timeouts.call = timeout;
+        self
+    }
+
+    /// The TLS handshake timeout for `https://` (default 10 s).
+    pub fn tls_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.http.timeouts.tls_handshake = timeout;
         self
     }
 

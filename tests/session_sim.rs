@@ -261,7 +261,10 @@ fn injected_faults_become_clear_errors() {
     sim.faults()
         .on_method("VM.get_all", FaultKind::Latency(Duration::from_secs(3)));
     let err = session.call("VM.get_all", &[]).unwrap_err();
-    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(
+        err.to_string().contains("no data for the I/O timeout"),
+        "{err}"
+    );
     sim.faults().clear();
 
     let small = Client::builder(&sim.url())

@@ -114,6 +114,7 @@ fn http_errors_become_status_errors() {
             url,
             status,
             body_excerpt,
+            ..
         }) => {
             assert_eq!(status, 500);
             assert_eq!(url, server.url);
@@ -172,12 +173,16 @@ fn a_slow_server_times_out() {
     let t = UnixTransport::new(
         server.socket.as_ref().unwrap(),
         Timeouts {
-            connect: None,
             io: Some(Duration::from_millis(200)),
+            ..Timeouts::default()
         },
     );
     match t.post("/", b"x", &Limits::default()) {
-        Err(e @ Error::Transport { .. }) => assert!(e.to_string().contains("timed out"), "{e}"),
+        Err(e @ Error::Transport { .. }) => assert!(
+            e.to_string()
+                .contains("no data for the I/O timeout of 200ms"),
+            "{e}"
+        ),
         other => panic!("expected a timeout, got {other:?}"),
     }
 }

@@ -63,23 +63,53 @@ impl fmt::Debug for dyn Transport {
 }
 
 /// How long a transport waits.
+///
+/// `call` is the one bound that holds whatever the server does (a server that never answers,
+/// or one that drips a byte a second): it covers the whole call, from connecting to the last
+/// byte of the response. The others stop a single stage early with a more precise message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
-    /// Establishing the connection, including the TLS handshake (default 30 s).
+    /// Establishing the TCP connection (default 10 s; not used by Unix sockets).
     pub connect: Option<Duration>,
+    /// The TLS handshake of an `https://` connection, after connecting (default 10 s). A
+    /// server that says nothing for this long is most likely not speaking TLS.
+    pub tls_handshake: Option<Duration>,
     /// The longest wait for any single read or write once connected (default: none, because
     /// synchronous XenAPI calls such as `VM.migrate` or a long-polling `event.from` can take
     /// minutes without a byte on the wire).
     pub io: Option<Duration>,
+    /// The deadline of a whole call, connection to the end of the response (default 1 hour:
+    /// beyond what synchronous calls take; use an `Async.` call and a task for longer work).
+    /// When it passes, the call fails, but it may still be running on the server.
+    pub call: Option<Duration>,
+}
+
+impl Timeouts {
+    /// The default connect timeout.
+    pub const DEFAULT_CONNECT: Duration = Duration::from_secs(10);
+    /// The default TLS handshake timeout.
+    pub const DEFAULT_TLS_HANDSHAKE: Duration = Duration::from_secs(10);
+    /// The default per-call deadline.
+    pub const DEFAULT_CALL: Duration = Duration::from_secs(3600);
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
-            connect: Some(Duration::from_secs(30)),
+            connect: Some(Self::DEFAULT_CONNECT),
+            tls_handshake: Some(Self::DEFAULT_TLS_HANDSHAKE),
             io: None,
+            call: Some(Self::DEFAULT_CALL),
         }
     }
+}
+
+/// The message of a call that ran out of time: it may still run on the server.
+pub(crate) fn deadline_message(deadline: Duration) -> String {
+    format!(
+        "no complete response within the call deadline of {deadline:?} \
+         (the call may still be running on the server)"
+    )
 }
 
 /// Options of the HTTP transports (ureq and curl).
@@ -113,12 +143,28 @@ pub(crate) fn transport_error(url: &str, why: impl Into<String>) -> Error {
 }
 
 /// The `Error::Http` for an unsuccessful status, with a short excerpt of the body.
-pub(crate) fn http_status_error(url: &str, status: u16, body_start: &[u8]) -> Error {
+pub(crate) fn http_status_error(
+    url: &str,
+    status: u16,
+    body_start: &[u8],
+    location: Option<&str>,
+) -> Error {
     Error::Http {
         url: url.to_string(),
         status,
         body_excerpt: excerpt(body_start),
+        location: location.map(str::to_string),
     }
+}
+
+/// The error for a body in a `Content-Encoding` that was not asked for (e.g. gzip).
+pub(crate) fn encoded_body_error(url: &str, encoding: &str) -> Error {
+    transport_error(
+        url,
+        format!(
+            "the response body is {encoding}-encoded (Content-Encoding), which was not asked for"
+        ),
+    )
 }
 
 /// How many bytes of an error page an `Error::Http` keeps.
