@@ -219,7 +219,7 @@ fn an_html_error_page_is_an_http_error_with_an_excerpt() {
     each(|net, format| {
         let page = "<html><body><h1>500 Internal Server Error</h1></body></html>";
         let raw = format!(
-            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\n\
+            "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Type: text/html\r\n\
              Content-Length: {}\r\n\r\n{page}",
             page.len()
         );
@@ -324,7 +324,7 @@ fn deep_nesting_is_refused() {
             ),
         };
         let raw = format!(
-            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
         case(
@@ -347,7 +347,7 @@ fn a_gzip_body_says_it_is_gzip() {
         ];
         let raw = [
             format!(
-                "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
                 gz.len()
             )
             .as_bytes(),

@@ -43,8 +43,12 @@ pub struct xenapi_ext_transport_options {
     pub pin_sha256: *const c_char,
     /// Accept any certificate (no protection against a man in the middle).
     pub insecure_accept_any_certificate: bool,
-    /// Connect timeout in milliseconds; 0 for the default (30 s).
+    /// Connect timeout in milliseconds; 0 for the default (10 s).
     pub connect_timeout_ms: c_uint,
+    /// Deadline of each whole call in milliseconds; 0 for the default (1 hour).
+    pub call_timeout_ms: c_uint,
+    /// Longest wait for one read or write in milliseconds; 0 for none.
+    pub io_timeout_ms: c_uint,
 }
 
 /// The C `xenapi_ext_transport` (opaque to C).
@@ -63,6 +67,12 @@ fn options(
     };
     if o.connect_timeout_ms > 0 {
         timeouts.connect = Some(Duration::from_millis(o.connect_timeout_ms.into()));
+    }
+    if o.call_timeout_ms > 0 {
+        timeouts.call = Some(Duration::from_millis(o.call_timeout_ms.into()));
+    }
+    if o.io_timeout_ms > 0 {
+        timeouts.io = Some(Duration::from_millis(o.io_timeout_ms.into()));
     }
     // SAFETY: the caller passes NUL-terminated strings or NULL.
     let (ca, pin) = unsafe { (read_str(o.ca_pem), read_str(o.pin_sha256)) };

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
     free(err);
     err = NULL;
     /* conflicting TLS options are refused */
-    xenapi_ext_transport_options opts = { NULL, "00", true, 0 };
+    xenapi_ext_transport_options opts = { NULL, "00", true, 0, 0, 0 };
     CHECK(NULL, xenapi_ext_transport_new("https://example.com", &opts, &err) == NULL);
     CHECK(NULL, err != NULL);
     free(err);
