@@ -110,6 +110,17 @@ pub enum Error {
         /// Where the limit was exceeded.
         offset: Option<usize>,
     },
+    /// Decoding the response into [`crate::Value`] would take more memory than
+    /// [`crate::value::VALUE_BYTES_PER_BODY_BYTE`] times the body (a huge array of tiny
+    /// values); decode it into a typed result instead.
+    #[error(
+        "the response would take more than {limit} bytes of memory as a Value (a tree of \
+         many tiny values); decode it into a typed result instead"
+    )]
+    ValueTooLarge {
+        /// The memory budget in bytes.
+        limit: u64,
+    },
     /// A task did not finish within the time the caller allowed (it keeps running on the
     /// server).
     #[error("task {task} still running after {waited:?}")]
@@ -170,14 +181,32 @@ impl Error {
 /// How a depth error reads when it has to travel through another library's error type.
 pub(crate) const DEPTH_MARK: &str = "nesting deeper than the limit of ";
 
+/// How a `Value` memory error reads when it travels through another library's error type.
+pub(crate) const VALUE_MEMORY_MARK: &str = "value memory budget exceeded: ";
+
+/// The error a message starting with one of the marks stands for.
+pub(crate) fn from_mark(msg: &str) -> Option<Error> {
+    let number = |rest: &str| {
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    if let Some(limit) = msg.strip_prefix(DEPTH_MARK).and_then(number) {
+        return Some(Error::TooDeep {
+            limit: limit as usize,
+            offset: None,
+        });
+    }
+    msg.strip_prefix(VALUE_MEMORY_MARK)
+        .and_then(number)
+        .map(|limit| Error::ValueTooLarge { limit })
+}
+
 impl serde::de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         let msg = msg.to_string();
-        if let Some(limit) = msg.strip_prefix(DEPTH_MARK).and_then(|n| n.parse().ok()) {
-            return Error::TooDeep {
-                limit,
-                offset: None,
-            };
+        if let Some(e) = from_mark(&msg) {
+            return e;
         }
         Error::Decode {
             expected: msg,

@@ -187,22 +187,58 @@ pub unsafe extern "C" fn xenapi_ext_call_func(
         } else {
             std::slice::from_raw_parts(data as *const u8, len)
         };
-        let (rc, msg) = match t.inner.post(WireFormat::XmlRpc.path(), body, &t.limits) {
+        match t.post(body, &t.limits) {
             Ok(resp) => {
                 if result_func(resp.as_ptr() as *const c_void, resp.len(), result_handle) {
-                    (0, None)
+                    0
                 } else {
-                    (
-                        XENAPI_EXT_RESULT_REFUSED,
-                        Some("the response was refused".to_owned()),
-                    )
+                    t.set_last_error(Some("the response was refused".to_owned()));
+                    XENAPI_EXT_RESULT_REFUSED
                 }
             }
-            Err(e @ Error::Http { status, .. }) => (c_int::from(status), Some(e.to_string())),
-            Err(e @ Error::TooLarge { .. }) => (XENAPI_EXT_TOO_LARGE, Some(e.to_string())),
-            Err(e) => (XENAPI_EXT_TRANSPORT_ERROR, Some(e.to_string())),
-        };
-        *t.last_error.lock().unwrap_or_else(|p| p.into_inner()) = msg;
-        rc
+            Err(rc) => rc,
+        }
     })
+}
+
+/// The library's own use of the built-in transport: the response buffer itself, not a copy
+/// handed through `result_func`. The session's limit applies when it is tighter.
+///
+/// # Safety
+/// `user_handle` is NULL or a transport from `xenapi_ext_transport_new`.
+pub(crate) unsafe fn post_owned(
+    user_handle: *mut c_void,
+    body: &[u8],
+    limits: &Limits,
+) -> Result<Vec<u8>, c_int> {
+    let Some(t) = (user_handle as *const xenapi_ext_transport).as_ref() else {
+        return Err(XENAPI_EXT_BAD_HANDLE);
+    };
+    let limits = Limits {
+        max_response_bytes: limits.max_response_bytes.min(t.limits.max_response_bytes),
+        ..*limits
+    };
+    t.post(body, &limits)
+}
+
+impl xenapi_ext_transport {
+    /// One request; a failure becomes the `call_func` code, its message the last error.
+    fn post(&self, body: &[u8], limits: &Limits) -> Result<Vec<u8>, c_int> {
+        let outcome = self.inner.post(WireFormat::XmlRpc.path(), body, limits);
+        let (rc, msg) = match outcome {
+            Ok(resp) => {
+                self.set_last_error(None);
+                return Ok(resp);
+            }
+            Err(e @ Error::Http { status, .. }) => (c_int::from(status), e.to_string()),
+            Err(e @ Error::TooLarge { .. }) => (XENAPI_EXT_TOO_LARGE, e.to_string()),
+            Err(e) => (XENAPI_EXT_TRANSPORT_ERROR, e.to_string()),
+        };
+        self.set_last_error(Some(msg));
+        Err(rc)
+    }
+
+    fn set_last_error(&self, msg: Option<String>) {
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = msg;
+    }
 }
