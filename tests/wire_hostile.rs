@@ -322,3 +322,43 @@ fn real_records_decode_well_within_the_value_budget() {
         }
     }
 }
+
+#[test]
+fn xml_rpc_refuses_control_characters_instead_of_dropping_them() {
+    for text in ["a\u{1}b", "bell\u{7}", "\u{1f}"] {
+        let value = Value::from(text);
+        match wire::encode_call(
+            XML,
+            "VM.set_name_label",
+            Some("OpaqueRef:s"),
+            &[value.clone()],
+            1,
+        ) {
+            Err(e @ Error::Encode(_)) => {
+                assert!(e.to_string().contains("control character U+00"), "{e}");
+                assert!(
+                    !e.to_string().contains(text),
+                    "the error quotes the string: {e}"
+                );
+            }
+            other => panic!("{text:?}: {other:?}"),
+        }
+        // A struct key too; JSON-RPC carries the same string unchanged.
+        let mut s = xenapi::Struct::new();
+        s.insert(text.to_string(), Value::from("v"));
+        assert!(matches!(
+            wire::encode_value(XML, &Value::Struct(s)),
+            Err(Error::Encode(_))
+        ));
+        let json = wire::encode_call(JSON, "VM.set_name_label", None, &[value.clone()], 1).unwrap();
+        let call = wire::decode_call(JSON, &json, &lim()).unwrap();
+        assert_eq!(call.params, vec![value]);
+    }
+    // Tab, newline and carriage return are fine.
+    let ok = Value::from("a\tb\nc\rd");
+    let body = wire::encode_call(XML, "m", None, &[ok.clone()], 1).unwrap();
+    assert_eq!(
+        wire::decode_call(XML, &body, &lim()).unwrap().params,
+        vec![ok]
+    );
+}
