@@ -200,7 +200,7 @@ fn open(url: &str, http: HttpOptions, backend: Option<HttpBackend>) -> Result<Ar
         #[cfg(feature = "curl")]
         Some(HttpBackend::Curl) => Ok(Arc::new(transport::CurlTransport::new(url, http)?)),
         _ => Err(transport::transport_error(
-            url,
+            &transport::redact_userinfo(url),
             "no HTTP transport built in (enable the `ureq` or `curl` feature)",
         )),
     }

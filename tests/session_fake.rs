@@ -410,3 +410,18 @@ fn bad_client_urls_are_refused() {
         );
     }
 }
+
+#[test]
+fn errors_never_show_the_password_of_a_url() {
+    for url in [
+        "https://root:S3cret-PW@host.example",
+        "http://root:S3cret-PW@[::1:80",
+        "ftp://root:S3cret-PW@host.example/x",
+        "root:S3cret-PW@host.example",
+    ] {
+        let err = Client::builder(url).build().unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("S3cret-PW"), "{url}: {text}");
+        assert!(text.contains("***@"), "{url}: {text}");
+    }
+}

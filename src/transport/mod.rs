@@ -34,7 +34,7 @@ pub use self::tls::{CertFingerprint, TlsOptionError, TlsVerification, TrustedCer
 pub use self::unix::UnixTransport;
 #[cfg(feature = "ureq")]
 pub use self::ureq::UreqTransport;
-pub use self::url::{HttpUrl, Scheme, UrlError};
+pub use self::url::{redact_userinfo, HttpUrl, Scheme, UrlError};
 
 /// Something that can deliver a XenAPI request and bring back the response.
 pub trait Transport: Send + Sync {
@@ -178,7 +178,7 @@ fn excerpt(body: &[u8]) -> String {
 /// Parses `url` as an HTTP(S) URL, as an `Error::Transport` when it is invalid.
 #[cfg(any(feature = "ureq", feature = "curl"))]
 pub(crate) fn parse_http_url(url: &str) -> Result<HttpUrl> {
-    HttpUrl::parse(url).map_err(|e| transport_error(url, e.0))
+    HttpUrl::parse(url).map_err(|e| transport_error(&redact_userinfo(url), e.0))
 }
 
 /// The error for a body beyond the limit.
