@@ -286,3 +286,53 @@ fn injected_faults_become_clear_errors() {
     // Still usable afterwards.
     assert!(vm_count(&session) > 0);
 }
+
+#[test]
+fn relogin_holds_under_churn() {
+    // Sessions are logged out underneath eight threads every 5 ms: every call must still
+    // succeed, retrying on whichever session another thread logged in meanwhile.
+    let sim = sim();
+    let client = Client::builder(&sim.url())
+        .format(WireFormat::JsonRpc)
+        .relogin(true)
+        .build()
+        .unwrap();
+    let session = Arc::new(login(&sim, &client));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churner = {
+        let (session, stop, url) = (session.clone(), stop.clone(), sim.url());
+        std::thread::spawn(move || {
+            let other = Client::new(&url).unwrap();
+            let mut logouts = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let current = session.session_ref();
+                if other
+                    .call("session.logout", &[Value::String(current)])
+                    .is_ok()
+                {
+                    logouts += 1;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            logouts
+        })
+    };
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let session = session.clone();
+            std::thread::spawn(move || {
+                (0..250)
+                    .filter(|_| session.call("VM.get_all", &[]).is_err())
+                    .count()
+            })
+        })
+        .collect();
+    let failed: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let logouts = churner.join().unwrap();
+    assert!(logouts > 10, "the churn did not happen ({logouts} logouts)");
+    assert_eq!(
+        failed, 0,
+        "{failed} of 2000 calls failed under {logouts} logouts"
+    );
+}
