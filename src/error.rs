@@ -54,12 +54,15 @@ impl std::error::Error for ApiFailure {}
 #[non_exhaustive]
 pub enum Error {
     /// The request could not be delivered or the response not read (connection, TLS, I/O).
-    #[error("transport error talking to {url}: {source}")]
+    ///
+    /// `Display` names only where the request was going: what happened is the `source`
+    /// (and, for an I/O failure, its own source is the `std::io::Error`; see
+    /// [`Error::io_error_kind`]). [`Error::report`] prints the whole chain, each part once.
+    #[error("transport error talking to {url}")]
     Transport {
         /// Where the request was going.
         url: String,
-        /// The underlying cause.
-        #[source]
+        /// What happened.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The server answered with an HTTP status other than success.
@@ -95,7 +98,7 @@ pub enum Error {
     },
     /// The call failed: the server answered with a XenAPI error code and parameters.
     #[error("API failure: {0}")]
-    Api(#[from] ApiFailure),
+    Api(ApiFailure),
     /// The response body is larger than `Limits::max_response_bytes`.
     #[error("response larger than the limit of {limit} bytes")]
     TooLarge {
@@ -133,6 +136,40 @@ pub enum Error {
     /// A value could not be encoded (e.g. a map key that is not a string).
     #[error("cannot encode: {0}")]
     Encode(String),
+}
+
+impl From<ApiFailure> for Error {
+    fn from(failure: ApiFailure) -> Self {
+        Error::Api(failure)
+    }
+}
+
+impl Error {
+    /// This error and its causes, each printed once, joined by `": "` (what `Display` of a
+    /// [`Error::Transport`] leaves to its sources).
+    pub fn report(&self) -> String {
+        let mut text = self.to_string();
+        let mut next = std::error::Error::source(self);
+        while let Some(cause) = next {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            next = cause.source();
+        }
+        text
+    }
+
+    /// The kind of the I/O error behind a transport failure, when there is one (e.g.
+    /// `NotFound` for a missing Unix socket, `ConnectionRefused`, `ConnectionReset`).
+    pub fn io_error_kind(&self) -> Option<std::io::ErrorKind> {
+        let mut next = std::error::Error::source(self);
+        while let Some(cause) = next {
+            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                return Some(io.kind());
+            }
+            next = cause.source();
+        }
+        None
+    }
 }
 
 fn redirect(location: &Option<String>) -> String {

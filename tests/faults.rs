@@ -89,7 +89,10 @@ fn case_with(
         Err(e) => e,
         Ok(v) => panic!("{name} {net:?} {format:?}: expected an error, got {v:?}"),
     };
-    println!("{name:<22} {net:?}/{format:?} {took:>10.1?}  {err}");
+    println!(
+        "{name:<22} {net:?}/{format:?} {took:>10.1?}  {}",
+        err.report()
+    );
     assert!(
         check(&err),
         "{name} {net:?} {format:?}: unexpected error: {err}"
@@ -108,7 +111,7 @@ fn case_with(
 }
 
 fn text(e: &Error) -> String {
-    e.to_string()
+    e.report()
 }
 
 fn each(mut f: impl FnMut(Net, WireFormat)) {
@@ -166,9 +169,10 @@ fn a_connection_closed_after_the_request_is_not_sent_again() {
         let started = Instant::now();
         let err = s.call("VM.clone", &[]).unwrap_err();
         println!(
-            "{:<22} {net:?}/{format:?} {:>10.1?}  {err}",
+            "{:<22} {net:?}/{format:?} {:>10.1?}  {}",
             "closed after request",
-            started.elapsed()
+            started.elapsed(),
+            err.report()
         );
         assert_eq!(
             server.requests(),
@@ -443,7 +447,7 @@ fn https_to_a_plain_http_port_fails_fast_with_a_hint() {
         let started = Instant::now();
         let err = client.call("VM.get_all", &[]).unwrap_err();
         let took = started.elapsed();
-        println!("{name:<22} Tcp {took:>10.1?}  {err}");
+        println!("{name:<22} Tcp {took:>10.1?}  {}", err.report());
         assert!(
             text(&err).contains("if this port serves plain HTTP, use an http:// URL"),
             "{err}"
@@ -475,7 +479,7 @@ fn http_to_a_tls_port_says_so() {
     let started = Instant::now();
     let err = client.call("VM.get_all", &[]).unwrap_err();
     let took = started.elapsed();
-    println!("{:<22} Tcp {took:>10.1?}  {err}", "http to TLS");
+    println!("{:<22} Tcp {took:>10.1?}  {}", "http to TLS", err.report());
     assert!(text(&err).contains("use an https:// URL"), "{err}");
     assert!(took <= SECOND, "{took:?}");
 }

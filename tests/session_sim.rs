@@ -262,7 +262,7 @@ fn injected_faults_become_clear_errors() {
         .on_method("VM.get_all", FaultKind::Latency(Duration::from_secs(3)));
     let err = session.call("VM.get_all", &[]).unwrap_err();
     assert!(
-        err.to_string().contains("no data for the I/O timeout"),
+        err.report().contains("no data for the I/O timeout"),
         "{err}"
     );
     sim.faults().clear();

@@ -233,7 +233,7 @@ fn a_silent_server_times_out() {
         let t = make(&url, options).unwrap();
         match t.post("/", b"x", &Limits::default()) {
             Err(e @ Error::Transport { .. }) => {
-                let text = e.to_string().to_lowercase();
+                let text = e.report().to_lowercase();
                 assert!(
                     text.contains("timed out") || text.contains("i/o timeout of 300ms"),
                     "{name}: {e}"
@@ -336,7 +336,7 @@ mod tls {
             let server = support::https(false, echo);
             let t = make(&server.url, HttpOptions::default()).unwrap();
             let err = t.post("/", b"x", &Limits::default()).unwrap_err();
-            let text = err.to_string();
+            let text = err.report();
             assert!(matches!(err, Error::Transport { .. }), "{name}: {err:?}");
             assert!(text.contains("certificate"), "{name}: {text}");
             if name == "ureq" {
@@ -371,7 +371,7 @@ mod tls {
             )
             .unwrap();
             let err = t.post("/", b"p", &Limits::default()).unwrap_err();
-            assert!(err.to_string().contains("pinned"), "{name}: {err}");
+            assert!(err.report().contains("pinned"), "{name}: {err}");
             assert_eq!(server.stats.requests(), 3, "{name}");
         }
     }

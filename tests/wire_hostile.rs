@@ -331,7 +331,7 @@ fn xml_rpc_refuses_control_characters_instead_of_dropping_them() {
             XML,
             "VM.set_name_label",
             Some("OpaqueRef:s"),
-            &[value.clone()],
+            std::slice::from_ref(&value),
             1,
         ) {
             Err(e @ Error::Encode(_)) => {
@@ -350,13 +350,20 @@ fn xml_rpc_refuses_control_characters_instead_of_dropping_them() {
             wire::encode_value(XML, &Value::Struct(s)),
             Err(Error::Encode(_))
         ));
-        let json = wire::encode_call(JSON, "VM.set_name_label", None, &[value.clone()], 1).unwrap();
+        let json = wire::encode_call(
+            JSON,
+            "VM.set_name_label",
+            None,
+            std::slice::from_ref(&value),
+            1,
+        )
+        .unwrap();
         let call = wire::decode_call(JSON, &json, &lim()).unwrap();
         assert_eq!(call.params, vec![value]);
     }
     // Tab, newline and carriage return are fine.
     let ok = Value::from("a\tb\nc\rd");
-    let body = wire::encode_call(XML, "m", None, &[ok.clone()], 1).unwrap();
+    let body = wire::encode_call(XML, "m", None, std::slice::from_ref(&ok), 1).unwrap();
     assert_eq!(
         wire::decode_call(XML, &body, &lim()).unwrap().params,
         vec![ok]

@@ -122,23 +122,57 @@ pub struct HttpOptions {
 }
 
 /// A transport failure described in words (the underlying libraries' errors are not all
-/// `Send + Sync + 'static`, or are less clear than what we can say).
+/// `Send + Sync + 'static`, or are less clear than what we can say), with the I/O error
+/// behind it when there is one. `Display` is the words only: the I/O error is the source.
 #[derive(Debug)]
-pub(crate) struct Failure(pub String);
+pub(crate) struct Failure {
+    pub what: String,
+    pub cause: Option<std::io::Error>,
+}
 
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl Failure {
+    pub(crate) fn new(what: impl Into<String>) -> Self {
+        Failure {
+            what: what.into(),
+            cause: None,
+        }
     }
 }
 
-impl std::error::Error for Failure {}
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.what)
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// An `Error::Transport` for `url`.
 pub(crate) fn transport_error(url: &str, why: impl Into<String>) -> Error {
     Error::Transport {
         url: url.to_string(),
-        source: Box::new(Failure(why.into())),
+        source: Box::new(Failure::new(why)),
+    }
+}
+
+/// An `Error::Transport` for `url` caused by the I/O error `cause`.
+pub(crate) fn io_transport_error(
+    url: &str,
+    what: impl Into<String>,
+    cause: std::io::Error,
+) -> Error {
+    Error::Transport {
+        url: url.to_string(),
+        source: Box::new(Failure {
+            what: what.into(),
+            cause: Some(cause),
+        }),
     }
 }
 

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use super::http1::{self, ReadError};
 use super::{
-    deadline_message, encoded_body_error, http_status_error, too_large, transport_error, Timeouts,
-    Transport, EXCERPT_BYTES,
+    deadline_message, encoded_body_error, http_status_error, io_transport_error, too_large,
+    transport_error, Timeouts, Transport, EXCERPT_BYTES,
 };
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -51,7 +51,7 @@ impl UnixTransport {
 
     fn connect(&self) -> Result<UnixStream> {
         UnixStream::connect(&self.path)
-            .map_err(|e| transport_error(&self.url(), format!("cannot connect: {e}")))
+            .map_err(|e| io_transport_error(&self.url(), "cannot connect", e))
     }
 
     /// An idle connection the server has not closed meanwhile.
@@ -102,7 +102,7 @@ impl UnixTransport {
                  {}",
                 self.io_words(&e, deadline)
             );
-            return Err(Failed::Other(transport_error(&self.url(), why)));
+            return Err(Failed::Other(io_transport_error(&self.url(), why, e)));
         }
         let mut reader = BufReader::with_capacity(64 * 1024, timed);
         let response = http1::read_response(&mut reader, limits.max_response_bytes, EXCERPT_BYTES)
@@ -124,7 +124,10 @@ impl UnixTransport {
             ReadError::Malformed(why) => {
                 transport_error(&url, format!("invalid HTTP response: {why}"))
             }
-            ReadError::Io(e) => transport_error(&url, self.io_words(&e, deadline)),
+            ReadError::Io(e) => {
+                let why = self.io_words(&e, deadline);
+                io_transport_error(&url, why, e)
+            }
         }
     }
 
@@ -142,7 +145,7 @@ impl UnixTransport {
                 "no data for the I/O timeout of {:?}; the call may have run on the server",
                 self.timeouts.io.unwrap_or_default()
             ),
-            (false, _) => format!("{e}; the call may have run on the server"),
+            (false, _) => "the call may have run on the server".to_string(),
         }
     }
 }
@@ -245,9 +248,10 @@ impl Transport for UnixTransport {
         let (response, clean) = match outcome {
             Ok(r) => r,
             Err(Failed::NotDelivered(e)) => {
-                return Err(transport_error(
+                return Err(io_transport_error(
                     &self.url(),
-                    format!("cannot send the request (the server closed the connection: {e})"),
+                    "cannot send the request: the server closed the connection",
+                    e,
                 ))
             }
             Err(Failed::Other(e)) => return Err(e),

@@ -26,8 +26,8 @@ use ureq::Timeout;
 use super::coalesce::CoalescingConnector;
 use super::tls::client_config;
 use super::{
-    deadline_message, encoded_body_error, http_status_error, parse_http_url, too_large,
-    transport_error, Failure, HttpOptions, HttpUrl, Scheme, Transport, EXCERPT_BYTES,
+    deadline_message, encoded_body_error, http_status_error, io_transport_error, parse_http_url,
+    too_large, transport_error, Failure, HttpOptions, HttpUrl, Scheme, Transport, EXCERPT_BYTES,
 };
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -198,20 +198,27 @@ impl UreqTransport {
                     std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
                 ) =>
             {
-                transport_error(
+                io_transport_error(
                     url,
-                    format!(
-                        "the connection broke ({io}); the call may have run on the server, so \
-                         it is not sent again"
-                    ),
+                    "the connection broke; the call may have run on the server, so it is not \
+                     sent again",
+                    io,
                 )
             }
             ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                transport_error(
+                io_transport_error(
                     url,
                     "the server closed the connection before the response was complete; the \
                      call may have run on the server, so it is not sent again",
+                    io,
                 )
+            }
+            ureq::Error::Io(io)
+                if io
+                    .get_ref()
+                    .is_none_or(|inner| !inner.is::<rustls::Error>()) =>
+            {
+                io_transport_error(url, "I/O failure", io)
             }
             ureq::Error::Protocol(p) if self.url.scheme() == Scheme::Http => transport_error(
                 url,
@@ -321,7 +328,7 @@ fn handshake_error(e: std::io::Error, waited: Duration, limit: Option<Duration>)
 }
 
 fn hint(why: &str) -> ureq::Error {
-    ureq::Error::Io(std::io::Error::other(Failure(why.to_string())))
+    ureq::Error::Io(std::io::Error::other(Failure::new(why)))
 }
 
 /// A rustls session over a ureq transport.

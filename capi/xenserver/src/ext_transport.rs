@@ -106,7 +106,7 @@ fn open(url: &str, o: Option<&xenapi_ext_transport_options>) -> Result<Box<dyn T
     }
     UreqTransport::new(url, HttpOptions { tls, timeouts })
         .map(|t| Box::new(t) as Box<dyn Transport>)
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.report())
 }
 
 /// `xenapi_ext_transport_new(url, options, error)`: a transport to `url` (`http://`,
@@ -230,9 +230,9 @@ impl xenapi_ext_transport {
                 self.set_last_error(None);
                 return Ok(resp);
             }
-            Err(e @ Error::Http { status, .. }) => (c_int::from(status), e.to_string()),
-            Err(e @ Error::TooLarge { .. }) => (XENAPI_EXT_TOO_LARGE, e.to_string()),
-            Err(e) => (XENAPI_EXT_TRANSPORT_ERROR, e.to_string()),
+            Err(e @ Error::Http { status, .. }) => (c_int::from(status), e.report()),
+            Err(e @ Error::TooLarge { .. }) => (XENAPI_EXT_TOO_LARGE, e.report()),
+            Err(e) => (XENAPI_EXT_TRANSPORT_ERROR, e.report()),
         };
         self.set_last_error(Some(msg));
         Err(rc)

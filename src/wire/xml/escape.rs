@@ -120,10 +120,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_specials_and_drops_controls() {
+    fn escapes_specials_and_refuses_controls() {
         let mut out = Vec::new();
-        escape_into(&mut out, "a&b<c>d\"e'\u{1}\tf");
+        escape_into(&mut out, "a&b<c>d\"e'\tf").unwrap();
         assert_eq!(out, b"a&amp;b&lt;c&gt;d&quot;e'\tf");
+        assert!(matches!(
+            escape_into(&mut Vec::new(), "e'\u{1}\tf"),
+            Err(Error::Encode(_))
+        ));
+        let mut lossy = Vec::new();
+        escape_lossy_into(&mut lossy, "a<\u{1}\tf");
+        assert_eq!(lossy, b"a&lt;\tf");
     }
 
     #[test]
