@@ -19,6 +19,8 @@ pub mod desc;
 pub mod encode;
 pub mod errors;
 pub mod ext_transport;
+#[doc(hidden)]
+pub mod fuzzing;
 #[rustfmt::skip]
 pub mod generated;
 pub mod login;
