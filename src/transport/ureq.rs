@@ -220,12 +220,20 @@ impl UreqTransport {
             {
                 io_transport_error(url, "I/O failure", io)
             }
-            ureq::Error::Protocol(p) if self.url.scheme() == Scheme::Http => transport_error(
-                url,
-                format!(
-                    "the answer is not HTTP ({p}); if this port serves TLS, use an https:// URL"
-                ),
-            ),
+            // Only a response head that does not parse hints at TLS; a bad chunk does not.
+            ureq::Error::Protocol(p)
+                if self.url.scheme() == Scheme::Http
+                    && p.to_string().starts_with("http parse fail") =>
+            {
+                transport_error(
+                    url,
+                    format!(
+                        "the answer is not HTTP ({p}); if this port serves TLS, use an https:// \
+                         URL"
+                    ),
+                )
+            }
+            ureq::Error::Protocol(p) => transport_error(url, format!("invalid HTTP response: {p}")),
             other => transport_error(url, describe(&other)),
         }
     }
