@@ -46,8 +46,11 @@ pub fn request(data: &[u8]) {
     let _ = decode_call(format, data, &limits());
 }
 
+/// A fuzz target's entry point.
+pub type Entry = fn(&[u8]);
+
 /// The targets by name, as `fuzz/` and the replay test know them.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Entry)] = &[
     ("xml_response_value", xml_response_value),
     ("json_response_value", json_response_value),
     ("xml_vm_records", xml_vm_records),
