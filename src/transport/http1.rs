@@ -20,6 +20,8 @@ pub(crate) enum ReadError {
     Io(io::Error),
     /// The stream ended before the first byte of a response.
     ClosedBeforeResponse,
+    /// The peer reset the connection before the first byte of a response.
+    ResetBeforeResponse(io::Error),
     /// The bytes are not HTTP.
     Malformed(String),
     /// The body is larger than allowed.
@@ -134,7 +136,11 @@ fn read_head(input: &mut impl BufRead, first: bool) -> Result<Head, ReadError> {
             }
             Ok(_) => {}
             Err(ReadError::Io(e)) if raw.is_empty() && first && is_disconnect(&e) => {
-                return Err(ReadError::ClosedBeforeResponse)
+                return Err(if e.kind() == io::ErrorKind::ConnectionReset {
+                    ReadError::ResetBeforeResponse(e)
+                } else {
+                    ReadError::ClosedBeforeResponse
+                });
             }
             Err(e) => return Err(e),
         }

@@ -1,10 +1,18 @@
 //! HTTP/1.1 over a Unix domain socket, with keep-alive reuse of idle connections.
 //!
-//! A call is sent again only when it provably never reached the server: the very first write
-//! of the request, on a reused idle connection, failed because the server had closed that
-//! connection, so the kernel accepted none of its bytes. Once any byte is accepted the server
-//! may have read the whole request and run it, so every later failure is reported as such
-//! (the call may have run) and nothing is sent again.
+//! A call is sent again, once and only on a reused idle connection, when it provably never
+//! reached the server:
+//! - the first write of the request failed because the server had closed the connection, so
+//!   the kernel accepted none of its bytes; or
+//! - the server closed the connection without reading all of the request: Linux resets a Unix
+//!   socket connection (ECONNRESET instead of the end of the stream) exactly when the closing
+//!   side leaves unread data behind, and a server cannot run a call whose body it never read
+//!   to the end. This is the race of a server closing an idle connection just as a request
+//!   goes out on it.
+//!
+//! Any other failure after a byte was accepted (the end of the stream before a response, a
+//! timeout, a broken response) is reported as such (the call may have run) and nothing is
+//! sent again.
 
 use std::io::{self, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
@@ -102,11 +110,14 @@ impl UnixTransport {
                  {}",
                 self.io_words(&e, deadline)
             );
-            return Err(Failed::Other(io_transport_error(&self.url(), why, e)));
+            return Err(Failed::Other(with_cause(&self.url(), why, e)));
         }
         let mut reader = BufReader::with_capacity(64 * 1024, timed);
         let response = http1::read_response(&mut reader, limits.max_response_bytes, EXCERPT_BYTES)
-            .map_err(|e| Failed::Other(self.read_error(e, limits, deadline)))?;
+            .map_err(|e| match e {
+                ReadError::ResetBeforeResponse(e) => Failed::NotDelivered(e),
+                e => Failed::Other(self.read_error(e, limits, deadline)),
+            })?;
         // Bytes beyond the response would belong to no request: do not reuse the connection.
         let clean = reader.buffer().is_empty();
         Ok((response, clean))
@@ -120,24 +131,25 @@ impl UnixTransport {
                 "the server closed the connection without answering after the request was \
                  sent; the call may have run on the server, so it is not sent again",
             ),
+            ReadError::ResetBeforeResponse(e) => io_transport_error(
+                &url,
+                "the server reset the connection before reading all of the request",
+                e,
+            ),
             ReadError::TooLarge => too_large(limits),
             ReadError::Malformed(why) => {
                 transport_error(&url, format!("invalid HTTP response: {why}"))
             }
             ReadError::Io(e) => {
                 let why = self.io_words(&e, deadline);
-                io_transport_error(&url, why, e)
+                with_cause(&url, why, e)
             }
         }
     }
 
     /// An I/O failure in words, naming the timeout that cut it.
     fn io_words(&self, e: &io::Error, deadline: Option<Instant>) -> String {
-        let timed_out = matches!(
-            e.kind(),
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-        );
-        match (timed_out, self.timeouts.call) {
+        match (timed_out(e), self.timeouts.call) {
             (true, Some(d)) if deadline.is_some_and(|at| Instant::now() >= at) => {
                 deadline_message(d)
             }
@@ -147,6 +159,24 @@ impl UnixTransport {
             ),
             (false, _) => "the call may have run on the server".to_string(),
         }
+    }
+}
+
+/// Whether a socket operation failed because its timeout passed.
+fn timed_out(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// A transport error with the I/O error as its cause, unless it only says a timeout passed
+/// (`why` names the timeout; EAGAIN would mislead).
+fn with_cause(url: &str, why: String, e: io::Error) -> Error {
+    if timed_out(&e) {
+        transport_error(url, why)
+    } else {
+        io_transport_error(url, why, e)
     }
 }
 
@@ -171,8 +201,8 @@ fn send(out: &mut impl Write, parts: &[&[u8]], sent: &mut usize) -> io::Result<(
 
 /// How an exchange failed.
 enum Failed {
-    /// The server had closed the connection before the request: no byte of it was accepted,
-    /// so it can be sent again on a fresh connection.
+    /// The server closed the connection before the request (no byte of it was accepted) or
+    /// without reading all of it (a reset): it can be sent again on a fresh connection.
     NotDelivered(io::Error),
     Other(Error),
 }
@@ -250,7 +280,7 @@ impl Transport for UnixTransport {
             Err(Failed::NotDelivered(e)) => {
                 return Err(io_transport_error(
                     &self.url(),
-                    "cannot send the request: the server closed the connection",
+                    "the server closed the connection without reading the request (not run)",
                     e,
                 ))
             }

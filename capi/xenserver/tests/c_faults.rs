@@ -23,6 +23,8 @@ fn cases() -> Vec<(&'static str, Act, &'static str)> {
         ("silent", Act::Silent, "within the call deadline of 1.5s"),
         ("drip", Act::Drip, "within the call deadline of 1.5s"),
         ("closed", Act::Close, "the call may have run on the server"),
+        // TCP only: a reset before the request was read is resent on a Unix socket (see
+        // tests/faults.rs).
         ("reset", Act::Reset, "the call may have run on the server"),
         (
             "truncated",
@@ -70,10 +72,11 @@ fn run(valgrind: bool) {
         // version's major number, which the server's string answer ends (the version is
         // then unknown, which does not fail the login).
         let script = |act| vec![Act::Good, Act::Good, Act::Good, act];
-        for (net, server) in [
-            ("tcp", hostile::tcp(script(act.clone()))),
-            ("unix", hostile::unix(script(act))),
-        ] {
+        let mut servers_of_case = vec![("tcp", hostile::tcp(script(act.clone())))];
+        if name != "reset" {
+            servers_of_case.push(("unix", hostile::unix(script(act))));
+        }
+        for (net, server) in servers_of_case {
             let name = format!("{name}-{net}");
             args.push(format!("{name}={}", server.url));
             expected.push((name, text));
