@@ -54,16 +54,19 @@ impl std::error::Error for ApiFailure {}
 #[non_exhaustive]
 pub enum Error {
     /// The request could not be delivered or the response not read (connection, TLS, I/O).
-    #[error("transport error talking to {url}: {source}")]
+    ///
+    /// `Display` names only where the request was going: what happened is the `source`
+    /// (and, for an I/O failure, its own source is the `std::io::Error`; see
+    /// [`Error::io_error_kind`]). [`Error::report`] prints the whole chain, each part once.
+    #[error("transport error talking to {url}")]
     Transport {
         /// Where the request was going.
         url: String,
-        /// The underlying cause.
-        #[source]
+        /// What happened.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The server answered with an HTTP status other than success.
-    #[error("HTTP status {status} from {url}: {body_excerpt:?}")]
+    #[error("HTTP status {status} from {url}{}: {body_excerpt:?}", redirect(.location))]
     Http {
         /// Where the request went.
         url: String,
@@ -71,6 +74,9 @@ pub enum Error {
         status: u16,
         /// The start of the response body (a short excerpt, never the whole body).
         body_excerpt: String,
+        /// The `Location` header of a redirection (redirections are not followed: a XenAPI
+        /// call must not be sent twice).
+        location: Option<String>,
     },
     /// The response (or, on the server side, the request) is not well-formed for its wire format.
     #[error("malformed message{}: expected {expected}, found {found}", at(.offset))]
@@ -104,7 +110,7 @@ pub enum Error {
     },
     /// The call failed: the server answered with a XenAPI error code and parameters.
     #[error("API failure: {0}")]
-    Api(#[from] ApiFailure),
+    Api(ApiFailure),
     /// The response body is larger than `Limits::max_response_bytes`.
     #[error("response larger than the limit of {limit} bytes")]
     TooLarge {
@@ -119,6 +125,17 @@ pub enum Error {
         /// Where the limit was exceeded.
         offset: Option<usize>,
     },
+    /// Decoding the response into [`crate::Value`] would take more memory than
+    /// [`crate::value::VALUE_BYTES_PER_BODY_BYTE`] times the body (a huge array of tiny
+    /// values); decode it into a typed result instead.
+    #[error(
+        "the response would take more than {limit} bytes of memory as a Value (a tree of \
+         many tiny values); decode it into a typed result instead"
+    )]
+    ValueTooLarge {
+        /// The memory budget in bytes.
+        limit: u64,
+    },
     /// A task did not finish within the time the caller allowed (it keeps running on the
     /// server).
     #[error("task {task} still running after {waited:?}")]
@@ -131,6 +148,47 @@ pub enum Error {
     /// A value could not be encoded (e.g. a map key that is not a string).
     #[error("cannot encode: {0}")]
     Encode(String),
+}
+
+impl From<ApiFailure> for Error {
+    fn from(failure: ApiFailure) -> Self {
+        Error::Api(failure)
+    }
+}
+
+impl Error {
+    /// This error and its causes, each printed once, joined by `": "` (what `Display` of a
+    /// [`Error::Transport`] leaves to its sources).
+    pub fn report(&self) -> String {
+        let mut text = self.to_string();
+        let mut next = std::error::Error::source(self);
+        while let Some(cause) = next {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            next = cause.source();
+        }
+        text
+    }
+
+    /// The kind of the I/O error behind a transport failure, when there is one (e.g.
+    /// `NotFound` for a missing Unix socket, `ConnectionRefused`, `ConnectionReset`).
+    pub fn io_error_kind(&self) -> Option<std::io::ErrorKind> {
+        let mut next = std::error::Error::source(self);
+        while let Some(cause) = next {
+            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                return Some(io.kind());
+            }
+            next = cause.source();
+        }
+        None
+    }
+}
+
+fn redirect(location: &Option<String>) -> String {
+    match location {
+        Some(l) => format!(" (a redirection to {l}, not followed)"),
+        None => String::new(),
+    }
 }
 
 fn at(offset: &Option<usize>) -> String {
@@ -172,14 +230,32 @@ impl Error {
 /// How a depth error reads when it has to travel through another library's error type.
 pub(crate) const DEPTH_MARK: &str = "nesting deeper than the limit of ";
 
+/// How a `Value` memory error reads when it travels through another library's error type.
+pub(crate) const VALUE_MEMORY_MARK: &str = "value memory budget exceeded: ";
+
+/// The error a message starting with one of the marks stands for.
+pub(crate) fn from_mark(msg: &str) -> Option<Error> {
+    let number = |rest: &str| {
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    if let Some(limit) = msg.strip_prefix(DEPTH_MARK).and_then(number) {
+        return Some(Error::TooDeep {
+            limit: limit as usize,
+            offset: None,
+        });
+    }
+    msg.strip_prefix(VALUE_MEMORY_MARK)
+        .and_then(number)
+        .map(|limit| Error::ValueTooLarge { limit })
+}
+
 impl serde::de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         let msg = msg.to_string();
-        if let Some(limit) = msg.strip_prefix(DEPTH_MARK).and_then(|n| n.parse().ok()) {
-            return Error::TooDeep {
-                limit,
-                offset: None,
-            };
+        if let Some(e) = from_mark(&msg) {
+            return e;
         }
         Error::Decode {
             expected: msg,

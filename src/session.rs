@@ -32,6 +32,10 @@ use crate::wire::{decode_response, encode_call, WireFormat};
 /// How many `HOST_IS_SLAVE` redirections a login follows before giving up.
 pub const MAX_REDIRECTS: usize = 3;
 
+/// How many times one call logs in again (or takes up another thread's new session) after
+/// `SESSION_INVALID`, when the client has relogin on.
+pub const MAX_RELOGINS: usize = 3;
+
 /// Which library carries HTTP and HTTPS requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -123,7 +127,9 @@ impl ClientBuilder {
     }
 
     /// Whether a [`Session`] logs in again with its stored credentials and retries the call
-    /// once when the server answers `SESSION_INVALID` (default: off).
+    /// when the server answers `SESSION_INVALID` (default: off); a call whose retry meets a
+    /// session that was logged out again meanwhile retries on the newest one, up to
+    /// [`MAX_RELOGINS`] times.
     pub fn relogin(mut self, on: bool) -> Self {
         self.relogin = on;
         self
@@ -135,7 +141,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Connect and I/O timeouts.
+    /// Connect, TLS handshake, I/O and per-call timeouts.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.http.timeouts = timeouts;
         self
@@ -161,6 +167,20 @@ impl ClientBuilder {
     /// `Expect`). A transport given to [`Client::builder_with_transport`] sends what it sends.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.http.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The deadline of each whole call, connection to the last byte of the response,
+    /// enforced whatever the server does (`None`: no limit; default 1 hour). A call that
+    /// misses it fails, but it may still be running on the server.
+    pub fn call_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.http.timeouts.call = timeout;
+        self
+    }
+
+    /// The TLS handshake timeout for `https://` (default 10 s).
+    pub fn tls_handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.http.timeouts.tls_handshake = timeout;
         self
     }
 
@@ -229,7 +249,7 @@ fn open(url: &str, http: HttpOptions, backend: Option<HttpBackend>) -> Result<Ar
         #[cfg(feature = "curl")]
         Some(HttpBackend::Curl) => Ok(Arc::new(transport::CurlTransport::new(url, http)?)),
         _ => Err(transport::transport_error(
-            url,
+            &transport::redact_userinfo(url),
             "no HTTP transport built in (enable the `ureq` or `curl` feature)",
         )),
     }
@@ -589,13 +609,22 @@ impl Session {
         method: &str,
         params: &P,
     ) -> Result<R> {
-        let state = self.state();
-        match state.client.send(method, Some(&state.session_ref), params) {
-            Err(Error::Api(failure)) if self.may_relogin(&state, &failure) => {
-                let state = self.relogin(&state.session_ref)?;
-                state.client.send(method, Some(&state.session_ref), params)
+        let mut state = self.state();
+        let mut relogins = 0;
+        loop {
+            match state.client.send(method, Some(&state.session_ref), params) {
+                // `SESSION_INVALID` means the call did not run, so sending it again is safe.
+                // The session may have been replaced (by another thread's relogin) and logged
+                // out again before this call got to use it: retry on the newest one, a few
+                // times.
+                Err(Error::Api(failure))
+                    if relogins < MAX_RELOGINS && self.may_relogin(&state, &failure) =>
+                {
+                    relogins += 1;
+                    state = self.relogin(&state.session_ref)?;
+                }
+                other => return other,
             }
-            other => other,
         }
     }
 

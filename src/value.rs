@@ -9,6 +9,67 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::DateTime;
 
+/// What decoding a response into `Value` may allocate, per byte of the body: the nodes,
+/// members and strings of the tree are charged as they are made, and the decode fails with
+/// [`crate::Error::ValueTooLarge`] beyond this many bytes per body byte (plus
+/// [`VALUE_BUDGET_FLOOR`]). Typical XenAPI responses cost 1 to 3 bytes per body byte; a JSON
+/// array of one-digit integers would cost 40 (each element is a `Value` of
+/// `size_of::<Value>()` bytes for two bytes of body) and is refused. Growing vectors can hold
+/// up to twice what is charged, so the peak of a `Value` decode stays below the body plus
+/// twice the budget (see docs/DESIGN.md).
+pub const VALUE_BYTES_PER_BODY_BYTE: u64 = 8;
+
+/// The budget every `Value` decode has, whatever the body's size.
+pub const VALUE_BUDGET_FLOOR: u64 = 1 << 20;
+
+thread_local! {
+    /// The bytes the `Value` decode under way on this thread may still allocate (`None`: no
+    /// decode of a response is under way, nothing is counted).
+    static BUDGET: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs a response decode with the `Value` memory budget of a body of `body_len` bytes.
+pub(crate) fn with_budget<R>(body_len: usize, decode: impl FnOnce() -> R) -> R {
+    let budget = (body_len as u64)
+        .saturating_mul(VALUE_BYTES_PER_BODY_BYTE)
+        .saturating_add(VALUE_BUDGET_FLOOR);
+    let outer = BUDGET.with(|b| b.replace(Some(budget)));
+    let outer_total = BUDGET_TOTAL.with(|t| t.replace(budget));
+    let result = decode();
+    BUDGET.with(|b| b.set(outer));
+    BUDGET_TOTAL.with(|t| t.set(outer_total));
+    result
+}
+
+/// Charges `bytes` to the budget of the decode under way.
+fn charge<E: de::Error>(bytes: usize) -> Result<(), E> {
+    BUDGET.with(|b| match b.get() {
+        None => Ok(()),
+        Some(left) if left >= bytes as u64 => {
+            b.set(Some(left - bytes as u64));
+            Ok(())
+        }
+        Some(_) => Err(E::custom(format_args!(
+            "{}{}",
+            crate::error::VALUE_MEMORY_MARK,
+            budget_total()
+        ))),
+    })
+}
+
+/// The budget the decode under way started with, for the error message.
+fn budget_total() -> u64 {
+    BUDGET_TOTAL.with(|t| t.get())
+}
+
+thread_local! {
+    static BUDGET_TOTAL: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+const NODE: usize = std::mem::size_of::<Value>();
+/// A struct member: its entry (hash, key, value) and its slot in the index table.
+const MEMBER: usize = NODE + std::mem::size_of::<String>() + 2 * std::mem::size_of::<usize>();
+
 /// The members of a struct value, in wire order.
 ///
 /// A key that repeats on the wire (a known xapi bug) keeps the position of its first
@@ -232,10 +293,12 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
         Ok(Value::Float(v))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        charge(v.len())?;
         Ok(Value::String(v.to_owned()))
     }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        charge(v.len())?;
         Ok(Value::String(v))
     }
     fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
@@ -256,6 +319,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
         while let Some(e) = seq.next_element()? {
+            charge(NODE)?;
             v.push(e);
         }
         Ok(Value::Array(v))
@@ -263,6 +327,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut m = Struct::with_capacity(map.size_hint().unwrap_or(0).min(4096));
         while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            charge(MEMBER + k.len())?;
             m.insert(k, v);
         }
         Ok(Value::Struct(m))
@@ -394,10 +459,23 @@ impl<'de> Deserializer<'de> for Value {
         }
     }
 
+    /// A record comes from a struct; an array is refused rather than read by position.
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> crate::Result<V::Value> {
+        match self {
+            Value::Array(_) => Err(de::Error::invalid_type(de::Unexpected::Seq, &visitor)),
+            other => other.deserialize_any(visitor),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf unit unit_struct seq tuple
-        tuple_struct map struct identifier ignored_any
+        tuple_struct map identifier ignored_any
     }
 }
 

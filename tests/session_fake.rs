@@ -435,3 +435,58 @@ fn bad_client_urls_are_refused() {
         );
     }
 }
+
+#[test]
+fn errors_never_show_the_password_of_a_url() {
+    for url in [
+        "https://root:S3cret-PW@host.example",
+        "http://root:S3cret-PW@[::1:80",
+        "ftp://root:S3cret-PW@host.example/x",
+        "root:S3cret-PW@host.example",
+    ] {
+        let err = Client::builder(url).build().unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("S3cret-PW"), "{url}: {text}");
+        assert!(text.contains("***@"), "{url}: {text}");
+    }
+}
+
+#[test]
+fn relogin_retries_when_the_new_session_is_logged_out_too() {
+    // The first two non-login calls find their session logged out underneath (as when another
+    // thread's fresh session is logged out again before this call uses it): the call must go
+    // on to a third session rather than fail.
+    let fake = FakeXapi::new();
+    let server = fake.clone();
+    let invalidations = Arc::new(std::sync::atomic::AtomicUsize::new(2));
+    let left = invalidations.clone();
+    let transport = FnTransport::new(move |body| {
+        let is_login = std::str::from_utf8(body).is_ok_and(|b| b.contains("session.login"));
+        if !is_login
+            && left
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            server.invalidate_sessions();
+        }
+        Ok(server.respond("/", body))
+    });
+    let session = Client::builder_with_transport(transport)
+        .relogin(true)
+        .build()
+        .unwrap()
+        .login_with_password(USER, PASSWORD, "1.0", "t")
+        .unwrap();
+    let first = session.session_ref();
+    session.call("VM.get_all", &[]).unwrap();
+    assert_eq!(invalidations.load(Ordering::SeqCst), 0);
+    assert_ne!(session.session_ref(), first);
+    let logins = fake
+        .methods
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m.starts_with("session.login"))
+        .count();
+    assert_eq!(logins, 3);
+}

@@ -261,7 +261,10 @@ fn injected_faults_become_clear_errors() {
     sim.faults()
         .on_method("VM.get_all", FaultKind::Latency(Duration::from_secs(3)));
     let err = session.call("VM.get_all", &[]).unwrap_err();
-    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(
+        err.report().contains("no data for the I/O timeout"),
+        "{err}"
+    );
     sim.faults().clear();
 
     let small = Client::builder(&sim.url())
@@ -282,4 +285,59 @@ fn injected_faults_become_clear_errors() {
 
     // Still usable afterwards.
     assert!(vm_count(&session) > 0);
+}
+
+#[test]
+fn relogin_holds_under_churn() {
+    // Sessions are logged out underneath eight threads every 20 ms: every call must still
+    // succeed, retrying on whichever session another thread logged in meanwhile.
+    let sim = sim();
+    let client = Client::builder(&sim.url())
+        .format(WireFormat::JsonRpc)
+        .relogin(true)
+        .build()
+        .unwrap();
+    let session = Arc::new(login(&sim, &client));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churner = {
+        let (session, stop, url) = (session.clone(), stop.clone(), sim.url());
+        std::thread::spawn(move || {
+            let other = Client::new(&url).unwrap();
+            let mut logouts = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let current = session.session_ref();
+                if other
+                    .call("session.logout", &[Value::String(current)])
+                    .is_ok()
+                {
+                    logouts += 1;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            logouts
+        })
+    };
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let session = session.clone();
+            std::thread::spawn(move || {
+                (0..250)
+                    .filter_map(|_| session.call("VM.get_all", &[]).err())
+                    .map(|e| e.report())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let failed: Vec<String> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let logouts = churner.join().unwrap();
+    assert!(logouts >= 5, "the churn did not happen ({logouts} logouts)");
+    assert!(
+        failed.is_empty(),
+        "{} of 2000 calls failed under {logouts} logouts: {failed:?}",
+        failed.len()
+    );
 }

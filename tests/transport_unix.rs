@@ -114,6 +114,7 @@ fn http_errors_become_status_errors() {
             url,
             status,
             body_excerpt,
+            ..
         }) => {
             assert_eq!(status, 500);
             assert_eq!(url, server.url);
@@ -172,12 +173,15 @@ fn a_slow_server_times_out() {
     let t = UnixTransport::new(
         server.socket.as_ref().unwrap(),
         Timeouts {
-            connect: None,
             io: Some(Duration::from_millis(200)),
+            ..Timeouts::default()
         },
     );
     match t.post("/", b"x", &Limits::default()) {
-        Err(e @ Error::Transport { .. }) => assert!(e.to_string().contains("timed out"), "{e}"),
+        Err(e @ Error::Transport { .. }) => assert!(
+            e.report().contains("no data for the I/O timeout of 200ms"),
+            "{e}"
+        ),
         other => panic!("expected a timeout, got {other:?}"),
     }
 }
@@ -207,4 +211,42 @@ fn a_function_transport_passes_bytes_and_applies_the_limit() {
         Err(Error::Encode(_))
     ));
     assert!(failing.redirect("elsewhere").unwrap().is_none());
+}
+
+#[test]
+fn errors_keep_the_io_error_and_print_each_part_once() {
+    use std::error::Error as _;
+    let t = UnixTransport::new("/nonexistent/xapi.sock", Timeouts::default());
+    let err = t.post("/", b"x", &Limits::default()).unwrap_err();
+    assert_eq!(err.io_error_kind(), Some(std::io::ErrorKind::NotFound));
+    // Display names the place; the cause is the source, then the typed I/O error.
+    assert_eq!(
+        err.to_string(),
+        "transport error talking to unix:/nonexistent/xapi.sock"
+    );
+    let source = err.source().expect("a source");
+    assert_eq!(source.to_string(), "cannot connect");
+    let io = source
+        .source()
+        .and_then(|s| s.downcast_ref::<std::io::Error>());
+    assert_eq!(io.map(|e| e.kind()), Some(std::io::ErrorKind::NotFound));
+    let report = err.report();
+    for part in [
+        "transport error talking to",
+        "cannot connect",
+        "No such file",
+    ] {
+        assert_eq!(report.matches(part).count(), 1, "{report}");
+    }
+    // An API failure prints its code once, whether alone or with its chain.
+    let api = Error::from(xenapi::ApiFailure::from_description(vec![
+        "HANDLE_INVALID".into(),
+        "VM".into(),
+    ]));
+    assert_eq!(
+        api.report().matches("HANDLE_INVALID").count(),
+        1,
+        "{}",
+        api.report()
+    );
 }

@@ -46,3 +46,31 @@ fn unknown_codes_display_positionally() {
     assert_eq!(f.to_string(), "FROM_THE_FUTURE(a, b)");
     assert_eq!(f.param("a"), None);
 }
+
+#[test]
+fn an_array_where_a_record_is_expected_is_a_decode_error() {
+    use xenapi::api::VmRecord;
+    use xenapi::wire::{decode_response, WireFormat};
+    let json = br#"{"jsonrpc":"2.0","id":1,"result":["x"]}"#;
+    let xml = b"<?xml version=\"1.0\"?><methodResponse><params><param><value><struct>\
+        <member><name>Status</name><value>Success</value></member><member><name>Value</name>\
+        <value><array><data><value>x</value></data></array></value></member></struct></value>\
+        </param></params></methodResponse>";
+    for (format, body) in [
+        (WireFormat::JsonRpc, &json[..]),
+        (WireFormat::XmlRpc, &xml[..]),
+    ] {
+        match decode_response::<VmRecord>(format, body, &xenapi::Limits::default()) {
+            Err(e @ xenapi::Error::Decode { .. }) => {
+                assert!(e.to_string().contains("expected struct VmRecord"), "{e}")
+            }
+            Err(e) => panic!("{format:?}: {e}"),
+            Ok(r) => panic!("{format:?}: decoded a record with uuid {:?}", r.uuid),
+        }
+    }
+    let from_value = xenapi::from_value::<VmRecord>(xenapi::Value::Array(vec!["x".into()]));
+    assert!(
+        matches!(from_value, Err(xenapi::Error::Decode { .. })),
+        "{from_value:?}"
+    );
+}

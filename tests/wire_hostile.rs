@@ -274,3 +274,98 @@ fn oversized_bodies_are_refused() {
         "0123456789"
     );
 }
+
+/// A JSON array of one-digit integers: 2 bytes of body per element.
+fn tiny_ints(n: usize) -> Vec<u8> {
+    let mut body = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[".to_vec();
+    for i in 0..n {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.push(b'1');
+    }
+    body.extend_from_slice(b"]}");
+    body
+}
+
+#[test]
+fn a_value_tree_far_larger_than_the_body_is_refused() {
+    let body = tiny_ints(2_000_000);
+    let budget = body.len() as u64 * xenapi::value::VALUE_BYTES_PER_BODY_BYTE
+        + xenapi::value::VALUE_BUDGET_FLOOR;
+    match wire::decode_response::<Value>(JSON, &body, &lim()) {
+        Err(Error::ValueTooLarge { limit }) => assert_eq!(limit, budget),
+        other => panic!("expected ValueTooLarge, got {:?}", other.map(|_| "a value")),
+    }
+    // The same body into a typed result costs 8 bytes per element and is accepted.
+    let ints: Vec<i64> = wire::decode_response(JSON, &body, &lim()).unwrap();
+    assert_eq!(ints.len(), 2_000_000);
+    // Small bodies always have the floor: a short array of tiny values decodes.
+    let small: Value = wire::decode_response(JSON, &tiny_ints(10_000), &lim()).unwrap();
+    assert_eq!(small.as_array().map(<[Value]>::len), Some(10_000));
+}
+
+#[test]
+fn real_records_decode_well_within_the_value_budget() {
+    for data in [
+        include_str!("data/real-xs72-vm1.json"),
+        include_str!("data/real-xs72-vm2.json"),
+        include_str!("data/real-xs72-vm3.json"),
+    ] {
+        let record: Value = serde_json::from_str(data).unwrap();
+        // Many copies, so that the floor does not matter.
+        let many = Value::Array(vec![record; 200]);
+        for fmt in [XML, JSON] {
+            let body = wire::encode_success(fmt, &many, None).unwrap();
+            let back: Value = wire::decode_response(fmt, &body, &lim()).unwrap();
+            assert_eq!(back, many);
+        }
+    }
+}
+
+#[test]
+fn xml_rpc_refuses_control_characters_instead_of_dropping_them() {
+    for text in ["a\u{1}b", "bell\u{7}", "\u{1f}"] {
+        let value = Value::from(text);
+        match wire::encode_call(
+            XML,
+            "VM.set_name_label",
+            Some("OpaqueRef:s"),
+            std::slice::from_ref(&value),
+            1,
+        ) {
+            Err(e @ Error::Encode(_)) => {
+                assert!(e.to_string().contains("control character U+00"), "{e}");
+                assert!(
+                    !e.to_string().contains(text),
+                    "the error quotes the string: {e}"
+                );
+            }
+            other => panic!("{text:?}: {other:?}"),
+        }
+        // A struct key too; JSON-RPC carries the same string unchanged.
+        let mut s = xenapi::Struct::new();
+        s.insert(text.to_string(), Value::from("v"));
+        assert!(matches!(
+            wire::encode_value(XML, &Value::Struct(s)),
+            Err(Error::Encode(_))
+        ));
+        let json = wire::encode_call(
+            JSON,
+            "VM.set_name_label",
+            None,
+            std::slice::from_ref(&value),
+            1,
+        )
+        .unwrap();
+        let call = wire::decode_call(JSON, &json, &lim()).unwrap();
+        assert_eq!(call.params, vec![value]);
+    }
+    // Tab, newline and carriage return are fine.
+    let ok = Value::from("a\tb\nc\rd");
+    let body = wire::encode_call(XML, "m", None, std::slice::from_ref(&ok), 1).unwrap();
+    assert_eq!(
+        wire::decode_call(XML, &body, &lim()).unwrap().params,
+        vec![ok]
+    );
+}

@@ -13,6 +13,7 @@
 use std::io::Write as _;
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use curl::easy::{Easy, List};
@@ -20,8 +21,8 @@ use sha2::{Digest, Sha256};
 
 use super::tls::spki_of_certificate;
 use super::{
-    http_status_error, parse_http_url, too_large, transport_error, HttpOptions, HttpUrl,
-    TlsVerification, Transport,
+    deadline_message, encoded_body_error, http_status_error, parse_http_url, too_large,
+    transport_error, HttpOptions, HttpUrl, Scheme, TlsVerification, Transport,
 };
 use crate::error::Result;
 use crate::limits::Limits;
@@ -66,13 +67,22 @@ impl CurlTransport {
         easy.signal(false)?;
         easy.tcp_keepalive(true)?;
         easy.useragent(concat!("xenapi-rs/", env!("CARGO_PKG_VERSION")))?;
-        if let Some(t) = self.options.timeouts.connect {
-            easy.connect_timeout(t)?;
+        let timeouts = &self.options.timeouts;
+        // libcurl's connect timeout covers the TLS handshake as well.
+        let handshake = match self.url.scheme() {
+            Scheme::Https => timeouts.tls_handshake,
+            Scheme::Http => Some(Duration::ZERO),
+        };
+        if let (Some(connect), Some(handshake)) = (timeouts.connect, handshake) {
+            easy.connect_timeout(connect + handshake)?;
+        }
+        if let Some(t) = timeouts.call {
+            easy.timeout(t)?;
         }
         if let Some(t) = self.options.timeouts.io {
             // libcurl has no per-read timeout; "under 1 byte/s for this long" is the same thing.
             easy.low_speed_limit(1)?;
-            easy.low_speed_time(t.max(std::time::Duration::from_secs(1)))?;
+            easy.low_speed_time(t.max(Duration::from_secs(1)))?;
         }
         match &self.options.tls {
             TlsVerification::WebPkiRoots => {}
@@ -109,7 +119,7 @@ impl CurlTransport {
         path: &str,
         body: &[u8],
         limits: &Limits,
-    ) -> Result<(u32, Vec<u8>)> {
+    ) -> Result<(u32, Vec<u8>, Option<String>)> {
         let url_err = |e: curl::Error| transport_error(url, describe(&e));
         easy.url(url).map_err(url_err)?;
         easy.post(true).map_err(url_err)?;
@@ -135,6 +145,8 @@ impl CurlTransport {
         let cap = limits.max_response_bytes;
         let mut response = Vec::new();
         let mut over = false;
+        let mut encoding = None;
+        let started = Instant::now();
         let outcome = {
             let mut transfer = easy.transfer();
             transfer
@@ -147,16 +159,29 @@ impl CurlTransport {
                     Ok(data.len())
                 })
                 .map_err(url_err)?;
+            transfer
+                .header_function(|line| {
+                    encoding = content_encoding(line).or(encoding.take());
+                    true
+                })
+                .map_err(url_err)?;
             transfer.perform()
         };
         match outcome {
             Ok(()) => {}
             Err(_) if over => return Err(too_large(limits)),
             Err(e) if e.is_filesize_exceeded() => return Err(too_large(limits)),
+            Err(e) if e.is_operation_timedout() => {
+                let deadline = self.options.timeouts.call;
+                return Err(match deadline.filter(|d| started.elapsed() >= *d) {
+                    Some(d) => transport_error(url, deadline_message(d)),
+                    None => url_err(e),
+                });
+            }
             Err(e) => return Err(url_err(e)),
         }
         let status = easy.response_code().map_err(url_err)?;
-        Ok((status, response))
+        Ok((status, response, encoding))
     }
 }
 
@@ -165,14 +190,23 @@ impl Transport for CurlTransport {
         self.ensure_key_pin()?;
         let url = self.url.join(path);
         let mut easy = self.handle()?;
-        let (status, response) = self.perform(&mut easy, &url, path, body, limits)?;
+        let (status, response, encoding) = self.perform(&mut easy, &url, path, body, limits)?;
+        let location = easy.redirect_url().ok().flatten().map(str::to_string);
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < MAX_IDLE {
             idle.push(easy);
         }
         drop(idle);
         if !(200..300).contains(&status) {
-            return Err(http_status_error(&url, status as u16, &response));
+            return Err(http_status_error(
+                &url,
+                status as u16,
+                &response,
+                location.as_deref(),
+            ));
+        }
+        if let Some(encoding) = encoding {
+            return Err(encoded_body_error(&url, &encoding));
         }
         Ok(response)
     }
@@ -188,6 +222,16 @@ impl Transport for CurlTransport {
     fn describe(&self) -> String {
         format!("{} (curl)", self.url)
     }
+}
+
+/// The value of a `Content-Encoding` header line other than `identity`.
+fn content_encoding(line: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(line).ok()?;
+    let (name, value) = text.split_once(':')?;
+    let value = value.trim();
+    (name.trim().eq_ignore_ascii_case("content-encoding")
+        && !value.eq_ignore_ascii_case("identity"))
+    .then(|| value.to_string())
 }
 
 fn describe(e: &curl::Error) -> String {

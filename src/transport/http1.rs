@@ -1,19 +1,27 @@
-//! A minimal HTTP/1.1 client exchange over any byte stream: one POST with a Content-Length,
-//! a response delimited by Content-Length, chunked encoding or the end of the stream.
-//! Used by the Unix-socket transport (xapi and xend speak plain HTTP/1.1 there).
+//! One HTTP/1.1 client exchange over any byte stream: a POST with a Content-Length, and a
+//! response delimited by Content-Length, chunked encoding or the end of the stream. Heads and
+//! chunk sizes are parsed by `httparse`; this module only frames them and enforces the limits
+//! while reading (nothing beyond the limit is read or allocated). Used by the Unix-socket
+//! transport (xapi and xend speak plain HTTP/1.1 there).
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Read};
 
 /// The largest status line plus headers we accept.
 const MAX_HEAD_BYTES: u64 = 64 * 1024;
+/// The most headers a response may have.
+const MAX_HEADERS: usize = 64;
+/// The longest chunk-size line (size, extensions, CRLF).
+const MAX_CHUNK_LINE: u64 = 1024;
 
 /// What went wrong reading a response.
 #[derive(Debug)]
 pub(crate) enum ReadError {
     /// The stream failed (or timed out).
     Io(io::Error),
-    /// The stream ended before the first byte of a response (a stale keep-alive connection).
+    /// The stream ended before the first byte of a response.
     ClosedBeforeResponse,
+    /// The peer reset the connection before the first byte of a response.
+    ResetBeforeResponse(io::Error),
     /// The bytes are not HTTP.
     Malformed(String),
     /// The body is larger than allowed.
@@ -34,30 +42,41 @@ pub(crate) struct Response {
     pub body: Vec<u8>,
     /// Whether the connection can carry another request.
     pub reusable: bool,
+    /// The `Location` header (of a redirection).
+    pub location: Option<String>,
+    /// The `Content-Encoding`, unless none or `identity`.
+    pub encoding: Option<String>,
 }
 
-/// Writes a POST request with a body.
-pub(crate) fn write_post(
-    out: &mut impl Write,
+/// The head of a POST request with a body of `body_len` bytes, with the caller's extra
+/// headers.
+pub(crate) fn request_head(
     host: &str,
     path: &str,
     content_type: &str,
     headers: &[(String, String)],
-    body: &[u8],
-) -> io::Result<()> {
+    body_len: usize,
+) -> Vec<u8> {
     let mut head = format!(
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: xenapi-rs/{}\r\n\
-         Content-Type: {content_type}\r\nContent-Length: {}\r\n",
+         Content-Type: {content_type}\r\nContent-Length: {body_len}\r\n",
         env!("CARGO_PKG_VERSION"),
-        body.len()
     );
     for (name, value) in headers {
         head += &format!("{name}: {value}\r\n");
     }
     head += "\r\n";
-    out.write_all(head.as_bytes())?;
-    out.write_all(body)?;
-    out.flush()
+    head.into_bytes()
+}
+
+/// The parts of a response head that decide how to read the body.
+struct Head {
+    status: u16,
+    content_length: Option<u64>,
+    chunked: bool,
+    close: bool,
+    location: Option<String>,
+    encoding: Option<String>,
 }
 
 /// Reads one response. The body of a 2xx response may be up to `max_body` bytes; of any other
@@ -67,79 +86,25 @@ pub(crate) fn read_response(
     max_body: u64,
     excerpt: usize,
 ) -> Result<Response, ReadError> {
-    let mut line = Vec::new();
-    let mut head_budget = MAX_HEAD_BYTES;
-    match read_line(input, &mut line, &mut head_budget) {
-        Ok(0) => return Err(ReadError::ClosedBeforeResponse),
-        Ok(_) => {}
-        Err(ReadError::Io(e)) if line.is_empty() && is_disconnect(&e) => {
-            return Err(ReadError::ClosedBeforeResponse)
-        }
-        Err(e) => return Err(e),
+    let mut head = read_head(input, true)?;
+    // Interim responses (100 Continue) carry no body; the real one follows.
+    while (100..200).contains(&head.status) {
+        head = read_head(input, false)?;
     }
-    let (http10, status) = parse_status_line(&line)?;
-    let mut content_length = None;
-    let mut chunked = false;
-    let mut close = http10;
-    loop {
-        line.clear();
-        if read_line(input, &mut line, &mut head_budget)? == 0 {
-            return Err(malformed(
-                "the connection closed inside the response headers",
-            ));
-        }
-        let text = trim_crlf(&line);
-        if text.is_empty() {
-            break;
-        }
-        let text = std::str::from_utf8(text).map_err(|_| malformed("a header is not UTF-8"))?;
-        let (name, value) = text
-            .split_once(':')
-            .ok_or_else(|| malformed(&format!("header line without ':': {text:?}")))?;
-        let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "content-length" => {
-                let n = value
-                    .parse::<u64>()
-                    .map_err(|_| malformed(&format!("bad Content-Length {value:?}")))?;
-                if content_length.is_some_and(|m| m != n) {
-                    return Err(malformed("conflicting Content-Length headers"));
-                }
-                content_length = Some(n);
-            }
-            "transfer-encoding" => {
-                chunked = value
-                    .to_ascii_lowercase()
-                    .split(',')
-                    .any(|t| t.trim() == "chunked");
-            }
-            "connection" => {
-                let v = value.to_ascii_lowercase();
-                if v.contains("close") {
-                    close = true;
-                } else if v.contains("keep-alive") {
-                    close = false;
-                }
-            }
-            _ => {}
-        }
-    }
-    let success = (200..300).contains(&status);
+    let success = (200..300).contains(&head.status);
     let cap = if success { max_body } else { excerpt as u64 };
     let mut body = Vec::new();
-    let complete = if chunked {
-        let complete = read_chunked(input, cap, &mut body)?;
-        if success && !complete {
-            return Err(ReadError::TooLarge);
-        }
-        complete
-    } else if let Some(len) = content_length {
+    let mut close = head.close;
+    let complete = if head.chunked {
+        read_chunked(input, cap, success, &mut body)?
+    } else if let Some(len) = head.content_length {
         if len > cap && success {
             return Err(ReadError::TooLarge);
         }
-        body.reserve(len.min(cap).min(16 * 1024 * 1024) as usize);
-        let n = input.take(len.min(cap)).read_to_end(&mut body)? as u64;
-        if n < len.min(cap) {
+        let wanted = len.min(cap);
+        body.reserve(wanted.min(MAX_PREALLOCATION) as usize);
+        let n = input.take(wanted).read_to_end(&mut body)? as u64;
+        if n < wanted {
             return Err(malformed("the connection closed inside the response body"));
         }
         len <= cap
@@ -155,43 +120,148 @@ pub(crate) fn read_response(
         true
     };
     Ok(Response {
-        status,
+        status: head.status,
         body,
         reusable: success && complete && !close,
+        location: head.location,
+        encoding: head.encoding,
     })
 }
 
-/// Reads a chunked body into `body`, stopping at `cap` bytes; returns whether the whole body
-/// fitted.
-fn read_chunked(input: &mut impl BufRead, cap: u64, body: &mut Vec<u8>) -> Result<bool, ReadError> {
+/// The most a declared length makes us reserve up front (a server may lie).
+const MAX_PREALLOCATION: u64 = 16 << 20;
+
+/// Reads and parses a response head. `first`: nothing of this response has been read yet, so
+/// a stream that ends right away is `ClosedBeforeResponse`.
+fn read_head(input: &mut impl BufRead, first: bool) -> Result<Head, ReadError> {
+    let mut raw = Vec::new();
+    let mut budget = MAX_HEAD_BYTES;
+    loop {
+        let line_start = raw.len();
+        match read_line(input, &mut raw, &mut budget) {
+            Ok(0) if raw.is_empty() && first => return Err(ReadError::ClosedBeforeResponse),
+            Ok(0) => {
+                return Err(malformed(
+                    "the connection closed inside the response headers",
+                ))
+            }
+            Ok(_) => {}
+            Err(ReadError::Io(e)) if raw.is_empty() && first && is_disconnect(&e) => {
+                return Err(if e.kind() == io::ErrorKind::ConnectionReset {
+                    ReadError::ResetBeforeResponse(e)
+                } else {
+                    ReadError::ClosedBeforeResponse
+                });
+            }
+            Err(e) => return Err(e),
+        }
+        if line_start > 0 && trim_crlf(&raw[line_start..]).is_empty() {
+            break;
+        }
+    }
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Response::new(&mut headers);
+    match parsed.parse(&raw) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => return Err(malformed("an incomplete response head")),
+        Err(e) => {
+            let start = String::from_utf8_lossy(&raw[..raw.len().min(40)]).into_owned();
+            return Err(malformed(&format!(
+                "not an HTTP/1.x response head ({e}), starting {start:?}"
+            )));
+        }
+    }
+    let mut head = Head {
+        status: parsed.code.unwrap_or_default(),
+        content_length: None,
+        chunked: false,
+        close: parsed.version == Some(0),
+        location: None,
+        encoding: None,
+    };
+    for h in parsed.headers.iter() {
+        let value = std::str::from_utf8(h.value)
+            .map_err(|_| malformed(&format!("header {} is not UTF-8", h.name)))?
+            .trim();
+        if h.name.eq_ignore_ascii_case("content-length") {
+            let n = value
+                .parse::<u64>()
+                .ok()
+                .filter(|_| value.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| malformed(&format!("bad Content-Length {value:?}")))?;
+            if head.content_length.is_some_and(|m| m != n) {
+                return Err(malformed("conflicting Content-Length headers"));
+            }
+            head.content_length = Some(n);
+        } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+            let last = value.rsplit(',').next().unwrap_or("").trim();
+            if !last.eq_ignore_ascii_case("chunked") {
+                return Err(malformed(&format!(
+                    "unsupported Transfer-Encoding {value:?} (only chunked is understood)"
+                )));
+            }
+            head.chunked = true;
+        } else if h.name.eq_ignore_ascii_case("content-encoding") {
+            if !value.eq_ignore_ascii_case("identity") {
+                head.encoding = Some(value.to_string());
+            }
+        } else if h.name.eq_ignore_ascii_case("location") {
+            head.location = Some(value.to_string());
+        } else if h.name.eq_ignore_ascii_case("connection") {
+            let v = value.to_ascii_lowercase();
+            if v.contains("close") {
+                head.close = true;
+            } else if v.contains("keep-alive") {
+                head.close = false;
+            }
+        }
+    }
+    Ok(head)
+}
+
+/// Reads a chunked body into `body`, holding it to `cap` bytes; returns whether the whole body
+/// fitted. Beyond the cap a successful response is `TooLarge` (before reading the chunk); an
+/// error page is cut at the cap.
+fn read_chunked(
+    input: &mut impl BufRead,
+    cap: u64,
+    success: bool,
+    body: &mut Vec<u8>,
+) -> Result<bool, ReadError> {
     let mut line = Vec::new();
     loop {
         line.clear();
-        let mut budget = 1024;
+        let mut budget = MAX_CHUNK_LINE;
         if read_line(input, &mut line, &mut budget)? == 0 {
             return Err(malformed("the connection closed inside a chunked body"));
         }
-        let text =
-            std::str::from_utf8(trim_crlf(&line)).map_err(|_| malformed("bad chunk size"))?;
-        let size_hex = text.split(';').next().unwrap_or("").trim();
-        let size = u64::from_str_radix(size_hex, 16)
-            .map_err(|_| malformed(&format!("bad chunk size {size_hex:?}")))?;
+        let size = match httparse::parse_chunk_size(&line) {
+            Ok(httparse::Status::Complete((_, size))) => size,
+            _ => {
+                let text = String::from_utf8_lossy(trim_crlf(&line)).into_owned();
+                return Err(malformed(&format!("bad chunk size line {text:?}")));
+            }
+        };
         if size == 0 {
             // Trailers, then the final empty line.
+            let mut budget = MAX_HEAD_BYTES;
             loop {
                 line.clear();
-                let mut budget = MAX_HEAD_BYTES;
                 if read_line(input, &mut line, &mut budget)? == 0 || trim_crlf(&line).is_empty() {
                     return Ok(true);
                 }
             }
         }
-        if body.len() as u64 + size > cap {
-            let room = cap - body.len() as u64;
+        let room = cap - body.len() as u64;
+        if size > room {
+            if success {
+                return Err(ReadError::TooLarge);
+            }
             input.take(room).read_to_end(body)?;
             return Ok(false);
         }
         let before = body.len();
+        body.reserve(size.min(MAX_PREALLOCATION) as usize);
         input.take(size).read_to_end(body)?;
         if ((body.len() - before) as u64) < size {
             return Err(malformed("the connection closed inside a chunk"));
@@ -199,39 +269,22 @@ fn read_chunked(input: &mut impl BufRead, cap: u64, body: &mut Vec<u8>) -> Resul
         line.clear();
         let mut budget = 2;
         read_line(input, &mut line, &mut budget)?;
-        if trim_crlf(&line) != b"" || line.is_empty() {
+        if line.is_empty() || !trim_crlf(&line).is_empty() {
             return Err(malformed("a chunk is not followed by CRLF"));
         }
     }
 }
 
-/// Errors by which a peer that closed an idle connection shows itself.
-fn is_disconnect(e: &io::Error) -> bool {
+/// Errors by which a peer that closed the connection shows itself.
+pub(crate) fn is_disconnect(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::NotConnected
             | io::ErrorKind::UnexpectedEof
     )
-}
-
-fn parse_status_line(line: &[u8]) -> Result<(bool, u16), ReadError> {
-    let text =
-        std::str::from_utf8(trim_crlf(line)).map_err(|_| malformed("status line not UTF-8"))?;
-    let mut parts = text.splitn(3, ' ');
-    let version = parts.next().unwrap_or("");
-    let http10 = match version {
-        "HTTP/1.1" => false,
-        "HTTP/1.0" => true,
-        _ => return Err(malformed(&format!("not an HTTP/1.x status line: {text:?}"))),
-    };
-    let status = parts
-        .next()
-        .and_then(|s| s.parse::<u16>().ok())
-        .filter(|s| (100..1000).contains(s))
-        .ok_or_else(|| malformed(&format!("bad status line {text:?}")))?;
-    Ok((http10, status))
 }
 
 /// Reads through the next `\n`, charging `budget`; returns the bytes read (0 at the end).
@@ -347,20 +400,49 @@ mod tests {
     }
 
     #[test]
-    fn writes_a_post() {
-        let mut out = Vec::new();
+    fn writes_a_post_head() {
         let headers = [("Test-ID".to_string(), "t-1".to_string())];
-        write_post(
-            &mut out,
+        let text = String::from_utf8(request_head(
             "localhost",
             "/jsonrpc",
             "application/json",
             &headers,
-            b"{}",
+            2,
+        ))
+        .unwrap();
+        assert!(text.starts_with("POST /jsonrpc HTTP/1.1\r\nHost: localhost\r\n"));
+        assert!(text.ends_with("Content-Length: 2\r\nTest-ID: t-1\r\n\r\n"));
+    }
+
+    #[test]
+    fn huge_chunk_sizes_are_refused_without_reading() {
+        for size in ["ffffffffffffffff", "fffffffffffffffff", "10000001"] {
+            let raw = format!(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n{size}\r\nabc"
+            );
+            let r = read(&raw, 1 << 20);
+            assert!(
+                matches!(r, Err(ReadError::TooLarge) | Err(ReadError::Malformed(_))),
+                "{size}: {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_encoded_bodies_and_unknown_codings() {
+        let gz = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 2\r\n\r\nab";
+        assert_eq!(read(gz, 100).unwrap().encoding.as_deref(), Some("gzip"));
+        let te = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nab";
+        assert!(matches!(read(te, 100), Err(ReadError::Malformed(_))));
+    }
+
+    #[test]
+    fn skips_interim_responses() {
+        let r = read(
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            100,
         )
         .unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("POST /jsonrpc HTTP/1.1\r\nHost: localhost\r\n"));
-        assert!(text.ends_with("Content-Length: 2\r\nTest-ID: t-1\r\n\r\n{}"));
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
     }
 }

@@ -34,7 +34,7 @@ pub use self::tls::{CertFingerprint, TlsOptionError, TlsVerification, TrustedCer
 pub use self::unix::UnixTransport;
 #[cfg(feature = "ureq")]
 pub use self::ureq::UreqTransport;
-pub use self::url::{HttpUrl, Scheme, UrlError};
+pub use self::url::{redact_userinfo, HttpUrl, Scheme, UrlError};
 
 /// Something that can deliver a XenAPI request and bring back the response.
 pub trait Transport: Send + Sync {
@@ -63,23 +63,53 @@ impl fmt::Debug for dyn Transport {
 }
 
 /// How long a transport waits.
+///
+/// `call` is the one bound that holds whatever the server does (a server that never answers,
+/// or one that drips a byte a second): it covers the whole call, from connecting to the last
+/// byte of the response. The others stop a single stage early with a more precise message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
-    /// Establishing the connection, including the TLS handshake (default 30 s).
+    /// Establishing the TCP connection (default 10 s; not used by Unix sockets).
     pub connect: Option<Duration>,
+    /// The TLS handshake of an `https://` connection, after connecting (default 10 s). A
+    /// server that says nothing for this long is most likely not speaking TLS.
+    pub tls_handshake: Option<Duration>,
     /// The longest wait for any single read or write once connected (default: none, because
     /// synchronous XenAPI calls such as `VM.migrate` or a long-polling `event.from` can take
     /// minutes without a byte on the wire).
     pub io: Option<Duration>,
+    /// The deadline of a whole call, connection to the end of the response (default 1 hour:
+    /// beyond what synchronous calls take; use an `Async.` call and a task for longer work).
+    /// When it passes, the call fails, but it may still be running on the server.
+    pub call: Option<Duration>,
+}
+
+impl Timeouts {
+    /// The default connect timeout.
+    pub const DEFAULT_CONNECT: Duration = Duration::from_secs(10);
+    /// The default TLS handshake timeout.
+    pub const DEFAULT_TLS_HANDSHAKE: Duration = Duration::from_secs(10);
+    /// The default per-call deadline.
+    pub const DEFAULT_CALL: Duration = Duration::from_secs(3600);
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
-            connect: Some(Duration::from_secs(30)),
+            connect: Some(Self::DEFAULT_CONNECT),
+            tls_handshake: Some(Self::DEFAULT_TLS_HANDSHAKE),
             io: None,
+            call: Some(Self::DEFAULT_CALL),
         }
     }
+}
+
+/// The message of a call that ran out of time: it may still run on the server.
+pub(crate) fn deadline_message(deadline: Duration) -> String {
+    format!(
+        "no complete response within the call deadline of {deadline:?} \
+         (the call may still be running on the server)"
+    )
 }
 
 /// Options of the HTTP transports (ureq and curl).
@@ -121,33 +151,83 @@ pub fn check_header(name: &str, value: &str) -> std::result::Result<(), String> 
 }
 
 /// A transport failure described in words (the underlying libraries' errors are not all
-/// `Send + Sync + 'static`, or are less clear than what we can say).
+/// `Send + Sync + 'static`, or are less clear than what we can say), with the I/O error
+/// behind it when there is one. `Display` is the words only: the I/O error is the source.
 #[derive(Debug)]
-pub(crate) struct Failure(pub String);
+pub(crate) struct Failure {
+    pub what: String,
+    pub cause: Option<std::io::Error>,
+}
 
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl Failure {
+    pub(crate) fn new(what: impl Into<String>) -> Self {
+        Failure {
+            what: what.into(),
+            cause: None,
+        }
     }
 }
 
-impl std::error::Error for Failure {}
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.what)
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// An `Error::Transport` for `url`.
 pub(crate) fn transport_error(url: &str, why: impl Into<String>) -> Error {
     Error::Transport {
         url: url.to_string(),
-        source: Box::new(Failure(why.into())),
+        source: Box::new(Failure::new(why)),
+    }
+}
+
+/// An `Error::Transport` for `url` caused by the I/O error `cause`.
+pub(crate) fn io_transport_error(
+    url: &str,
+    what: impl Into<String>,
+    cause: std::io::Error,
+) -> Error {
+    Error::Transport {
+        url: url.to_string(),
+        source: Box::new(Failure {
+            what: what.into(),
+            cause: Some(cause),
+        }),
     }
 }
 
 /// The `Error::Http` for an unsuccessful status, with a short excerpt of the body.
-pub(crate) fn http_status_error(url: &str, status: u16, body_start: &[u8]) -> Error {
+pub(crate) fn http_status_error(
+    url: &str,
+    status: u16,
+    body_start: &[u8],
+    location: Option<&str>,
+) -> Error {
     Error::Http {
         url: url.to_string(),
         status,
         body_excerpt: excerpt(body_start),
+        location: location.map(str::to_string),
     }
+}
+
+/// The error for a body in a `Content-Encoding` that was not asked for (e.g. gzip).
+pub(crate) fn encoded_body_error(url: &str, encoding: &str) -> Error {
+    transport_error(
+        url,
+        format!(
+            "the response body is {encoding}-encoded (Content-Encoding), which was not asked for"
+        ),
+    )
 }
 
 /// How many bytes of an error page an `Error::Http` keeps.
@@ -161,7 +241,7 @@ fn excerpt(body: &[u8]) -> String {
 /// Parses `url` as an HTTP(S) URL, as an `Error::Transport` when it is invalid.
 #[cfg(any(feature = "ureq", feature = "curl"))]
 pub(crate) fn parse_http_url(url: &str) -> Result<HttpUrl> {
-    HttpUrl::parse(url).map_err(|e| transport_error(url, e.0))
+    HttpUrl::parse(url).map_err(|e| transport_error(&redact_userinfo(url), e.0))
 }
 
 /// The error for a body beyond the limit.

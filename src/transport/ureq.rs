@@ -12,20 +12,22 @@
 
 use std::io::{Read, Write};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, TcpConnector,
+    time, Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, TcpConnector,
     Transport as UreqTransportTrait, TransportAdapter,
 };
+use ureq::Timeout;
 
 use super::coalesce::CoalescingConnector;
 use super::tls::client_config;
 use super::{
-    http_status_error, parse_http_url, too_large, transport_error, HttpOptions, HttpUrl, Transport,
-    EXCERPT_BYTES,
+    deadline_message, encoded_body_error, http_status_error, io_transport_error, parse_http_url,
+    too_large, transport_error, Failure, HttpOptions, HttpUrl, Scheme, Transport, EXCERPT_BYTES,
 };
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -52,16 +54,20 @@ impl UreqTransport {
             .max_redirects(0)
             .proxy(None)
             .timeout_connect(options.timeouts.connect)
+            .timeout_global(options.timeouts.call)
             .timeout_per_read(options.timeouts.io)
             .timeout_per_write(options.timeouts.io)
             .max_idle_connections(64)
             .max_idle_connections_per_host(64)
             .user_agent(concat!("xenapi-rs/", env!("CARGO_PKG_VERSION")))
             .build();
-        let connector =
-            ().chain(TcpConnector::default())
-                .chain(TlsConnector { config: tls })
-                .chain(CoalescingConnector);
+        let connector = ()
+            .chain(TcpConnector::default())
+            .chain(TlsConnector {
+                config: tls,
+                handshake: options.timeouts.tls_handshake,
+            })
+            .chain(CoalescingConnector);
         let agent = ureq::Agent::with_parts(config, connector, DefaultResolver::default());
         Ok(UreqTransport {
             agent,
@@ -83,7 +89,9 @@ impl Transport for UreqTransport {
         for (name, value) in &self.options.headers {
             request = request.header(name, value);
         }
-        let mut response = request.send(body).map_err(|e| map_error(&url, e, limits))?;
+        let mut response = request
+            .send(body)
+            .map_err(|e| self.map_error(&url, e, limits))?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
             let mut start = Vec::new();
@@ -92,7 +100,19 @@ impl Transport for UreqTransport {
                 .as_reader()
                 .take(EXCERPT_BYTES as u64)
                 .read_to_end(&mut start);
-            return Err(http_status_error(&url, status, &start));
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok());
+            return Err(http_status_error(&url, status, &start, location));
+        }
+        if let Some(encoding) = response
+            .headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok())
+            .filter(|e| !e.trim().eq_ignore_ascii_case("identity"))
+        {
+            return Err(encoded_body_error(&url, encoding.trim()));
         }
         let max = limits.max_response_bytes;
         let declared = response
@@ -112,7 +132,7 @@ impl Transport for UreqTransport {
             .limit(max.saturating_add(1))
             .reader()
             .read_to_end(&mut body)
-            .map_err(|e| map_error(&url, ureq::Error::from(e), limits))?;
+            .map_err(|e| self.map_error(&url, ureq::Error::from(e), limits))?;
         if body.len() as u64 > max {
             return Err(too_large(limits));
         }
@@ -135,21 +155,88 @@ impl Transport for UreqTransport {
 /// The most a declared Content-Length makes us reserve up front (a server may lie).
 const MAX_PREALLOCATION: u64 = 64 << 20;
 
-fn map_error(url: &str, e: ureq::Error, limits: &Limits) -> Error {
-    // Errors raised inside a body reader come back wrapped in an io::Error.
-    let e = match e {
-        ureq::Error::Io(io) if io.get_ref().is_some_and(|i| i.is::<ureq::Error>()) => {
-            match io.into_inner().map(|i| i.downcast::<ureq::Error>()) {
-                Some(Ok(inner)) => *inner,
-                _ => ureq::Error::ConnectionFailed,
+impl UreqTransport {
+    fn map_error(&self, url: &str, e: ureq::Error, limits: &Limits) -> Error {
+        // Errors raised inside a body reader or a connector come back wrapped in an io::Error.
+        let e = match e {
+            ureq::Error::Io(io) if io.get_ref().is_some_and(|i| i.is::<Failure>()) => {
+                let why = io.into_inner().map(|i| i.to_string()).unwrap_or_default();
+                return transport_error(url, why);
             }
+            ureq::Error::Io(io) if io.get_ref().is_some_and(|i| i.is::<ureq::Error>()) => {
+                match io.into_inner().map(|i| i.downcast::<ureq::Error>()) {
+                    Some(Ok(inner)) => *inner,
+                    _ => ureq::Error::ConnectionFailed,
+                }
+            }
+            other => other,
+        };
+        let timeouts = &self.options.timeouts;
+        match e {
+            ureq::Error::BodyExceedsLimit(_) => too_large(limits),
+            ureq::Error::Timeout(Timeout::Global) => match timeouts.call {
+                Some(d) => transport_error(url, deadline_message(d)),
+                None => transport_error(url, "timed out (global)"),
+            },
+            ureq::Error::Timeout(Timeout::Connect) => transport_error(
+                url,
+                format!(
+                    "cannot connect within {:?}",
+                    timeouts.connect.unwrap_or_default()
+                ),
+            ),
+            ureq::Error::Timeout(Timeout::PerRead | Timeout::PerWrite) => transport_error(
+                url,
+                format!(
+                    "no data for the I/O timeout of {:?}; the call may have run on the server",
+                    timeouts.io.unwrap_or_default()
+                ),
+            ),
+            ureq::Error::Timeout(t) => transport_error(url, format!("timed out ({t})")),
+            ureq::Error::Io(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                io_transport_error(
+                    url,
+                    "the connection broke; the call may have run on the server, so it is not \
+                     sent again",
+                    io,
+                )
+            }
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                io_transport_error(
+                    url,
+                    "the server closed the connection before the response was complete; the \
+                     call may have run on the server, so it is not sent again",
+                    io,
+                )
+            }
+            ureq::Error::Io(io)
+                if io
+                    .get_ref()
+                    .is_none_or(|inner| !inner.is::<rustls::Error>()) =>
+            {
+                io_transport_error(url, "I/O failure", io)
+            }
+            // Only a response head that does not parse hints at TLS; a bad chunk does not.
+            ureq::Error::Protocol(p)
+                if self.url.scheme() == Scheme::Http
+                    && p.to_string().starts_with("http parse fail") =>
+            {
+                transport_error(
+                    url,
+                    format!(
+                        "the answer is not HTTP ({p}); if this port serves TLS, use an https:// \
+                         URL"
+                    ),
+                )
+            }
+            ureq::Error::Protocol(p) => transport_error(url, format!("invalid HTTP response: {p}")),
+            other => transport_error(url, describe(&other)),
         }
-        other => other,
-    };
-    match e {
-        ureq::Error::BodyExceedsLimit(_) => too_large(limits),
-        ureq::Error::Timeout(t) => transport_error(url, format!("timed out ({t})")),
-        other => transport_error(url, describe(&other)),
     }
 }
 
@@ -179,6 +266,7 @@ fn describe(e: &ureq::Error) -> String {
 #[derive(Debug)]
 struct TlsConnector {
     config: Arc<ClientConfig>,
+    handshake: Option<Duration>,
 }
 
 impl<In: UreqTransportTrait> Connector<In> for TlsConnector {
@@ -202,8 +290,19 @@ impl<In: UreqTransportTrait> Connector<In> for TlsConnector {
             .to_owned();
         let mut conn = ClientConnection::new(self.config.clone(), name)?;
         let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
-        sock.set_timeout(details.timeout);
-        conn.complete_io(&mut sock)?;
+        let mut timeout = details.timeout;
+        if let Some(limit) = self.handshake {
+            if time::Duration::Exact(limit) < timeout.after {
+                timeout.after = time::Duration::Exact(limit);
+            }
+        }
+        sock.set_timeout(timeout);
+        let started = Instant::now();
+        while conn.is_handshaking() {
+            if let Err(e) = conn.complete_io(&mut sock) {
+                return Err(handshake_error(e, started.elapsed(), self.handshake));
+            }
+        }
         let buffers = LazyBuffers::new(
             details.config.input_buffer_size(),
             details.config.output_buffer_size(),
@@ -213,6 +312,32 @@ impl<In: UreqTransportTrait> Connector<In> for TlsConnector {
             stream: StreamOwned { conn, sock },
         })))
     }
+}
+
+/// A failed handshake, with a hint when the server most likely does not speak TLS: it
+/// answered with something that is not TLS, or stayed silent for the whole handshake timeout
+/// (a plain HTTP server waits for the end of a request head that never comes).
+fn handshake_error(e: std::io::Error, waited: Duration, limit: Option<Duration>) -> ureq::Error {
+    let not_tls = matches!(
+        e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()),
+        Some(rustls::Error::InvalidMessage(_))
+    );
+    if not_tls {
+        return hint(
+            "the server's answer is not TLS; if this port serves plain HTTP, use an http:// URL",
+        );
+    }
+    if let Some(limit) = limit.filter(|l| waited >= *l) {
+        return hint(&format!(
+            "TLS handshake: no answer within {limit:?}; if this port serves plain HTTP, use an \
+             http:// URL"
+        ));
+    }
+    ureq::Error::Io(e)
+}
+
+fn hint(why: &str) -> ureq::Error {
+    ureq::Error::Io(std::io::Error::other(Failure::new(why)))
 }
 
 /// A rustls session over a ureq transport.

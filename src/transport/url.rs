@@ -42,10 +42,22 @@ impl fmt::Display for UrlError {
     }
 }
 
+/// `url` with any user-info (`user:password@`) replaced by `***@`, for messages: a URL that
+/// carries a password must not show it in an error.
+pub fn redact_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[start..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &rest[at..]).into(),
+        None => url.into(),
+    }
+}
+
 impl HttpUrl {
     /// Parses `scheme://host[:port][/path]`.
     pub fn parse(url: &str) -> Result<Self, UrlError> {
-        let bad = |why: &str| UrlError(format!("invalid URL {url:?}: {why}"));
+        let bad = |why: &str| UrlError(format!("invalid URL {:?}: {why}", redact_userinfo(url)));
         let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
         let scheme = match scheme.to_ascii_lowercase().as_str() {
             "http" => Scheme::Http,

@@ -117,12 +117,12 @@ pub fn decode_response_seed<'de, S: DeserializeSeed<'de>>(
             limit: limits.max_response_bytes,
         });
     }
-    match format {
+    crate::value::with_budget(body.len(), || match format {
         WireFormat::XmlRpc => xml::decode_response_seed(body, limits.max_depth, seed),
         WireFormat::JsonRpc | WireFormat::JsonRpcV1 => {
             json::decode_response_seed(body, limits.max_depth, seed)
         }
-    }
+    })
 }
 
 /// Decodes a request (the server side). For JSON either version is accepted whichever of

@@ -280,6 +280,21 @@ fn transact(s: &xen_session, body: &[u8], limits: &Limits) -> Result<Vec<u8>, Tr
     let Some(call_func) = s.call_func else {
         return Err(TransactError::Rc(-1));
     };
+    // The built-in transport hands over its response buffer instead of copying it into the
+    // collector, so the body is held once.
+    if call_func as *const () == crate::ext_transport::xenapi_ext_call_func as *const () {
+        // SAFETY: with this call_func the handle is a transport (or NULL), as for any call.
+        return unsafe { crate::ext_transport::post_owned(s.handle, body, limits) }.map_err(|rc| {
+            match rc {
+                crate::ext_transport::XENAPI_EXT_TOO_LARGE => {
+                    TransactError::TooLarge(xenapi::Error::TooLarge {
+                        limit: limits.max_response_bytes,
+                    })
+                }
+                rc => TransactError::Rc(rc),
+            }
+        });
+    }
     let mut response = Collector {
         body: Vec::new(),
         limit: limits.max_response_bytes,

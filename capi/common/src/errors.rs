@@ -18,7 +18,7 @@ pub fn describe(e: &Error) -> Vec<String> {
         }
         Error::Encode(msg) => vec![codes::CLIENT_ERROR.into(), msg.clone()],
         Error::Transport { .. } | Error::Http { .. } => {
-            vec![codes::TRANSPORT_FAULT.into(), e.to_string()]
+            vec![codes::TRANSPORT_FAULT.into(), e.report()]
         }
         other => vec![codes::SERVER_FAULT.into(), other.to_string()],
     }

@@ -44,8 +44,12 @@ pub struct xenapi_ext_transport_options {
     pub pin_sha256: *const c_char,
     /// Accept any certificate (no protection against a man in the middle).
     pub insecure_accept_any_certificate: bool,
-    /// Connect timeout in milliseconds; 0 for the default (30 s).
+    /// Connect timeout in milliseconds; 0 for the default (10 s).
     pub connect_timeout_ms: c_uint,
+    /// Deadline of each whole call in milliseconds; 0 for the default (1 hour).
+    pub call_timeout_ms: c_uint,
+    /// Longest wait for one read or write in milliseconds; 0 for none.
+    pub io_timeout_ms: c_uint,
 }
 
 /// The C `xenapi_ext_transport` (opaque to C).
@@ -76,6 +80,12 @@ fn options(
     };
     if o.connect_timeout_ms > 0 {
         timeouts.connect = Some(Duration::from_millis(o.connect_timeout_ms.into()));
+    }
+    if o.call_timeout_ms > 0 {
+        timeouts.call = Some(Duration::from_millis(o.call_timeout_ms.into()));
+    }
+    if o.io_timeout_ms > 0 {
+        timeouts.io = Some(Duration::from_millis(o.io_timeout_ms.into()));
     }
     // SAFETY: the caller passes NUL-terminated strings or NULL.
     let (ca, pin) = unsafe { (read_str(o.ca_pem), read_str(o.pin_sha256)) };
@@ -116,7 +126,7 @@ fn open(url: &str, o: Option<&xenapi_ext_transport_options>) -> Result<Box<dyn T
         },
     )
     .map(|t| Box::new(t) as Box<dyn Transport>)
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.report())
 }
 
 /// `xenapi_ext_transport_new(url, options, error)`: a transport to `url` (`http://`,
@@ -198,23 +208,17 @@ pub unsafe extern "C" fn xenapi_ext_call_func(
         } else {
             std::slice::from_raw_parts(data as *const u8, len)
         };
-        let (rc, msg) = match t.inner.post(t.format().path(), body, &t.limits) {
+        match t.post(body, &t.limits) {
             Ok(resp) => {
                 if result_func(resp.as_ptr() as *const c_void, resp.len(), result_handle) {
-                    (0, None)
+                    0
                 } else {
-                    (
-                        XENAPI_EXT_RESULT_REFUSED,
-                        Some("the response was refused".to_owned()),
-                    )
+                    t.set_last_error(Some("the response was refused".to_owned()));
+                    XENAPI_EXT_RESULT_REFUSED
                 }
             }
-            Err(e @ Error::Http { status, .. }) => (c_int::from(status), Some(e.to_string())),
-            Err(e @ Error::TooLarge { .. }) => (XENAPI_EXT_TOO_LARGE, Some(e.to_string())),
-            Err(e) => (XENAPI_EXT_TRANSPORT_ERROR, Some(e.to_string())),
-        };
-        *t.last_error.lock().unwrap_or_else(|p| p.into_inner()) = msg;
-        rc
+            Err(rc) => rc,
+        }
     })
 }
 
@@ -232,5 +236,47 @@ pub unsafe extern "C" fn xenapi_ext_transport_use_json_rpc(
             true
         }
         None => false,
+    }
+}
+
+/// The library's own use of the built-in transport: the response buffer itself, not a copy
+/// handed through `result_func`. The session's limit applies when it is tighter.
+///
+/// # Safety
+/// `user_handle` is NULL or a transport from `xenapi_ext_transport_new`.
+pub(crate) unsafe fn post_owned(
+    user_handle: *mut c_void,
+    body: &[u8],
+    limits: &Limits,
+) -> Result<Vec<u8>, c_int> {
+    let Some(t) = (user_handle as *const xenapi_ext_transport).as_ref() else {
+        return Err(XENAPI_EXT_BAD_HANDLE);
+    };
+    let limits = Limits {
+        max_response_bytes: limits.max_response_bytes.min(t.limits.max_response_bytes),
+        ..*limits
+    };
+    t.post(body, &limits)
+}
+
+impl xenapi_ext_transport {
+    /// One request; a failure becomes the `call_func` code, its message the last error.
+    fn post(&self, body: &[u8], limits: &Limits) -> Result<Vec<u8>, c_int> {
+        let outcome = self.inner.post(self.format().path(), body, limits);
+        let (rc, msg) = match outcome {
+            Ok(resp) => {
+                self.set_last_error(None);
+                return Ok(resp);
+            }
+            Err(e @ Error::Http { status, .. }) => (c_int::from(status), e.report()),
+            Err(e @ Error::TooLarge { .. }) => (XENAPI_EXT_TOO_LARGE, e.report()),
+            Err(e) => (XENAPI_EXT_TRANSPORT_ERROR, e.report()),
+        };
+        self.set_last_error(Some(msg));
+        Err(rc)
+    }
+
+    fn set_last_error(&self, msg: Option<String>) {
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = msg;
     }
 }

@@ -12,6 +12,8 @@
 pub use xenapi_capi::{
     call, datetime, decode, desc, encode, errors, ext_transport, mem, misc, rt, session,
 };
+#[doc(hidden)]
+pub mod fuzzing;
 #[rustfmt::skip]
 pub mod generated;
 pub mod login;

@@ -8,8 +8,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use super::failure_from_error;
 use super::lenient::Lenient;
 use super::nonfinite;
+use crate::error::from_mark;
 use crate::error::Error;
-use crate::error::DEPTH_MARK;
 use crate::value::Value;
 use serde::Deserialize;
 
@@ -85,15 +85,11 @@ fn json_error(body: &[u8], e: &serde_json::Error) -> Error {
     }
     let offset = (offset + e.column().saturating_sub(1)).min(body.len());
     let msg = e.to_string();
-    if let Some(rest) = msg.strip_prefix(DEPTH_MARK) {
-        let limit = rest
-            .split(|c: char| !c.is_ascii_digit())
-            .next()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        return Error::TooDeep {
-            limit,
-            offset: (e.line() > 0).then_some(offset),
+    if let Some(marked) = from_mark(&msg) {
+        return if e.line() > 0 {
+            marked.at_offset(offset)
+        } else {
+            marked
         };
     }
     let expected = match msg.rfind(" at line ") {

@@ -20,6 +20,8 @@ use crate::wire::float::parse_f64;
 #[derive(Clone, Copy, PartialEq)]
 enum Want {
     Any,
+    /// A record: a JSON object, never an array.
+    Struct,
     Int,
     Uint,
     Float,
@@ -131,7 +133,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lenient<D> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        let v = self.visitor(visitor, Want::Any);
+        let v = self.visitor(visitor, Want::Struct);
         self.inner.deserialize_struct(name, fields, v)
     }
 
@@ -195,7 +197,7 @@ impl<V> LenientVisitor<V> {
         }
         let t = s.trim();
         match self.want {
-            Want::Any | Want::Str | Want::Seq | Want::Map => None,
+            Want::Any | Want::Str | Want::Seq | Want::Map | Want::Struct => None,
             Want::Int => t.parse().ok().map(Converted::Int),
             Want::Uint => t.parse().ok().map(Converted::Uint),
             Want::Float => parse_f64(t).map(Converted::Float),
@@ -301,6 +303,9 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for LenientVisitor<V> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        if matches!(self.want, Want::Struct) {
+            return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+        }
         let depth = self.nested()?;
         self.inner.visit_seq(LenientSeq {
             inner: seq,

@@ -162,13 +162,26 @@ impl<'de> Deserializer<'de> for &mut XmlDeserializer<'de> {
         self.deserialize_seq(visitor)
     }
 
+    /// A record is a struct on the wire; an array is refused (serde's derived records would
+    /// otherwise fill their fields from its elements by position).
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
         _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        self.deserialize_map(visitor)
+        match self.head()? {
+            Head::Array { empty } => {
+                if !empty {
+                    self.sc.skip_elements()?;
+                }
+                Err(de::Error::invalid_type(de::Unexpected::Seq, &visitor))
+            }
+            head => {
+                self.peeked = Some(head);
+                self.deserialize_map(visitor)
+            }
+        }
     }
 
     /// Enums travel as strings; an enum with data as a one-member struct.

@@ -5,9 +5,29 @@ use std::borrow::Cow;
 use crate::error::Error;
 
 /// Appends `s` as XML character data: `& < > "` become entities, as xapi writes them. Control
-/// characters other than tab, newline and carriage return cannot appear in XML 1.0 at all, so
-/// they are dropped (xapi does the same).
-pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
+/// characters other than tab, newline and carriage return cannot appear in XML 1.0 at all
+/// (not even as character references), so a string holding one is refused rather than sent
+/// altered. The error does not quote the string: it may be a password.
+pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) -> Result<(), Error> {
+    if let Some(i) = s.bytes().position(is_forbidden) {
+        return Err(Error::Encode(format!(
+            "a string holds the control character U+{:04X} at byte {i}, which XML-RPC cannot \
+             carry (XML 1.0 forbids it); use JSON-RPC to send it",
+            s.as_bytes()[i]
+        )));
+    }
+    escape_lossy_into(out, s);
+    Ok(())
+}
+
+/// The control characters XML 1.0 forbids.
+fn is_forbidden(c: u8) -> bool {
+    matches!(c, 0..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f)
+}
+
+/// [`escape_into`] for text meant for people (a server's error description or fault
+/// string), where dropping a forbidden control character beats having no message at all.
+pub(crate) fn escape_lossy_into(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
@@ -16,7 +36,7 @@ pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
             b'<' => b"&lt;",
             b'>' => b"&gt;",
             b'"' => b"&quot;",
-            0..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f => b"",
+            c if is_forbidden(c) => b"",
             _ => continue,
         };
         out.extend_from_slice(&b[start..i]);
@@ -100,10 +120,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_specials_and_drops_controls() {
+    fn escapes_specials_and_refuses_controls() {
         let mut out = Vec::new();
-        escape_into(&mut out, "a&b<c>d\"e'\u{1}\tf");
+        escape_into(&mut out, "a&b<c>d\"e'\tf").unwrap();
         assert_eq!(out, b"a&amp;b&lt;c&gt;d&quot;e'\tf");
+        assert!(matches!(
+            escape_into(&mut Vec::new(), "e'\u{1}\tf"),
+            Err(Error::Encode(_))
+        ));
+        let mut lossy = Vec::new();
+        escape_lossy_into(&mut lossy, "a<\u{1}\tf");
+        assert_eq!(lossy, b"a&lt;\tf");
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub(crate) fn encode_call<P: Serialize + ?Sized>(
     let mut out = Vec::with_capacity(256);
     out.extend_from_slice(DECL);
     out.extend_from_slice(b"<methodCall><methodName>");
-    escape::escape_into(&mut out, method);
+    escape::escape_into(&mut out, method)?;
     out.extend_from_slice(b"</methodName><params>");
     if let Some(s) = session {
         out.extend_from_slice(b"<param>");
@@ -71,7 +71,7 @@ pub(crate) fn encode_failure(description: &[String]) -> Vec<u8> {
     );
     for d in description {
         out.extend_from_slice(b"<value>");
-        escape::escape_into(&mut out, d);
+        escape::escape_lossy_into(&mut out, d);
         out.extend_from_slice(b"</value>");
     }
     out.extend_from_slice(
@@ -90,7 +90,7 @@ pub(crate) fn encode_fault(code: i32, string: &str) -> Vec<u8> {
     out.extend_from_slice(
         b"</int></value></member><member><name>faultString</name><value><string>",
     );
-    escape::escape_into(&mut out, string);
+    escape::escape_lossy_into(&mut out, string);
     out.extend_from_slice(b"</string></value></member></struct></value></fault></methodResponse>");
     out
 }

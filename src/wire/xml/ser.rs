@@ -18,10 +18,11 @@ pub(crate) struct ValueWriter<'a> {
 }
 
 impl ValueWriter<'_> {
-    fn bare(&mut self, text: &str) {
+    fn bare(&mut self, text: &str) -> Result<(), Error> {
         self.out.extend_from_slice(b"<value>");
-        escape_into(self.out, text);
+        escape_into(self.out, text)?;
         self.out.extend_from_slice(b"</value>");
+        Ok(())
     }
 
     fn tagged(&mut self, tag: &str, text: &str) {
@@ -38,10 +39,11 @@ impl ValueWriter<'_> {
         self.out.extend_from_slice(b"<value><struct>");
     }
 
-    fn member_name(&mut self, name: &str) {
+    fn member_name(&mut self, name: &str) -> Result<(), Error> {
         self.out.extend_from_slice(b"<member><name>");
-        escape_into(self.out, name);
+        escape_into(self.out, name)?;
         self.out.extend_from_slice(b"</name>");
+        Ok(())
     }
 }
 
@@ -71,12 +73,10 @@ impl<'a, 'b> ser::Serializer for &'b mut ValueWriter<'a> {
         Ok(())
     }
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.bare(&v.to_string());
-        Ok(())
+        self.bare(&v.to_string())
     }
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
-        self.bare(&v.to_string());
-        Ok(())
+        self.bare(&v.to_string())
     }
     fn serialize_u8(self, v: u8) -> Result<(), Error> {
         self.serialize_i32(v.into())
@@ -88,12 +88,10 @@ impl<'a, 'b> ser::Serializer for &'b mut ValueWriter<'a> {
         self.serialize_i64(v.into())
     }
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.bare(&v.to_string());
-        Ok(())
+        self.bare(&v.to_string())
     }
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
-        self.bare(&v.to_string());
-        Ok(())
+        self.bare(&v.to_string())
     }
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         self.serialize_f64(v.into())
@@ -103,12 +101,10 @@ impl<'a, 'b> ser::Serializer for &'b mut ValueWriter<'a> {
         Ok(())
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
-        self.bare(v.encode_utf8(&mut [0; 4]));
-        Ok(())
+        self.bare(v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        self.bare(v);
-        Ok(())
+        self.bare(v)
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
         use base64::Engine as _;
@@ -148,7 +144,7 @@ impl<'a, 'b> ser::Serializer for &'b mut ValueWriter<'a> {
         if name == DATETIME_NEWTYPE {
             let text = v.serialize(KeyCapture)?;
             self.out.extend_from_slice(b"<value><dateTime.iso8601>");
-            escape_into(self.out, &text);
+            escape_into(self.out, &text)?;
             self.out.extend_from_slice(b"</dateTime.iso8601></value>");
             Ok(())
         } else {
@@ -163,7 +159,7 @@ impl<'a, 'b> ser::Serializer for &'b mut ValueWriter<'a> {
         v: &T,
     ) -> Result<(), Error> {
         self.open_struct();
-        self.member_name(variant);
+        self.member_name(variant)?;
         v.serialize(&mut *self)?;
         self.out.extend_from_slice(b"</member></struct></value>");
         Ok(())
@@ -193,7 +189,7 @@ impl<'a, 'b> ser::Serializer for &'b mut ValueWriter<'a> {
         _: usize,
     ) -> Result<Compound<'a, 'b>, Error> {
         self.open_struct();
-        self.member_name(variant);
+        self.member_name(variant)?;
         self.out.extend_from_slice(b"<value><array><data>");
         Ok(Compound {
             w: self,
@@ -218,7 +214,7 @@ impl<'a, 'b> ser::Serializer for &'b mut ValueWriter<'a> {
         _: usize,
     ) -> Result<Compound<'a, 'b>, Error> {
         self.open_struct();
-        self.member_name(variant);
+        self.member_name(variant)?;
         self.open_struct();
         Ok(Compound {
             w: self,
@@ -251,7 +247,7 @@ impl Compound<'_, '_> {
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, v: &T) -> Result<(), Error> {
-        self.w.member_name(key);
+        self.w.member_name(key)?;
         v.serialize(&mut *self.w)?;
         self.w.out.extend_from_slice(b"</member>");
         Ok(())
@@ -307,7 +303,7 @@ impl ser::SerializeMap for Compound<'_, '_> {
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         let name = key.serialize(KeyCapture)?;
-        self.w.member_name(&name);
+        self.w.member_name(&name)?;
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {

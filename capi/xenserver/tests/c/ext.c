@@ -34,8 +34,14 @@ int main(int argc, char **argv)
     CHECK(NULL, bad == NULL && err != NULL);
     free(err);
     err = NULL;
+    /* a password in the URL is refused, and the message does not show it */
+    bad = xenapi_ext_transport_new("https://root:S3cret-PW@example.com", NULL, &err);
+    CHECK(NULL, bad == NULL && err != NULL);
+    CHECK(NULL, strstr(err, "S3cret-PW") == NULL && strstr(err, "***@example.com") != NULL);
+    free(err);
+    err = NULL;
     /* conflicting TLS options are refused */
-    xenapi_ext_transport_options opts = { NULL, "00", true, 0 };
+    xenapi_ext_transport_options opts = { NULL, "00", true, 0, 0, 0 };
     CHECK(NULL, xenapi_ext_transport_new("https://example.com", &opts, &err) == NULL);
     CHECK(NULL, err != NULL);
     free(err);

@@ -275,7 +275,7 @@ int main(int argc, char **argv)
     if (argc == 5) {
         char *pem = read_file(argv[4]);
         CHECK(NULL, pem != NULL);
-        xenapi_ext_transport_options opts = { pem, NULL, false, 0 };
+        xenapi_ext_transport_options opts = { pem, NULL, false, 0, 0, 0 };
         char *err = NULL;
         transport = xenapi_ext_transport_new(argv[1], &opts, &err);
         if (transport == NULL)

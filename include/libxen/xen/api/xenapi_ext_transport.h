@@ -36,8 +36,15 @@ typedef struct xenapi_ext_transport_options
     const char *pin_sha256;
     /* Accept any certificate: no protection against a man in the middle. */
     bool insecure_accept_any_certificate;
-    /* Connect timeout in milliseconds; 0 for the default (30 s). */
+    /* Connect timeout in milliseconds; 0 for the default (10 s). */
     unsigned int connect_timeout_ms;
+    /* Deadline of each whole call (connection to the last byte of the response), enforced
+       whatever the server does, in milliseconds; 0 for the default (1 hour). A call that
+       misses it fails (XENAPI_EXT_TRANSPORT_ERROR), but may still run on the server. */
+    unsigned int call_timeout_ms;
+    /* Longest wait for any single read or write, in milliseconds; 0 for none (the default:
+       synchronous calls can be silent for minutes). */
+    unsigned int io_timeout_ms;
 } xenapi_ext_transport_options;
 
 /* Negative results of xenapi_ext_call_func (a positive one is an HTTP status). */
