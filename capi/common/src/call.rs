@@ -5,6 +5,7 @@
 use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize, Serializer};
@@ -194,18 +195,37 @@ pub unsafe fn invoke(
         }
     };
     let limits = Limits::default();
+    crate::logging::init();
+    // Parameters are never logged: they carry passwords and session references.
+    log::debug!(target: "xenapi::call", "{method}: {} bytes to call_func", body.len());
+    let started = Instant::now();
     let response = match transact(s, &body, &limits) {
         Ok(r) => r,
         Err(TransactError::Rc(rc)) => {
+            log::debug!(target: "xenapi::call", "{method}: call_func returned {rc}");
             s.set_error(&[codes::TRANSPORT_FAULT, &rc.to_string()]);
             return false;
         }
         Err(TransactError::TooLarge(e)) => {
+            log::debug!(target: "xenapi::call", "{method}: {e}");
             s.set_error(&crate::errors::describe(&e));
             return false;
         }
     };
-    match wire::decode_response_seed(format, &response, &limits, OutSeed(out)) {
+    let decoded = wire::decode_response_seed(format, &response, &limits, OutSeed(out));
+    log::debug!(
+        target: "xenapi::call",
+        "{method}: {} bytes back in {:.1} ms{}",
+        response.len(),
+        started.elapsed().as_secs_f64() * 1e3,
+        match &decoded {
+            Ok(()) => String::new(),
+            // Only the code: SESSION_INVALID's parameter is the session reference.
+            Err(xenapi::Error::Api(failure)) => format!(": {}", failure.code),
+            Err(e) => format!(": {e}"),
+        }
+    );
+    match decoded {
         Ok(()) => true,
         Err(e) => {
             if let Some(ty) = out.ty {

@@ -139,6 +139,7 @@ pub unsafe extern "C" fn xenapi_ext_transport_new(
     error: *mut *mut c_char,
 ) -> *mut xenapi_ext_transport {
     guard(std::ptr::null_mut(), || {
+        crate::logging::init();
         if !error.is_null() {
             *error = std::ptr::null_mut();
         }

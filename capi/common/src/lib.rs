@@ -7,7 +7,7 @@
 //! structs. Every `extern "C"` function catches panics; failures are recorded on the session.
 //!
 //! The `#[no_mangle]` functions defined here (UUID helpers, `xen_init`, the built-in transport
-//! extension) are exported by both libraries.
+//! and logging extensions) are exported by both libraries.
 #![warn(missing_docs)]
 #![allow(non_camel_case_types)]
 // The extern "C" surface takes raw pointers from C by design; each function documents its
@@ -21,6 +21,7 @@ pub mod desc;
 pub mod encode;
 pub mod errors;
 pub mod ext_transport;
+pub mod logging;
 pub mod mem;
 pub mod misc;
 pub mod rt;

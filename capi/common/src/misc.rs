@@ -5,9 +5,11 @@ use std::ffi::{c_char, c_void};
 use crate::call::guard;
 use crate::mem::{c_string, read_str, release, zalloc};
 
-/// `xen_init`: nothing to set up (kept for programs written for the original library).
+/// `xen_init`: installs the library's logger (see [`crate::logging`]); nothing else to set up.
 #[no_mangle]
-pub extern "C" fn xen_init() {}
+pub extern "C" fn xen_init() {
+    guard((), crate::logging::init);
+}
 
 /// `xen_fini`: nothing to tear down.
 #[no_mangle]

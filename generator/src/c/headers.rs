@@ -238,6 +238,20 @@ extern bool xenapi_ext_transport_use_json_rpc(xenapi_ext_transport *transport, b
 /* A xen_call_func whose user handle is a xenapi_ext_transport *. */
 extern int xenapi_ext_call_func(const void *data, size_t len, void *user_handle,
                                 void *result_handle, xen_result_func result_func);
+
+/*
+ * EXTENSION: the library's log messages (each call's method, sizes and time; redirections;
+ * relogins; never parameters, passwords or session references). By default they go nowhere,
+ * or to stderr when the environment variable XENAPI_LOG names a level (error, warn, info,
+ * debug, trace). xenapi_ext_set_log_func hands each message up to max_level (1 error,
+ * 2 warn, 3 info, 4 debug, 5 trace) to func instead, with user as its last argument; a NULL
+ * func goes back to XENAPI_LOG. func may be called from any thread that makes calls, and must
+ * not call into this library.
+ */
+typedef void (*xenapi_ext_log_func)(int level, const char *target, const char *message,
+                                    void *user);
+
+extern void xenapi_ext_set_log_func(xenapi_ext_log_func func, void *user, int max_level);
 "#
         .replace("@LIBRARY@", library)
         .replace("@URL@", url)
