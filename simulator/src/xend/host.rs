@@ -5,7 +5,8 @@
 //! `send_debug_keys` writes to; `get_log` is xend's log, which every login and host power
 //! action writes to; `host.shutdown` / `reboot` stop every guest (a reboot starts those with
 //! `auto_power_on` again); `SR.get_supported_types`; `PIF.create_VLAN`; `VBD.media_change`
-//! (CD drives only); `VIF.create` gives a VIF without a MAC a random one; the session's
+//! (CD drives only); `VIF.create` gives a VIF without a MAC a random one; `console.create`
+//! links the console to the record's `VM`; the session's
 //! `this_user` is the user name, and on the Unix socket any credentials log in, as on xend.
 
 use crate::dispatch::list_methods;
@@ -50,6 +51,7 @@ pub(super) fn handler(class: &str, message: &str) -> Option<Handler> {
         ("PIF", "create_VLAN") => create_vlan,
         ("VBD", "media_change") => media_change,
         ("VIF", "create") => create_vif,
+        ("console", "create") => create_console,
         _ => return None,
     })
 }
@@ -196,6 +198,32 @@ fn create_vif(ctx: &CallCtx) -> Result<Reply, Failure> {
             fields.push((V::s("MAC"), V::s(t.rng.mac())));
         }
         crate::generic::create(t, c, &fields)
+    })?;
+    Ok(Reply::s(r))
+}
+
+/// `console.create`: xend took the console's `VM` from the record, though the model marks it
+/// read-only (the generic create leaves such fields out).
+fn create_console(ctx: &CallCtx) -> Result<Reply, Failure> {
+    let V::Map(fields) = arg(&ctx.args, 0)? else {
+        return Err(Failure::field_type("record"));
+    };
+    let vm = fields
+        .iter()
+        .find(|(k, _)| k.as_str() == Some("VM"))
+        .and_then(|(_, v)| v.as_str())
+        .filter(|vm| !vm.is_empty() && *vm != NULL_REF);
+    let vm_class = ctx.sim.class("VM")?;
+    let c = ctx.class;
+    let r = ctx.sim.store.write(|t| {
+        if let Some(vm) = vm {
+            t.obj(vm_class, vm)?;
+        }
+        let r = crate::generic::create(t, c, fields)?;
+        if let Some(vm) = vm {
+            t.set_named(c, &r, "VM", V::s(vm))?;
+        }
+        Ok(r)
     })?;
     Ok(Reply::s(r))
 }

@@ -59,7 +59,7 @@ pub fn handler(method: &str) -> Option<Handler> {
         "host_cpu" => cpu_pool::host_cpu_handler(message),
         "XSPolicy" | "ACMPolicy" => xspolicy::handler(class, message),
         "VDI" | "VIF" => xspolicy::label_handler(message).or_else(|| host::handler(class, message)),
-        "host" | "SR" | "PIF" | "VBD" => host::handler(class, message),
+        "host" | "SR" | "PIF" | "VBD" | "console" => host::handler(class, message),
         "event" => event::handler(message),
         "session" => host::session_handler(message),
         _ => None,

@@ -311,7 +311,8 @@ int main(int argc, char **argv)
     CHECK(rec->actions_after_crash == XEN_ON_CRASH_BEHAVIOUR_PRESERVE);
     CHECK(rec->vbds && rec->vbds->size == 1);
     CHECK(rec->vifs && rec->vifs->size == 1);
-    CHECK(rec->consoles != NULL);
+    CHECK(rec->consoles && rec->consoles->size == 1 && !rec->consoles->contents[0]->is_record &&
+          strcmp((char *)rec->consoles->contents[0]->u.handle, (char *)console) == 0);
     CHECK(rec->other_config && rec->other_config->size >= 1);
     xen_vm_record_free(rec);
 
