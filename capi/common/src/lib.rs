@@ -22,6 +22,7 @@ pub mod encode;
 pub mod errors;
 pub mod ext_transport;
 pub mod logging;
+pub mod login;
 pub mod mem;
 pub mod misc;
 pub mod rt;
