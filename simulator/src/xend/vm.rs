@@ -278,35 +278,12 @@ fn migrate(ctx: &CallCtx) -> Result<Reply, Failure> {
 
 /// Removes `vm` and what belongs to it (devices, consoles, metrics).
 fn forget(t: &mut Inner, ctx: &CallCtx, vm: &str) -> Result<(), Failure> {
-    let c = ctx.class;
-    let model = t.model().clone();
-    for (class_name, set) in [("VBD", "VBDs"), ("VIF", "VIFs"), ("console", "consoles")] {
-        let Some(dc) = model.class(class_name) else {
-            continue;
-        };
-        for d in refs_in(t, c, vm, set)? {
-            if t.exists(dc, &d) {
-                t.remove(dc, &d)?;
-            }
-        }
-    }
-    for (class_name, field) in [
-        ("VM_metrics", "metrics"),
-        ("VM_guest_metrics", "guest_metrics"),
-    ] {
-        let Some(mc) = model.class(class_name) else {
-            continue;
-        };
-        let m = t
-            .get(c, vm, field)?
-            .as_str()
-            .unwrap_or(NULL_REF)
-            .to_string();
-        if t.exists(mc, &m) {
-            t.remove(mc, &m)?;
-        }
-    }
-    t.remove(c, vm)
+    crate::behaviour::vm::remove_vm(
+        t,
+        ctx.class,
+        vm,
+        &[("VBD", "VBDs"), ("VIF", "VIFs"), ("console", "consoles")],
+    )
 }
 
 fn destroy(ctx: &CallCtx) -> Result<Reply, Failure> {
