@@ -206,14 +206,7 @@ fn enter_state(
         let Some(dc) = t.model().class(class_name) else {
             continue;
         };
-        let devices: Vec<String> = t
-            .get(c, vm, set)?
-            .as_set()
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(V::as_str)
-            .map(String::from)
-            .collect();
+        let devices = t.get(c, vm, set)?.strings();
         for d in devices {
             if t.exists(dc, &d) && t.get(dc, &d, "currently_attached")?.as_bool() != Some(running) {
                 t.set_named(dc, &d, "currently_attached", V::Bool(running))?;

@@ -181,13 +181,7 @@ pub fn enter(t: &mut Inner, ctx: &CallCtx, vm: &str, to: &str) -> Result<(), Fai
 
 /// The refs in set field `field` of object `r`.
 pub fn refs_in(t: &Inner, class: usize, r: &str, field: &str) -> Result<Vec<String>, Failure> {
-    Ok(t.get(class, r, field)?
-        .as_set()
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(V::as_str)
-        .map(String::from)
-        .collect())
+    Ok(t.get(class, r, field)?.strings())
 }
 
 /// The guest `vm` crashes: its `actions_after_crash` decides what follows.
