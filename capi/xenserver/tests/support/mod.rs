@@ -6,6 +6,8 @@
 #[path = "../../../common/tests/c_support/mod.rs"]
 mod c_support;
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -66,4 +68,61 @@ pub fn install(prefix: &Path) {
 /// Links `src` with `libxenserver.a` installed under `prefix` into `exe`.
 pub fn link_static(src: &Path, prefix: &Path, exe: &Path) {
     c_support::link_static(src, prefix, "xenserver", exe);
+}
+
+/// One canned answer: status line text, `Content-Type` and body.
+pub type Canned = (&'static str, &'static str, String);
+
+/// Starts a keep-alive HTTP server on a free local port that answers each request with
+/// `answer(request line, body)`; its URL.
+pub fn canned_server(answer: fn(&str, &[u8]) -> Canned) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || serve_canned(stream, answer));
+        }
+    });
+    url
+}
+
+/// Serves requests on one connection until the client closes it.
+fn serve_canned(stream: TcpStream, answer: fn(&str, &[u8]) -> Canned) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut out = stream;
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let (status, content_type, reply) = answer(&request_line, &body);
+        let head = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+            reply.len()
+        );
+        if out
+            .write_all(head.as_bytes())
+            .and_then(|_| out.write_all(reply.as_bytes()))
+            .is_err()
+        {
+            return;
+        }
+    }
 }
