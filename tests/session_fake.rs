@@ -138,10 +138,12 @@ fn login_sends_only_the_parameters_given() {
     assert_eq!(*fake.login_arities.lock().unwrap(), [2, 3, 4]);
 }
 
-/// A slave at 127.0.0.1:PORT and whatever `master_at` makes at the same port.
+/// A slave at 127.0.0.1:PORT that names `slave_says` as its master, and the fake `master`
+/// makes served at `master_host`:PORT, the same port.
 fn slave_and_master(
     slave_says: &str,
-    master_at: impl Fn(u16) -> Option<(Arc<FakeXapi>, support::Server)>,
+    master_host: &str,
+    master: impl Fn() -> Arc<FakeXapi>,
 ) -> Option<(
     Arc<FakeXapi>,
     support::Server,
@@ -158,7 +160,10 @@ fn slave_and_master(
             .unwrap()
             .parse()
             .unwrap();
-        if let Some((master, master_server)) = master_at(port) {
+        let master = master();
+        if let Some(master_server) =
+            support::http_at(&format!("{master_host}:{port}"), master.handler())
+        {
             return Some((slave, slave_server, master, master_server));
         }
     }
@@ -168,10 +173,7 @@ fn slave_and_master(
 #[test]
 fn host_is_slave_redirects_the_login_and_later_calls_to_the_master() {
     let Some((slave, slave_server, master, master_server)) =
-        slave_and_master("127.0.0.2", |port| {
-            let master = FakeXapi::new();
-            support::http_at(&format!("127.0.0.2:{port}"), master.handler()).map(|s| (master, s))
-        })
+        slave_and_master("127.0.0.2", "127.0.0.2", FakeXapi::new)
     else {
         eprintln!("skipped: cannot bind 127.0.0.2");
         return;
@@ -195,10 +197,7 @@ fn host_is_slave_redirects_the_login_and_later_calls_to_the_master() {
 #[test]
 fn the_master_gets_the_client_headers_too() {
     let Some((_slave, slave_server, _master, master_server)) =
-        slave_and_master("127.0.0.2", |port| {
-            let master = FakeXapi::new();
-            support::http_at(&format!("127.0.0.2:{port}"), master.handler()).map(|s| (master, s))
-        })
+        slave_and_master("127.0.0.2", "127.0.0.2", FakeXapi::new)
     else {
         eprintln!("skipped: cannot bind 127.0.0.2");
         return;
@@ -252,10 +251,8 @@ fn host_is_slave_with_an_ipv6_master() {
         eprintln!("skipped: no IPv6 loopback");
         return;
     }
-    let Some((_slave, slave_server, master, _ms)) = slave_and_master("::1", |port| {
-        let master = FakeXapi::new();
-        support::http_at(&format!("[::1]:{port}"), master.handler()).map(|s| (master, s))
-    }) else {
+    let Some((_slave, slave_server, master, _ms)) = slave_and_master("::1", "[::1]", FakeXapi::new)
+    else {
         eprintln!("skipped: cannot bind [::1] on the same port");
         return;
     };
@@ -269,10 +266,9 @@ fn host_is_slave_with_an_ipv6_master() {
 
 #[test]
 fn host_is_slave_loops_are_bounded() {
-    let Some((a, a_server, b, _b_server)) = slave_and_master("127.0.0.2", |port| {
-        let b = FakeXapi::slave_of("127.0.0.1");
-        support::http_at(&format!("127.0.0.2:{port}"), b.handler()).map(|s| (b, s))
-    }) else {
+    let Some((a, a_server, b, _b_server)) =
+        slave_and_master("127.0.0.2", "127.0.0.2", || FakeXapi::slave_of("127.0.0.1"))
+    else {
         eprintln!("skipped: cannot bind 127.0.0.2");
         return;
     };

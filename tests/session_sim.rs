@@ -23,6 +23,15 @@ fn login(sim: &RunningSimulator, client: &Client) -> xenapi::Session {
         .expect("login")
 }
 
+/// A JSON-RPC client that logs in again when its session is invalidated.
+fn relogin_client(sim: &RunningSimulator) -> Client {
+    Client::builder(&sim.url())
+        .format(WireFormat::JsonRpc)
+        .relogin(true)
+        .build()
+        .unwrap()
+}
+
 fn code(e: &Error) -> &str {
     match e {
         Error::Api(f) => &f.code,
@@ -102,11 +111,7 @@ fn a_pool_member_redirects_to_the_master() {
 #[test]
 fn relogin_after_the_session_is_invalidated() {
     let sim = sim();
-    let client = Client::builder(&sim.url())
-        .format(WireFormat::JsonRpc)
-        .relogin(true)
-        .build()
-        .unwrap();
+    let client = relogin_client(&sim);
     let session = login(&sim, &client);
     let first = session.session_ref();
     // Log the session out behind its back.
@@ -292,11 +297,7 @@ fn relogin_holds_under_churn() {
     // Sessions are logged out underneath eight threads every 20 ms: every call must still
     // succeed, retrying on whichever session another thread logged in meanwhile.
     let sim = sim();
-    let client = Client::builder(&sim.url())
-        .format(WireFormat::JsonRpc)
-        .relogin(true)
-        .build()
-        .unwrap();
+    let client = relogin_client(&sim);
     let session = Arc::new(login(&sim, &client));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let churner = {

@@ -51,7 +51,7 @@ struct UpMessage {
 }
 
 #[derive(Deserialize)]
-struct UpParam {
+pub(crate) struct UpParam {
     name: String,
     #[serde(rename = "type")]
     ty: String,
@@ -59,14 +59,14 @@ struct UpParam {
 }
 
 #[derive(Deserialize)]
-struct UpEnum {
+pub(crate) struct UpEnum {
     name: String,
     values: Vec<UpName>,
 }
 
 #[derive(Deserialize)]
-struct UpName {
-    name: String,
+pub(crate) struct UpName {
+    pub(crate) name: String,
 }
 
 pub(crate) fn bad(what: impl Into<String>) -> LoadError {
@@ -92,6 +92,104 @@ pub(crate) fn read(path: &Path) -> Result<String, LoadError> {
         path: path.to_owned(),
         source,
     })
+}
+
+/// Adds a class's enums to `enums`; an enum another class defined with other values is an
+/// error.
+pub(crate) fn merge_enums(
+    enums: &mut BTreeMap<String, Vec<String>>,
+    class_enums: Vec<UpEnum>,
+) -> Result<(), LoadError> {
+    for e in class_enums {
+        let values: Vec<String> = e.values.into_iter().map(|v| v.name).collect();
+        let known = enums
+            .entry(e.name.clone())
+            .or_insert_with(|| values.clone());
+        if *known != values {
+            return Err(bad(format!(
+                "enum {} defined twice with different values",
+                e.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a message takes the session first (`session_id`, as the wire has it), and its
+/// parameters after the session.
+pub(crate) fn split_session(params: &[UpParam]) -> (bool, &[UpParam]) {
+    match params.split_first() {
+        Some((first, rest)) if first.ty == "session ref" && first.name == "session_id" => {
+            (true, rest)
+        }
+        _ => (false, params),
+    }
+}
+
+/// A message's parameters, each type read by `ty`.
+pub(crate) fn model_params(
+    params: &[UpParam],
+    at: &str,
+    ty: fn(&str, &str) -> Result<Type, LoadError>,
+) -> Result<Vec<Param>, LoadError> {
+    params
+        .iter()
+        .map(|p| {
+            Ok(Param {
+                name: p.name.clone(),
+                ty: ty(&p.ty, at)?,
+                required: p.required,
+            })
+        })
+        .collect()
+}
+
+/// A message's result type (the first of upstream's `[type, description]`).
+pub(crate) fn result_type<'a>(result: &'a [String], at: &str) -> Result<&'a str, LoadError> {
+    result
+        .first()
+        .map(String::as_str)
+        .ok_or_else(|| bad(format!("{at} has no result type")))
+}
+
+/// The model of `classes`, checked.
+pub(crate) fn checked_model(
+    api_version: [u32; 2],
+    enums: BTreeMap<String, Vec<String>>,
+    classes: Vec<Class>,
+    structs: Vec<crate::model::Struct>,
+    errors: Vec<crate::model::ErrorDef>,
+) -> Result<Model, LoadError> {
+    let model = Model {
+        api_version,
+        enums: enums
+            .into_iter()
+            .map(|(name, values)| Enum { name, values })
+            .collect(),
+        classes,
+        structs,
+        errors,
+    };
+    model.check()?;
+    Ok(model)
+}
+
+/// Writes each `(path, text)` into `model_dir` (made if missing); the paths written.
+pub(crate) fn write_files(
+    model_dir: &Path,
+    written: Vec<(PathBuf, String)>,
+) -> Result<Vec<PathBuf>, LoadError> {
+    std::fs::create_dir_all(model_dir).map_err(|source| LoadError::Io {
+        path: model_dir.to_owned(),
+        source,
+    })?;
+    for (path, text) in &written {
+        std::fs::write(path, text).map_err(|source| LoadError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(written.into_iter().map(|(p, _)| p).collect())
 }
 
 /// `async.tsv`: `class<TAB>message<TAB>async|sync<TAB>source` per line.
@@ -135,18 +233,7 @@ pub fn derive(src: &Path) -> Result<Model, LoadError> {
     let mut enums: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut classes = Vec::new();
     for c in upstream {
-        for e in c.enums {
-            let values: Vec<String> = e.values.into_iter().map(|v| v.name).collect();
-            let known = enums
-                .entry(e.name.clone())
-                .or_insert_with(|| values.clone());
-            if *known != values {
-                return Err(bad(format!(
-                    "enum {} defined twice with different values",
-                    e.name
-                )));
-            }
-        }
+        merge_enums(&mut enums, c.enums)?;
         let mut fields = Vec::new();
         for f in c.fields {
             fields.push(Field {
@@ -160,31 +247,13 @@ pub fn derive(src: &Path) -> Result<Model, LoadError> {
         let mut messages = Vec::new();
         for m in c.messages {
             let at = format!("{}.{}", c.name, m.name);
-            let mut params = m.params.as_slice();
-            let session = params
-                .first()
-                .is_some_and(|p| p.ty == "session ref" && p.name == "session_id");
-            if session {
-                params = &params[1..];
-            }
+            let (session, params) = split_session(&m.params);
             let is_async = *asyncs
                 .get(&(c.name.clone(), m.name.clone()))
                 .ok_or_else(|| bad(format!("{at} is missing from async.tsv")))?;
-            let result = m
-                .result
-                .first()
-                .ok_or_else(|| bad(format!("{at} has no result type")))?;
+            let result = result_type(&m.result, &at)?;
             messages.push(Message {
-                params: params
-                    .iter()
-                    .map(|p| {
-                        Ok(Param {
-                            name: p.name.clone(),
-                            ty: parse_type(&p.ty, &at)?,
-                            required: p.required,
-                        })
-                    })
-                    .collect::<Result<_, LoadError>>()?,
+                params: model_params(params, &at, parse_type)?,
                 result: parse_type(result, &at)?,
                 errors: m.errors.into_iter().map(|e| e.name).collect(),
                 name: m.name,
@@ -201,18 +270,7 @@ pub fn derive(src: &Path) -> Result<Model, LoadError> {
             messages,
         });
     }
-    let model = Model {
-        api_version: API_VERSION,
-        enums: enums
-            .into_iter()
-            .map(|(name, values)| Enum { name, values })
-            .collect(),
-        classes,
-        structs: Vec::new(),
-        errors,
-    };
-    model.check()?;
-    Ok(model)
+    checked_model(API_VERSION, enums, classes, Vec::new(), errors)
 }
 
 fn line<T: serde::Serialize>(value: &T) -> String {
@@ -266,19 +324,11 @@ pub fn to_json(model: &Model) -> String {
 pub fn import(src: &Path, model_dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let model = derive(src)?;
     let errors_text = read(&src.join(Model::ERRORS_FILE))?;
-    let written = [
-        (model_dir.join(Model::JSON_FILE), to_json(&model)),
-        (model_dir.join(Model::ERRORS_FILE), errors_text),
-    ];
-    std::fs::create_dir_all(model_dir).map_err(|source| LoadError::Io {
-        path: model_dir.to_owned(),
-        source,
-    })?;
-    for (path, text) in &written {
-        std::fs::write(path, text).map_err(|source| LoadError::Io {
-            path: path.clone(),
-            source,
-        })?;
-    }
-    Ok(written.into_iter().map(|(p, _)| p).collect())
+    write_files(
+        model_dir,
+        vec![
+            (model_dir.join(Model::JSON_FILE), to_json(&model)),
+            (model_dir.join(Model::ERRORS_FILE), errors_text),
+        ],
+    )
 }

@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::import::{bad, lifecycle, parse_type, read, to_json, UpLifecycle};
+use crate::import::{
+    bad, checked_model, lifecycle, merge_enums, model_params, parse_type, read, result_type,
+    split_session, to_json, write_files, UpEnum, UpLifecycle, UpName, UpParam,
+};
 use crate::model::{
-    parse_errors, Class, Enum, Field, LoadError, Message, Model, Param, Qualifier, Struct,
-    StructField,
+    parse_errors, Class, Field, LoadError, Message, Model, Qualifier, Struct, StructField,
 };
 
 /// xend served the Xen Management API 1.0.
@@ -64,25 +66,6 @@ struct UpMessage {
     errors: Vec<UpName>,
     c_name: String,
     c_prototype: String,
-}
-
-#[derive(Deserialize)]
-struct UpParam {
-    name: String,
-    #[serde(rename = "type")]
-    ty: String,
-    required: bool,
-}
-
-#[derive(Deserialize)]
-struct UpEnum {
-    name: String,
-    values: Vec<UpName>,
-}
-
-#[derive(Deserialize)]
-struct UpName {
-    name: String,
 }
 
 /// Everything `import-xend` derives, in memory.
@@ -246,16 +229,7 @@ pub fn derive(src: &Path) -> Result<Derived, LoadError> {
     let (mut c_classes, mut c_fields, mut c_messages) = (Vec::new(), Vec::new(), Vec::new());
     let mut async_tsv = String::from("# class\tmessage\tasync|sync\tsource\n");
     for c in upstream {
-        for e in c.enums {
-            let values: Vec<String> = e.values.into_iter().map(|v| v.name).collect();
-            if *enums
-                .entry(e.name.clone())
-                .or_insert_with(|| values.clone())
-                != values
-            {
-                return Err(bad(format!("enum {} defined twice differently", e.name)));
-            }
-        }
+        merge_enums(&mut enums, c.enums)?;
         c_classes.push(object(&[
             ("name", c.name.as_str().into()),
             ("c_prefix", c.c_prefix.as_str().into()),
@@ -280,17 +254,8 @@ pub fn derive(src: &Path) -> Result<Derived, LoadError> {
         let mut messages = Vec::new();
         for m in c.messages {
             let at = format!("{}.{}", c.name, m.name);
-            let mut params = m.params.as_slice();
-            let session = params
-                .first()
-                .is_some_and(|p| p.ty == "session ref" && p.name == "session_id");
-            if session {
-                params = &params[1..];
-            }
-            let result = m
-                .result
-                .first()
-                .ok_or_else(|| bad(format!("{at} has no result type")))?;
+            let (session, params) = split_session(&m.params);
+            let result = result_type(&m.result, &at)?;
             let asynchronous = session && is_async(&c.name, &m);
             let flag = if asynchronous { "async" } else { "sync" };
             async_tsv += &format!("{}\t{}\t{flag}\txend-async-dispatch\n", c.name, m.name);
@@ -301,16 +266,7 @@ pub fn derive(src: &Path) -> Result<Derived, LoadError> {
                 ("c_prototype", m.c_prototype.as_str().into()),
             ]));
             messages.push(Message {
-                params: params
-                    .iter()
-                    .map(|p| {
-                        Ok(Param {
-                            name: p.name.clone(),
-                            ty: model_type(&p.ty, &at)?,
-                            required: p.required,
-                        })
-                    })
-                    .collect::<Result<_, LoadError>>()?,
+                params: model_params(params, &at, model_type)?,
                 result: model_type(result, &at)?,
                 errors: m.errors.into_iter().map(|e| e.name).collect(),
                 name: m.name,
@@ -327,17 +283,7 @@ pub fn derive(src: &Path) -> Result<Derived, LoadError> {
             messages,
         });
     }
-    let model = Model {
-        api_version: API_VERSION,
-        enums: enums
-            .into_iter()
-            .map(|(name, values)| Enum { name, values })
-            .collect(),
-        classes,
-        structs: structs(&extra)?,
-        errors,
-    };
-    model.check()?;
+    let model = checked_model(API_VERSION, enums, classes, structs(&extra)?, errors)?;
     Ok(Derived {
         model,
         async_tsv,
@@ -350,21 +296,13 @@ pub fn derive(src: &Path) -> Result<Derived, LoadError> {
 pub fn import(src: &Path, model_dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let derived = derive(src)?;
     let errors_text = read(&src.join(Model::ERRORS_FILE))?;
-    let written = [
-        (model_dir.join(Model::JSON_FILE), to_json(&derived.model)),
-        (model_dir.join(Model::ERRORS_FILE), errors_text),
-        (model_dir.join(ASYNC_FILE), derived.async_tsv),
-        (model_dir.join(C_FACTS_FILE), derived.c_facts),
-    ];
-    std::fs::create_dir_all(model_dir).map_err(|source| LoadError::Io {
-        path: model_dir.to_owned(),
-        source,
-    })?;
-    for (path, text) in &written {
-        std::fs::write(path, text).map_err(|source| LoadError::Io {
-            path: path.clone(),
-            source,
-        })?;
-    }
-    Ok(written.into_iter().map(|(p, _)| p).collect())
+    write_files(
+        model_dir,
+        vec![
+            (model_dir.join(Model::JSON_FILE), to_json(&derived.model)),
+            (model_dir.join(Model::ERRORS_FILE), errors_text),
+            (model_dir.join(ASYNC_FILE), derived.async_tsv),
+            (model_dir.join(C_FACTS_FILE), derived.c_facts),
+        ],
+    )
 }

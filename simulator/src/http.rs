@@ -223,12 +223,7 @@ fn handle<S: Read + Write>(
         )?;
         return Ok(false);
     }
-    if req.expect_continue {
-        // libcurl asks before sending a large body, and would otherwise wait a second.
-        let out = reader.get_mut();
-        out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-        out.flush()?;
-    }
+    continue_if_expected(reader.get_mut(), &req)?;
     let mut body = vec![0u8; len];
     reader.read_exact(&mut body)?;
     let limits = Limits::default();
@@ -346,6 +341,16 @@ fn respond<W: Write>(out: &mut W, format: WireFormat, body: &[u8], close: bool) 
         out.write_all(body)?;
     }
     out.flush()
+}
+
+/// Answers `Expect: 100-continue` when the request asked: libcurl asks before sending a large
+/// body, and would otherwise wait a second.
+fn continue_if_expected<W: Write>(out: &mut W, req: &Request) -> io::Result<()> {
+    if req.expect_continue {
+        out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        out.flush()?;
+    }
+    Ok(())
 }
 
 /// An HTML error response, as xapi's HTTP server sends them; the connection closes after it.

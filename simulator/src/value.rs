@@ -67,6 +67,16 @@ impl V {
         }
     }
 
+    /// The strings among the elements, if a set (refs, names); none otherwise.
+    pub fn strings(&self) -> Vec<String> {
+        self.as_set()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(V::as_str)
+            .map(String::from)
+            .collect()
+    }
+
     /// A string→string map from pairs.
     pub fn smap<K: Into<String>, W: Into<String>>(entries: impl IntoIterator<Item = (K, W)>) -> V {
         V::Map(

@@ -14,6 +14,16 @@ fn int(c: &mut Client, method: &str, r: &str) -> i64 {
     c.ok(method, &[s(r)]).as_i64().unwrap()
 }
 
+/// The first element of `method`'s set result.
+fn first(c: &mut Client, method: &str, params: &[Value]) -> String {
+    c.ok(method, params)
+        .index(0)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn hosts(c: &mut Client) -> Vec<String> {
     c.ok("host.get_all", &[])
         .as_array()
@@ -197,13 +207,7 @@ fn vm_import_fetches_an_export_url() {
     );
     let target = sim();
     let mut c = xml_client(&target);
-    let sr = c
-        .ok("SR.get_all", &[])
-        .index(0)
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sr = first(&mut c, "SR.get_all", &[]);
     let no = Value::Bool(false);
     let vms = c.ok("VM.import", &[s(&url), s(&sr), no.clone(), no.clone()]);
     let new_vm = vms.index(0).unwrap().as_str().unwrap().to_string();
@@ -229,22 +233,10 @@ fn migrate_send_moves_the_vm_and_its_disks() {
     let vm = guest_in_state(&mut c, "Running");
     let from = c.str("VM.get_resident_on", &[s(&vm)]);
     let to = hosts(&mut c).into_iter().find(|h| *h != from).unwrap();
-    let network = c
-        .ok("network.get_all", &[])
-        .index(0)
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string();
+    let network = first(&mut c, "network.get_all", &[]);
     let dest = c.ok("host.migrate_receive", &[s(&to), s(&network), smap(&[])]);
     assert_eq!(dest.get("host").and_then(Value::as_str), Some(to.as_str()));
-    let vbd = c
-        .ok("VM.get_VBDs", &[s(&vm)])
-        .index(0)
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string();
+    let vbd = first(&mut c, "VM.get_VBDs", &[s(&vm)]);
     let vdi = c.str("VBD.get_VDI", &[s(&vbd)]);
     let sr = c.str("VDI.get_SR", &[s(&vdi)]);
     let other_sr = c
@@ -334,13 +326,7 @@ fn evacuate_moves_running_guests_to_other_hosts() {
 fn license_state_and_editions() {
     let sim = sim();
     let mut c = xml_client(&sim);
-    let pool = c
-        .ok("pool.get_all", &[])
-        .index(0)
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pool = first(&mut c, "pool.get_all", &[]);
     let state = c.ok("pool.get_license_state", &[s(&pool)]);
     assert_eq!(state.get("edition").and_then(Value::as_str), Some("free"));
     assert!(state.get("expiry").and_then(Value::as_str).is_some());
@@ -478,13 +464,7 @@ fn inferred_effects_change_the_pool() {
 fn declared_field_changes() {
     let sim = sim();
     let mut c = xml_client(&sim);
-    let pool = c
-        .ok("pool.get_all", &[])
-        .index(0)
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pool = first(&mut c, "pool.get_all", &[]);
     assert_eq!(c.fail("pool.disable_ha", &[]), ["HA_NOT_ENABLED"]);
     c.ok(
         "pool.enable_ha",
@@ -507,13 +487,7 @@ fn declared_field_changes() {
     );
 
     let h = hosts(&mut c)[0].clone();
-    let pif = c
-        .ok("host.get_PIFs", &[s(&h)])
-        .index(0)
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pif = first(&mut c, "host.get_PIFs", &[s(&h)]);
     c.ok(
         "PIF.reconfigure_ip",
         &[
@@ -532,13 +506,7 @@ fn declared_field_changes() {
     assert_eq!(props.get("gro").and_then(Value::as_str), Some("off"));
 
     let vm = guest_in_state(&mut c, "Halted");
-    let vif = c
-        .ok("VM.get_VIFs", &[s(&vm)])
-        .index(0)
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string();
+    let vif = first(&mut c, "VM.get_VIFs", &[s(&vm)]);
     let net = c
         .ok("network.get_all", &[])
         .as_array()

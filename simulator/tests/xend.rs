@@ -21,22 +21,7 @@ fn xend_sim() -> xapi_sim::RunningSimulator {
 
 /// Logs in with xend's two parameters.
 fn login(conn: Conn) -> Client {
-    let mut conn = conn;
-    let session = conn
-        .call(
-            WireFormat::XmlRpc,
-            "session.login_with_password",
-            &[s("root"), s("xenroot")],
-        )
-        .expect("login")
-        .as_str()
-        .unwrap()
-        .to_string();
-    Client {
-        conn,
-        format: WireFormat::XmlRpc,
-        session,
-    }
+    Client::login_with(conn, WireFormat::XmlRpc, &[s("root"), s("xenroot")])
 }
 
 fn client(sim: &xapi_sim::RunningSimulator) -> Client {

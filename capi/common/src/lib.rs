@@ -6,8 +6,9 @@
 //! to the caller's `xen_call_func` and decodes the response straight into `malloc`'d C
 //! structs. Every `extern "C"` function catches panics; failures are recorded on the session.
 //!
-//! The `#[no_mangle]` functions defined here (UUID helpers, `xen_init`, the built-in transport
-//! and logging extensions) are exported by both libraries.
+//! The `#[no_mangle]` functions defined here (UUID helpers, `xen_init`, `xen_session_logout`,
+//! `xen_session_clear_error`, the built-in transport and logging extensions) are exported by
+//! both libraries.
 #![warn(missing_docs)]
 #![allow(non_camel_case_types)]
 // The extern "C" surface takes raw pointers from C by design; each function documents its
@@ -22,6 +23,7 @@ pub mod encode;
 pub mod errors;
 pub mod ext_transport;
 pub mod logging;
+pub mod login;
 pub mod mem;
 pub mod misc;
 pub mod rt;

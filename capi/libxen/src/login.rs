@@ -3,23 +3,17 @@
 
 use std::ffi::{c_char, c_int, c_void};
 
-use crate::call::{invoke, out, with_session, Arg, VOID};
-use crate::desc::Type;
-use crate::mem::{c_string, read_str, release, zalloc};
-use crate::session::{codes, xen_call_func, xen_session};
+use xenapi_capi::login::login;
+// The logout and error-clearing functions are the same in both dialects.
+pub use xenapi_capi::login::{xen_session_clear_error, xen_session_logout};
+
+use crate::call::with_session;
+use crate::mem::{c_string, release, zalloc};
+use crate::session::{xen_call_func, xen_session};
 
 /// The session's `api_version` slot lies in the padding after `error_description_count` in
 /// libxen's 48-byte struct: the runtime may write it, libxen callers never see it.
 const NO_API_VERSION: c_int = 0;
-
-fn credential<'a>(p: *const c_char, what: &str) -> Result<&'a str, String> {
-    // SAFETY: the caller passes a NUL-terminated string or NULL.
-    match unsafe { read_str(p) } {
-        None => Err(format!("login: {what} is NULL")),
-        Some(Err(_)) => Err(format!("login: {what} is not UTF-8")),
-        Some(Ok(s)) => Ok(s),
-    }
-}
 
 /// `xen_session_login_with_password`: sends `session.login_with_password(uname, pwd)`, as
 /// xend takes it. Never NULL (unless memory is exhausted); on failure `ok` is false and
@@ -34,49 +28,9 @@ pub unsafe extern "C" fn xen_session_login_with_password(
     let s = xen_session::alloc(call_func, handle);
     with_session(s, |s| {
         s.api_version = NO_API_VERSION;
-        let (u, p) = match (
-            credential(uname, "the user name"),
-            credential(pwd, "the password"),
-        ) {
-            (Ok(u), Ok(p)) => (u, p),
-            (Err(e), _) | (_, Err(e)) => {
-                s.set_error(&[codes::CLIENT_ERROR, &e]);
-                return false;
-            }
-        };
-        let id = &mut s.session_id as *mut *const c_char;
-        // SAFETY: the arguments are strings the library holds; the result slot is the
-        // session's own `session_id` (NULL before a login).
-        unsafe {
-            invoke(
-                s,
-                "session.login_with_password",
-                false,
-                &[Arg::Str(u), Arg::Str(p)],
-                out(id, &Type::String),
-            )
-        }
+        login(s, "session.login_with_password", uname, pwd, None)
     });
     s
-}
-
-/// `xen_session_logout`: sends `session.logout` (unless the session is in error) and frees
-/// the session in every case.
-#[no_mangle]
-pub unsafe extern "C" fn xen_session_logout(session: *mut xen_session) {
-    with_session(session, |s| {
-        s.ok && !s.session_id.is_null() && invoke(s, "session.logout", true, &[], VOID)
-    });
-    xen_session::destroy(session);
-}
-
-/// `xen_session_clear_error`: forgets the stored failure; calls are sent again.
-#[no_mangle]
-pub unsafe extern "C" fn xen_session_clear_error(session: *mut xen_session) {
-    with_session(session, |s| {
-        s.clear_error();
-        true
-    });
 }
 
 /// libxen's `xen_version`.

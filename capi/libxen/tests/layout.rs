@@ -5,7 +5,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::process::Command;
 
 /// (struct, member) → expected offset; member "" → expected size.
@@ -40,45 +39,24 @@ fn c_structs_have_libxens_layout() {
     }
     let expected = expected();
     assert!(expected.len() > 400, "{} layout facts", expected.len());
-    let mut prog = String::from(
-        "#include <stddef.h>\n#include <stdio.h>\n#include <xen/api/xen_all.h>\nint main(void)\n{\n",
-    );
-    for (name, member) in expected.keys() {
-        if member.is_empty() {
-            writeln!(prog, "    printf(\"{name} - %zu\\n\", sizeof({name}));").unwrap();
-        } else {
-            writeln!(
-                prog,
-                "    printf(\"{name} {member} %zu\\n\", offsetof({name}, {member}));"
-            )
-            .unwrap();
-        }
-    }
-    prog.push_str("    return 0;\n}\n");
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let src = dir.join("libxen-layout-prog.c");
-    let exe = dir.join("libxen-layout-prog");
-    std::fs::write(&src, prog).unwrap();
-    support::run_ok(
-        Command::new("cc")
-            .args(["-std=c99", "-Wall", "-Werror"])
-            .arg(&src)
-            .args(support::pkg_config(&["--cflags"]))
-            .arg("-o")
-            .arg(&exe),
-    );
-    let out = support::run_ok(&mut Command::new(&exe));
+    let exprs: Vec<String> = expected
+        .keys()
+        .map(|(name, member)| {
+            if member.is_empty() {
+                format!("sizeof({name})")
+            } else {
+                format!("offsetof({name}, {member})")
+            }
+        })
+        .collect();
+    let measured = support::measure(&exprs, &support::pkg_config(&["--cflags"]));
+    assert_eq!(measured.len(), expected.len());
     let mut wrong = Vec::new();
-    for line in out.lines() {
-        let parts: Vec<&str> = line.split(' ').collect();
-        let member = if parts[1] == "-" { "" } else { parts[1] };
-        let got: u64 = parts[2].parse().unwrap();
-        let want = expected[&(parts[0].to_owned(), member.to_owned())];
-        if got != want {
-            wrong.push(format!("{} {member}: C {got}, libxen {want}", parts[0]));
+    for (((name, member), want), got) in expected.iter().zip(measured) {
+        if got != *want {
+            wrong.push(format!("{name} {member}: C {got}, libxen {want}"));
         }
     }
-    assert_eq!(out.lines().count(), expected.len());
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
@@ -131,19 +109,5 @@ fn headers_compile_as_cplusplus() {
 
 #[test]
 fn headers_compile_as_pedantic_c99() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let src = dir.join("libxen-pedantic.c");
-    std::fs::write(
-        &src,
-        "#include <xen/api/xen_all.h>\nint main(void) { return 0; }\n",
-    )
-    .unwrap();
-    support::run_ok(
-        Command::new("cc")
-            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c"])
-            .arg(&src)
-            .args(support::pkg_config(&["--cflags"]))
-            .arg("-o")
-            .arg(dir.join("libxen-pedantic.o")),
-    );
+    support::check_pedantic_c99();
 }

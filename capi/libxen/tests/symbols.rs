@@ -116,25 +116,7 @@ fn static_library_links_a_program() {
     )
     .unwrap();
     let exe = dir.join("libxen-static");
-    let lib = support::prefix().join("lib");
-    let private = support::pkg_config(&["--static", "--libs-only-l"]);
-    let archive = support::run_ok(Command::new("nm").arg(lib.join("libxenapi.a")));
-    // A workspace build with --all-features links the curl transport into the archive.
-    let curl: &[&str] = if archive.contains(" U curl_easy_init") {
-        &["-lcurl"]
-    } else {
-        &[]
-    };
-    support::run_ok(
-        Command::new("cc")
-            .arg(&src)
-            .args(support::pkg_config(&["--cflags"]))
-            .arg(lib.join("libxenapi.a"))
-            .args(private.iter().filter(|f| *f != "-lxenapi"))
-            .args(curl)
-            .arg("-o")
-            .arg(&exe),
-    );
+    support::link_static(&src, &exe);
     let needed = support::run_ok(Command::new("readelf").arg("-d").arg(&exe));
     assert!(!needed.contains("libxenapi"), "{needed}");
     assert!(support::run_ok(&mut Command::new(&exe)).contains("Crashed 1.0"));

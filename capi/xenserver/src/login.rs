@@ -2,63 +2,14 @@
 
 use std::ffi::{c_char, c_int, c_void};
 
-use crate::call::{invoke, out, with_session, Arg, VOID};
+use xenapi_capi::login::{login, logout_with};
+// The logout and error-clearing functions are the same in both dialects.
+pub use xenapi_capi::login::{xen_session_clear_error, xen_session_logout};
+
+use crate::call::{invoke, out, with_session, Arg};
 use crate::desc::Type;
 use crate::generated::api_version::{self, XEN_API_UNKNOWN_VERSION};
-use crate::mem::read_str;
-use crate::session::{codes, xen_call_func, xen_session};
-
-/// What xapi answers when a message gets a different number of parameters than it takes.
-const PARAMETER_COUNT_MISMATCH: &str = "MESSAGE_PARAMETER_COUNT_MISMATCH";
-
-/// Reads a caller's credential string; an error message when it is unusable.
-fn credential<'a>(p: *const c_char, what: &str) -> Result<&'a str, String> {
-    // SAFETY: the caller passes a NUL-terminated string or NULL.
-    match unsafe { read_str(p) } {
-        None => Err(format!("login: {what} is NULL")),
-        Some(Err(_)) => Err(format!("login: {what} is not UTF-8")),
-        Some(Ok(s)) => Ok(s),
-    }
-}
-
-fn new_session(call_func: xen_call_func, handle: *mut c_void) -> *mut xen_session {
-    xen_session::alloc(call_func, handle)
-}
-
-/// Logs in with `method`, sending `[uname, pwd]` and the `version` if given; retries
-/// without the version when the server wants fewer parameters.
-fn login(
-    s: &mut xen_session,
-    method: &str,
-    uname: *const c_char,
-    pwd: *const c_char,
-    version: Option<&str>,
-) -> bool {
-    let (u, p) = match (
-        credential(uname, "the user name"),
-        credential(pwd, "the password"),
-    ) {
-        (Ok(u), Ok(p)) => (u, p),
-        (Err(e), _) | (_, Err(e)) => {
-            s.set_error(&[codes::CLIENT_ERROR, &e]);
-            return false;
-        }
-    };
-    let mut args = vec![Arg::Str(u), Arg::Str(p)];
-    args.extend(version.map(Arg::Str));
-    let id = &mut s.session_id as *mut *const c_char;
-    // SAFETY: the arguments are strings the library holds; the result slot is the session's
-    // own `session_id` (NULL before a login).
-    if unsafe { invoke(s, method, false, &args, out(id, &Type::String)) } {
-        return true;
-    }
-    if version.is_some() && s.error_code().as_deref() == Some(PARAMETER_COUNT_MISMATCH) {
-        s.clear_error();
-        // SAFETY: as above.
-        return unsafe { invoke(s, method, false, &args[..2], out(id, &Type::String)) };
-    }
-    false
-}
+use crate::session::{xen_call_func, xen_session};
 
 /// Reads `host.API_version_major/minor` of the session's host into `api_version`. A failure
 /// here does not fail the login: the version stays unknown and the session stays usable.
@@ -108,7 +59,7 @@ pub unsafe extern "C" fn xen_session_login_with_password(
     pwd: *const c_char,
     version: c_int,
 ) -> *mut xen_session {
-    let s = new_session(call_func, handle);
+    let s = xen_session::alloc(call_func, handle);
     with_session(s, |s| {
         let v = api_version::to_str(version).unwrap_or(api_version::LATEST);
         s.api_version = version;
@@ -128,7 +79,7 @@ pub unsafe extern "C" fn xen_session_slave_local_login_with_password(
     uname: *const c_char,
     pwd: *const c_char,
 ) -> *mut xen_session {
-    let s = new_session(call_func, handle);
+    let s = xen_session::alloc(call_func, handle);
     with_session(s, |s| {
         s.api_version = XEN_API_UNKNOWN_VERSION;
         login(
@@ -142,36 +93,9 @@ pub unsafe extern "C" fn xen_session_slave_local_login_with_password(
     s
 }
 
-/// Sends `method` (unless the session is in error) and frees the session.
-///
-/// # Safety
-/// `session` is NULL or a live session from this library, not used afterwards.
-unsafe fn logout_with(session: *mut xen_session, method: &str) {
-    with_session(session, |s| {
-        s.ok && !s.session_id.is_null() && invoke(s, method, true, &[], VOID)
-    });
-    xen_session::destroy(session);
-}
-
-/// `xen_session_logout`: sends `session.logout` (unless the session is in error) and frees
-/// the session in every case.
-#[no_mangle]
-pub unsafe extern "C" fn xen_session_logout(session: *mut xen_session) {
-    logout_with(session, "session.logout");
-}
-
 /// `xen_session_local_logout`: as `xen_session_logout` for a session from
 /// `xen_session_slave_local_login_with_password` (void, as the SDK declares it).
 #[no_mangle]
 pub unsafe extern "C" fn xen_session_local_logout(session: *mut xen_session) {
     logout_with(session, "session.local_logout");
-}
-
-/// `xen_session_clear_error`: forgets the stored failure; calls are sent again.
-#[no_mangle]
-pub unsafe extern "C" fn xen_session_clear_error(session: *mut xen_session) {
-    with_session(session, |s| {
-        s.clear_error();
-        true
-    });
 }

@@ -6,9 +6,6 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-
 use xapi_sim::Simulator;
 
 fn check(format: &str, valgrind: bool) {
@@ -44,67 +41,28 @@ fn sdk_session_api_under_valgrind() {
     check("json", true);
 }
 
-/// A server that answers JSON-RPC on `/jsonrpc` only (404 elsewhere), with canned results by
-/// method, so a login that succeeds proves the library spoke JSON-RPC.
-fn serve_json_only(stream: TcpStream) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut out = stream;
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut len = 0;
-        loop {
-            let mut h = String::new();
-            reader.read_line(&mut h).unwrap();
-            if h == "\r\n" {
-                break;
-            }
-            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                len = v.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; len];
-        reader.read_exact(&mut body).unwrap();
-        let (status, reply) = if request_line.starts_with("POST /jsonrpc ") {
-            let req: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            let result = match req["method"].as_str().unwrap_or_default() {
-                "session.login_with_password" => serde_json::json!("OpaqueRef:json-session"),
-                "session.get_this_host" => serde_json::json!("OpaqueRef:host"),
-                "host.get_API_version_major" => serde_json::json!(2),
-                "host.get_API_version_minor" => serde_json::json!(23),
-                "VM.get_name_label" => serde_json::json!("spoken in JSON"),
-                _ => serde_json::Value::Null,
-            };
-            let reply = serde_json::json!({"jsonrpc": "2.0", "result": result, "id": req["id"]});
-            ("200 OK", reply.to_string())
-        } else {
-            ("404 Not Found", String::new())
-        };
-        let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            reply.len()
-        );
-        if out
-            .write_all(head.as_bytes())
-            .and_then(|_| out.write_all(reply.as_bytes()))
-            .is_err()
-        {
-            return;
-        }
+/// Answers JSON-RPC on `/jsonrpc` only (404 elsewhere), with canned results by method, so a
+/// login that succeeds proves the library spoke JSON-RPC.
+fn answer_json_only(request_line: &str, body: &[u8]) -> support::Canned {
+    if !request_line.starts_with("POST /jsonrpc ") {
+        return ("404 Not Found", "application/json", String::new());
     }
+    let req: serde_json::Value = serde_json::from_slice(body).unwrap();
+    let result = match req["method"].as_str().unwrap_or_default() {
+        "session.login_with_password" => serde_json::json!("OpaqueRef:json-session"),
+        "session.get_this_host" => serde_json::json!("OpaqueRef:host"),
+        "host.get_API_version_major" => serde_json::json!(2),
+        "host.get_API_version_minor" => serde_json::json!(23),
+        "VM.get_name_label" => serde_json::json!("spoken in JSON"),
+        _ => serde_json::Value::Null,
+    };
+    let reply = serde_json::json!({"jsonrpc": "2.0", "result": result, "id": req["id"]});
+    ("200 OK", "application/json", reply.to_string())
 }
 
 #[test]
 fn the_json_rpc_option_really_speaks_json_rpc() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || serve_json_only(stream));
-        }
-    });
+    let url = support::canned_server(answer_json_only);
     let exe = support::build("json_only", &["support.c"], &["-lcurl"]);
     let out = support::run(&exe, &[&url], true);
     assert!(String::from_utf8_lossy(&out.stdout).contains("spoken in JSON"));

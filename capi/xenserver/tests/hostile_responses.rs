@@ -54,6 +54,21 @@ fn real_response() -> (Vec<u8>, usize) {
     (body, n)
 }
 
+/// A session logged in over the canned transport (the caller logs it out).
+fn login() -> *mut xen_session {
+    set_response(LOGIN.as_bytes());
+    // SAFETY: valid credentials strings.
+    unsafe {
+        xen_session_login_with_password(
+            Some(canned),
+            std::ptr::null_mut(),
+            c"u".as_ptr(),
+            c"p".as_ptr(),
+            0,
+        )
+    }
+}
+
 fn error_code(s: *mut xen_session) -> String {
     // SAFETY: a session in error has at least one description string.
     unsafe {
@@ -85,17 +100,7 @@ fn get_all(s: *mut xen_session) -> Result<usize, String> {
 fn truncated_and_corrupted_responses_fail_cleanly() {
     let (body, n) = real_response();
     assert!(n > 0);
-    set_response(LOGIN.as_bytes());
-    // SAFETY: valid credentials strings; the session is logged out at the end.
-    let s = unsafe {
-        xen_session_login_with_password(
-            Some(canned),
-            std::ptr::null_mut(),
-            c"u".as_ptr(),
-            c"p".as_ptr(),
-            0,
-        )
-    };
+    let s = login();
     // SAFETY: login never returns NULL.
     assert!(unsafe { (*s).ok });
 
@@ -164,17 +169,7 @@ fn odd_fields_do_not_fail_the_whole_call() {
         member("Status", "Success"),
         member("Value", &format!("<struct>{records}</struct>"))
     );
-    set_response(LOGIN.as_bytes());
-    // SAFETY: valid credentials strings; the session is logged out at the end.
-    let s = unsafe {
-        xen_session_login_with_password(
-            Some(canned),
-            std::ptr::null_mut(),
-            c"u".as_ptr(),
-            c"p".as_ptr(),
-            0,
-        )
-    };
+    let s = login();
     set_response(body.as_bytes());
     assert_eq!(get_all(s), Ok(2));
     set_response(b"");

@@ -23,34 +23,12 @@ int main(void)
 }
 "#;
 
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("command runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn installed_library_builds_programs_with_pkg_config() {
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("install-test");
     let _ = std::fs::remove_dir_all(&tmp);
     let prefix = tmp.join("prefix");
-    let build_dir = support::lib_dir()
-        .join("libxenserver.so")
-        .canonicalize()
-        .unwrap();
-    let build_dir = build_dir.parent().unwrap();
-    run(Command::new("make")
-        .arg("-C")
-        .arg(support::root().join("capi/xenserver"))
-        .arg("install-files")
-        .arg(format!("BUILD_DIR={}", build_dir.display()))
-        .arg(format!("PREFIX={}", prefix.display())));
-
+    support::install(&prefix);
     let lib = prefix.join("lib");
     let versioned = std::fs::read_dir(&lib)
         .unwrap()
@@ -65,57 +43,36 @@ fn installed_library_builds_programs_with_pkg_config() {
         std::fs::read_link(lib.join("libxenserver.so")).unwrap(),
         Path::new("libxenserver.so.2")
     );
-    let dynamic = run(Command::new("readelf").arg("-d").arg(lib.join(&versioned)));
+    let dynamic = support::run_ok(Command::new("readelf").arg("-d").arg(lib.join(&versioned)));
     assert!(
         dynamic.contains("Library soname: [libxenserver.so.2]"),
         "{dynamic}"
     );
     assert!(prefix.join("include/xen/api/xen_all.h").exists());
 
-    let flags = run(Command::new("pkg-config")
-        .args(["--cflags", "--libs", "xenserver"])
-        .env("PKG_CONFIG_PATH", lib.join("pkgconfig")));
+    let flags = support::pkg_config(&prefix, "xenserver", &["--cflags", "--libs"]);
     let src = tmp.join("prog.c");
     std::fs::write(&src, PROGRAM).unwrap();
 
     let shared = tmp.join("prog-shared");
-    run(Command::new("cc")
-        .arg(&src)
-        .args(flags.split_whitespace())
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-o")
-        .arg(&shared));
-    let needed = run(Command::new("readelf").arg("-d").arg(&shared));
+    support::run_ok(
+        Command::new("cc")
+            .arg(&src)
+            .args(&flags)
+            .arg(format!("-Wl,-rpath,{}", lib.display()))
+            .arg("-o")
+            .arg(&shared),
+    );
+    let needed = support::run_ok(Command::new("readelf").arg("-d").arg(&shared));
     assert!(
         needed.contains("Shared library: [libxenserver.so.2]"),
         "{needed}"
     );
-    assert!(run(&mut Command::new(&shared)).contains("Running"));
+    assert!(support::run_ok(&mut Command::new(&shared)).contains("Running"));
 
-    let cflags = run(Command::new("pkg-config")
-        .args(["--cflags", "xenserver"])
-        .env("PKG_CONFIG_PATH", lib.join("pkgconfig")));
-    let private = run(Command::new("pkg-config")
-        .args(["--static", "--libs-only-l", "xenserver"])
-        .env("PKG_CONFIG_PATH", lib.join("pkgconfig")));
-    // A workspace build with --all-features links the xenapi crate's curl transport into
-    // the archive; then it needs libcurl too (a plain `make install` build does not).
-    let archive_symbols = run(Command::new("nm").arg(lib.join("libxenserver.a")));
-    let curl: &[&str] = if archive_symbols.contains(" U curl_easy_init") {
-        &["-lcurl"]
-    } else {
-        &[]
-    };
     let fixed = tmp.join("prog-static");
-    run(Command::new("cc")
-        .arg(&src)
-        .args(cflags.split_whitespace())
-        .arg(lib.join("libxenserver.a"))
-        .args(private.split_whitespace().filter(|f| *f != "-lxenserver"))
-        .args(curl)
-        .arg("-o")
-        .arg(&fixed));
-    let needed = run(Command::new("readelf").arg("-d").arg(&fixed));
+    support::link_static(&src, &prefix, &fixed);
+    let needed = support::run_ok(Command::new("readelf").arg("-d").arg(&fixed));
     assert!(!needed.contains("libxenserver"), "{needed}");
-    assert!(run(&mut Command::new(&fixed)).contains("Running"));
+    assert!(support::run_ok(&mut Command::new(&fixed)).contains("Running"));
 }

@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::fmt::Write;
 use std::process::Command;
 
 use xenserver::generated::layout::{container_layouts, RECORD_LAYOUTS};
@@ -63,42 +62,15 @@ fn expectations() -> Vec<(String, String, usize)> {
 fn c_structs_match_the_rust_layouts() {
     let expected = expectations();
     assert!(expected.len() > 1000, "every record member is covered");
-    let mut src = String::from("#include <stdio.h>\n#include <stddef.h>\n#include <xen/api/xen_all.h>\nint main(void)\n{\n");
-    for (name, expr, _) in &expected {
-        writeln!(
-            src,
-            "    printf(\"%s %zu\\n\", \"{name}\", (size_t)({expr}));"
-        )
-        .unwrap();
-    }
-    src.push_str("    return 0;\n}\n");
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let c = dir.join("layout.c");
-    let exe = dir.join("layout");
-    std::fs::write(&c, src).unwrap();
-    let out = Command::new("cc")
-        .args(["-std=c99", "-Wall", "-Werror"])
-        .arg(format!("-I{}", support::root().join("include").display()))
-        .arg(&c)
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let run = Command::new(&exe).output().unwrap();
-    let text = String::from_utf8(run.stdout).unwrap();
+    let exprs: Vec<String> = expected.iter().map(|(_, expr, _)| expr.clone()).collect();
+    let measured = support::measure(&exprs, &[format!("-I{}", support::include().display())]);
+    assert_eq!(measured.len(), expected.len());
     let mut wrong = Vec::new();
-    for ((name, _, rust), line) in expected.iter().zip(text.lines()) {
-        let c: usize = line.rsplit(' ').next().unwrap().parse().unwrap();
-        if c != *rust {
+    for ((name, _, rust), c) in expected.iter().zip(measured) {
+        if c != *rust as u64 {
             wrong.push(format!("{name}: C {c}, Rust {rust}"));
         }
     }
-    assert_eq!(text.lines().count(), expected.len());
     assert!(wrong.is_empty(), "layouts differ:\n{}", wrong.join("\n"));
 }
 
@@ -126,29 +98,5 @@ fn headers_compile_as_cplusplus() {
 
 #[test]
 fn headers_compile_as_pedantic_c99() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let c = dir.join("all.c");
-    std::fs::write(
-        &c,
-        "#include <xen/api/xen_all.h>\nint main(void) { return 0; }\n",
-    )
-    .unwrap();
-    let out = Command::new("cc")
-        .args([
-            "-std=c99",
-            "-pedantic",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-fsyntax-only",
-        ])
-        .arg(format!("-I{}", support::root().join("include").display()))
-        .arg(&c)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::check_pedantic_c99();
 }

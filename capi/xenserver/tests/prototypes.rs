@@ -11,19 +11,20 @@ use std::path::Path;
 
 #[test]
 fn header_prototypes_match_the_rust_functions() {
-    let root = support::root();
-    let headers = prototypes::read_headers(&root.join("include/xen/api"));
-    let handles = prototypes::handles(&headers);
+    let prototypes::Comparison {
+        handles,
+        declared,
+        problems,
+    } = prototypes::compare(
+        &support::root().join("include/xen/api"),
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
     assert!(handles.contains("xen_vm"));
-    let declared = prototypes::parse(&headers, &handles);
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let implemented = prototypes::implemented(&[here, &here.join("../common")], &handles);
     assert!(
         declared.len() > 3000,
         "{} declarations parsed",
         declared.len()
     );
-    let problems = prototypes::differences(&declared, &implemented);
     assert!(
         problems.is_empty(),
         "{} differences:\n{}",

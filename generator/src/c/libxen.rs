@@ -68,14 +68,7 @@ pub fn plan<'m>(model: &'m Model, facts: &Value) -> Result<Plan<'m>, RenderError
 }
 
 fn file(name: &str, body: String) -> GeneratedFile {
-    let guard = name.trim_end_matches(".h").to_ascii_uppercase() + "_H";
-    GeneratedFile {
-        path: format!("{DIR}/{name}").into(),
-        contents: format!(
-            "{}#ifndef {guard}\n#define {guard}\n\n{body}\n#endif /* {guard} */\n",
-            super::headers::HEADER
-        ),
-    }
+    super::headers::guarded(DIR, name, body)
 }
 
 const CPP_OPEN: &str = "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
@@ -490,15 +483,7 @@ pub fn render_headers(_: &Model) -> Result<Vec<GeneratedFile>, RenderError> {
             out.push(file(&format!("{name}.h"), container_header(h, name, &deps)));
         }
     }
-    let mut all = String::new();
-    for f in &out {
-        let name = f
-            .path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        writeln!(all, "#include \"xen/api/{name}\"").unwrap();
-    }
+    let all = super::headers::all_includes(&out);
     out.push(file("xen_all.h", all));
     out.push(file(
         "xenapi_ext_transport.h",

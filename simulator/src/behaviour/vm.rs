@@ -206,14 +206,7 @@ fn enter_state(
         let Some(dc) = t.model().class(class_name) else {
             continue;
         };
-        let devices: Vec<String> = t
-            .get(c, vm, set)?
-            .as_set()
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(V::as_str)
-            .map(String::from)
-            .collect();
+        let devices = t.get(c, vm, set)?.strings();
         for d in devices {
             if t.exists(dc, &d) && t.get(dc, &d, "currently_attached")?.as_bool() != Some(running) {
                 t.set_named(dc, &d, "currently_attached", V::Bool(running))?;
@@ -483,45 +476,61 @@ fn destroy(ctx: &CallCtx) -> Result<Reply, Failure> {
             ));
         }
         require(vm, &state, &["Halted", "Suspended"])?;
-        for (class_name, set) in [
-            ("VBD", "VBDs"),
-            ("VIF", "VIFs"),
-            ("VTPM", "VTPMs"),
-            ("VUSB", "VUSBs"),
-            ("console", "consoles"),
-            ("VGPU", "VGPUs"),
-        ] {
-            let Some(dc) = t.model().class(class_name) else {
-                continue;
-            };
-            let Ok(list) = t.get(c, vm, set) else {
-                continue;
-            };
-            for d in list.as_set().unwrap_or(&[]).iter().filter_map(V::as_str) {
-                if t.exists(dc, d) {
-                    t.remove(dc, d)?;
-                }
-            }
-        }
-        for (class_name, field) in [
-            ("VM_metrics", "metrics"),
-            ("VM_guest_metrics", "guest_metrics"),
-        ] {
-            let Some(mc) = t.model().class(class_name) else {
-                continue;
-            };
-            let m = t
-                .get(c, vm, field)?
-                .as_str()
-                .unwrap_or(NULL_REF)
-                .to_string();
-            if t.exists(mc, &m) {
-                t.remove(mc, &m)?;
-            }
-        }
-        t.remove(c, vm)
+        remove_vm(
+            t,
+            c,
+            vm,
+            &[
+                ("VBD", "VBDs"),
+                ("VIF", "VIFs"),
+                ("VTPM", "VTPMs"),
+                ("VUSB", "VUSBs"),
+                ("console", "consoles"),
+                ("VGPU", "VGPUs"),
+            ],
+        )
     })?;
     Ok(Reply::void())
+}
+
+/// Removes `vm` of class `c` with the devices in its `devices` set fields (`(class, field)`,
+/// a class the model lacks skipped) and its metrics objects; used by xend's VMs too.
+pub(crate) fn remove_vm(
+    t: &mut Inner,
+    c: usize,
+    vm: &str,
+    devices: &[(&str, &str)],
+) -> Result<(), Failure> {
+    for (class_name, set) in devices {
+        let Some(dc) = t.model().class(class_name) else {
+            continue;
+        };
+        let Ok(list) = t.get(c, vm, set) else {
+            continue;
+        };
+        for d in list.as_set().unwrap_or(&[]).iter().filter_map(V::as_str) {
+            if t.exists(dc, d) {
+                t.remove(dc, d)?;
+            }
+        }
+    }
+    for (class_name, field) in [
+        ("VM_metrics", "metrics"),
+        ("VM_guest_metrics", "guest_metrics"),
+    ] {
+        let Some(mc) = t.model().class(class_name) else {
+            continue;
+        };
+        let m = t
+            .get(c, vm, field)?
+            .as_str()
+            .unwrap_or(NULL_REF)
+            .to_string();
+        if t.exists(mc, &m) {
+            t.remove(mc, &m)?;
+        }
+    }
+    t.remove(c, vm)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 
 use xenapi::wire::{self, WireFormat};
 
-use super::{error_page, ConnCtx, Request};
+use super::{continue_if_expected, error_page, ConnCtx, Request};
 use crate::error::Failure;
 use crate::value::{now_datetime, V};
 
@@ -142,11 +142,7 @@ fn import<S: Read + Write>(
         )?;
         return Ok(false);
     };
-    if req.expect_continue {
-        let out = reader.get_mut();
-        out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-        out.flush()?;
-    }
+    continue_if_expected(reader.get_mut(), req)?;
     let mut kept = Vec::with_capacity(len.min(KEPT_IMPORT_BYTES));
     let mut left = len;
     while left > 0 {

@@ -181,13 +181,7 @@ pub fn enter(t: &mut Inner, ctx: &CallCtx, vm: &str, to: &str) -> Result<(), Fai
 
 /// The refs in set field `field` of object `r`.
 pub fn refs_in(t: &Inner, class: usize, r: &str, field: &str) -> Result<Vec<String>, Failure> {
-    Ok(t.get(class, r, field)?
-        .as_set()
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(V::as_str)
-        .map(String::from)
-        .collect())
+    Ok(t.get(class, r, field)?.strings())
 }
 
 /// The guest `vm` crashes: its `actions_after_crash` decides what follows.
@@ -278,35 +272,12 @@ fn migrate(ctx: &CallCtx) -> Result<Reply, Failure> {
 
 /// Removes `vm` and what belongs to it (devices, consoles, metrics).
 fn forget(t: &mut Inner, ctx: &CallCtx, vm: &str) -> Result<(), Failure> {
-    let c = ctx.class;
-    let model = t.model().clone();
-    for (class_name, set) in [("VBD", "VBDs"), ("VIF", "VIFs"), ("console", "consoles")] {
-        let Some(dc) = model.class(class_name) else {
-            continue;
-        };
-        for d in refs_in(t, c, vm, set)? {
-            if t.exists(dc, &d) {
-                t.remove(dc, &d)?;
-            }
-        }
-    }
-    for (class_name, field) in [
-        ("VM_metrics", "metrics"),
-        ("VM_guest_metrics", "guest_metrics"),
-    ] {
-        let Some(mc) = model.class(class_name) else {
-            continue;
-        };
-        let m = t
-            .get(c, vm, field)?
-            .as_str()
-            .unwrap_or(NULL_REF)
-            .to_string();
-        if t.exists(mc, &m) {
-            t.remove(mc, &m)?;
-        }
-    }
-    t.remove(c, vm)
+    crate::behaviour::vm::remove_vm(
+        t,
+        ctx.class,
+        vm,
+        &[("VBD", "VBDs"), ("VIF", "VIFs"), ("console", "consoles")],
+    )
 }
 
 fn destroy(ctx: &CallCtx) -> Result<Reply, Failure> {

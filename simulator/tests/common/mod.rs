@@ -174,13 +174,18 @@ pub struct Client {
 
 impl Client {
     pub fn login(conn: Conn, format: WireFormat) -> Client {
+        Client::login_with(
+            conn,
+            format,
+            &[s("root"), s("xenroot"), s("2.23"), s("tests")],
+        )
+    }
+
+    /// Logs in with `session.login_with_password(params...)`.
+    pub fn login_with(conn: Conn, format: WireFormat, params: &[Value]) -> Client {
         let mut conn = conn;
         let session = conn
-            .call(
-                format,
-                "session.login_with_password",
-                &[s("root"), s("xenroot"), s("2.23"), s("tests")],
-            )
+            .call(format, "session.login_with_password", params)
             .expect("login")
             .as_str()
             .unwrap()

@@ -161,3 +161,28 @@ pub fn differences(declared: &Prototypes, implemented: &Prototypes) -> Vec<Strin
     }
     problems
 }
+
+/// What comparing a dialect's headers with its crate finds.
+pub struct Comparison {
+    /// The handle typedefs the headers declare.
+    pub handles: BTreeSet<String>,
+    /// The prototypes the headers declare.
+    pub declared: Prototypes,
+    /// Every difference between the declared and the implemented prototypes.
+    pub problems: Vec<String>,
+}
+
+/// Compares the headers in `headers_dir` with the `extern "C"` functions of the crate in
+/// `crate_dir` and of the runtime it shares (`crate_dir/../common`).
+pub fn compare(headers_dir: &Path, crate_dir: &Path) -> Comparison {
+    let headers = read_headers(headers_dir);
+    let handles = handles(&headers);
+    let declared = parse(&headers, &handles);
+    let implemented = implemented(&[crate_dir, &crate_dir.join("../common")], &handles);
+    let problems = differences(&declared, &implemented);
+    Comparison {
+        handles,
+        declared,
+        problems,
+    }
+}

@@ -1,36 +1,27 @@
-//! Building and running the C test programs against the freshly built `libxenserver.so`.
+//! Building and running the C test programs against the freshly built `libxenserver.so`, and
+//! installing it with its Makefile.
 
 #![allow(dead_code)]
 
+#[path = "../../../common/tests/c_support/mod.rs"]
+mod c_support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-/// The workspace root.
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// The directory holding the `libxenserver.so` built for this test run: `cargo test` leaves it
-/// in `deps/` beside the test executable (only `cargo build` copies it one level up, and that
-/// copy may be stale).
-fn built_lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().unwrap().to_owned()
-}
+// Each test binary uses its own subset.
+#[allow(unused_imports)]
+pub use c_support::{measure, pkg_config, root, run, run_ok, tmp};
 
 /// A directory with `libxenserver.so` and the SONAME link `libxenserver.so.2`.
 pub fn lib_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xenserver-lib");
+        let dir = tmp().join("xenserver-lib");
         std::fs::create_dir_all(&dir).unwrap();
-        let so = built_lib_dir().join("libxenserver.so");
-        assert!(so.exists(), "{} not built", so.display());
+        let so = c_support::built_dir("libxenserver.so").join("libxenserver.so");
         for name in ["libxenserver.so", "libxenserver.so.2"] {
             let link = dir.join(name);
             let _ = std::fs::remove_file(&link);
@@ -41,64 +32,97 @@ pub fn lib_dir() -> PathBuf {
     .clone()
 }
 
-/// Compiles `tests/c/<name>.c` with the support code into an executable.
-pub fn build(name: &str, extra_sources: &[&str], libs: &[&str]) -> PathBuf {
+/// The flags compiling against the source tree's headers and linking the built library.
+pub fn flags() -> Vec<String> {
     let lib = lib_dir();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c");
-    // Tests run in parallel: every build in a test process gets its own executable (the
-    // names repeat across runs, so old ones are overwritten rather than piling up).
-    static BUILDS: AtomicUsize = AtomicUsize::new(0);
-    let n = BUILDS.fetch_add(1, Ordering::Relaxed);
-    let test = std::env::current_exe().unwrap();
-    let test = test.file_stem().and_then(|s| s.to_str()).unwrap_or("test");
-    let test = test.split('-').next().unwrap_or(test);
-    let exe = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("c-{test}-{name}-{n}"));
-    let mut cmd = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()));
-    cmd.args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-g", "-O0"])
-        .arg(format!("-I{}", root().join("include").display()))
-        .arg(src.join(format!("{name}.c")));
-    for s in extra_sources {
-        cmd.arg(src.join(s));
-    }
-    cmd.arg("-o")
-        .arg(&exe)
-        .arg(format!("-L{}", lib.display()))
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-lxenserver");
-    cmd.args(libs);
-    let out = cmd.output().expect("cc runs");
-    assert!(
-        out.status.success(),
-        "compiling {name}.c failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
+    vec![
+        format!("-I{}", include().display()),
+        format!("-L{}", lib.display()),
+        format!("-Wl,-rpath,{}", lib.display()),
+        "-lxenserver".into(),
+    ]
 }
 
-/// Runs a program (under valgrind when asked) and asserts it succeeded.
-pub fn run(exe: &Path, args: &[&str], valgrind: bool) -> Output {
-    let mut cmd = if valgrind {
-        let mut c = Command::new("valgrind");
-        c.args([
-            "--error-exitcode=1",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect",
-            "--quiet",
-        ])
-        .arg(exe);
-        c
-    } else {
-        Command::new(exe)
-    };
-    cmd.args(args);
-    let out = cmd.output().expect("program runs (is valgrind installed?)");
-    assert!(
-        out.status.success(),
-        "{} failed ({}):\nstdout:\n{}\nstderr:\n{}",
-        exe.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+/// The source tree's headers.
+pub fn include() -> PathBuf {
+    root().join("include")
+}
+
+/// Compiles `tests/c/<name>.c` with the support code into an executable.
+pub fn build(name: &str, extra_sources: &[&str], libs: &[&str]) -> PathBuf {
+    let mut flags = flags();
+    flags.extend(libs.iter().map(|l| l.to_string()));
+    c_support::compile(name, extra_sources, &flags)
+}
+
+/// Compiles the source tree's headers as pedantic C99.
+pub fn check_pedantic_c99() {
+    c_support::check_pedantic_c99(&[format!("-I{}", include().display())]);
+}
+
+/// `make install-files` of the library this test run built into `prefix`.
+pub fn install(prefix: &Path) {
+    c_support::install("xenserver", "libxenserver.so", prefix);
+}
+
+/// Links `src` with `libxenserver.a` installed under `prefix` into `exe`.
+pub fn link_static(src: &Path, prefix: &Path, exe: &Path) {
+    c_support::link_static(src, prefix, "xenserver", exe);
+}
+
+/// One canned answer: status line text, `Content-Type` and body.
+pub type Canned = (&'static str, &'static str, String);
+
+/// Starts a keep-alive HTTP server on a free local port that answers each request with
+/// `answer(request line, body)`; its URL.
+pub fn canned_server(answer: fn(&str, &[u8]) -> Canned) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || serve_canned(stream, answer));
+        }
+    });
+    url
+}
+
+/// Serves requests on one connection until the client closes it.
+fn serve_canned(stream: TcpStream, answer: fn(&str, &[u8]) -> Canned) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut out = stream;
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let (status, content_type, reply) = answer(&request_line, &body);
+        let head = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+            reply.len()
+        );
+        if out
+            .write_all(head.as_bytes())
+            .and_then(|_| out.write_all(reply.as_bytes()))
+            .is_err()
+        {
+            return;
+        }
+    }
 }

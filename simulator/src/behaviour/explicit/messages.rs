@@ -95,13 +95,7 @@ pub(super) fn get(ctx: &CallCtx) -> Result<Reply, Failure> {
 }
 
 pub(super) fn destroy_many(ctx: &CallCtx) -> Result<Reply, Failure> {
-    let refs: Vec<String> = arg(&ctx.args, 0)?
-        .as_set()
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(V::as_str)
-        .map(String::from)
-        .collect();
+    let refs = arg(&ctx.args, 0)?.strings();
     ctx.sim.store.write(|t| {
         for r in &refs {
             t.obj(ctx.class, r)?;

@@ -167,13 +167,7 @@ pub(super) fn pool_create_vlan(ctx: &CallCtx) -> Result<Reply, Failure> {
 /// `Bond.create(network, members, MAC, mode?, properties?)`: the bond and its master PIF.
 pub(super) fn bond_create(ctx: &CallCtx) -> Result<Reply, Failure> {
     let network = arg_str(&ctx.args, 0)?.to_string();
-    let members: Vec<String> = arg(&ctx.args, 1)?
-        .as_set()
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(V::as_str)
-        .map(String::from)
-        .collect();
+    let members = arg(&ctx.args, 1)?.strings();
     let mac = arg_str(&ctx.args, 2)?.to_string();
     let mode = ctx.args.get(3).cloned().filter(|v| !matches!(v, V::Nil));
     let properties = ctx.args.get(4).cloned().filter(|v| !matches!(v, V::Nil));

@@ -225,16 +225,11 @@ pub(super) fn cooperative(ctx: &CallCtx) -> Result<Reply, Failure> {
 pub(super) fn appliance(ctx: &CallCtx) -> Result<Reply, Failure> {
     let app = arg_str(&ctx.args, 0)?;
     let vm = ctx.sim.class("VM")?;
-    let members: Vec<String> = ctx.sim.store.read(|t| {
-        t.get(ctx.class, app, "VMs").map(|v| {
-            v.as_set()
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(V::as_str)
-                .map(String::from)
-                .collect()
-        })
-    })?;
+    let members = ctx
+        .sim
+        .store
+        .read(|t| t.get(ctx.class, app, "VMs"))?
+        .strings();
     for m in members {
         let mut args = vec![V::s(m)];
         if ctx.message == "start" {
@@ -250,16 +245,11 @@ pub(super) fn appliance(ctx: &CallCtx) -> Result<Reply, Failure> {
 pub(super) fn snapshot_now(ctx: &CallCtx) -> Result<Reply, Failure> {
     let vmss = arg_str(&ctx.args, 0)?;
     let vm = ctx.sim.class("VM")?;
-    let members: Vec<String> = ctx.sim.store.read(|t| {
-        t.get(ctx.class, vmss, "VMs").map(|v| {
-            v.as_set()
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(V::as_str)
-                .map(String::from)
-                .collect()
-        })
-    })?;
+    let members = ctx
+        .sim
+        .store
+        .read(|t| t.get(ctx.class, vmss, "VMs"))?
+        .strings();
     let stamp = crate::value::now_datetime();
     for m in members {
         let name = ctx.sim.store.read(|t| t.get(vm, &m, "name_label"))?;
