@@ -157,6 +157,16 @@ impl From<ApiFailure> for Error {
 }
 
 impl Error {
+    /// This error as a log line may show it: an API failure by its code alone (the
+    /// parameters of some, such as `SESSION_INVALID`'s, are session references), anything
+    /// else as `Display` shows it.
+    pub fn loggable(&self) -> String {
+        match self {
+            Error::Api(failure) => failure.code.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// This error and its causes, each printed once, joined by `": "` (what `Display` of a
     /// [`Error::Transport`] leaves to its sources).
     pub fn report(&self) -> String {

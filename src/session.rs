@@ -360,14 +360,12 @@ impl Client {
         let response = inner
             .transport
             .post(inner.format.path(), &body, &inner.limits)
-            .inspect_err(|e| log::debug!(target: "xenapi::call", "{method}: {e}"))?;
+            .inspect_err(|e| log::debug!(target: "xenapi::call", "{method}: {}", e.loggable()))?;
         let result = decode_response(inner.format, &response, &inner.limits);
         if log::log_enabled!(target: "xenapi::call", log::Level::Debug) {
             let outcome = match &result {
                 Ok(_) => String::new(),
-                // Only the code: SESSION_INVALID's parameter is the session reference.
-                Err(Error::Api(failure)) => format!(": {}", failure.code),
-                Err(e) => format!(": {e}"),
+                Err(e) => format!(": {}", e.loggable()),
             };
             log::debug!(
                 target: "xenapi::call",

@@ -220,9 +220,7 @@ pub unsafe fn invoke(
         started.elapsed().as_secs_f64() * 1e3,
         match &decoded {
             Ok(()) => String::new(),
-            // Only the code: SESSION_INVALID's parameter is the session reference.
-            Err(xenapi::Error::Api(failure)) => format!(": {}", failure.code),
-            Err(e) => format!(": {e}"),
+            Err(e) => format!(": {}", e.loggable()),
         }
     );
     match decoded {
