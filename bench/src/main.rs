@@ -3,10 +3,11 @@
 //!
 //! ```text
 //! cargo run --release -p xenapi-bench -- [--vms N] [--quick] [--no-python] [--svg PATH]
-//!     [--only decode|memory|calls|events|python]
+//!     [--no-build] [--only decode|memory|calls|events|python|build]
 //! ```
 
 mod baseline;
+mod build;
 mod calls;
 mod capi_path;
 mod chart;
@@ -31,6 +32,7 @@ struct Options {
     vms: usize,
     quick: bool,
     python: bool,
+    build: bool,
     svg: Option<PathBuf>,
     only: Option<Section>,
 }
@@ -43,6 +45,7 @@ enum Section {
     Calls,
     Events,
     Python,
+    Build,
 }
 
 impl Options {
@@ -70,6 +73,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         vms: 4096,
         quick: false,
         python: true,
+        build: true,
         svg: None,
         only: None,
     };
@@ -82,21 +86,19 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--quick" => options.quick = true,
             "--no-python" => options.python = false,
+            "--no-build" => options.build = false,
             "--svg" => options.svg = Some(it.next().ok_or("--svg needs a path")?.into()),
-            "--only" => {
-                options.only = Some(match it.next().map(String::as_str) {
-                    Some("decode") => Section::Decode,
-                    Some("memory") => Section::Memory,
-                    Some("calls") => Section::Calls,
-                    Some("events") => Section::Events,
-                    Some("python") => Section::Python,
-                    other => {
-                        return Err(format!(
-                            "--only takes decode, memory, calls, events or python, not {other:?}"
-                        ))
-                    }
-                })
-            }
+            "--only" => options.only = Some(match it.next().map(String::as_str) {
+                Some("decode") => Section::Decode,
+                Some("memory") => Section::Memory,
+                Some("calls") => Section::Calls,
+                Some("events") => Section::Events,
+                Some("python") => Section::Python,
+                Some("build") => Section::Build,
+                other => return Err(format!(
+                    "--only takes decode, memory, calls, events, python or build, not {other:?}"
+                )),
+            }),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -162,6 +164,98 @@ fn run(options: &Options) {
             python_figures(&url, &xml, bars, rust_calls, call_time);
         }
     }
+    if options.build && options.runs(Section::Build) {
+        build_figures();
+    }
+}
+
+/// Clean release builds of the crate and of the C library, against the issue's targets.
+fn build_figures() {
+    const CRATE_TARGET: f64 = 90.0;
+    const CLIB_TARGET: f64 = 120.0;
+    const STATIC_TARGET: f64 = 20e6;
+    let root = build::workspace_root();
+    let scratch = root.join("target/bench-build");
+    let report = |what: &str,
+                  result: Result<build::Build, String>,
+                  target: Option<f64>,
+                  load: String| {
+        match result {
+            Ok(b) => {
+                let vs_target = target.map_or(String::new(), |t| {
+                    format!(" = {:.2}x the {t:.0} s target", b.wall.as_secs_f64() / t)
+                });
+                println!(
+                    "build {what}: {:.1} s wall, {:.1} s CPU{vs_target} (load average {load} before)",
+                    b.wall.as_secs_f64(),
+                    b.cpu.as_secs_f64()
+                );
+                Some(b)
+            }
+            Err(e) => {
+                println!("build {what}: failed: {e}");
+                None
+            }
+        }
+    };
+    if let Err(e) = build::fetch(&root) {
+        println!("build: skipped, the dependencies could not be fetched: {e}");
+        return;
+    }
+    let crate_dir = scratch.join("crate");
+    let load = build::load_average();
+    let clean = report(
+        "xenapi crate, clean release",
+        build::clean_build(&root, "xenapi", &crate_dir),
+        Some(CRATE_TARGET),
+        load,
+    );
+    if let Some(clean) = clean {
+        let load = build::load_average();
+        let own = build::rebuild_after_touch(&root, "xenapi", &crate_dir, &root.join("src/lib.rs"));
+        if let Some(own) = report(
+            "xenapi crate alone (its dependencies built)",
+            own,
+            None,
+            load,
+        ) {
+            println!(
+                "build share: the xenapi crate itself is {:.2}x the clean build's wall time",
+                own.wall.as_secs_f64() / clean.wall.as_secs_f64()
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&crate_dir);
+    let clib_dir = scratch.join("clib");
+    let load = build::load_average();
+    let clib = report(
+        "C library libxenserver, clean release",
+        build::clean_build(&root, "xenserver", &clib_dir),
+        Some(CLIB_TARGET),
+        load,
+    );
+    if clib.is_some() {
+        let release = clib_dir.join("release");
+        match (
+            build::file_size(&release.join("libxenserver.a")),
+            build::file_size(&release.join("libxenserver.so")),
+            build::stripped_size(&release.join("libxenserver.so"), &scratch),
+        ) {
+            (Ok(a), Ok(so), Ok(stripped)) => println!(
+                "size libxenserver.a: {:.1} MB = {:.2}x the {:.0} MB target; libxenserver.so {:.1} MB, {:.1} MB stripped",
+                a as f64 / 1e6,
+                a as f64 / STATIC_TARGET,
+                STATIC_TARGET / 1e6,
+                so as f64 / 1e6,
+                stripped as f64 / 1e6
+            ),
+            (a, so, stripped) => println!(
+                "size: failed: {}",
+                [a.err(), so.err(), stripped.err()].into_iter().flatten().collect::<Vec<_>>().join("; ")
+            ),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
 }
 
 /// The raw bytes of a `VM.get_all_records` response, as the server sent them.

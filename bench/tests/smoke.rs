@@ -7,7 +7,14 @@ use std::process::Command;
 fn bench_command_prints_every_figure_with_its_ratio() {
     let svg = std::env::temp_dir().join(format!("xenapi-bench-smoke-{}.svg", std::process::id()));
     let out = Command::new(env!("CARGO_BIN_EXE_xenapi-bench"))
-        .args(["--vms", "64", "--quick", "--no-python", "--svg"])
+        .args([
+            "--vms",
+            "64",
+            "--quick",
+            "--no-python",
+            "--no-build",
+            "--svg",
+        ])
         .arg(&svg)
         .output()
         .expect("the bench command runs");
