@@ -13,7 +13,7 @@ const FORMATS: [WireFormat; 2] = [WireFormat::XmlRpc, WireFormat::JsonRpc];
 
 fn simulator() -> RunningSimulator {
     Simulator::builder()
-        .vms(6)
+        .vms(16)
         .hosts(2)
         .member(false)
         .metrics_interval(None)

@@ -7,7 +7,7 @@ use std::process::Command;
 fn bench_command_prints_every_figure_with_its_ratio() {
     let svg = std::env::temp_dir().join(format!("xenapi-bench-smoke-{}.svg", std::process::id()));
     let out = Command::new(env!("CARGO_BIN_EXE_xenapi-bench"))
-        .args(["--vms", "64", "--quick", "--no-python", "--svg"])
+        .args(["--vms", "64", "--quick", "--no-python", "--no-xo", "--svg"])
         .arg(&svg)
         .output()
         .expect("the bench command runs");
@@ -49,6 +49,9 @@ fn bench_command_prints_every_figure_with_its_ratio() {
         assert!(line(calls).contains("x the"), "{stdout}");
     }
     assert!(line("events:").contains("x the"), "{stdout}");
+    for drain in ["typed (Event::from_class)", "dynamic Value (session.call)"] {
+        assert!(line(&format!("events {drain}:")).contains("/s ["), "{stdout}");
+    }
 
     let chart = std::fs::read_to_string(&svg).expect("the chart was written");
     let _ = std::fs::remove_file(&svg);
