@@ -76,8 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "  {} {}: {}",
                 event.operation, snapshot.name_label, snapshot.power_state
             );
-            if &event.object == vm && snapshot.power_state == VmPowerState::Halted
-            {
+            if &event.object == vm && snapshot.power_state == VmPowerState::Halted {
                 break;
             }
         }

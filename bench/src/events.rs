@@ -207,11 +207,7 @@ pub fn figures(url: &str, rounds: usize, mut xo: Option<(XoClient, String)>) {
     );
     for r in &rates {
         let (lo, hi) = spread(&r.per_round);
-        println!(
-            "events {}: {:.0}/s [{lo:.0}-{hi:.0}]",
-            r.name,
-            r.median()
-        );
+        println!("events {}: {:.0}/s [{lo:.0}-{hi:.0}]", r.name, r.median());
     }
     let typed = &rates[0];
     let mut line = format!("events: typed {:.0}/s", typed.median());

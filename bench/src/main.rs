@@ -295,8 +295,7 @@ fn event_figures(url: &str, options: &Options) {
         println!("# load average before the events section: {}", load.trim());
     }
     let xo = options.xo.then(|| {
-        xo::install(&xo::target_dir())
-            .and_then(|modules| xo::XoClient::start(&modules, url))
+        xo::install(&xo::target_dir()).and_then(|modules| xo::XoClient::start(&modules, url))
     });
     let xo = match xo {
         Some(Ok(client)) => Some((

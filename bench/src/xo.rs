@@ -40,7 +40,10 @@ pub fn install(target_dir: &Path) -> Result<PathBuf, String> {
         return Ok(modules);
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    for (name, text) in [("package.json", PACKAGE_JSON), ("package-lock.json", PACKAGE_LOCK)] {
+    for (name, text) in [
+        ("package.json", PACKAGE_JSON),
+        ("package-lock.json", PACKAGE_LOCK),
+    ] {
         std::fs::write(dir.join(name), text)
             .map_err(|e| format!("writing {}: {e}", dir.join(name).display()))?;
     }

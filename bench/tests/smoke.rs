@@ -50,7 +50,10 @@ fn bench_command_prints_every_figure_with_its_ratio() {
     }
     assert!(line("events:").contains("x the"), "{stdout}");
     for drain in ["typed (Event::from_class)", "dynamic Value (session.call)"] {
-        assert!(line(&format!("events {drain}:")).contains("/s ["), "{stdout}");
+        assert!(
+            line(&format!("events {drain}:")).contains("/s ["),
+            "{stdout}"
+        );
     }
 
     let chart = std::fs::read_to_string(&svg).expect("the chart was written");
