@@ -29,6 +29,9 @@ use crate::transport::{self, HttpOptions, Timeouts, TlsVerification, Transport};
 use crate::value::Value;
 use crate::wire::{decode_response, encode_call, WireFormat};
 
+/// Decodes a response body in a wire format (normally `wire::decode_response`).
+pub(crate) type DecodeFn<'a, R> = dyn FnMut(WireFormat, &[u8], &Limits) -> Result<R> + 'a;
+
 /// How many `HOST_IS_SLAVE` redirections a login follows before giving up.
 pub const MAX_REDIRECTS: usize = 3;
 
@@ -360,7 +363,7 @@ impl Client {
         method: &str,
         session: Option<&str>,
         params: &P,
-        decode: &mut dyn FnMut(WireFormat, &[u8], &Limits) -> Result<R>,
+        decode: &mut DecodeFn<'_, R>,
     ) -> Result<R> {
         let inner = &self.inner;
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
@@ -627,7 +630,7 @@ impl Session {
         &self,
         method: &str,
         params: &P,
-        decode: &mut dyn FnMut(WireFormat, &[u8], &Limits) -> Result<R>,
+        decode: &mut DecodeFn<'_, R>,
     ) -> Result<R> {
         let mut state = self.state();
         let mut relogins = 0;
