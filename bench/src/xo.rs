@@ -76,11 +76,20 @@ impl XoClient {
             .map_err(|e| format!("starting node: {e} {MISSING_NODE}"))?;
         let stdin = child.stdin.take();
         let stdout = BufReader::new(child.stdout.take().ok_or("no stdout from node")?);
-        Ok(XoClient {
+        let mut xo = XoClient {
             child,
             stdin,
             stdout,
-        })
+        };
+        // The script says "ready" once logged in; a failed login ends it (its error on stderr).
+        let mut line = String::new();
+        xo.stdout
+            .read_line(&mut line)
+            .map_err(|e| format!("reading from the XO client: {e}"))?;
+        if line.trim() != "ready" {
+            return Err(format!("the XO client did not log in to {url}: {line:?}"));
+        }
+        Ok(xo)
     }
 
     /// Drains `event.from(["vm"])` from `token` until `expected` events arrived; the events

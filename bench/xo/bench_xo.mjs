@@ -2,8 +2,8 @@
 //
 //   node bench_xo.mjs NODE_MODULES_DIR URL USER PASSWORD TRANSPORT
 //
-// Logs in once, then answers commands read from standard input, one line each, so that the
-// Rust bench can alternate XO's runs with its own on the same server:
+// Logs in once and prints "ready", then answers commands read from standard input, one line
+// each, so that the Rust bench can alternate XO's runs with its own on the same server:
 //   drain TOKEN EXPECTED  ->  "drain EVENTS SECONDS": event.from(["vm"], TOKEN) repeated with
 //                            each returned token until EXPECTED events arrived (or 60 s)
 //   records               ->  "records N SECONDS": one VM.get_all_records
@@ -21,6 +21,7 @@ const { createClient } = await import(pathToFileURL(entry).href)
 
 const xapi = createClient({ url, auth: { user, password }, allowUnauthorized: true, transport })
 await xapi.connect()
+process.stdout.write('ready\n')
 
 const seconds = start => Number(process.hrtime.bigint() - start) / 1e9
 
