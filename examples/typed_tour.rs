@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use xenapi::api::{Vbd, Vm, VmPowerState};
-use xenapi::typed::{EventWatcher, WaitOptions};
+use xenapi::typed::{ClassWatcher, WaitOptions};
 use xenapi::{Client, WireFormat};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -62,22 +62,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {:<6} {:<5} {}", disk.userdevice, disk.r#type, disk.vdi);
     }
 
-    // Follow the VM through its shutdown: the first batch is the current state of every VM.
-    let mut events = EventWatcher::new(&session, &["vm"]).with_poll_timeout(10.0);
+    // Follow the VM through its shutdown: the first batch is the current state of every VM;
+    // each event's snapshot arrives as a `VmRecord`.
+    let mut events = ClassWatcher::<Vm>::new(&session).with_poll_timeout(10.0);
     let current = events.next_batch()?;
     println!("watching {} VMs", current.events.len());
     Vm::clean_shutdown(&session, vm)?;
     for event in events {
         let event = event?;
-        if let Some(snapshot) = event.snapshot_of::<Vm>() {
+        if let Some(snapshot) = event.snapshot {
             let snapshot = snapshot?;
             println!(
                 "  {} {}: {}",
                 event.operation, snapshot.name_label, snapshot.power_state
             );
-            if event.object_ref::<Vm>().as_ref() == Some(vm)
-                && snapshot.power_state == VmPowerState::Halted
-            {
+            if &event.object == vm && snapshot.power_state == VmPowerState::Halted {
                 break;
             }
         }

@@ -29,6 +29,9 @@ use crate::transport::{self, HttpOptions, Timeouts, TlsVerification, Transport};
 use crate::value::Value;
 use crate::wire::{decode_response, encode_call, WireFormat};
 
+/// Decodes a response body in a wire format (normally `wire::decode_response`).
+pub(crate) type DecodeFn<'a, R> = dyn FnMut(WireFormat, &[u8], &Limits) -> Result<R> + 'a;
+
 /// How many `HOST_IS_SLAVE` redirections a login follows before giving up.
 pub const MAX_REDIRECTS: usize = 3;
 
@@ -351,6 +354,17 @@ impl Client {
         session: Option<&str>,
         params: &P,
     ) -> Result<R> {
+        self.send_decoding(method, session, params, &mut decode_response)
+    }
+
+    /// [`Client::send`] with the caller's decoder of the response body.
+    fn send_decoding<P: Serialize + ?Sized, R>(
+        &self,
+        method: &str,
+        session: Option<&str>,
+        params: &P,
+        decode: &mut DecodeFn<'_, R>,
+    ) -> Result<R> {
         let inner = &self.inner;
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
         let body = encode_call(inner.format, method, session, params, id)?;
@@ -361,7 +375,7 @@ impl Client {
             .transport
             .post(inner.format.path(), &body, &inner.limits)
             .inspect_err(|e| log::debug!(target: "xenapi::call", "{method}: {}", e.loggable()))?;
-        let result = decode_response(inner.format, &response, &inner.limits);
+        let result = decode(inner.format, &response, &inner.limits);
         if log::log_enabled!(target: "xenapi::call", log::Level::Debug) {
             let outcome = match &result {
                 Ok(_) => String::new(),
@@ -607,10 +621,24 @@ impl Session {
         method: &str,
         params: &P,
     ) -> Result<R> {
+        self.call_decoding(method, params, &mut decode_response)
+    }
+
+    /// [`Session::call_as`] with the caller's decoder of the response body (for results
+    /// that need more than one `Deserialize`, such as typed event batches).
+    pub(crate) fn call_decoding<P: Serialize + ?Sized, R>(
+        &self,
+        method: &str,
+        params: &P,
+        decode: &mut DecodeFn<'_, R>,
+    ) -> Result<R> {
         let mut state = self.state();
         let mut relogins = 0;
         loop {
-            match state.client.send(method, Some(&state.session_ref), params) {
+            match state
+                .client
+                .send_decoding(method, Some(&state.session_ref), params, decode)
+            {
                 // `SESSION_INVALID` means the call did not run, so sending it again is safe.
                 // The session may have been replaced (by another thread's relogin) and logged
                 // out again before this call got to use it: retry on the newest one, a few

@@ -2,8 +2,8 @@
 //! measured in the same run.
 //!
 //! ```text
-//! cargo run --release -p xenapi-bench -- [--vms N] [--quick] [--no-python] [--svg PATH]
-//!     [--no-build] [--only decode|memory|calls|events|python|build]
+//! cargo run --release -p xenapi-bench -- [--vms N] [--quick] [--no-python] [--no-xo]
+//!     [--no-build] [--svg PATH] [--only decode|memory|calls|events|python|build]
 //! ```
 
 mod baseline;
@@ -16,6 +16,7 @@ mod events;
 mod memory;
 mod python;
 mod timing;
+mod xo;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,13 +27,13 @@ use xenapi::Client;
 
 use crate::calls::Connections;
 use crate::decode::{DecodePath, Encoding};
-use crate::events::Snapshots;
 
 struct Options {
     vms: usize,
     quick: bool,
     python: bool,
     build: bool,
+    xo: bool,
     svg: Option<PathBuf>,
     only: Option<Section>,
 }
@@ -61,7 +62,7 @@ fn main() {
     }
     let options = parse(&args).unwrap_or_else(|e| {
         eprintln!(
-            "xenapi-bench: {e}\nusage: xenapi-bench [--vms N] [--quick] [--no-python] [--svg PATH]"
+            "xenapi-bench: {e}\nusage: xenapi-bench [--vms N] [--quick] [--no-python] [--no-xo] [--svg PATH]"
         );
         std::process::exit(2)
     });
@@ -74,6 +75,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         quick: false,
         python: true,
         build: true,
+        xo: true,
         svg: None,
         only: None,
     };
@@ -87,18 +89,23 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--quick" => options.quick = true,
             "--no-python" => options.python = false,
             "--no-build" => options.build = false,
+            "--no-xo" => options.xo = false,
             "--svg" => options.svg = Some(it.next().ok_or("--svg needs a path")?.into()),
-            "--only" => options.only = Some(match it.next().map(String::as_str) {
-                Some("decode") => Section::Decode,
-                Some("memory") => Section::Memory,
-                Some("calls") => Section::Calls,
-                Some("events") => Section::Events,
-                Some("python") => Section::Python,
-                Some("build") => Section::Build,
-                other => return Err(format!(
+            "--only" => {
+                options.only = Some(match it.next().map(String::as_str) {
+                    Some("decode") => Section::Decode,
+                    Some("memory") => Section::Memory,
+                    Some("calls") => Section::Calls,
+                    Some("events") => Section::Events,
+                    Some("python") => Section::Python,
+                    Some("build") => Section::Build,
+                    other => {
+                        return Err(format!(
                     "--only takes decode, memory, calls, events, python or build, not {other:?}"
-                )),
-            }),
+                ))
+                    }
+                })
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -149,15 +156,7 @@ fn run(options: &Options) {
     let rust_calls = (options.runs(Section::Calls) || options.runs(Section::Python))
         .then(|| call_figures(&url, call_time));
     if options.runs(Section::Events) {
-        let dynamic = events::drain_rate(&url, WireFormat::JsonRpc, Snapshots::Dynamic);
-        let typed = events::drain_rate(&url, WireFormat::JsonRpc, Snapshots::Typed);
-        println!(
-            "events: {:.0} events/s through event.from with typed snapshots ({} events, JSON-RPC) = {:.2}x the {:.0}/s of the same stream as dynamic Values",
-            typed.per_second,
-            typed.events,
-            typed.per_second / dynamic.per_second,
-            dynamic.per_second
-        );
+        event_figures(&url, options);
     }
     if options.python && options.runs(Section::Python) {
         if let (Some(bars), Some(rust_calls)) = (&bars, rust_calls) {
@@ -387,6 +386,44 @@ fn mem_child(args: &[String]) {
     std::hint::black_box(decode::run(path, &bytes, capi.as_ref()));
     let (_, peak) = memory::rss_now_and_peak();
     println!("{}", peak.saturating_sub(before));
+}
+
+fn event_figures(url: &str, options: &Options) {
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("# load average before the events section: {}", load.trim());
+    }
+    let xo = options.xo.then(|| {
+        xo::install(&xo::target_dir()).and_then(|modules| xo::XoClient::start(&modules, url))
+    });
+    let xo = match xo {
+        Some(Ok(client)) => Some((
+            client,
+            format!("Xen Orchestra xen-api {} (JSON-RPC)", xo::XEN_API_VERSION),
+        )),
+        Some(Err(e)) => {
+            println!("events XO: skipped, Xen Orchestra's client could not be installed: {e}");
+            None
+        }
+        None => None,
+    };
+    let with_xo = xo.is_some();
+    events::figures(url, if options.quick { 3 } else { 9 }, xo);
+    if with_xo {
+        // The end-to-end baseline, on its own line for the comparison that uses it.
+        match xo::get_all_records_seconds(url, if options.quick { 3 } else { 7 }) {
+            Ok(mut seconds) => {
+                seconds.sort_by(f64::total_cmp);
+                println!(
+                    "xo VM.get_all_records (JSON-RPC, logged in once): {:.3} s median [{:.3}-{:.3}] over {} calls",
+                    seconds[seconds.len() / 2],
+                    seconds[0],
+                    seconds[seconds.len() - 1],
+                    seconds.len()
+                );
+            }
+            Err(e) => println!("xo VM.get_all_records: failed: {e}"),
+        }
+    }
 }
 
 fn call_figures(url: &str, duration: Duration) -> f64 {

@@ -12,6 +12,7 @@ fn bench_command_prints_every_figure_with_its_ratio() {
             "64",
             "--quick",
             "--no-python",
+            "--no-xo",
             "--no-build",
             "--svg",
         ])
@@ -56,6 +57,12 @@ fn bench_command_prints_every_figure_with_its_ratio() {
         assert!(line(calls).contains("x the"), "{stdout}");
     }
     assert!(line("events:").contains("x the"), "{stdout}");
+    for drain in ["typed (Event::from_class)", "dynamic Value (session.call)"] {
+        assert!(
+            line(&format!("events {drain}:")).contains("/s ["),
+            "{stdout}"
+        );
+    }
 
     let chart = std::fs::read_to_string(&svg).expect("the chart was written");
     let _ = std::fs::remove_file(&svg);

@@ -1,12 +1,14 @@
 //! Hand-written support for the generated typed API in [`crate::api`]: waiting for tasks,
 //! watching events, decoding event snapshots, and the macros generated enums use.
 
+mod class_events;
 mod events;
 mod failure;
 pub(crate) mod macros;
 mod snapshot;
 mod task;
 
+pub use class_events::{ClassEvent, ClassEventBatch, ClassWatcher};
 pub use events::{EventBatch, EventWatcher};
 pub use snapshot::Snapshot;
 pub use task::{decode_task_result, TaskHandle, WaitOptions};
