@@ -62,7 +62,7 @@ fn main() {
     }
     let options = parse(&args).unwrap_or_else(|e| {
         eprintln!(
-            "xenapi-bench: {e}\nusage: xenapi-bench [--vms N] [--quick] [--no-python] [--no-xo] [--svg PATH]"
+            "xenapi-bench: {e}\nusage: xenapi-bench [--vms N] [--quick] [--no-python] [--no-xo] [--no-build] [--svg PATH] [--only SECTION]"
         );
         std::process::exit(2)
     });
