@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p xenapi-bench -- [--vms N] [--quick] [--no-python] [--svg PATH]
-//!     [--only decode|memory|calls|events|python]
+//!     [--only decode|memory|calls|events|python|e2e]
 //! ```
 
 mod baseline;
@@ -11,6 +11,7 @@ mod calls;
 mod capi_path;
 mod chart;
 mod decode;
+mod e2e;
 mod events;
 mod memory;
 mod python;
@@ -43,6 +44,7 @@ enum Section {
     Calls,
     Events,
     Python,
+    E2e,
 }
 
 impl Options {
@@ -90,11 +92,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     Some("calls") => Section::Calls,
                     Some("events") => Section::Events,
                     Some("python") => Section::Python,
-                    other => {
-                        return Err(format!(
-                            "--only takes decode, memory, calls, events or python, not {other:?}"
-                        ))
-                    }
+                    Some("e2e") => Section::E2e,
+                    other => return Err(format!(
+                        "--only takes decode, memory, calls, events, python or e2e, not {other:?}"
+                    )),
                 })
             }
             other => return Err(format!("unknown argument {other}")),
@@ -156,6 +157,9 @@ fn run(options: &Options) {
             typed.per_second / dynamic.per_second,
             dynamic.per_second
         );
+    }
+    if options.runs(Section::E2e) {
+        e2e::figures(&sim, options.quick, options.python);
     }
     if options.python && options.runs(Section::Python) {
         if let (Some(bars), Some(rust_calls)) = (&bars, rust_calls) {

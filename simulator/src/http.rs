@@ -13,9 +13,9 @@ use xenapi::wire::{self, WireFormat};
 use xenapi::Limits;
 
 use crate::dispatch;
+use crate::encode;
 use crate::faults::FaultKind;
 use crate::model::Dialect;
-use crate::reply::ReplyView;
 use crate::sim::{Endpoint, Sim};
 use crate::value::V;
 
@@ -248,9 +248,13 @@ fn handle<S: Read + Write>(
     let result = dispatch::call(&ctx.sim, ctx.endpoint, &call.method, params);
     let model = ctx.sim.model();
     let response = match &result {
-        Ok(reply) => {
-            wire::encode_success(call.format, &ReplyView { model, reply }, call.id.as_ref())
-        }
+        Ok(reply) => encode::success(
+            model,
+            &ctx.sim.encoded,
+            call.format,
+            reply,
+            call.id.as_ref(),
+        ),
         Err(f) => Ok(wire::encode_failure(call.format, &f.0, call.id.as_ref())),
     };
     let body = match response {
