@@ -6,10 +6,14 @@
 //! (`Arc::make_mut` copies a shared record), so one allocation always has one content. A
 //! response is then the envelope, encoded by `xenapi::wire` with a marker in place of each
 //! record, with the records' bytes spliced in at the markers: byte for byte what encoding the
-//! whole reply would give (a test checks it), without walking the records again.
+//! whole reply would give (a test checks it), without walking the records again. The spliced
+//! body is never assembled: [`Body::write_to`] hands the pieces to the socket in vectored
+//! writes, so a call allocates and copies nothing the size of the response.
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::io::{self, IoSlice, Write};
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -55,6 +59,91 @@ impl Entry {
     }
 }
 
+/// A response body: whole, or the pieces of a spliced one.
+#[derive(Debug)]
+pub enum Body {
+    /// The bytes.
+    Whole(Vec<u8>),
+    /// The skeleton's `gaps` with `records[i]` between `gaps[i]` and `gaps[i + 1]`.
+    Spliced {
+        /// The envelope with record markers.
+        skeleton: Vec<u8>,
+        /// The parts of the skeleton around the markers (one more than the records).
+        gaps: Vec<Range<usize>>,
+        /// The records' encodings.
+        records: Vec<Arc<[u8]>>,
+    },
+}
+
+/// How many pieces go into one vectored write (Linux's `IOV_MAX`).
+const MAX_SLICES: usize = 1024;
+
+impl Body {
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Body::Whole(b) => b.len(),
+            Body::Spliced { gaps, records, .. } => {
+                gaps.iter().map(|g| g.len()).sum::<usize>()
+                    + records.iter().map(|r| r.len()).sum::<usize>()
+            }
+        }
+    }
+
+    /// Whether the body is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The pieces in order.
+    fn pieces(&self) -> impl Iterator<Item = &[u8]> {
+        let (whole, spliced) = match self {
+            Body::Whole(b) => (Some(b.as_slice()), None),
+            Body::Spliced {
+                skeleton,
+                gaps,
+                records,
+            } => (None, Some((skeleton, gaps, records))),
+        };
+        let spliced = spliced.into_iter().flat_map(|(skeleton, gaps, records)| {
+            gaps.iter().enumerate().flat_map(move |(i, gap)| {
+                std::iter::once(&skeleton[gap.clone()]).chain(records.get(i).map(|r| &r[..]))
+            })
+        });
+        whole.into_iter().chain(spliced)
+    }
+
+    /// The bytes, assembled (for the fault injections that cut or alter a body).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.len());
+        self.pieces().for_each(|p| out.extend_from_slice(p));
+        out
+    }
+
+    /// Writes `head`, then the body, in as few writes as the stream takes.
+    pub fn write_to<W: Write>(&self, out: &mut W, head: &[u8]) -> io::Result<()> {
+        let mut pieces = std::iter::once(head)
+            .chain(self.pieces())
+            .filter(|p| !p.is_empty());
+        loop {
+            let mut batch: Vec<IoSlice<'_>> =
+                pieces.by_ref().take(MAX_SLICES).map(IoSlice::new).collect();
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let mut rest = &mut batch[..];
+            while !rest.is_empty() {
+                match out.write_vectored(rest) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(n) => IoSlice::advance_slices(&mut rest, n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+}
+
 /// The success response to a call: `reply` encoded in `format` (with the request's JSON-RPC
 /// `id`), exactly as `wire::encode_success` writes it.
 pub fn success(
@@ -63,11 +152,11 @@ pub fn success(
     format: WireFormat,
     reply: &Reply,
     id: Option<&serde_json::Value>,
-) -> Result<Vec<u8>, Error> {
+) -> Result<Body, Error> {
     let mut records = Vec::new();
     collect(reply, &mut records);
     if records.len() < SPLICE_MIN_RECORDS {
-        return wire::encode_success(format, &ReplyView { model, reply }, id);
+        return wire::encode_success(format, &ReplyView { model, reply }, id).map(Body::Whole);
     }
     let encoded = cache.encodings(model, format, &records)?;
     let nonce = marker_nonce();
@@ -80,7 +169,12 @@ pub fn success(
         },
         id,
     )?;
-    Ok(splice(format, &skeleton, &nonce, &encoded))
+    let gaps = gaps(format, &skeleton, &nonce, encoded.len());
+    Ok(Body::Spliced {
+        skeleton,
+        gaps,
+        records: encoded,
+    })
 }
 
 /// The records of `reply`, in the order the encoder meets them.
@@ -210,25 +304,26 @@ impl Serialize for Skeleton<'_> {
     }
 }
 
-/// The skeleton with each marker value (`<value>marker</value>` in XML-RPC, `"marker"` in
-/// JSON) replaced by its record's encoding, which is a whole value in the same format.
-fn splice(format: WireFormat, skeleton: &[u8], nonce: &str, records: &[Arc<[u8]>]) -> Vec<u8> {
+/// The parts of the skeleton around its `records` marker values (`<value>marker</value>` in
+/// XML-RPC, `"marker"` in JSON), each of which a record's encoding (a whole value in the same
+/// format) replaces.
+fn gaps(format: WireFormat, skeleton: &[u8], nonce: &str, records: usize) -> Vec<Range<usize>> {
     let (open, close): (&[u8], &[u8]) = match format {
         WireFormat::XmlRpc => (b"<value>", b"</value>"),
         WireFormat::JsonRpc | WireFormat::JsonRpcV1 => (b"\"", b"\""),
     };
-    let total = skeleton.len() + records.iter().map(|r| r.len()).sum::<usize>();
-    let mut out = Vec::with_capacity(total);
-    let mut rest = skeleton;
-    for (n, rec) in records.iter().enumerate() {
+    let mut gaps = Vec::with_capacity(records + 1);
+    let mut from = 0;
+    for n in 0..records {
         let marker = [open, nonce.as_bytes(), n.to_string().as_bytes(), close].concat();
-        let at = find(rest, &marker).expect("the skeleton holds every record's marker in order");
-        out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(rec);
-        rest = &rest[at + marker.len()..];
+        let at = from
+            + find(&skeleton[from..], &marker)
+                .expect("the skeleton holds every record's marker in order");
+        gaps.push(from..at);
+        from = at + marker.len();
     }
-    out.extend_from_slice(rest);
-    out
+    gaps.push(from..skeleton.len());
+    gaps
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -280,6 +375,34 @@ mod tests {
         wire::encode_success(format, &ReplyView { model, reply }, Some(id)).unwrap()
     }
 
+    /// A stream that takes at most 1000 bytes per write, as a full socket buffer would.
+    struct OneAtATime<'a>(&'a mut Vec<u8>);
+
+    impl Write for OneAtATime<'_> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = buf.len().min(1000);
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            let mut left = 1000;
+            for b in bufs {
+                let n = b.len().min(left);
+                self.0.extend_from_slice(&b[..n]);
+                left -= n;
+                if left == 0 {
+                    break;
+                }
+            }
+            Ok(1000 - left)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     const FORMATS: [WireFormat; 3] = [
         WireFormat::XmlRpc,
         WireFormat::JsonRpc,
@@ -300,8 +423,18 @@ mod tests {
         // The second round reads every record from the cache.
         for _ in 0..2 {
             for format in FORMATS {
-                let got = success(sim.model(), &sim.encoded, format, &reply, Some(&id)).unwrap();
-                assert!(got == direct(&sim, format, &reply, &id), "{format:?}");
+                let body = success(sim.model(), &sim.encoded, format, &reply, Some(&id)).unwrap();
+                assert!(matches!(body, Body::Spliced { .. }));
+                let want = direct(&sim, format, &reply, &id);
+                assert_eq!(body.len(), want.len());
+                assert!(body.to_vec() == want, "{format:?}");
+                let mut written = Vec::new();
+                body.write_to(&mut OneAtATime(&mut written), b"HEAD")
+                    .unwrap();
+                assert!(
+                    written[..4] == *b"HEAD" && written[4..] == want,
+                    "{format:?}"
+                );
             }
         }
         // Nested: records inside a list inside a map.
@@ -311,7 +444,10 @@ mod tests {
         ]);
         for format in FORMATS {
             let got = success(sim.model(), &sim.encoded, format, &nested, Some(&id)).unwrap();
-            assert!(got == direct(&sim, format, &nested, &id), "{format:?}");
+            assert!(
+                got.to_vec() == direct(&sim, format, &nested, &id),
+                "{format:?}"
+            );
         }
     }
 
@@ -328,7 +464,8 @@ mod tests {
             &all_vms(&sim),
             Some(&id),
         )
-        .unwrap();
+        .unwrap()
+        .to_vec();
         let first = sim.store.read(|t| t.refs(vm))[0].clone();
         sim.store
             .write(|t| t.set(vm, &first, label, V::s("renamed")))
@@ -341,7 +478,8 @@ mod tests {
             &reply,
             Some(&id),
         )
-        .unwrap();
+        .unwrap()
+        .to_vec();
         assert!(after != before);
         assert!(after == direct(&sim, WireFormat::JsonRpc, &reply, &id));
         assert!(String::from_utf8(after).unwrap().contains("\"renamed\""));
