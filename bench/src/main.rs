@@ -93,9 +93,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     Some("events") => Section::Events,
                     Some("python") => Section::Python,
                     Some("e2e") => Section::E2e,
-                    other => return Err(format!(
+                    other => {
+                        return Err(format!(
                         "--only takes decode, memory, calls, events, python or e2e, not {other:?}"
-                    )),
+                    ))
+                    }
                 })
             }
             other => return Err(format!("unknown argument {other}")),
