@@ -48,18 +48,23 @@ impl Contender {
         }
     }
 
-    /// A contender timed here: the wall time of `work`.
+    /// A contender timed here: the wall time of `work` up to its result in hand; freeing the
+    /// result comes after the clock stops (as for every contender: what a garbage collector
+    /// does later is not in a call's time either; the breakdown times the freeing apart).
     pub fn timed<R>(name: impl Into<String>, mut work: impl FnMut() -> R + 'static) -> Contender {
         Contender::new(name, move || {
             let t = Instant::now();
-            std::hint::black_box(work());
-            t.elapsed().as_secs_f64()
+            let result = std::hint::black_box(work());
+            let elapsed = t.elapsed().as_secs_f64();
+            drop(result);
+            elapsed
         })
     }
 
     /// A client in another process. The protocol: the child logs in, prints a line `ready`;
-    /// then for each line `call` on its standard input it makes one call and prints its
-    /// seconds on a line; at the end of its input it logs out and exits.
+    /// then for each line `call` on its standard input it makes one call and prints on a line
+    /// its seconds up to the result in hand (freeing the result after the clock stops); at the
+    /// end of its input it logs out and exits.
     pub fn external(name: impl Into<String>, mut command: Command) -> Result<Contender, String> {
         let name = name.into();
         let mut child = command
@@ -127,8 +132,12 @@ pub struct Race {
     pub seconds: Vec<Vec<f64>>,
 }
 
+/// The pause before each timed call, so that what a contender leaves running after its call
+/// (a garbage collector, a process freeing memory) lands in nobody's time.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// One warm-up call each, then `rounds` rounds of one call per contender, the order rotated
-/// each round.
+/// each round, each call after a [`SETTLE`] pause.
 pub fn race(contenders: &mut [Contender], rounds: usize) -> Race {
     for c in contenders.iter_mut() {
         (c.call)();
@@ -138,6 +147,7 @@ pub fn race(contenders: &mut [Contender], rounds: usize) -> Race {
     for round in 0..rounds {
         for k in 0..n {
             let i = (round + k) % n;
+            std::thread::sleep(SETTLE);
             seconds[i].push((contenders[i].call)());
         }
     }
@@ -191,18 +201,14 @@ pub fn report(contenders: &[Contender], race: &Race, reference: usize) {
 }
 
 /// The typed client's call.
-fn typed(session: Session) -> impl FnMut() -> usize {
-    move || {
-        Vm::get_all_records(&session)
-            .expect("VM.get_all_records")
-            .len()
-    }
+fn typed(session: Session) -> impl FnMut() -> HashMap<VmRef, VmRecord> {
+    move || Vm::get_all_records(&session).expect("VM.get_all_records")
 }
 
 /// The dynamic client's call.
-fn dynamic(session: Session) -> impl FnMut() -> usize {
+fn dynamic(session: Session) -> impl FnMut() -> Value {
     move || match session.call("VM.get_all_records", &[]) {
-        Ok(Value::Struct(m)) => m.len(),
+        Ok(v @ Value::Struct(_)) => v,
         other => panic!("VM.get_all_records as a Value: {other:?}"),
     }
 }
@@ -234,7 +240,21 @@ pub fn c_library(url: &str, format: WireFormat) -> Contender {
         _ => "C libxenserver JSON-RPC",
     };
     let session = CSession::login(url, format);
-    Contender::timed(name, move || session.get_all_records())
+    Contender::timed(name, move || CMap {
+        map: session.get_all_records(),
+    })
+}
+
+/// A C map of VM records, freed on drop.
+struct CMap {
+    map: *mut c_void,
+}
+
+impl Drop for CMap {
+    fn drop(&mut self) {
+        // SAFETY: `map` came from `xen_vm_get_all_records` and is freed once.
+        unsafe { xen_vm_xen_vm_record_map_free(self.map) };
+    }
 }
 
 /// A C session over the built-in transport.
@@ -271,14 +291,13 @@ impl CSession {
         CSession { transport, session }
     }
 
-    fn get_all_records(&self) -> usize {
+    /// The records as a malloc'd map, which the caller frees.
+    fn get_all_records(&self) -> *mut c_void {
         let mut map: *mut c_void = ptr::null_mut();
         // SAFETY: the session is live; `map` receives a malloc'd map or NULL.
         let ok = unsafe { xen_vm_get_all_records(self.session, &mut map) };
         assert!(ok && !map.is_null(), "xen_vm_get_all_records failed");
-        // SAFETY: `map` came from the call above and is freed once.
-        unsafe { xen_vm_xen_vm_record_map_free(map) };
-        1
+        map
     }
 }
 
@@ -310,6 +329,7 @@ for line in sys.stdin:
     records = s.xenapi.VM.get_all_records()
     dt = time.perf_counter() - t
     assert records
+    del records
     print(dt, flush=True)
 s.xenapi.session.logout()
 "#;
@@ -350,7 +370,7 @@ pub fn breakdown(sim: &RunningSimulator, format: WireFormat, rounds: usize) {
         .post(format.path(), &body, client.limits())
         .expect("fetching the response");
     let limits = Limits::default();
-    let mut server = || {
+    let server = || {
         let mut stream = Duplex {
             input: Cursor::new(&request[..]),
             written: 0,
@@ -358,60 +378,72 @@ pub fn breakdown(sim: &RunningSimulator, format: WireFormat, rounds: usize) {
         serve(&mut stream, &ctx);
         assert!(stream.written > bytes.len(), "the server answered");
     };
-    let mut fetch = || {
+    let fetch = || {
         let got = client
             .transport()
             .post(format.path(), &body, client.limits())
             .expect("fetching the response");
         assert_eq!(got.len(), bytes.len());
     };
-    let mut decode_typed = || {
-        std::hint::black_box(
-            decode_response::<HashMap<VmRef, VmRecord>>(format, &bytes, &limits)
-                .expect("typed decode"),
-        );
+    let decode_typed = || {
+        decode_response::<HashMap<VmRef, VmRecord>>(format, &bytes, &limits).expect("typed decode")
     };
-    let mut decode_value = || {
-        std::hint::black_box(decode_response::<Value>(format, &bytes, &limits).expect("decode"));
-    };
+    let decode_value = || decode_response::<Value>(format, &bytes, &limits).expect("decode");
     let mut typed_call = typed(client.session_from_ref(session.session_ref()));
-    let mut call = || {
-        std::hint::black_box(typed_call());
-    };
-    let mut pieces: [&mut dyn FnMut(); 5] = [
-        &mut server,
-        &mut fetch,
-        &mut decode_typed,
-        &mut decode_value,
-        &mut call,
+    // Each piece returns its seconds; the decodes' results are freed apart, timed on their own.
+    let mut pieces: [Box<dyn FnMut() -> f64 + '_>; 7] = [
+        Box::new(move || seconds(server)),
+        Box::new(move || seconds(fetch)),
+        Box::new(move || seconds(|| drop(decode_typed()))),
+        Box::new(move || {
+            let records = decode_typed();
+            seconds(|| drop(records))
+        }),
+        Box::new(move || seconds(|| drop(decode_value()))),
+        Box::new(move || {
+            let records = decode_value();
+            seconds(|| drop(records))
+        }),
+        Box::new(move || {
+            seconds(|| {
+                std::hint::black_box(typed_call());
+            })
+        }),
     ];
     let mut samples = vec![Vec::new(); pieces.len()];
     // Round 0 warms up.
     for round in 0..=rounds {
         for (piece, s) in pieces.iter_mut().zip(&mut samples) {
-            let start = Instant::now();
-            piece();
+            let t = piece();
             if round > 0 {
-                s.push(start.elapsed().as_secs_f64());
+                s.push(t);
             }
         }
     }
-    let [server, fetch, typed_decode, value_decode, whole] =
-        [0, 1, 2, 3, 4].map(|i| median(&samples[i]));
-    let transport = fetch - server;
+    let [server, fetch, typed_decode, typed_free, value_decode, value_free, whole] =
+        [0, 1, 2, 3, 4, 5, 6].map(|i| median(&samples[i]));
     println!(
-        "e2e breakdown {format:?} ({:.1} MB): typed call {:.3} s = server {:.3} s (dispatch, encode, \
-         HTTP framing; no socket) + transport {:.3} s (raw post {:.3} s minus server) + typed decode \
-         {:.3} s + rest {:.3} s; Value decode {:.3} s ({rounds} runs, medians)",
+        "e2e breakdown {format:?} ({:.1} MB, {rounds} runs, medians): typed call {:.3} s = \
+         server {:.3} s (dispatch, encode, HTTP framing; no socket) + transport {:.3} s (raw \
+         post {:.3} s minus server) + typed decode {:.3} s (of which freeing the records {:.3} s) \
+         + rest {:.3} s; Value decode {:.3} s (freeing {:.3} s)",
         bytes.len() as f64 / 1e6,
         whole,
         server,
-        transport,
+        fetch - server,
         fetch,
         typed_decode,
+        typed_free,
         whole - fetch - typed_decode,
         value_decode,
+        value_free,
     );
+}
+
+fn seconds(work: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    work();
+    start.elapsed().as_secs_f64()
 }
 
 /// An in-memory connection: the request bytes in; the response only counted, so that the
