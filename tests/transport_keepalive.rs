@@ -46,7 +46,7 @@ fn large_responses_reuse_one_http_connection() {
         .start()
         .unwrap();
     for format in [WireFormat::JsonRpc, WireFormat::XmlRpc] {
-        let client = Client::builder(sim.url()).format(format).build().unwrap();
+        let client = Client::builder(&sim.url()).format(format).build().unwrap();
         check_calls(client, &sim, &format!("ureq {format:?}"));
     }
 }
