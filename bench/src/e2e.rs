@@ -6,7 +6,12 @@
 //! its seconds. The runs alternate (one call of each contender per round, the order rotated
 //! each round), so a burst of load on the shared machine hits every contender alike; ratios
 //! are medians of the per-round ratios. A client in another language joins with
-//! [`Contender::external`] (a child process speaking a one-line protocol).
+//! [`Contender::external`] (a child process speaking a one-line protocol), pushed onto the list
+//! in [`figures`].
+//!
+//! A call's time runs up to its result in hand: every contender frees its result after the
+//! clock stops (a garbage-collected client frees later too). The breakdown times the freeing of
+//! our decoded records apart.
 
 use std::collections::HashMap;
 use std::ffi::{c_void, CString};
