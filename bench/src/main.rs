@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p xenapi-bench -- [--vms N] [--quick] [--no-python] [--no-xo]
-//!     [--no-build] [--svg PATH] [--only decode|memory|calls|events|python|build]
+//!     [--no-build] [--svg PATH] [--only decode|memory|calls|events|e2e|python|build]
 //! ```
 
 mod baseline;
@@ -12,6 +12,7 @@ mod calls;
 mod capi_path;
 mod chart;
 mod decode;
+mod e2e;
 mod events;
 mod memory;
 mod python;
@@ -46,6 +47,7 @@ enum Section {
     Calls,
     Events,
     Python,
+    E2e,
     Build,
 }
 
@@ -98,10 +100,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     Some("calls") => Section::Calls,
                     Some("events") => Section::Events,
                     Some("python") => Section::Python,
+                    Some("e2e") => Section::E2e,
                     Some("build") => Section::Build,
                     other => {
                         return Err(format!(
-                    "--only takes decode, memory, calls, events, python or build, not {other:?}"
+                    "--only takes decode, memory, calls, events, e2e, python or build, not {other:?}"
                 ))
                     }
                 })
@@ -157,6 +160,9 @@ fn run(options: &Options) {
         .then(|| call_figures(&url, call_time));
     if options.runs(Section::Events) {
         event_figures(&url, options);
+    }
+    if options.runs(Section::E2e) {
+        e2e::figures(&sim, options.quick, options.python, options.xo);
     }
     if options.python && options.runs(Section::Python) {
         if let (Some(bars), Some(rust_calls)) = (&bars, rust_calls) {
@@ -406,24 +412,7 @@ fn event_figures(url: &str, options: &Options) {
         }
         None => None,
     };
-    let with_xo = xo.is_some();
     events::figures(url, if options.quick { 3 } else { 9 }, xo);
-    if with_xo {
-        // The end-to-end baseline, on its own line for the comparison that uses it.
-        match xo::get_all_records_seconds(url, if options.quick { 3 } else { 7 }) {
-            Ok(mut seconds) => {
-                seconds.sort_by(f64::total_cmp);
-                println!(
-                    "xo VM.get_all_records (JSON-RPC, logged in once): {:.3} s median [{:.3}-{:.3}] over {} calls",
-                    seconds[seconds.len() / 2],
-                    seconds[0],
-                    seconds[seconds.len() - 1],
-                    seconds.len()
-                );
-            }
-            Err(e) => println!("xo VM.get_all_records: failed: {e}"),
-        }
-    }
 }
 
 fn call_figures(url: &str, duration: Duration) -> f64 {

@@ -132,14 +132,3 @@ impl Drop for XoClient {
         let _ = self.child.wait();
     }
 }
-
-/// Times `runs` calls of `VM.get_all_records` through XO's JSON-RPC client, logged in once
-/// (installing `xen-api` first if needed), after one untimed call; the seconds of each call.
-pub fn get_all_records_seconds(url: &str, runs: usize) -> Result<Vec<f64>, String> {
-    let modules = install(&target_dir())?;
-    let mut xo = XoClient::start(&modules, url)?;
-    xo.get_all_records()?;
-    (0..runs)
-        .map(|_| xo.get_all_records().map(|(_, seconds)| seconds))
-        .collect()
-}

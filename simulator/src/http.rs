@@ -13,9 +13,9 @@ use xenapi::wire::{self, WireFormat};
 use xenapi::Limits;
 
 use crate::dispatch;
+use crate::encode;
 use crate::faults::FaultKind;
 use crate::model::Dialect;
-use crate::reply::ReplyView;
 use crate::sim::{Endpoint, Sim};
 use crate::value::V;
 
@@ -248,10 +248,18 @@ fn handle<S: Read + Write>(
     let result = dispatch::call(&ctx.sim, ctx.endpoint, &call.method, params);
     let model = ctx.sim.model();
     let response = match &result {
-        Ok(reply) => {
-            wire::encode_success(call.format, &ReplyView { model, reply }, call.id.as_ref())
-        }
-        Err(f) => Ok(wire::encode_failure(call.format, &f.0, call.id.as_ref())),
+        Ok(reply) => encode::success(
+            model,
+            &ctx.sim.encoded,
+            call.format,
+            reply,
+            call.id.as_ref(),
+        ),
+        Err(f) => Ok(encode::Body::Whole(wire::encode_failure(
+            call.format,
+            &f.0,
+            call.id.as_ref(),
+        ))),
     };
     let body = match response {
         Ok(b) => b,
@@ -267,26 +275,29 @@ fn handle<S: Read + Write>(
     };
     let out = reader.get_mut();
     match fault {
-        None => respond(out, call.format, &body, req.close).map(|_| !req.close),
+        None => send(out, call.format, &body, req.close).map(|_| !req.close),
         Some(FaultKind::Latency(d)) => {
             std::thread::sleep(d);
-            respond(out, call.format, &body, req.close).map(|_| !req.close)
+            send(out, call.format, &body, req.close).map(|_| !req.close)
         }
         Some(FaultKind::Http500) => {
             error_page(out, 500, "Internal Error", "An injected fault.")?;
             Ok(false)
         }
         Some(FaultKind::CloseMidResponse) => {
+            let body = body.to_vec();
             write_head(out, call.format, body.len(), false)?;
             out.write_all(&body[..body.len() / 2])?;
             out.flush()?;
             Ok(false)
         }
         Some(FaultKind::TruncatedBody) => {
+            let body = body.to_vec();
             respond(out, call.format, &body[..body.len() / 2], req.close).map(|_| !req.close)
         }
         Some(FaultKind::MalformedBody) => {
-            respond(out, call.format, &malformed(call.format, &body), req.close).map(|_| !req.close)
+            let bad = malformed(call.format, &body.to_vec());
+            respond(out, call.format, &bad, req.close).map(|_| !req.close)
         }
         Some(FaultKind::OversizedBody(n)) => {
             oversized(out, call.format, n, call.id.as_ref())?;
@@ -341,6 +352,24 @@ fn respond<W: Write>(out: &mut W, format: WireFormat, body: &[u8], close: bool) 
         out.write_all(body)?;
     }
     out.flush()
+}
+
+/// Sends a response body, a spliced one in vectored writes straight from its pieces.
+fn send<W: Write>(
+    out: &mut W,
+    format: WireFormat,
+    body: &encode::Body,
+    close: bool,
+) -> io::Result<()> {
+    match body {
+        encode::Body::Whole(b) => respond(out, format, b, close),
+        spliced => {
+            let mut head = Vec::with_capacity(256);
+            write_head(&mut head, format, spliced.len(), close)?;
+            spliced.write_to(out, &head)?;
+            out.flush()
+        }
+    }
 }
 
 /// Answers `Expect: 100-continue` when the request asked: libcurl asks before sending a large

@@ -31,6 +31,7 @@
 
 pub mod behaviour;
 pub mod dispatch;
+pub mod encode;
 pub mod error;
 pub mod faults;
 pub mod fxhash;

@@ -43,10 +43,11 @@ pub struct ReplyView<'a> {
     pub reply: &'a Reply,
 }
 
-struct RecordView<'a> {
-    model: &'a Model,
-    class: usize,
-    rec: &'a Record,
+/// A record with the model that names its fields: how the wire encoder sees a record.
+pub(crate) struct RecordView<'a> {
+    pub(crate) model: &'a Model,
+    pub(crate) class: usize,
+    pub(crate) rec: &'a Record,
 }
 
 impl Serialize for RecordView<'_> {

@@ -563,6 +563,12 @@ impl RunningSimulator {
         &self.sim
     }
 
+    /// How many connections the simulator has accepted so far, on every endpoint (tests
+    /// check keep-alive with it).
+    pub fn connections_accepted(&self) -> u64 {
+        self.conns.next.load(Ordering::Relaxed)
+    }
+
     /// The accepted credentials.
     pub fn credentials(&self) -> (&str, &str) {
         (&self.sim.config.user, &self.sim.config.password)

@@ -68,6 +68,8 @@ pub struct Sim {
     /// The master this pool joined (`pool.join`): logins then answer `HOST_IS_SLAVE` with it.
     pub joined_master: OnceLock<String>,
     next_domid: AtomicI64,
+    /// The encodings of records recently sent in large replies.
+    pub encoded: crate::encode::RecordCache,
 }
 
 /// One call, checked and with typed arguments.
@@ -103,6 +105,7 @@ impl Sim {
             joined_master: OnceLock::new(),
             session_use: Mutex::new(HashMap::new()),
             next_domid: AtomicI64::new(1),
+            encoded: Default::default(),
         }
     }
 

@@ -129,7 +129,7 @@ pub(crate) fn read_response(
 }
 
 /// The most a declared length makes us reserve up front (a server may lie).
-const MAX_PREALLOCATION: u64 = 16 << 20;
+const MAX_PREALLOCATION: u64 = 64 << 20;
 
 /// Reads and parses a response head. `first`: nothing of this response has been read yet, so
 /// a stream that ends right away is `ClosedBeforeResponse`.
