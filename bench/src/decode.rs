@@ -193,7 +193,7 @@ impl Spread {
 
 /// A path timed against its floor in alternating pairs of runs.
 pub struct Paired {
-    /// Decode time of the path, seconds.
+    /// Decode time of the path, seconds of CPU time.
     pub path: Spread,
     /// Decode time of the floor in the same pairs, seconds.
     pub floor: Spread,
@@ -205,36 +205,45 @@ pub struct Paired {
     pub pairs: usize,
 }
 
-/// Times `path` and `floor` alternately (which goes first alternates too, so drift and cache
-/// effects fall on both), at least `min_pairs` pairs and for at least `min_time`. Each decode
-/// is timed up to its result; the result is freed outside the timed part, and the time that
-/// takes is reported on its own.
+/// The CPU time this thread has used, in seconds: on a machine shared with other work the
+/// wall time of a decode stretches with the load, its CPU time much less.
+fn thread_cpu_time() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec to write to.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+}
+
+/// Times `path` and `floor` alternately, at least `min_pairs` pairs and for at least
+/// `min_time` of wall time. Each decode starts on a clean heap (see [`fixed_heap_policy`]) and
+/// is timed in CPU time of this thread (decoding is single-threaded; user and system time, so
+/// page faults count) up to its result; the result is freed outside the timed part, and the
+/// time that takes is reported on its own.
 pub fn paired(
     min_pairs: usize,
     min_time: Duration,
     mut floor: impl FnMut() -> Decoded,
     mut path: impl FnMut() -> Decoded,
 ) -> Paired {
-    drop(black_box(floor()));
-    drop(black_box(path()));
     let once = |work: &mut dyn FnMut() -> Decoded| -> (f64, f64) {
-        let t = Instant::now();
+        let t = thread_cpu_time();
         let result = black_box(work());
-        let decode = t.elapsed();
-        let t = Instant::now();
+        let decode = thread_cpu_time() - t;
+        let t = thread_cpu_time();
         drop(result);
-        (decode.as_secs_f64(), t.elapsed().as_secs_f64())
+        let free = thread_cpu_time() - t;
+        clean_heap();
+        (decode, free)
     };
     let (mut f, mut p, mut free, mut ratio) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let start = Instant::now();
     while f.len() < min_pairs || start.elapsed() < min_time {
-        let ((tf, _), (tp, tfree)) = if f.len() % 2 == 0 {
-            let a = once(&mut floor);
-            (a, once(&mut path))
-        } else {
-            let b = once(&mut path);
-            (once(&mut floor), b)
-        };
+        let (tf, _) = once(&mut floor);
+        let (tp, tfree) = once(&mut path);
         f.push(tf);
         p.push(tp);
         free.push(tfree);
@@ -249,8 +258,30 @@ pub fn paired(
     }
 }
 
+/// Makes the allocator's state the same before every decode: glibc otherwise returns memory
+/// to the system or keeps it, and moves its mmap threshold, depending on what was freed
+/// before, and a decode following the free of another large result can take up to three times
+/// as long as the same decode on a fresh heap (serde_json's `Value` after its own kind, for
+/// one). With the automatic trimming off, [`clean_heap`] after each free gives every decode a
+/// fresh heap: it pays for the memory its result touches, page faults included, as the
+/// first call of a process does.
+fn fixed_heap_policy() {
+    // SAFETY: mallopt only changes allocator parameters.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 30);
+    }
+}
+
+/// Consolidates the allocator's free memory and returns it to the system.
+fn clean_heap() {
+    // SAFETY: malloc_trim only rearranges the allocator's free memory.
+    unsafe { libc::malloc_trim(0) };
+}
+
 /// Times every path against its floor and prints a line per path; returns the chart's bars.
 pub fn figures(xml: &[u8], json: &[u8], min_time: Duration) -> Vec<chart::Bar> {
+    fixed_heap_policy();
     let capi = CApiDecoder::new();
     let mut bars = Vec::new();
     let mut floor_shown = None;
@@ -273,7 +304,7 @@ pub fn figures(xml: &[u8], json: &[u8], min_time: Duration) -> Vec<chart::Bar> {
         if floor_shown != Some(floor) {
             floor_shown = Some(floor);
             println!(
-                "decode {}: {:.0} MB/s, {} (baseline; in the pairs of the next line)",
+                "decode {}: {:.0} MB/s, {} of CPU time (baseline; in the pairs of the next line)",
                 floor.name(),
                 crate::timing::mb_per_s(bytes.len(), Duration::from_secs_f64(m.floor.median)),
                 ms_spread(m.floor),
@@ -324,9 +355,24 @@ pub fn child(args: &[String]) {
     let bytes = std::fs::read(file).expect("reading the response file");
     let runs: usize = runs.parse().expect("RUNS is a number");
     let capi = (path == DecodePath::CApiXml).then(CApiDecoder::new);
+    fixed_heap_policy();
     let mut count = 0;
     for _ in 0..runs {
-        count += black_box(run(path, &bytes, capi.as_ref())).count();
+        let decoded = decode_once(path, &bytes, capi.as_ref());
+        count += decoded.count();
+        free(decoded);
+        clean_heap();
     }
     println!("{count}");
+}
+
+/// Apart from [`free`], so that a profile tells decoding and freeing apart.
+#[inline(never)]
+fn decode_once(path: DecodePath, bytes: &[u8], capi: Option<&CApiDecoder>) -> Decoded {
+    black_box(run(path, bytes, capi))
+}
+
+#[inline(never)]
+fn free(decoded: Decoded) {
+    drop(black_box(decoded));
 }
