@@ -364,37 +364,105 @@ impl<'de> Visitor<'de> for RecordV {
         }
         // SAFETY: the slot is a record pointer, freed before decoding by Slot.
         unsafe { *(self.1 as *mut *mut u8) = rec };
-        while let Some(field) = map.next_key_seed(FieldKey(self.0))? {
+        let mut order = FieldOrder::take(self.0);
+        let mut k = 0;
+        while let Some(field) = map.next_key_seed(FieldKey {
+            desc: self.0,
+            guess: order.get(k),
+        })? {
+            order.set(k, field);
+            k += 1;
             match field {
-                Some(f) => map.next_value_seed(Slot {
-                    ty: f.ty,
-                    // SAFETY: offsets come from the record's own layout.
-                    dst: unsafe { rec.add(f.offset) },
-                })?,
+                Some(i) => {
+                    let f = &self.0.fields[i];
+                    map.next_value_seed(Slot {
+                        ty: f.ty,
+                        // SAFETY: offsets come from the record's own layout.
+                        dst: unsafe { rec.add(f.offset) },
+                    })?
+                }
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
+        order.put_back(k);
         Ok(())
     }
     accept_null!();
 }
 
-/// Reads a struct key and finds the record member it names (`None`: not a known field).
-struct FieldKey(&'static RecordDesc);
+/// The order in which the last record of a type named its members, by field index. The
+/// records of one response come from one server and name their members in the same order,
+/// so the k-th key of the next record is first compared with the k-th name of the last one,
+/// and searched for only when it differs.
+struct FieldOrder {
+    desc: &'static RecordDesc,
+    indices: Vec<Option<usize>>,
+}
+
+thread_local! {
+    static LAST_ORDER: std::cell::RefCell<Option<FieldOrder>> = const { std::cell::RefCell::new(None) };
+}
+
+impl FieldOrder {
+    /// The last order seen for `desc` on this thread (empty if another type came last).
+    fn take(desc: &'static RecordDesc) -> FieldOrder {
+        match LAST_ORDER.with(|o| o.borrow_mut().take()) {
+            Some(o) if ptr::eq(o.desc, desc) => o,
+            Some(mut o) => {
+                o.desc = desc;
+                o.indices.clear();
+                o
+            }
+            None => FieldOrder {
+                desc,
+                indices: Vec::new(),
+            },
+        }
+    }
+
+    fn get(&self, k: usize) -> Option<usize> {
+        self.indices.get(k).copied().flatten()
+    }
+
+    fn set(&mut self, k: usize, field: Option<usize>) {
+        match self.indices.get_mut(k) {
+            Some(slot) => *slot = field,
+            None => self.indices.push(field),
+        }
+    }
+
+    /// Keeps the order of a record that had `len` members for the next one.
+    fn put_back(mut self, len: usize) {
+        self.indices.truncate(len);
+        LAST_ORDER.with(|o| *o.borrow_mut() = Some(self));
+    }
+}
+
+/// Reads a struct key and finds the index of the record member it names (`None`: not a
+/// known field), trying `guess` first.
+struct FieldKey {
+    desc: &'static RecordDesc,
+    guess: Option<usize>,
+}
 impl<'de> DeserializeSeed<'de> for FieldKey {
-    type Value = Option<&'static crate::desc::Field>;
+    type Value = Option<usize>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_str(self)
     }
 }
 impl Visitor<'_> for FieldKey {
-    type Value = Option<&'static crate::desc::Field>;
+    type Value = Option<usize>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a field name")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(self.0.field(v))
+        if let Some(i) = self.guess {
+            if self.desc.fields.get(i).is_some_and(|f| f.name == v) {
+                return Ok(Some(i));
+            }
+        }
+        Ok(self.desc.field_index(v))
     }
 }
