@@ -4,10 +4,11 @@
 //! The child loads the response file (standing for the server's copy of the bytes), then does
 //! what a client does with a response: the Rust paths copy it into a buffer of their own, as
 //! a transport returns it; the C path has its `call_func` hand it over in chunks, which the
-//! library collects. It decodes once, keeping the result, and reports three figures: how far
-//! the peak resident size rose above the size with the file loaded, how many bytes of heap
-//! the result holds once the body is gone (the C allocator's count, which the Rust and C
-//! allocations share), and the body's size. The target compares the peak, less the result,
+//! library collects. It decodes once, keeping the result, and reports how far the peak
+//! resident size rose above the size with the file loaded, and the result's size once the
+//! body is gone: resident (after returning all free memory to the system; untouched pages of
+//! a large table do not count) and allocated (the C allocator's count of bytes in use, which
+//! the Rust and C allocations share). The target compares the peak, less the resident result,
 //! with the response: at most 1.5x means the body held once plus at most half its size of
 //! transient memory.
 
@@ -80,15 +81,16 @@ pub fn figures(xml: &[u8], json: &[u8]) {
             .split_whitespace()
             .map(|n| n.parse().expect("the child prints byte counts"))
             .collect();
-        let [peak, result] = figures[..] else {
-            panic!("the child prints two byte counts, not {stdout:?}")
+        let [peak, result, allocated] = figures[..] else {
+            panic!("the child prints three byte counts, not {stdout:?}")
         };
         let body = bytes.len() as f64;
         println!(
-            "memory {}: peak {:.1} MB above the loaded file, holding the result of {:.1} MB = {:.2}x the response plus the result (the body and {:.2}x of it in transient memory)",
+            "memory {}: peak {:.1} MB above the loaded file, with a result of {:.1} MB resident ({:.1} MB allocated) = {:.2}x the response plus the result (the body and {:.2}x of it in transient memory)",
             path.name(),
             peak as f64 / 1e6,
             result as f64 / 1e6,
+            allocated as f64 / 1e6,
             peak.saturating_sub(result) as f64 / body,
             (peak.saturating_sub(result) as f64 - body) / body,
         );
@@ -97,8 +99,8 @@ pub fn figures(xml: &[u8], json: &[u8]) {
 }
 
 /// In a fresh process: load the file, take the body and decode it along a path once, print
-/// how far the peak resident size rose above the size with the file loaded and how much heap
-/// the result holds.
+/// how far the peak resident size rose above the size with the file loaded, and the result's
+/// resident and allocated bytes.
 pub fn child(args: &[String]) {
     let [id, file] = args else {
         panic!("mem-child PATH FILE")
@@ -117,8 +119,16 @@ pub fn child(args: &[String]) {
         std::hint::black_box(decode::run(path, &body, None))
     };
     let (_, peak) = rss_now_and_peak();
-    let result = heap_in_use().saturating_sub(heap_before);
+    let allocated = heap_in_use().saturating_sub(heap_before);
+    // SAFETY: malloc_trim only returns free memory to the system.
+    unsafe { libc::malloc_trim(0) };
+    let (now, _) = rss_now_and_peak();
     std::hint::black_box(decoded.count());
-    println!("{} {}", peak.saturating_sub(before), result);
+    println!(
+        "{} {} {}",
+        peak.saturating_sub(before),
+        now.saturating_sub(before),
+        allocated
+    );
     drop(decoded);
 }
