@@ -13,7 +13,10 @@ pub fn quick_xml_pass(xml: &[u8]) -> usize {
     let mut text_bytes = 0usize;
     let mut tags = 0usize;
     loop {
-        match reader.read_event().expect("the baseline XML is well formed") {
+        match reader
+            .read_event()
+            .expect("the baseline XML is well formed")
+        {
             Event::Start(e) => tags += e.name().as_ref().len(),
             Event::End(e) => tags += e.name().as_ref().len(),
             Event::Text(t) => text_bytes += t.decode().expect("UTF-8 text").len(),

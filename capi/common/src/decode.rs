@@ -553,7 +553,10 @@ mod tests {
             ),
             // Fewer members than the last one, then a repeated one: the last value wins.
             ("r3", record(&[("b", "3"), ("a", "x3")])),
-            ("r4", record(&[("a", "x4"), ("b", "4"), ("c", "y4"), ("a", "z4")])),
+            (
+                "r4",
+                record(&[("a", "x4"), ("b", "4"), ("c", "y4"), ("a", "z4")]),
+            ),
         ];
         let value: String = records.iter().map(|(k, r)| member(k, r)).collect();
         let body = format!(
