@@ -1,6 +1,6 @@
 //! The C ABI decode path, driven the way a C program drives it: a `xen_session` whose
 //! `call_func` answers from memory, `xen_vm_get_all_records` into malloc'd structs, then
-//! `xen_vm_xen_vm_record_map_free`.
+//! `xen_vm_xen_vm_record_map_free` when the result is dropped.
 
 use std::cell::Cell;
 use std::ffi::{c_int, c_void, CString};
@@ -51,17 +51,34 @@ impl CApiDecoder {
         CApiDecoder { session, canned }
     }
 
-    /// Decodes `response` into C records, frees them, and returns 1 (the map's size is
-    /// opaque here; success is what is checked).
-    pub fn decode(&self, response: &[u8]) -> usize {
+    /// Decodes `response` into C records (freed when the returned value is dropped).
+    pub fn decode(&self, response: &[u8]) -> CRecords {
         self.canned.get_all_records.set(response as *const [u8]);
         let mut map: *mut c_void = ptr::null_mut();
         // SAFETY: the session is live; `map` receives a malloc'd map or NULL.
         let ok = unsafe { xen_vm_get_all_records(self.session, &mut map) };
         assert!(ok && !map.is_null(), "xen_vm_get_all_records failed");
-        // SAFETY: `map` came from the call above and is freed once.
-        unsafe { xen_vm_xen_vm_record_map_free(map) };
-        1
+        CRecords { map }
+    }
+}
+
+/// The map `xen_vm_get_all_records` returned, freed on drop.
+pub struct CRecords {
+    map: *mut c_void,
+}
+
+impl CRecords {
+    /// How many VMs the map holds.
+    pub fn len(&self) -> usize {
+        // SAFETY: a map block starts with its size_t size.
+        unsafe { *(self.map as *const usize) }
+    }
+}
+
+impl Drop for CRecords {
+    fn drop(&mut self) {
+        // SAFETY: `map` came from xen_vm_get_all_records and is freed once.
+        unsafe { xen_vm_xen_vm_record_map_free(self.map) };
     }
 }
 

@@ -20,14 +20,13 @@ mod timing;
 mod xo;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use xenapi::wire::{encode_call, WireFormat};
 use xenapi::Client;
 
 use crate::calls::Connections;
-use crate::decode::{DecodePath, Encoding};
+use crate::decode::DecodePath;
 
 struct Options {
     vms: usize,
@@ -59,8 +58,10 @@ impl Options {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("mem-child") {
-        return mem_child(&args[1..]);
+    match args.first().map(String::as_str) {
+        Some("mem-child") => return memory::child(&args[1..]),
+        Some("decode-child") => return decode::child(&args[1..]),
+        _ => {}
     }
     let options = parse(&args).unwrap_or_else(|e| {
         eprintln!(
@@ -132,25 +133,6 @@ fn run(options: &Options) {
         json.len() as f64 / 1e6
     );
 
-    let min_time = if options.quick {
-        Duration::from_millis(300)
-    } else {
-        Duration::from_secs(3)
-    };
-    // The Python decode figure is a ratio to the typed decode, so it needs the decode section.
-    let bars = (options.runs(Section::Decode) || options.runs(Section::Python))
-        .then(|| decode_figures(&xml, &json, min_time));
-    if let (Some(svg), Some(bars)) = (&options.svg, &bars) {
-        let title = format!(
-            "Decoding VM.get_all_records, {} VMs (MB/s of response, higher is better)",
-            options.vms
-        );
-        std::fs::write(svg, chart::svg(&title, bars)).expect("writing the chart");
-        println!("# chart written to {}", svg.display());
-    }
-    if options.runs(Section::Memory) {
-        memory_figures(&xml, &json);
-    }
     let call_time = if options.quick {
         Duration::from_millis(300)
     } else {
@@ -163,6 +145,27 @@ fn run(options: &Options) {
     }
     if options.runs(Section::E2e) {
         e2e::figures(&sim, options.quick, options.python, options.xo);
+    }
+    let min_time = if options.quick {
+        Duration::from_millis(300)
+    } else {
+        Duration::from_secs(3)
+    };
+    // After the calls, events and e2e sections: the decode figures fix the allocator's policy
+    // for the rest of the process (see `decode::figures`), which those must not run under.
+    // The Python decode figure is a ratio to the typed decode, so it needs the decode section.
+    let bars = (options.runs(Section::Decode) || options.runs(Section::Python))
+        .then(|| decode::figures(&xml, &json, min_time));
+    if let (Some(svg), Some(bars)) = (&options.svg, &bars) {
+        let title = format!(
+            "Decoding VM.get_all_records, {} VMs (MB/s of response, higher is better)",
+            options.vms
+        );
+        std::fs::write(svg, chart::svg(&title, bars)).expect("writing the chart");
+        println!("# chart written to {}", svg.display());
+    }
+    if options.runs(Section::Memory) {
+        memory::figures(&xml, &json);
     }
     if options.python && options.runs(Section::Python) {
         if let (Some(bars), Some(rust_calls)) = (&bars, rust_calls) {
@@ -292,108 +295,6 @@ fn fetch_all_records(url: &str, format: WireFormat) -> Vec<u8> {
     bytes
 }
 
-fn decode_figures(xml: &[u8], json: &[u8], min_time: Duration) -> Vec<chart::Bar> {
-    let capi = capi_path::CApiDecoder::new();
-    let mut bars = Vec::new();
-    let mut floor = None;
-    for path in DecodePath::ALL {
-        let bytes = bytes_for(path, xml, json);
-        let t = timing::measure(5, min_time, || decode::run(path, bytes, Some(&capi)));
-        let mb_s = timing::mb_per_s(bytes.len(), t.median);
-        if path.is_baseline() {
-            floor = Some(t.median);
-            println!(
-                "decode {}: {mb_s:.0} MB/s, {:.1} ms (baseline; {} runs)",
-                path.name(),
-                ms(t.median),
-                t.runs
-            );
-        } else {
-            let base = floor.expect("each encoding's floor is measured first");
-            println!(
-                "decode {}: {mb_s:.0} MB/s, {:.1} ms = {:.2}x the time of {} ({} runs)",
-                path.name(),
-                ms(t.median),
-                t.median.as_secs_f64() / base.as_secs_f64(),
-                path.baseline().name(),
-                t.runs
-            );
-        }
-        bars.push(chart::Bar {
-            label: path.name().to_string(),
-            mb_per_s: mb_s,
-            baseline: path.is_baseline(),
-        });
-    }
-    bars
-}
-
-fn bytes_for<'a>(path: DecodePath, xml: &'a [u8], json: &'a [u8]) -> &'a [u8] {
-    match path.encoding() {
-        Encoding::Xml => xml,
-        Encoding::Json => json,
-    }
-}
-
-/// Peak memory of each path, each in a fresh child process, as a multiple of the response.
-fn memory_figures(xml: &[u8], json: &[u8]) {
-    let dir = std::env::temp_dir().join(format!("xenapi-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("creating the scratch directory");
-    let files = [
-        (Encoding::Xml, dir.join("vms.xml"), xml),
-        (Encoding::Json, dir.join("vms.json"), json),
-    ];
-    for (_, file, bytes) in &files {
-        std::fs::write(file, bytes).expect("writing a response file");
-    }
-    let exe = std::env::current_exe().expect("the bench's own path");
-    for path in DecodePath::ALL {
-        let (_, file, bytes) = files
-            .iter()
-            .find(|(e, _, _)| *e == path.encoding())
-            .expect("a file per encoding");
-        let out = Command::new(&exe)
-            .arg("mem-child")
-            .arg(path.id())
-            .arg(file)
-            .output()
-            .expect("running the child");
-        assert!(
-            out.status.success(),
-            "memory child for {} failed: {}",
-            path.name(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let grew: u64 = String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .expect("the child prints a byte count");
-        println!(
-            "memory {}: peak {:.1} MB above the loaded response = {:.2}x the response size",
-            path.name(),
-            grew as f64 / 1e6,
-            grew as f64 / bytes.len() as f64
-        );
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// In a fresh process: load the file, decode it once along a path, print how far the peak
-/// resident size rose above the size with the file loaded.
-fn mem_child(args: &[String]) {
-    let [id, file] = args else {
-        panic!("mem-child PATH FILE")
-    };
-    let path = DecodePath::from_id(id).unwrap_or_else(|| panic!("unknown decode path {id}"));
-    let bytes = std::fs::read(Path::new(file)).expect("reading the response file");
-    let capi = (path == DecodePath::CApiXml).then(capi_path::CApiDecoder::new);
-    memory::reset_peak();
-    let (before, _) = memory::rss_now_and_peak();
-    std::hint::black_box(decode::run(path, &bytes, capi.as_ref()));
-    let (_, peak) = memory::rss_now_and_peak();
-    println!("{}", peak.saturating_sub(before));
-}
-
 fn event_figures(url: &str, options: &Options) {
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!("# load average before the events section: {}", load.trim());
@@ -465,8 +366,4 @@ fn python_figures(url: &str, xml: &[u8], bars: &[chart::Bar], rust_calls: f64, d
         ),
         Err(e) => println!("python calls: failed: {e}"),
     }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }

@@ -44,7 +44,7 @@ fn bench_command_prints_every_figure_with_its_ratio() {
             "{stdout}"
         );
         assert!(
-            line(&format!("memory {path}:")).contains("x the response size"),
+            line(&format!("memory {path}:")).contains("x the response plus the result"),
             "{stdout}"
         );
     }

@@ -364,37 +364,228 @@ impl<'de> Visitor<'de> for RecordV {
         }
         // SAFETY: the slot is a record pointer, freed before decoding by Slot.
         unsafe { *(self.1 as *mut *mut u8) = rec };
-        while let Some(field) = map.next_key_seed(FieldKey(self.0))? {
+        let mut order = FieldOrder::take(self.0);
+        let mut k = 0;
+        while let Some(field) = map.next_key_seed(FieldKey {
+            desc: self.0,
+            guess: order.get(k),
+        })? {
+            order.set(k, field);
+            k += 1;
             match field {
-                Some(f) => map.next_value_seed(Slot {
-                    ty: f.ty,
-                    // SAFETY: offsets come from the record's own layout.
-                    dst: unsafe { rec.add(f.offset) },
-                })?,
+                Some(i) => {
+                    let f = &self.0.fields[i];
+                    map.next_value_seed(Slot {
+                        ty: f.ty,
+                        // SAFETY: offsets come from the record's own layout.
+                        dst: unsafe { rec.add(f.offset) },
+                    })?
+                }
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
+        order.put_back(k);
         Ok(())
     }
     accept_null!();
 }
 
-/// Reads a struct key and finds the record member it names (`None`: not a known field).
-struct FieldKey(&'static RecordDesc);
+/// The order in which the last record of a type named its members, by field index. The
+/// records of one response come from one server and name their members in the same order,
+/// so the k-th key of the next record is first compared with the k-th name of the last one,
+/// and searched for only when it differs.
+struct FieldOrder {
+    desc: &'static RecordDesc,
+    indices: Vec<Option<usize>>,
+}
+
+thread_local! {
+    static LAST_ORDER: std::cell::RefCell<Option<FieldOrder>> = const { std::cell::RefCell::new(None) };
+}
+
+impl FieldOrder {
+    /// The last order seen for `desc` on this thread (empty if another type came last).
+    fn take(desc: &'static RecordDesc) -> FieldOrder {
+        match LAST_ORDER.with(|o| o.borrow_mut().take()) {
+            Some(o) if ptr::eq(o.desc, desc) => o,
+            Some(mut o) => {
+                o.desc = desc;
+                o.indices.clear();
+                o
+            }
+            None => FieldOrder {
+                desc,
+                indices: Vec::new(),
+            },
+        }
+    }
+
+    fn get(&self, k: usize) -> Option<usize> {
+        self.indices.get(k).copied().flatten()
+    }
+
+    fn set(&mut self, k: usize, field: Option<usize>) {
+        match self.indices.get_mut(k) {
+            Some(slot) => *slot = field,
+            None => self.indices.push(field),
+        }
+    }
+
+    /// Keeps the order of a record that had `len` members for the next one.
+    fn put_back(mut self, len: usize) {
+        self.indices.truncate(len);
+        LAST_ORDER.with(|o| *o.borrow_mut() = Some(self));
+    }
+}
+
+/// Reads a struct key and finds the index of the record member it names (`None`: not a
+/// known field), trying `guess` first.
+struct FieldKey {
+    desc: &'static RecordDesc,
+    guess: Option<usize>,
+}
 impl<'de> DeserializeSeed<'de> for FieldKey {
-    type Value = Option<&'static crate::desc::Field>;
+    type Value = Option<usize>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_str(self)
     }
 }
 impl Visitor<'_> for FieldKey {
-    type Value = Option<&'static crate::desc::Field>;
+    type Value = Option<usize>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a field name")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(self.0.field(v))
+        if let Some(i) = self.guess {
+            if self.desc.fields.get(i).is_some_and(|f| f.name == v) {
+                return Ok(Some(i));
+            }
+        }
+        Ok(self.desc.field_index(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::{c_char, CStr};
+
+    use xenapi::wire::{decode_response_seed, WireFormat};
+    use xenapi::Limits;
+
+    use super::*;
+    use crate::desc::Field;
+
+    static REC: RecordDesc = RecordDesc {
+        name: "test_record",
+        size: 24,
+        has_handle: false,
+        fields: &[
+            Field {
+                name: "a",
+                offset: 0,
+                ty: &Type::String,
+                ctor: false,
+            },
+            Field {
+                name: "b",
+                offset: 8,
+                ty: &Type::Int,
+                ctor: false,
+            },
+            Field {
+                name: "c",
+                offset: 16,
+                ty: &Type::String,
+                ctor: false,
+            },
+        ],
+    };
+    static MAP: Type = Type::Map(&Type::String, &Type::Record(&REC));
+
+    fn member(name: &str, value: &str) -> String {
+        format!("<member><name>{name}</name><value>{value}</value></member>")
+    }
+
+    fn record(members: &[(&str, &str)]) -> String {
+        let inner: String = members.iter().map(|(n, v)| member(n, v)).collect();
+        format!("<struct>{inner}</struct>")
+    }
+
+    /// (key, a, b, c) of each entry of a decoded map of records.
+    fn read_map(slot: *mut u8) -> Vec<(String, String, i64, String)> {
+        let text = |p: *const c_char| {
+            if p.is_null() {
+                return String::new();
+            }
+            // SAFETY: decoded strings are NUL-terminated.
+            unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_owned()
+        };
+        let (entry, val) = map_entry(&Type::String, &Type::Record(&REC));
+        // SAFETY: the slot holds a decoded map block of (char *, record *) entries.
+        unsafe {
+            let block = *(slot as *mut *mut u8);
+            let size = *(block as *const usize);
+            (0..size)
+                .map(|i| {
+                    let e = block.add(HEADER + i * entry);
+                    let rec = *(e.add(val) as *const *mut u8);
+                    (
+                        text(*(e as *const *const c_char)),
+                        text(*(rec as *const *const c_char)),
+                        *(rec.add(8) as *const i64),
+                        text(*(rec.add(16) as *const *const c_char)),
+                    )
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn records_naming_members_in_other_orders_decode_alike() {
+        let records = [
+            ("r1", record(&[("a", "x1"), ("b", "1"), ("c", "y1")])),
+            // Another order, and a member the record does not have.
+            (
+                "r2",
+                record(&[("c", "y2"), ("unknown", "?"), ("b", "2"), ("a", "x2")]),
+            ),
+            // Fewer members than the last one, then a repeated one: the last value wins.
+            ("r3", record(&[("b", "3"), ("a", "x3")])),
+            (
+                "r4",
+                record(&[("a", "x4"), ("b", "4"), ("c", "y4"), ("a", "z4")]),
+            ),
+        ];
+        let value: String = records.iter().map(|(k, r)| member(k, r)).collect();
+        let body = format!(
+            "<methodResponse><params><param><value><struct>{}{}</struct></value></param></params></methodResponse>",
+            member("Status", "Success"),
+            member("Value", &format!("<struct>{value}</struct>"))
+        );
+        let mut slot: *mut u8 = ptr::null_mut();
+        let dst = &mut slot as *mut *mut u8 as *mut u8;
+        decode_response_seed(
+            WireFormat::XmlRpc,
+            body.as_bytes(),
+            &Limits::default(),
+            Slot { ty: &MAP, dst },
+        )
+        .unwrap();
+        let got = read_map(dst);
+        // SAFETY: the slot holds the map decoded above.
+        unsafe { free_slot(&MAP, dst) };
+        let want = [
+            ("r1", "x1", 1, "y1"),
+            ("r2", "x2", 2, "y2"),
+            ("r3", "x3", 3, ""),
+            ("r4", "z4", 4, "y4"),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|&(k, a, b, c)| (k.to_owned(), a.to_owned(), b, c.to_owned()))
+            .collect();
+        assert_eq!(got, want);
     }
 }

@@ -114,12 +114,9 @@ pub const fn map_entry(key: &Type, val: &Type) -> (usize, usize) {
 }
 
 impl RecordDesc {
-    /// The member with this wire name.
-    pub fn field(&self, name: &str) -> Option<&'static Field> {
-        self.fields
-            .binary_search_by(|f| f.name.cmp(name))
-            .ok()
-            .map(|i| &self.fields[i])
+    /// The index in `fields` of the member with this wire name.
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.binary_search_by(|f| f.name.cmp(name)).ok()
     }
 }
 

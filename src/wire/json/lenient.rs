@@ -195,13 +195,12 @@ impl<V> LenientVisitor<V> {
         if let Some(f) = marked_float(s) {
             return Some(Converted::Float(f));
         }
-        let t = s.trim();
         match self.want {
             Want::Any | Want::Str | Want::Seq | Want::Map | Want::Struct => None,
-            Want::Int => t.parse().ok().map(Converted::Int),
-            Want::Uint => t.parse().ok().map(Converted::Uint),
-            Want::Float => parse_f64(t).map(Converted::Float),
-            Want::Bool => match t {
+            Want::Int => s.trim().parse().ok().map(Converted::Int),
+            Want::Uint => s.trim().parse().ok().map(Converted::Uint),
+            Want::Float => parse_f64(s).map(Converted::Float),
+            Want::Bool => match s.trim() {
                 "true" | "1" => Some(Converted::Bool(true)),
                 "false" | "0" => Some(Converted::Bool(false)),
                 _ => None,

@@ -78,6 +78,18 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
+/// Where the next `<` or `&` at or after `from` is. Most texts (names, refs, numbers) are
+/// short, and a plain loop finds their end before `memchr` would have set up its vectors.
+#[inline(always)]
+fn markup(b: &[u8], from: usize) -> Option<usize> {
+    const SHORT: usize = 48;
+    let short = b.len().min(from + SHORT);
+    if let Some(n) = b[from..short].iter().position(|&c| c == b'<' || c == b'&') {
+        return Some(from + n);
+    }
+    memchr::memchr2(b'<', b'&', &b[short..]).map(|n| short + n)
+}
+
 #[inline]
 fn is_ws(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
@@ -303,10 +315,10 @@ impl<'de> Scanner<'de> {
     pub(crate) fn text(&mut self) -> Result<Cow<'de, str>, Error> {
         let b = self.bytes();
         let start = self.pos;
-        if let Some(n) = memchr::memchr2(b'<', b'&', &b[start..]) {
-            if b[start + n] == b'<' && !b[start + n..].starts_with(b"<![CDATA[") {
-                self.pos = start + n;
-                return Ok(Cow::Borrowed(&self.src[start..start + n]));
+        if let Some(end) = markup(b, start) {
+            if b[end] == b'<' && !b[end..].starts_with(b"<![CDATA[") {
+                self.pos = end;
+                return Ok(Cow::Borrowed(&self.src[start..end]));
             }
         }
         self.text_slow(start)
