@@ -27,7 +27,7 @@ use crate::error::{ApiFailure, Error, Result};
 use crate::limits::Limits;
 use crate::transport::{self, HttpOptions, Timeouts, TlsVerification, Transport};
 use crate::value::Value;
-use crate::wire::{decode_response, encode_call, WireFormat};
+use crate::wire::{decode_response, encode_call, encode_call_params, Param, WireFormat};
 
 /// Decodes a response body in a wire format (normally `wire::decode_response`).
 pub(crate) type DecodeFn<'a, R> = dyn FnMut(WireFormat, &[u8], &Limits) -> Result<R> + 'a;
@@ -288,6 +288,71 @@ fn open_unix(url: &str, _rest: &str, _http: HttpOptions) -> Result<Arc<dyn Trans
     ))
 }
 
+/// A call's parameters, encoded for whichever wire format and session the call goes out with
+/// (a relogin sends them again with the new session).
+trait Params {
+    fn encode(
+        &self,
+        format: WireFormat,
+        method: &str,
+        session: Option<&str>,
+        id: u64,
+    ) -> Result<Vec<u8>>;
+}
+
+/// Parameters as one `Serialize` sequence (a tuple, a slice, a `Vec`).
+struct Serialized<'a, P: ?Sized>(&'a P);
+
+impl<P: Serialize + ?Sized> Params for Serialized<'_, P> {
+    fn encode(
+        &self,
+        format: WireFormat,
+        method: &str,
+        session: Option<&str>,
+        id: u64,
+    ) -> Result<Vec<u8>> {
+        encode_call(format, method, session, self.0, id)
+    }
+}
+
+/// Type-erased parameters: one encoder serves every generated call.
+struct Erased<'a>(&'a [&'a dyn Param]);
+
+impl Params for Erased<'_> {
+    fn encode(
+        &self,
+        format: WireFormat,
+        method: &str,
+        session: Option<&str>,
+        id: u64,
+    ) -> Result<Vec<u8>> {
+        encode_call_params(format, method, session, self.0, id)
+    }
+}
+
+/// A response as the transport delivered it, before decoding.
+struct Exchange {
+    response: Vec<u8>,
+    started: Instant,
+}
+
+impl Exchange {
+    fn log_outcome(&self, method: &str, error: Option<&Error>) {
+        if log::log_enabled!(target: "xenapi::call", log::Level::Debug) {
+            let outcome = match error {
+                None => String::new(),
+                Some(e) => format!(": {}", e.loggable()),
+            };
+            log::debug!(
+                target: "xenapi::call",
+                "{method}: {} bytes back in {:.1} ms{outcome}",
+                self.response.len(),
+                self.started.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+}
+
 impl Client {
     /// A builder for a client of `url`: `http://host[:port]`, `https://host[:port]` (IPv6
     /// literals in brackets), or `unix:/path/to/socket`. A URL of the JSON-RPC endpoint itself
@@ -340,34 +405,52 @@ impl Client {
         method: &str,
         params: &P,
     ) -> Result<R> {
-        self.send(method, None, params)
+        self.send(method, None, &Serialized(params))
+    }
+
+    /// [`Client::call_as`] with type-erased parameters (the generated calls).
+    pub(crate) fn call_erased<R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &[&dyn Param],
+    ) -> Result<R> {
+        self.send(method, None, &Erased(params))
     }
 
     /// [`Client::call_as`] with dynamic values.
     pub fn call(&self, method: &str, params: &[Value]) -> Result<Value> {
-        self.send(method, None, params)
+        self.call_as(method, params)
     }
 
-    fn send<P: Serialize + ?Sized, R: DeserializeOwned>(
+    /// Sends one call and decodes its response; only the decoding depends on `R`.
+    fn send<R: DeserializeOwned>(
         &self,
         method: &str,
         session: Option<&str>,
-        params: &P,
+        params: &dyn Params,
     ) -> Result<R> {
         self.send_decoding(method, session, params, &mut decode_response)
     }
 
     /// [`Client::send`] with the caller's decoder of the response body.
-    fn send_decoding<P: Serialize + ?Sized, R>(
+    fn send_decoding<R>(
         &self,
         method: &str,
         session: Option<&str>,
-        params: &P,
+        params: &dyn Params,
         decode: &mut DecodeFn<'_, R>,
     ) -> Result<R> {
+        let exchange = self.post(method, session, params)?;
+        let result = decode(self.inner.format, &exchange.response, &self.inner.limits);
+        exchange.log_outcome(method, result.as_ref().err());
+        result
+    }
+
+    /// Encodes a call and posts it; returns the response body.
+    fn post(&self, method: &str, session: Option<&str>, params: &dyn Params) -> Result<Exchange> {
         let inner = &self.inner;
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let body = encode_call(inner.format, method, session, params, id)?;
+        let body = params.encode(inner.format, method, session, id)?;
         // Parameters are never logged: they carry passwords and session references.
         log::debug!(target: "xenapi::call", "{method}: {} bytes to {}", body.len(), inner.transport.describe());
         let started = Instant::now();
@@ -375,20 +458,7 @@ impl Client {
             .transport
             .post(inner.format.path(), &body, &inner.limits)
             .inspect_err(|e| log::debug!(target: "xenapi::call", "{method}: {}", e.loggable()))?;
-        let result = decode(inner.format, &response, &inner.limits);
-        if log::log_enabled!(target: "xenapi::call", log::Level::Debug) {
-            let outcome = match &result {
-                Ok(_) => String::new(),
-                Err(e) => format!(": {}", e.loggable()),
-            };
-            log::debug!(
-                target: "xenapi::call",
-                "{method}: {} bytes back in {:.1} ms{outcome}",
-                response.len(),
-                started.elapsed().as_secs_f64() * 1e3
-            );
-        }
-        result
+        Ok(Exchange { response, started })
     }
 
     /// The same client talking to another host (same kind of transport and options), or
@@ -621,7 +691,16 @@ impl Session {
         method: &str,
         params: &P,
     ) -> Result<R> {
-        self.call_decoding(method, params, &mut decode_response)
+        self.send(method, &Serialized(params))
+    }
+
+    /// [`Session::call_as`] with type-erased parameters (the generated calls).
+    pub(crate) fn call_erased<R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &[&dyn Param],
+    ) -> Result<R> {
+        self.send(method, &Erased(params))
     }
 
     /// [`Session::call_as`] with the caller's decoder of the response body (for results
@@ -630,6 +709,25 @@ impl Session {
         &self,
         method: &str,
         params: &P,
+        decode: &mut DecodeFn<'_, R>,
+    ) -> Result<R> {
+        self.send_decoding(method, &Serialized(params), decode)
+    }
+
+    /// [`Session::call_as`] with dynamic values.
+    pub fn call(&self, method: &str, params: &[Value]) -> Result<Value> {
+        self.call_as(method, params)
+    }
+
+    fn send<R: DeserializeOwned>(&self, method: &str, params: &dyn Params) -> Result<R> {
+        self.send_decoding(method, params, &mut decode_response)
+    }
+
+    /// Sends one call, logging in again and resending it when the session expired.
+    fn send_decoding<R>(
+        &self,
+        method: &str,
+        params: &dyn Params,
         decode: &mut DecodeFn<'_, R>,
     ) -> Result<R> {
         let mut state = self.state();
@@ -652,11 +750,6 @@ impl Session {
                 other => return other,
             }
         }
-    }
-
-    /// [`Session::call_as`] with dynamic values.
-    pub fn call(&self, method: &str, params: &[Value]) -> Result<Value> {
-        self.call_as(method, params)
     }
 
     fn may_relogin(&self, state: &State, failure: &ApiFailure) -> bool {
@@ -697,7 +790,7 @@ impl Session {
         let state = self.state();
         state
             .client
-            .send::<_, Value>("session.logout", Some(&state.session_ref), &())
+            .send::<Value>("session.logout", Some(&state.session_ref), &Erased(&[]))
             .map(drop)
     }
 
@@ -707,7 +800,11 @@ impl Session {
         let state = self.state();
         state
             .client
-            .send::<_, Value>("session.local_logout", Some(&state.session_ref), &())
+            .send::<Value>(
+                "session.local_logout",
+                Some(&state.session_ref),
+                &Erased(&[]),
+            )
             .map(drop)
     }
 }

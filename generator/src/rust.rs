@@ -133,13 +133,13 @@ pub fn param_type(ty: &Type) -> String {
     }
 }
 
-/// The expression that puts parameter `name` into the call's parameter tuple. References and
+/// The expression that puts parameter `name` into the call's parameter list. References and
 /// enums go as their strings, so that calls share the monomorphized encoders whatever the
 /// class or enum (this keeps the crate's build time down).
 fn param_value(name: String, ty: &Type) -> String {
     match ty {
-        Type::Ref(_) | Type::Enum(_) => format!("{name}.as_str()"),
-        _ => name,
+        Type::Ref(_) | Type::Enum(_) => format!("&{name}.as_str()"),
+        _ => format!("&{name}"),
     }
 }
 
@@ -471,22 +471,24 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
         }
         if i >= optional_from {
             write!(args, ", {name}: Option<{}>", param_type(&p.ty)).unwrap();
-            optional.push(format!("{:?} {name}", p.name));
+            optional.push(format!("({:?}, opt(&{name}))", p.name));
         } else {
             write!(args, ", {name}: {}", param_type(&p.ty)).unwrap();
             values.push(param_value(name, &p.ty));
         }
     }
-    let tuple = match values.len() {
-        // serde's tuples stop at 16 elements.
-        _ if !optional.is_empty() || values.len() > 16 => format!(
-            "call_params!({wire:?}; {}; {})?",
-            values.join(", "),
+    // Parameters go as `&dyn Param`s, so that every call shares one encoder and the only
+    // code compiled per call is building the slice. The functions are `#[inline]`: like a
+    // generic, each is compiled (with its result's decoder) in the crate that calls it, so
+    // the crate's build and the C library, which calls none, skip the thousands of them.
+    let list = format!("&[{}]", values.join(", "));
+    let params = if optional.is_empty() {
+        list
+    } else {
+        format!(
+            "&with_optional({wire:?}, {list}, &[{}])?",
             optional.join(", ")
-        ),
-        0 => "[(); 0]".to_owned(),
-        1 => format!("({},)", values[0]),
-        _ => format!("({})", values.join(", ")),
+        )
     };
     let signature: Vec<String> = m
         .params
@@ -506,14 +508,14 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
     let result = owned_type(&m.result);
     let call = match wire_result(&m.result) {
         Some((wire_ty, convert)) => {
-            format!("{conn}.call_as::<_, {wire_ty}>({wire:?}, &{tuple}){convert}")
+            format!("{conn}.call_erased::<{wire_ty}>({wire:?}, {params}){convert}")
         }
-        None => format!("{conn}.call_as({wire:?}, &{tuple})"),
+        None => format!("{conn}.call_erased({wire:?}, {params})"),
     };
     write!(
         out,
         "\n    /// Calls `{wire}({})` → `{}` ({kind} message).{}{optional_note}\n{}    \
-         pub fn {fn_name}({args}) -> Result<{result}> {{\n        {call}\n    }}\n",
+         #[inline]\n    pub fn {fn_name}({args}) -> Result<{result}> {{\n        {call}\n    }}\n",
         signature.join(", "),
         m.result,
         lifecycle_note(lifecycle),
@@ -524,8 +526,8 @@ fn render_message(out: &mut String, class: &Class, m: &Message) -> Result<(), Re
         write!(
             out,
             "\n    /// Starts `Async.{wire}` and returns its task; the task's result is `{}`.{}{}\n{}    \
-             pub fn {async_name}({args}) -> Result<TaskHandle<{result}>> {{\n        \
-             {conn}.call_as::<_, String>(\"Async.{wire}\", &{tuple}).map(TaskHandle::from_wire)\n    }}\n",
+             #[inline]\n    pub fn {async_name}({args}) -> Result<TaskHandle<{result}>> {{\n        \
+             {conn}.call_erased::<String>(\"Async.{wire}\", {params}).map(TaskHandle::from_wire)\n    }}\n",
             m.result,
             lifecycle_note(lifecycle),
             if optional.is_empty() {

@@ -27,17 +27,20 @@ impl HasRecord for Auth {
 
 impl Auth {
     /// Calls `auth.get_group_membership(subject_identifier: string)` → `string set` (custom message).
+    #[inline]
     pub fn get_group_membership(session: &crate::Session, subject_identifier: &str) -> Result<Vec<String>> {
-        session.call_as("auth.get_group_membership", &(subject_identifier,))
+        session.call_erased("auth.get_group_membership", &[&subject_identifier])
     }
 
     /// Calls `auth.get_subject_information_from_identifier(subject_identifier: string)` → `(string -> string) map` (custom message).
+    #[inline]
     pub fn get_subject_information_from_identifier(session: &crate::Session, subject_identifier: &str) -> Result<HashMap<String, String>> {
-        session.call_as("auth.get_subject_information_from_identifier", &(subject_identifier,))
+        session.call_erased("auth.get_subject_information_from_identifier", &[&subject_identifier])
     }
 
     /// Calls `auth.get_subject_identifier(subject_name: string)` → `string` (custom message).
+    #[inline]
     pub fn get_subject_identifier(session: &crate::Session, subject_name: &str) -> Result<String> {
-        session.call_as("auth.get_subject_identifier", &(subject_name,))
+        session.call_erased("auth.get_subject_identifier", &[&subject_name])
     }
 }

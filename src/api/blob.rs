@@ -41,89 +41,106 @@ impl HasRecord for Blob {
 
 impl Blob {
     /// Calls `blob.get_all_records()` → `(blob ref -> blob record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<BlobRef, BlobRecord>> {
-        session.call_as("blob.get_all_records", &[(); 0])
+        session.call_erased("blob.get_all_records", &[])
     }
 
     /// Calls `blob.get_all()` → `blob ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<BlobRef>> {
-        session.call_as::<_, Vec<String>>("blob.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("blob.get_all", &[]).map(from_strings)
     }
 
     /// Calls `blob.destroy(self: blob ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &BlobRef) -> Result<()> {
-        session.call_as::<_, Void>("blob.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("blob.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Calls `blob.create(mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create(session: &crate::Session, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
-        session.call_as::<_, String>("blob.create", &call_params!("blob.create"; mime_type; "public" public)?).map(BlobRef::from)
+        session.call_erased::<String>("blob.create", &with_optional("blob.create", &[&mime_type], &[("public", opt(&public))])?).map(BlobRef::from)
     }
 
     /// Calls `blob.set_public(self: blob ref, value: bool)` → `void` (implicit message).
+    #[inline]
     pub fn set_public(session: &crate::Session, self_: &BlobRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("blob.set_public", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("blob.set_public", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `blob.set_name_description(self: blob ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &BlobRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("blob.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("blob.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `blob.set_name_label(self: blob ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &BlobRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("blob.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("blob.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `blob.get_mime_type(self: blob ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_mime_type(session: &crate::Session, self_: &BlobRef) -> Result<String> {
-        session.call_as("blob.get_mime_type", &(self_.as_str(),))
+        session.call_erased("blob.get_mime_type", &[&self_.as_str()])
     }
 
     /// Calls `blob.get_last_updated(self: blob ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_last_updated(session: &crate::Session, self_: &BlobRef) -> Result<DateTime> {
-        session.call_as("blob.get_last_updated", &(self_.as_str(),))
+        session.call_erased("blob.get_last_updated", &[&self_.as_str()])
     }
 
     /// Calls `blob.get_public(self: blob ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_public(session: &crate::Session, self_: &BlobRef) -> Result<bool> {
-        session.call_as("blob.get_public", &(self_.as_str(),))
+        session.call_erased("blob.get_public", &[&self_.as_str()])
     }
 
     /// Calls `blob.get_size(self: blob ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_size(session: &crate::Session, self_: &BlobRef) -> Result<i64> {
-        session.call_as("blob.get_size", &(self_.as_str(),))
+        session.call_erased("blob.get_size", &[&self_.as_str()])
     }
 
     /// Calls `blob.get_name_description(self: blob ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &BlobRef) -> Result<String> {
-        session.call_as("blob.get_name_description", &(self_.as_str(),))
+        session.call_erased("blob.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `blob.get_name_label(self: blob ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &BlobRef) -> Result<String> {
-        session.call_as("blob.get_name_label", &(self_.as_str(),))
+        session.call_erased("blob.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `blob.get_uuid(self: blob ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &BlobRef) -> Result<String> {
-        session.call_as("blob.get_uuid", &(self_.as_str(),))
+        session.call_erased("blob.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `blob.get_by_name_label(label: string)` → `blob ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<BlobRef>> {
-        session.call_as::<_, Vec<String>>("blob.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("blob.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `blob.get_by_uuid(uuid: string)` → `blob ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<BlobRef> {
-        session.call_as::<_, String>("blob.get_by_uuid", &(uuid,)).map(BlobRef::from)
+        session.call_erased::<String>("blob.get_by_uuid", &[&uuid]).map(BlobRef::from)
     }
 
     /// Calls `blob.get_record(self: blob ref)` → `blob record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &BlobRef) -> Result<BlobRecord> {
-        session.call_as("blob.get_record", &(self_.as_str(),))
+        session.call_erased("blob.get_record", &[&self_.as_str()])
     }
 }

@@ -45,124 +45,148 @@ impl HasRecord for Bond {
 
 impl Bond {
     /// Calls `Bond.get_all_records()` → `(Bond ref -> Bond record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<BondRef, BondRecord>> {
-        session.call_as("Bond.get_all_records", &[(); 0])
+        session.call_erased("Bond.get_all_records", &[])
     }
 
     /// Calls `Bond.get_all()` → `Bond ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<BondRef>> {
-        session.call_as::<_, Vec<String>>("Bond.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("Bond.get_all", &[]).map(from_strings)
     }
 
     /// Calls `Bond.set_property(self: Bond ref, name: string, value: string)` → `void` (custom message).
+    #[inline]
     pub fn set_property(session: &crate::Session, self_: &BondRef, name: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Bond.set_property", &(self_.as_str(), name, value)).map(drop)
+        session.call_erased::<Void>("Bond.set_property", &[&self_.as_str(), &name, &value]).map(drop)
     }
 
     /// Starts `Async.Bond.set_property` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_property(session: &crate::Session, self_: &BondRef, name: &str, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Bond.set_property", &(self_.as_str(), name, value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Bond.set_property", &[&self_.as_str(), &name, &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Bond.set_mode(self: Bond ref, value: enum bond_mode)` → `void` (custom message).
+    #[inline]
     pub fn set_mode(session: &crate::Session, self_: &BondRef, value: BondMode) -> Result<()> {
-        session.call_as::<_, Void>("Bond.set_mode", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("Bond.set_mode", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.Bond.set_mode` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_mode(session: &crate::Session, self_: &BondRef, value: BondMode) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Bond.set_mode", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Bond.set_mode", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Bond.destroy(self: Bond ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &BondRef) -> Result<()> {
-        session.call_as::<_, Void>("Bond.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Bond.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Bond.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &BondRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Bond.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Bond.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Bond.create(network: network ref, members: PIF ref set, MAC: string, mode?: enum bond_mode, properties?: (string -> string) map)` → `Bond ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create(session: &crate::Session, network: &NetworkRef, members: &[PifRef], mac: &str, mode: Option<BondMode>, properties: Option<&HashMap<String, String>>) -> Result<BondRef> {
-        session.call_as::<_, String>("Bond.create", &call_params!("Bond.create"; network.as_str(), members, mac; "mode" mode, "properties" properties)?).map(BondRef::from)
+        session.call_erased::<String>("Bond.create", &with_optional("Bond.create", &[&network.as_str(), &members, &mac], &[("mode", opt(&mode)), ("properties", opt(&properties))])?).map(BondRef::from)
     }
 
     /// Starts `Async.Bond.create` and returns its task; the task's result is `Bond ref`. Optional parameters as for [`Self::create`].
+    #[inline]
     pub fn async_create(session: &crate::Session, network: &NetworkRef, members: &[PifRef], mac: &str, mode: Option<BondMode>, properties: Option<&HashMap<String, String>>) -> Result<TaskHandle<BondRef>> {
-        session.call_as::<_, String>("Async.Bond.create", &call_params!("Bond.create"; network.as_str(), members, mac; "mode" mode, "properties" properties)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Bond.create", &with_optional("Bond.create", &[&network.as_str(), &members, &mac], &[("mode", opt(&mode)), ("properties", opt(&properties))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `Bond.remove_from_other_config(self: Bond ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &BondRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("Bond.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("Bond.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `Bond.add_to_other_config(self: Bond ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &BondRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Bond.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("Bond.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `Bond.set_other_config(self: Bond ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &BondRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("Bond.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Bond.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `Bond.get_auto_update_mac(self: Bond ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_auto_update_mac(session: &crate::Session, self_: &BondRef) -> Result<bool> {
-        session.call_as("Bond.get_auto_update_mac", &(self_.as_str(),))
+        session.call_erased("Bond.get_auto_update_mac", &[&self_.as_str()])
     }
 
     /// Calls `Bond.get_links_up(self: Bond ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_links_up(session: &crate::Session, self_: &BondRef) -> Result<i64> {
-        session.call_as("Bond.get_links_up", &(self_.as_str(),))
+        session.call_erased("Bond.get_links_up", &[&self_.as_str()])
     }
 
     /// Calls `Bond.get_properties(self: Bond ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_properties(session: &crate::Session, self_: &BondRef) -> Result<HashMap<String, String>> {
-        session.call_as("Bond.get_properties", &(self_.as_str(),))
+        session.call_erased("Bond.get_properties", &[&self_.as_str()])
     }
 
     /// Calls `Bond.get_mode(self: Bond ref)` → `enum bond_mode` (implicit message).
+    #[inline]
     pub fn get_mode(session: &crate::Session, self_: &BondRef) -> Result<BondMode> {
-        session.call_as::<_, String>("Bond.get_mode", &(self_.as_str(),)).map(BondMode::from)
+        session.call_erased::<String>("Bond.get_mode", &[&self_.as_str()]).map(BondMode::from)
     }
 
     /// Calls `Bond.get_primary_slave(self: Bond ref)` → `PIF ref` (implicit message).
+    #[inline]
     pub fn get_primary_slave(session: &crate::Session, self_: &BondRef) -> Result<PifRef> {
-        session.call_as::<_, String>("Bond.get_primary_slave", &(self_.as_str(),)).map(PifRef::from)
+        session.call_erased::<String>("Bond.get_primary_slave", &[&self_.as_str()]).map(PifRef::from)
     }
 
     /// Calls `Bond.get_other_config(self: Bond ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &BondRef) -> Result<HashMap<String, String>> {
-        session.call_as("Bond.get_other_config", &(self_.as_str(),))
+        session.call_erased("Bond.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `Bond.get_slaves(self: Bond ref)` → `PIF ref set` (implicit message).
+    #[inline]
     pub fn get_slaves(session: &crate::Session, self_: &BondRef) -> Result<Vec<PifRef>> {
-        session.call_as::<_, Vec<String>>("Bond.get_slaves", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("Bond.get_slaves", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `Bond.get_master(self: Bond ref)` → `PIF ref` (implicit message).
+    #[inline]
     pub fn get_master(session: &crate::Session, self_: &BondRef) -> Result<PifRef> {
-        session.call_as::<_, String>("Bond.get_master", &(self_.as_str(),)).map(PifRef::from)
+        session.call_erased::<String>("Bond.get_master", &[&self_.as_str()]).map(PifRef::from)
     }
 
     /// Calls `Bond.get_uuid(self: Bond ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &BondRef) -> Result<String> {
-        session.call_as("Bond.get_uuid", &(self_.as_str(),))
+        session.call_erased("Bond.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `Bond.get_by_uuid(uuid: string)` → `Bond ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<BondRef> {
-        session.call_as::<_, String>("Bond.get_by_uuid", &(uuid,)).map(BondRef::from)
+        session.call_erased::<String>("Bond.get_by_uuid", &[&uuid]).map(BondRef::from)
     }
 
     /// Calls `Bond.get_record(self: Bond ref)` → `Bond record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &BondRef) -> Result<BondRecord> {
-        session.call_as("Bond.get_record", &(self_.as_str(),))
+        session.call_erased("Bond.get_record", &[&self_.as_str()])
     }
 }

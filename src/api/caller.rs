@@ -45,172 +45,206 @@ impl HasRecord for Caller {
 
 impl Caller {
     /// Calls `Caller.get_all_records()` → `(Caller ref -> Caller record) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<CallerRef, CallerRecord>> {
-        session.call_as("Caller.get_all_records", &[(); 0])
+        session.call_erased("Caller.get_all_records", &[])
     }
 
     /// Calls `Caller.get_all()` → `Caller ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<CallerRef>> {
-        session.call_as::<_, Vec<String>>("Caller.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("Caller.get_all", &[]).map(from_strings)
     }
 
     /// Calls `Caller.query_all_usage()` → `string set set` (custom message). Prototype: may change.
+    #[inline]
     pub fn query_all_usage(session: &crate::Session) -> Result<Vec<Vec<String>>> {
-        session.call_as("Caller.query_all_usage", &[(); 0])
+        session.call_erased("Caller.query_all_usage", &[])
     }
 
     /// Starts `Async.Caller.query_all_usage` and returns its task; the task's result is `string set set`. Prototype: may change.
+    #[inline]
     pub fn async_query_all_usage(session: &crate::Session) -> Result<TaskHandle<Vec<Vec<String>>>> {
-        session.call_as::<_, String>("Async.Caller.query_all_usage", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Caller.query_all_usage", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Caller.query_group_call_count(group: string)` → `int` (custom message). Prototype: may change.
+    #[inline]
     pub fn query_group_call_count(session: &crate::Session, group: &str) -> Result<i64> {
-        session.call_as("Caller.query_group_call_count", &(group,))
+        session.call_erased("Caller.query_group_call_count", &[&group])
     }
 
     /// Starts `Async.Caller.query_group_call_count` and returns its task; the task's result is `int`. Prototype: may change.
+    #[inline]
     pub fn async_query_group_call_count(session: &crate::Session, group: &str) -> Result<TaskHandle<i64>> {
-        session.call_as::<_, String>("Async.Caller.query_group_call_count", &(group,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Caller.query_group_call_count", &[&group]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Caller.query_group_token_usage(group: string)` → `float` (custom message). Prototype: may change.
+    #[inline]
     pub fn query_group_token_usage(session: &crate::Session, group: &str) -> Result<f64> {
-        session.call_as("Caller.query_group_token_usage", &(group,))
+        session.call_erased("Caller.query_group_token_usage", &[&group])
     }
 
     /// Starts `Async.Caller.query_group_token_usage` and returns its task; the task's result is `float`. Prototype: may change.
+    #[inline]
     pub fn async_query_group_token_usage(session: &crate::Session, group: &str) -> Result<TaskHandle<f64>> {
-        session.call_as::<_, String>("Async.Caller.query_group_token_usage", &(group,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Caller.query_group_token_usage", &[&group]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Caller.query_call_count(self: Caller ref)` → `int` (custom message). Prototype: may change.
+    #[inline]
     pub fn query_call_count(session: &crate::Session, self_: &CallerRef) -> Result<i64> {
-        session.call_as("Caller.query_call_count", &(self_.as_str(),))
+        session.call_erased("Caller.query_call_count", &[&self_.as_str()])
     }
 
     /// Starts `Async.Caller.query_call_count` and returns its task; the task's result is `int`. Prototype: may change.
+    #[inline]
     pub fn async_query_call_count(session: &crate::Session, self_: &CallerRef) -> Result<TaskHandle<i64>> {
-        session.call_as::<_, String>("Async.Caller.query_call_count", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Caller.query_call_count", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Caller.query_token_usage(self: Caller ref)` → `float` (custom message). Prototype: may change.
+    #[inline]
     pub fn query_token_usage(session: &crate::Session, self_: &CallerRef) -> Result<f64> {
-        session.call_as("Caller.query_token_usage", &(self_.as_str(),))
+        session.call_erased("Caller.query_token_usage", &[&self_.as_str()])
     }
 
     /// Starts `Async.Caller.query_token_usage` and returns its task; the task's result is `float`. Prototype: may change.
+    #[inline]
     pub fn async_query_token_usage(session: &crate::Session, self_: &CallerRef) -> Result<TaskHandle<f64>> {
-        session.call_as::<_, String>("Async.Caller.query_token_usage", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Caller.query_token_usage", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Caller.remove_group(self: Caller ref, group: string)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn remove_group(session: &crate::Session, self_: &CallerRef, group: &str) -> Result<()> {
-        session.call_as::<_, Void>("Caller.remove_group", &(self_.as_str(), group)).map(drop)
+        session.call_erased::<Void>("Caller.remove_group", &[&self_.as_str(), &group]).map(drop)
     }
 
     /// Starts `Async.Caller.remove_group` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_remove_group(session: &crate::Session, self_: &CallerRef, group: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Caller.remove_group", &(self_.as_str(), group)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Caller.remove_group", &[&self_.as_str(), &group]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Caller.add_group(self: Caller ref, group: string)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn add_group(session: &crate::Session, self_: &CallerRef, group: &str) -> Result<()> {
-        session.call_as::<_, Void>("Caller.add_group", &(self_.as_str(), group)).map(drop)
+        session.call_erased::<Void>("Caller.add_group", &[&self_.as_str(), &group]).map(drop)
     }
 
     /// Starts `Async.Caller.add_group` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_add_group(session: &crate::Session, self_: &CallerRef, group: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Caller.add_group", &(self_.as_str(), group)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Caller.add_group", &[&self_.as_str(), &group]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Caller.set_name_description(self: Caller ref, value: string)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &CallerRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Caller.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Caller.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `Caller.set_name_label(self: Caller ref, value: string)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &CallerRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Caller.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Caller.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `Caller.get_auto_registered(self: Caller ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_auto_registered(session: &crate::Session, self_: &CallerRef) -> Result<bool> {
-        session.call_as("Caller.get_auto_registered", &(self_.as_str(),))
+        session.call_erased("Caller.get_auto_registered", &[&self_.as_str()])
     }
 
     /// Calls `Caller.get_rate_limit(self: Caller ref)` → `Rate_limit ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_rate_limit(session: &crate::Session, self_: &CallerRef) -> Result<RateLimitRef> {
-        session.call_as::<_, String>("Caller.get_rate_limit", &(self_.as_str(),)).map(RateLimitRef::from)
+        session.call_erased::<String>("Caller.get_rate_limit", &[&self_.as_str()]).map(RateLimitRef::from)
     }
 
     /// Calls `Caller.get_groups(self: Caller ref)` → `string set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_groups(session: &crate::Session, self_: &CallerRef) -> Result<Vec<String>> {
-        session.call_as("Caller.get_groups", &(self_.as_str(),))
+        session.call_erased("Caller.get_groups", &[&self_.as_str()])
     }
 
     /// Calls `Caller.get_last_access(self: Caller ref)` → `datetime` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_last_access(session: &crate::Session, self_: &CallerRef) -> Result<DateTime> {
-        session.call_as("Caller.get_last_access", &(self_.as_str(),))
+        session.call_erased("Caller.get_last_access", &[&self_.as_str()])
     }
 
     /// Calls `Caller.get_client_ip(self: Caller ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_client_ip(session: &crate::Session, self_: &CallerRef) -> Result<String> {
-        session.call_as("Caller.get_client_ip", &(self_.as_str(),))
+        session.call_erased("Caller.get_client_ip", &[&self_.as_str()])
     }
 
     /// Calls `Caller.get_user_agent(self: Caller ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_user_agent(session: &crate::Session, self_: &CallerRef) -> Result<String> {
-        session.call_as("Caller.get_user_agent", &(self_.as_str(),))
+        session.call_erased("Caller.get_user_agent", &[&self_.as_str()])
     }
 
     /// Calls `Caller.get_name_description(self: Caller ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &CallerRef) -> Result<String> {
-        session.call_as("Caller.get_name_description", &(self_.as_str(),))
+        session.call_erased("Caller.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `Caller.get_name_label(self: Caller ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &CallerRef) -> Result<String> {
-        session.call_as("Caller.get_name_label", &(self_.as_str(),))
+        session.call_erased("Caller.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `Caller.get_uuid(self: Caller ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &CallerRef) -> Result<String> {
-        session.call_as("Caller.get_uuid", &(self_.as_str(),))
+        session.call_erased("Caller.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `Caller.get_by_name_label(label: string)` → `Caller ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<CallerRef>> {
-        session.call_as::<_, Vec<String>>("Caller.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("Caller.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `Caller.destroy(self: Caller ref)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &CallerRef) -> Result<()> {
-        session.call_as::<_, Void>("Caller.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Caller.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Caller.destroy` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &CallerRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Caller.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Caller.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Caller.create(args: Caller record)` → `Caller ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn create(session: &crate::Session, args: &CallerRecord) -> Result<CallerRef> {
-        session.call_as::<_, String>("Caller.create", &(args,)).map(CallerRef::from)
+        session.call_erased::<String>("Caller.create", &[&args]).map(CallerRef::from)
     }
 
     /// Starts `Async.Caller.create` and returns its task; the task's result is `Caller ref`. Prototype: may change.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &CallerRecord) -> Result<TaskHandle<CallerRef>> {
-        session.call_as::<_, String>("Async.Caller.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Caller.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Caller.get_by_uuid(uuid: string)` → `Caller ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<CallerRef> {
-        session.call_as::<_, String>("Caller.get_by_uuid", &(uuid,)).map(CallerRef::from)
+        session.call_erased::<String>("Caller.get_by_uuid", &[&uuid]).map(CallerRef::from)
     }
 
     /// Calls `Caller.get_record(self: Caller ref)` → `Caller record` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &CallerRef) -> Result<CallerRecord> {
-        session.call_as("Caller.get_record", &(self_.as_str(),))
+        session.call_erased("Caller.get_record", &[&self_.as_str()])
     }
 }

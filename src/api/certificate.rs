@@ -48,73 +48,87 @@ impl HasRecord for Certificate {
 
 impl Certificate {
     /// Calls `Certificate.get_all_records()` → `(Certificate ref -> Certificate record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<CertificateRef, CertificateRecord>> {
-        session.call_as("Certificate.get_all_records", &[(); 0])
+        session.call_erased("Certificate.get_all_records", &[])
     }
 
     /// Calls `Certificate.get_all()` → `Certificate ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<CertificateRef>> {
-        session.call_as::<_, Vec<String>>("Certificate.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("Certificate.get_all", &[]).map(from_strings)
     }
 
     /// Calls `Certificate.get_purpose(self: Certificate ref)` → `enum certificate_purpose set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_purpose(session: &crate::Session, self_: &CertificateRef) -> Result<Vec<CertificatePurpose>> {
-        session.call_as::<_, Vec<String>>("Certificate.get_purpose", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("Certificate.get_purpose", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `Certificate.get_fingerprint_sha1(self: Certificate ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_fingerprint_sha1(session: &crate::Session, self_: &CertificateRef) -> Result<String> {
-        session.call_as("Certificate.get_fingerprint_sha1", &(self_.as_str(),))
+        session.call_erased("Certificate.get_fingerprint_sha1", &[&self_.as_str()])
     }
 
     /// Calls `Certificate.get_fingerprint_sha256(self: Certificate ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_fingerprint_sha256(session: &crate::Session, self_: &CertificateRef) -> Result<String> {
-        session.call_as("Certificate.get_fingerprint_sha256", &(self_.as_str(),))
+        session.call_erased("Certificate.get_fingerprint_sha256", &[&self_.as_str()])
     }
 
     /// Calls `Certificate.get_fingerprint(self: Certificate ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_fingerprint(session: &crate::Session, self_: &CertificateRef) -> Result<String> {
-        session.call_as("Certificate.get_fingerprint", &(self_.as_str(),))
+        session.call_erased("Certificate.get_fingerprint", &[&self_.as_str()])
     }
 
     /// Calls `Certificate.get_not_after(self: Certificate ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_not_after(session: &crate::Session, self_: &CertificateRef) -> Result<DateTime> {
-        session.call_as("Certificate.get_not_after", &(self_.as_str(),))
+        session.call_erased("Certificate.get_not_after", &[&self_.as_str()])
     }
 
     /// Calls `Certificate.get_not_before(self: Certificate ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_not_before(session: &crate::Session, self_: &CertificateRef) -> Result<DateTime> {
-        session.call_as("Certificate.get_not_before", &(self_.as_str(),))
+        session.call_erased("Certificate.get_not_before", &[&self_.as_str()])
     }
 
     /// Calls `Certificate.get_host(self: Certificate ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &CertificateRef) -> Result<HostRef> {
-        session.call_as::<_, String>("Certificate.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("Certificate.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `Certificate.get_type(self: Certificate ref)` → `enum certificate_type` (implicit message).
+    #[inline]
     pub fn get_type(session: &crate::Session, self_: &CertificateRef) -> Result<CertificateType> {
-        session.call_as::<_, String>("Certificate.get_type", &(self_.as_str(),)).map(CertificateType::from)
+        session.call_erased::<String>("Certificate.get_type", &[&self_.as_str()]).map(CertificateType::from)
     }
 
     /// Calls `Certificate.get_name(self: Certificate ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name(session: &crate::Session, self_: &CertificateRef) -> Result<String> {
-        session.call_as("Certificate.get_name", &(self_.as_str(),))
+        session.call_erased("Certificate.get_name", &[&self_.as_str()])
     }
 
     /// Calls `Certificate.get_uuid(self: Certificate ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &CertificateRef) -> Result<String> {
-        session.call_as("Certificate.get_uuid", &(self_.as_str(),))
+        session.call_erased("Certificate.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `Certificate.get_by_uuid(uuid: string)` → `Certificate ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<CertificateRef> {
-        session.call_as::<_, String>("Certificate.get_by_uuid", &(uuid,)).map(CertificateRef::from)
+        session.call_erased::<String>("Certificate.get_by_uuid", &[&uuid]).map(CertificateRef::from)
     }
 
     /// Calls `Certificate.get_record(self: Certificate ref)` → `Certificate record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &CertificateRef) -> Result<CertificateRecord> {
-        session.call_as("Certificate.get_record", &(self_.as_str(),))
+        session.call_erased("Certificate.get_record", &[&self_.as_str()])
     }
 }

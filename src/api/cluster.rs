@@ -61,196 +61,234 @@ impl HasRecord for Cluster {
 
 impl Cluster {
     /// Calls `Cluster.get_all_records()` → `(Cluster ref -> Cluster record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<ClusterRef, ClusterRecord>> {
-        session.call_as("Cluster.get_all_records", &[(); 0])
+        session.call_erased("Cluster.get_all_records", &[])
     }
 
     /// Calls `Cluster.get_all()` → `Cluster ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<ClusterRef>> {
-        session.call_as::<_, Vec<String>>("Cluster.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("Cluster.get_all", &[]).map(from_strings)
     }
 
     /// Calls `Cluster.pool_resync(self: Cluster ref)` → `void` (custom message).
+    #[inline]
     pub fn pool_resync(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.pool_resync", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Cluster.pool_resync", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Cluster.pool_resync` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_pool_resync(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Cluster.pool_resync", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster.pool_resync", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.pool_destroy(self: Cluster ref)` → `void` (custom message).
+    #[inline]
     pub fn pool_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.pool_destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Cluster.pool_destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Cluster.pool_destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_pool_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Cluster.pool_destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster.pool_destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.pool_force_destroy(self: Cluster ref)` → `void` (custom message).
+    #[inline]
     pub fn pool_force_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.pool_force_destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Cluster.pool_force_destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Cluster.pool_force_destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_pool_force_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Cluster.pool_force_destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster.pool_force_destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.pool_create(network: network ref, cluster_stack: string, token_timeout?: float, token_timeout_coefficient?: float)` → `Cluster ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn pool_create(session: &crate::Session, network: &NetworkRef, cluster_stack: &str, token_timeout: Option<f64>, token_timeout_coefficient: Option<f64>) -> Result<ClusterRef> {
-        session.call_as::<_, String>("Cluster.pool_create", &call_params!("Cluster.pool_create"; network.as_str(), cluster_stack; "token_timeout" token_timeout, "token_timeout_coefficient" token_timeout_coefficient)?).map(ClusterRef::from)
+        session.call_erased::<String>("Cluster.pool_create", &with_optional("Cluster.pool_create", &[&network.as_str(), &cluster_stack], &[("token_timeout", opt(&token_timeout)), ("token_timeout_coefficient", opt(&token_timeout_coefficient))])?).map(ClusterRef::from)
     }
 
     /// Starts `Async.Cluster.pool_create` and returns its task; the task's result is `Cluster ref`. Optional parameters as for [`Self::pool_create`].
+    #[inline]
     pub fn async_pool_create(session: &crate::Session, network: &NetworkRef, cluster_stack: &str, token_timeout: Option<f64>, token_timeout_coefficient: Option<f64>) -> Result<TaskHandle<ClusterRef>> {
-        session.call_as::<_, String>("Async.Cluster.pool_create", &call_params!("Cluster.pool_create"; network.as_str(), cluster_stack; "token_timeout" token_timeout, "token_timeout_coefficient" token_timeout_coefficient)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster.pool_create", &with_optional("Cluster.pool_create", &[&network.as_str(), &cluster_stack], &[("token_timeout", opt(&token_timeout)), ("token_timeout_coefficient", opt(&token_timeout_coefficient))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.get_network(self: Cluster ref)` → `network ref` (custom message).
+    #[inline]
     pub fn get_network(session: &crate::Session, self_: &ClusterRef) -> Result<NetworkRef> {
-        session.call_as::<_, String>("Cluster.get_network", &(self_.as_str(),)).map(NetworkRef::from)
+        session.call_erased::<String>("Cluster.get_network", &[&self_.as_str()]).map(NetworkRef::from)
     }
 
     /// Starts `Async.Cluster.get_network` and returns its task; the task's result is `network ref`.
+    #[inline]
     pub fn async_get_network(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<NetworkRef>> {
-        session.call_as::<_, String>("Async.Cluster.get_network", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster.get_network", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.destroy(self: Cluster ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &ClusterRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Cluster.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Cluster.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &ClusterRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Cluster.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.create(PIF: PIF ref, cluster_stack: string, pool_auto_join: bool, token_timeout?: float, token_timeout_coefficient?: float)` → `Cluster ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create(session: &crate::Session, pif: &PifRef, cluster_stack: &str, pool_auto_join: bool, token_timeout: Option<f64>, token_timeout_coefficient: Option<f64>) -> Result<ClusterRef> {
-        session.call_as::<_, String>("Cluster.create", &call_params!("Cluster.create"; pif.as_str(), cluster_stack, pool_auto_join; "token_timeout" token_timeout, "token_timeout_coefficient" token_timeout_coefficient)?).map(ClusterRef::from)
+        session.call_erased::<String>("Cluster.create", &with_optional("Cluster.create", &[&pif.as_str(), &cluster_stack, &pool_auto_join], &[("token_timeout", opt(&token_timeout)), ("token_timeout_coefficient", opt(&token_timeout_coefficient))])?).map(ClusterRef::from)
     }
 
     /// Starts `Async.Cluster.create` and returns its task; the task's result is `Cluster ref`. Optional parameters as for [`Self::create`].
+    #[inline]
     pub fn async_create(session: &crate::Session, pif: &PifRef, cluster_stack: &str, pool_auto_join: bool, token_timeout: Option<f64>, token_timeout_coefficient: Option<f64>) -> Result<TaskHandle<ClusterRef>> {
-        session.call_as::<_, String>("Async.Cluster.create", &call_params!("Cluster.create"; pif.as_str(), cluster_stack, pool_auto_join; "token_timeout" token_timeout, "token_timeout_coefficient" token_timeout_coefficient)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster.create", &with_optional("Cluster.create", &[&pif.as_str(), &cluster_stack, &pool_auto_join], &[("token_timeout", opt(&token_timeout)), ("token_timeout_coefficient", opt(&token_timeout_coefficient))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster.remove_from_other_config(self: Cluster ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &ClusterRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("Cluster.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `Cluster.add_to_other_config(self: Cluster ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &ClusterRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("Cluster.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `Cluster.set_other_config(self: Cluster ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &ClusterRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("Cluster.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Cluster.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `Cluster.get_other_config(self: Cluster ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &ClusterRef) -> Result<HashMap<String, String>> {
-        session.call_as("Cluster.get_other_config", &(self_.as_str(),))
+        session.call_erased("Cluster.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_cluster_config(self: Cluster ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_cluster_config(session: &crate::Session, self_: &ClusterRef) -> Result<HashMap<String, String>> {
-        session.call_as("Cluster.get_cluster_config", &(self_.as_str(),))
+        session.call_erased("Cluster.get_cluster_config", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_token_timeout_coefficient(self: Cluster ref)` → `float` (implicit message).
+    #[inline]
     pub fn get_token_timeout_coefficient(session: &crate::Session, self_: &ClusterRef) -> Result<f64> {
-        session.call_as("Cluster.get_token_timeout_coefficient", &(self_.as_str(),))
+        session.call_erased("Cluster.get_token_timeout_coefficient", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_token_timeout(self: Cluster ref)` → `float` (implicit message).
+    #[inline]
     pub fn get_token_timeout(session: &crate::Session, self_: &ClusterRef) -> Result<f64> {
-        session.call_as("Cluster.get_token_timeout", &(self_.as_str(),))
+        session.call_erased("Cluster.get_token_timeout", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_pool_auto_join(self: Cluster ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_pool_auto_join(session: &crate::Session, self_: &ClusterRef) -> Result<bool> {
-        session.call_as("Cluster.get_pool_auto_join", &(self_.as_str(),))
+        session.call_erased("Cluster.get_pool_auto_join", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_current_operations(self: Cluster ref)` → `(string -> enum cluster_operation) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &ClusterRef) -> Result<HashMap<String, ClusterOperation>> {
-        session.call_as("Cluster.get_current_operations", &(self_.as_str(),))
+        session.call_erased("Cluster.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_allowed_operations(self: Cluster ref)` → `enum cluster_operation set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &ClusterRef) -> Result<Vec<ClusterOperation>> {
-        session.call_as::<_, Vec<String>>("Cluster.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("Cluster.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `Cluster.get_expected_hosts(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_expected_hosts(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
-        session.call_as("Cluster.get_expected_hosts", &(self_.as_str(),))
+        session.call_erased("Cluster.get_expected_hosts", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_live_hosts(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_live_hosts(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
-        session.call_as("Cluster.get_live_hosts", &(self_.as_str(),))
+        session.call_erased("Cluster.get_live_hosts", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_quorum(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_quorum(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
-        session.call_as("Cluster.get_quorum", &(self_.as_str(),))
+        session.call_erased("Cluster.get_quorum", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_is_quorate(self: Cluster ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_is_quorate(session: &crate::Session, self_: &ClusterRef) -> Result<bool> {
-        session.call_as("Cluster.get_is_quorate", &(self_.as_str(),))
+        session.call_erased("Cluster.get_is_quorate", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_cluster_stack_version(self: Cluster ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_cluster_stack_version(session: &crate::Session, self_: &ClusterRef) -> Result<i64> {
-        session.call_as("Cluster.get_cluster_stack_version", &(self_.as_str(),))
+        session.call_erased("Cluster.get_cluster_stack_version", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_cluster_stack(self: Cluster ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_cluster_stack(session: &crate::Session, self_: &ClusterRef) -> Result<String> {
-        session.call_as("Cluster.get_cluster_stack", &(self_.as_str(),))
+        session.call_erased("Cluster.get_cluster_stack", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_cluster_token(self: Cluster ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_cluster_token(session: &crate::Session, self_: &ClusterRef) -> Result<String> {
-        session.call_as("Cluster.get_cluster_token", &(self_.as_str(),))
+        session.call_erased("Cluster.get_cluster_token", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_pending_forget(self: Cluster ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_pending_forget(session: &crate::Session, self_: &ClusterRef) -> Result<Vec<String>> {
-        session.call_as("Cluster.get_pending_forget", &(self_.as_str(),))
+        session.call_erased("Cluster.get_pending_forget", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_cluster_hosts(self: Cluster ref)` → `Cluster_host ref set` (implicit message).
+    #[inline]
     pub fn get_cluster_hosts(session: &crate::Session, self_: &ClusterRef) -> Result<Vec<ClusterHostRef>> {
-        session.call_as::<_, Vec<String>>("Cluster.get_cluster_hosts", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("Cluster.get_cluster_hosts", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `Cluster.get_uuid(self: Cluster ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &ClusterRef) -> Result<String> {
-        session.call_as("Cluster.get_uuid", &(self_.as_str(),))
+        session.call_erased("Cluster.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `Cluster.get_by_uuid(uuid: string)` → `Cluster ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<ClusterRef> {
-        session.call_as::<_, String>("Cluster.get_by_uuid", &(uuid,)).map(ClusterRef::from)
+        session.call_erased::<String>("Cluster.get_by_uuid", &[&uuid]).map(ClusterRef::from)
     }
 
     /// Calls `Cluster.get_record(self: Cluster ref)` → `Cluster record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &ClusterRef) -> Result<ClusterRecord> {
-        session.call_as("Cluster.get_record", &(self_.as_str(),))
+        session.call_erased("Cluster.get_record", &[&self_.as_str()])
     }
 }

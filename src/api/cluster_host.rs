@@ -50,127 +50,152 @@ impl HasRecord for ClusterHost {
 
 impl ClusterHost {
     /// Calls `Cluster_host.get_all_records()` → `(Cluster_host ref -> Cluster_host record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<ClusterHostRef, ClusterHostRecord>> {
-        session.call_as("Cluster_host.get_all_records", &[(); 0])
+        session.call_erased("Cluster_host.get_all_records", &[])
     }
 
     /// Calls `Cluster_host.get_all()` → `Cluster_host ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<ClusterHostRef>> {
-        session.call_as::<_, Vec<String>>("Cluster_host.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("Cluster_host.get_all", &[]).map(from_strings)
     }
 
     /// Calls `Cluster_host.disable(self: Cluster_host ref)` → `void` (custom message).
+    #[inline]
     pub fn disable(session: &crate::Session, self_: &ClusterHostRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster_host.disable", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Cluster_host.disable", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Cluster_host.disable` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_disable(session: &crate::Session, self_: &ClusterHostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Cluster_host.disable", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster_host.disable", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster_host.force_destroy(self: Cluster_host ref)` → `void` (custom message).
+    #[inline]
     pub fn force_destroy(session: &crate::Session, self_: &ClusterHostRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster_host.force_destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Cluster_host.force_destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Cluster_host.force_destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_force_destroy(session: &crate::Session, self_: &ClusterHostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Cluster_host.force_destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster_host.force_destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster_host.enable(self: Cluster_host ref)` → `void` (custom message).
+    #[inline]
     pub fn enable(session: &crate::Session, self_: &ClusterHostRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster_host.enable", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Cluster_host.enable", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Cluster_host.enable` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_enable(session: &crate::Session, self_: &ClusterHostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Cluster_host.enable", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster_host.enable", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster_host.destroy(self: Cluster_host ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &ClusterHostRef) -> Result<()> {
-        session.call_as::<_, Void>("Cluster_host.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Cluster_host.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Cluster_host.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &ClusterHostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Cluster_host.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster_host.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster_host.create(cluster: Cluster ref, host: host ref, pif: PIF ref)` → `Cluster_host ref` (custom message).
+    #[inline]
     pub fn create(session: &crate::Session, cluster: &ClusterRef, host: &HostRef, pif: &PifRef) -> Result<ClusterHostRef> {
-        session.call_as::<_, String>("Cluster_host.create", &(cluster.as_str(), host.as_str(), pif.as_str())).map(ClusterHostRef::from)
+        session.call_erased::<String>("Cluster_host.create", &[&cluster.as_str(), &host.as_str(), &pif.as_str()]).map(ClusterHostRef::from)
     }
 
     /// Starts `Async.Cluster_host.create` and returns its task; the task's result is `Cluster_host ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, cluster: &ClusterRef, host: &HostRef, pif: &PifRef) -> Result<TaskHandle<ClusterHostRef>> {
-        session.call_as::<_, String>("Async.Cluster_host.create", &(cluster.as_str(), host.as_str(), pif.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Cluster_host.create", &[&cluster.as_str(), &host.as_str(), &pif.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Cluster_host.get_other_config(self: Cluster_host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &ClusterHostRef) -> Result<HashMap<String, String>> {
-        session.call_as("Cluster_host.get_other_config", &(self_.as_str(),))
+        session.call_erased("Cluster_host.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `Cluster_host.get_current_operations(self: Cluster_host ref)` → `(string -> enum cluster_host_operation) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &ClusterHostRef) -> Result<HashMap<String, ClusterHostOperation>> {
-        session.call_as("Cluster_host.get_current_operations", &(self_.as_str(),))
+        session.call_erased("Cluster_host.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `Cluster_host.get_allowed_operations(self: Cluster_host ref)` → `enum cluster_host_operation set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &ClusterHostRef) -> Result<Vec<ClusterHostOperation>> {
-        session.call_as::<_, Vec<String>>("Cluster_host.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("Cluster_host.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `Cluster_host.get_last_update_live(self: Cluster_host ref)` → `datetime` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_last_update_live(session: &crate::Session, self_: &ClusterHostRef) -> Result<DateTime> {
-        session.call_as("Cluster_host.get_last_update_live", &(self_.as_str(),))
+        session.call_erased("Cluster_host.get_last_update_live", &[&self_.as_str()])
     }
 
     /// Calls `Cluster_host.get_live(self: Cluster_host ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_live(session: &crate::Session, self_: &ClusterHostRef) -> Result<bool> {
-        session.call_as("Cluster_host.get_live", &(self_.as_str(),))
+        session.call_erased("Cluster_host.get_live", &[&self_.as_str()])
     }
 
     /// Calls `Cluster_host.get_joined(self: Cluster_host ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_joined(session: &crate::Session, self_: &ClusterHostRef) -> Result<bool> {
-        session.call_as("Cluster_host.get_joined", &(self_.as_str(),))
+        session.call_erased("Cluster_host.get_joined", &[&self_.as_str()])
     }
 
     /// Calls `Cluster_host.get_PIF(self: Cluster_host ref)` → `PIF ref` (implicit message).
+    #[inline]
     pub fn get_pif(session: &crate::Session, self_: &ClusterHostRef) -> Result<PifRef> {
-        session.call_as::<_, String>("Cluster_host.get_PIF", &(self_.as_str(),)).map(PifRef::from)
+        session.call_erased::<String>("Cluster_host.get_PIF", &[&self_.as_str()]).map(PifRef::from)
     }
 
     /// Calls `Cluster_host.get_enabled(self: Cluster_host ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_enabled(session: &crate::Session, self_: &ClusterHostRef) -> Result<bool> {
-        session.call_as("Cluster_host.get_enabled", &(self_.as_str(),))
+        session.call_erased("Cluster_host.get_enabled", &[&self_.as_str()])
     }
 
     /// Calls `Cluster_host.get_host(self: Cluster_host ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &ClusterHostRef) -> Result<HostRef> {
-        session.call_as::<_, String>("Cluster_host.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("Cluster_host.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `Cluster_host.get_cluster(self: Cluster_host ref)` → `Cluster ref` (implicit message).
+    #[inline]
     pub fn get_cluster(session: &crate::Session, self_: &ClusterHostRef) -> Result<ClusterRef> {
-        session.call_as::<_, String>("Cluster_host.get_cluster", &(self_.as_str(),)).map(ClusterRef::from)
+        session.call_erased::<String>("Cluster_host.get_cluster", &[&self_.as_str()]).map(ClusterRef::from)
     }
 
     /// Calls `Cluster_host.get_uuid(self: Cluster_host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &ClusterHostRef) -> Result<String> {
-        session.call_as("Cluster_host.get_uuid", &(self_.as_str(),))
+        session.call_erased("Cluster_host.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `Cluster_host.get_by_uuid(uuid: string)` → `Cluster_host ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<ClusterHostRef> {
-        session.call_as::<_, String>("Cluster_host.get_by_uuid", &(uuid,)).map(ClusterHostRef::from)
+        session.call_erased::<String>("Cluster_host.get_by_uuid", &[&uuid]).map(ClusterHostRef::from)
     }
 
     /// Calls `Cluster_host.get_record(self: Cluster_host ref)` → `Cluster_host record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &ClusterHostRef) -> Result<ClusterHostRecord> {
-        session.call_as("Cluster_host.get_record", &(self_.as_str(),))
+        session.call_erased("Cluster_host.get_record", &[&self_.as_str()])
     }
 }

@@ -38,82 +38,98 @@ impl HasRecord for Console {
 
 impl Console {
     /// Calls `console.get_all_records()` → `(console ref -> console record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<ConsoleRef, ConsoleRecord>> {
-        session.call_as("console.get_all_records", &[(); 0])
+        session.call_erased("console.get_all_records", &[])
     }
 
     /// Calls `console.get_all()` → `console ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<ConsoleRef>> {
-        session.call_as::<_, Vec<String>>("console.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("console.get_all", &[]).map(from_strings)
     }
 
     /// Calls `console.remove_from_other_config(self: console ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &ConsoleRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("console.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("console.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `console.add_to_other_config(self: console ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &ConsoleRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("console.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("console.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `console.set_other_config(self: console ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &ConsoleRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("console.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("console.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `console.get_other_config(self: console ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &ConsoleRef) -> Result<HashMap<String, String>> {
-        session.call_as("console.get_other_config", &(self_.as_str(),))
+        session.call_erased("console.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `console.get_VM(self: console ref)` → `VM ref` (implicit message).
+    #[inline]
     pub fn get_vm(session: &crate::Session, self_: &ConsoleRef) -> Result<VmRef> {
-        session.call_as::<_, String>("console.get_VM", &(self_.as_str(),)).map(VmRef::from)
+        session.call_erased::<String>("console.get_VM", &[&self_.as_str()]).map(VmRef::from)
     }
 
     /// Calls `console.get_location(self: console ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_location(session: &crate::Session, self_: &ConsoleRef) -> Result<String> {
-        session.call_as("console.get_location", &(self_.as_str(),))
+        session.call_erased("console.get_location", &[&self_.as_str()])
     }
 
     /// Calls `console.get_protocol(self: console ref)` → `enum console_protocol` (implicit message).
+    #[inline]
     pub fn get_protocol(session: &crate::Session, self_: &ConsoleRef) -> Result<ConsoleProtocol> {
-        session.call_as::<_, String>("console.get_protocol", &(self_.as_str(),)).map(ConsoleProtocol::from)
+        session.call_erased::<String>("console.get_protocol", &[&self_.as_str()]).map(ConsoleProtocol::from)
     }
 
     /// Calls `console.get_uuid(self: console ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &ConsoleRef) -> Result<String> {
-        session.call_as("console.get_uuid", &(self_.as_str(),))
+        session.call_erased("console.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `console.destroy(self: console ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &ConsoleRef) -> Result<()> {
-        session.call_as::<_, Void>("console.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("console.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.console.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &ConsoleRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.console.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.console.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `console.create(args: console record)` → `console ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &ConsoleRecord) -> Result<ConsoleRef> {
-        session.call_as::<_, String>("console.create", &(args,)).map(ConsoleRef::from)
+        session.call_erased::<String>("console.create", &[&args]).map(ConsoleRef::from)
     }
 
     /// Starts `Async.console.create` and returns its task; the task's result is `console ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &ConsoleRecord) -> Result<TaskHandle<ConsoleRef>> {
-        session.call_as::<_, String>("Async.console.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.console.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `console.get_by_uuid(uuid: string)` → `console ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<ConsoleRef> {
-        session.call_as::<_, String>("console.get_by_uuid", &(uuid,)).map(ConsoleRef::from)
+        session.call_erased::<String>("console.get_by_uuid", &[&uuid]).map(ConsoleRef::from)
     }
 
     /// Calls `console.get_record(self: console ref)` → `console record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &ConsoleRef) -> Result<ConsoleRecord> {
-        session.call_as("console.get_record", &(self_.as_str(),))
+        session.call_erased("console.get_record", &[&self_.as_str()])
     }
 }

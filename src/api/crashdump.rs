@@ -38,79 +38,92 @@ impl HasRecord for Crashdump {
 impl Crashdump {
     /// Calls `crashdump.get_all_records()` → `(crashdump ref -> crashdump record) map` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<CrashdumpRef, CrashdumpRecord>> {
-        session.call_as("crashdump.get_all_records", &[(); 0])
+        session.call_erased("crashdump.get_all_records", &[])
     }
 
     /// Calls `crashdump.get_all()` → `crashdump ref set` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<CrashdumpRef>> {
-        session.call_as::<_, Vec<String>>("crashdump.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("crashdump.get_all", &[]).map(from_strings)
     }
 
     /// Calls `crashdump.destroy(self: crashdump ref)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &CrashdumpRef) -> Result<()> {
-        session.call_as::<_, Void>("crashdump.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("crashdump.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.crashdump.destroy` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &CrashdumpRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.crashdump.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.crashdump.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `crashdump.remove_from_other_config(self: crashdump ref, key: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &CrashdumpRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("crashdump.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("crashdump.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `crashdump.add_to_other_config(self: crashdump ref, key: string, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &CrashdumpRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("crashdump.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("crashdump.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `crashdump.set_other_config(self: crashdump ref, value: (string -> string) map)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &CrashdumpRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("crashdump.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("crashdump.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `crashdump.get_other_config(self: crashdump ref)` → `(string -> string) map` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &CrashdumpRef) -> Result<HashMap<String, String>> {
-        session.call_as("crashdump.get_other_config", &(self_.as_str(),))
+        session.call_erased("crashdump.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `crashdump.get_VDI(self: crashdump ref)` → `VDI ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_vdi(session: &crate::Session, self_: &CrashdumpRef) -> Result<VdiRef> {
-        session.call_as::<_, String>("crashdump.get_VDI", &(self_.as_str(),)).map(VdiRef::from)
+        session.call_erased::<String>("crashdump.get_VDI", &[&self_.as_str()]).map(VdiRef::from)
     }
 
     /// Calls `crashdump.get_VM(self: crashdump ref)` → `VM ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_vm(session: &crate::Session, self_: &CrashdumpRef) -> Result<VmRef> {
-        session.call_as::<_, String>("crashdump.get_VM", &(self_.as_str(),)).map(VmRef::from)
+        session.call_erased::<String>("crashdump.get_VM", &[&self_.as_str()]).map(VmRef::from)
     }
 
     /// Calls `crashdump.get_uuid(self: crashdump ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &CrashdumpRef) -> Result<String> {
-        session.call_as("crashdump.get_uuid", &(self_.as_str(),))
+        session.call_erased("crashdump.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `crashdump.get_by_uuid(uuid: string)` → `crashdump ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<CrashdumpRef> {
-        session.call_as::<_, String>("crashdump.get_by_uuid", &(uuid,)).map(CrashdumpRef::from)
+        session.call_erased::<String>("crashdump.get_by_uuid", &[&uuid]).map(CrashdumpRef::from)
     }
 
     /// Calls `crashdump.get_record(self: crashdump ref)` → `crashdump record` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &CrashdumpRef) -> Result<CrashdumpRecord> {
-        session.call_as("crashdump.get_record", &(self_.as_str(),))
+        session.call_erased("crashdump.get_record", &[&self_.as_str()])
     }
 }

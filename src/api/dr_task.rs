@@ -32,52 +32,62 @@ impl HasRecord for DrTask {
 
 impl DrTask {
     /// Calls `DR_task.get_all_records()` → `(DR_task ref -> DR_task record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<DrTaskRef, DrTaskRecord>> {
-        session.call_as("DR_task.get_all_records", &[(); 0])
+        session.call_erased("DR_task.get_all_records", &[])
     }
 
     /// Calls `DR_task.get_all()` → `DR_task ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<DrTaskRef>> {
-        session.call_as::<_, Vec<String>>("DR_task.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("DR_task.get_all", &[]).map(from_strings)
     }
 
     /// Calls `DR_task.destroy(self: DR_task ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &DrTaskRef) -> Result<()> {
-        session.call_as::<_, Void>("DR_task.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("DR_task.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.DR_task.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &DrTaskRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.DR_task.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.DR_task.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `DR_task.create(type: string, device_config: (string -> string) map, whitelist: string set)` → `DR_task ref` (custom message).
+    #[inline]
     pub fn create(session: &crate::Session, r#type: &str, device_config: &HashMap<String, String>, whitelist: &[String]) -> Result<DrTaskRef> {
-        session.call_as::<_, String>("DR_task.create", &(r#type, device_config, whitelist)).map(DrTaskRef::from)
+        session.call_erased::<String>("DR_task.create", &[&r#type, &device_config, &whitelist]).map(DrTaskRef::from)
     }
 
     /// Starts `Async.DR_task.create` and returns its task; the task's result is `DR_task ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, r#type: &str, device_config: &HashMap<String, String>, whitelist: &[String]) -> Result<TaskHandle<DrTaskRef>> {
-        session.call_as::<_, String>("Async.DR_task.create", &(r#type, device_config, whitelist)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.DR_task.create", &[&r#type, &device_config, &whitelist]).map(TaskHandle::from_wire)
     }
 
     /// Calls `DR_task.get_introduced_SRs(self: DR_task ref)` → `SR ref set` (implicit message).
+    #[inline]
     pub fn get_introduced_srs(session: &crate::Session, self_: &DrTaskRef) -> Result<Vec<SrRef>> {
-        session.call_as::<_, Vec<String>>("DR_task.get_introduced_SRs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("DR_task.get_introduced_SRs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `DR_task.get_uuid(self: DR_task ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &DrTaskRef) -> Result<String> {
-        session.call_as("DR_task.get_uuid", &(self_.as_str(),))
+        session.call_erased("DR_task.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `DR_task.get_by_uuid(uuid: string)` → `DR_task ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<DrTaskRef> {
-        session.call_as::<_, String>("DR_task.get_by_uuid", &(uuid,)).map(DrTaskRef::from)
+        session.call_erased::<String>("DR_task.get_by_uuid", &[&uuid]).map(DrTaskRef::from)
     }
 
     /// Calls `DR_task.get_record(self: DR_task ref)` → `DR_task record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &DrTaskRef) -> Result<DrTaskRecord> {
-        session.call_as("DR_task.get_record", &(self_.as_str(),))
+        session.call_erased("DR_task.get_record", &[&self_.as_str()])
     }
 }

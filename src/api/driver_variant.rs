@@ -41,67 +41,80 @@ impl HasRecord for DriverVariant {
 
 impl DriverVariant {
     /// Calls `Driver_variant.get_all_records()` → `(Driver_variant ref -> Driver_variant record) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<DriverVariantRef, DriverVariantRecord>> {
-        session.call_as("Driver_variant.get_all_records", &[(); 0])
+        session.call_erased("Driver_variant.get_all_records", &[])
     }
 
     /// Calls `Driver_variant.get_all()` → `Driver_variant ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<DriverVariantRef>> {
-        session.call_as::<_, Vec<String>>("Driver_variant.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("Driver_variant.get_all", &[]).map(from_strings)
     }
 
     /// Calls `Driver_variant.select(self: Driver_variant ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn select(session: &crate::Session, self_: &DriverVariantRef) -> Result<()> {
-        session.call_as::<_, Void>("Driver_variant.select", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Driver_variant.select", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Driver_variant.select` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_select(session: &crate::Session, self_: &DriverVariantRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Driver_variant.select", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Driver_variant.select", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Driver_variant.get_status(self: Driver_variant ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_status(session: &crate::Session, self_: &DriverVariantRef) -> Result<String> {
-        session.call_as("Driver_variant.get_status", &(self_.as_str(),))
+        session.call_erased("Driver_variant.get_status", &[&self_.as_str()])
     }
 
     /// Calls `Driver_variant.get_priority(self: Driver_variant ref)` → `float` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_priority(session: &crate::Session, self_: &DriverVariantRef) -> Result<f64> {
-        session.call_as("Driver_variant.get_priority", &(self_.as_str(),))
+        session.call_erased("Driver_variant.get_priority", &[&self_.as_str()])
     }
 
     /// Calls `Driver_variant.get_hardware_present(self: Driver_variant ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_hardware_present(session: &crate::Session, self_: &DriverVariantRef) -> Result<bool> {
-        session.call_as("Driver_variant.get_hardware_present", &(self_.as_str(),))
+        session.call_erased("Driver_variant.get_hardware_present", &[&self_.as_str()])
     }
 
     /// Calls `Driver_variant.get_version(self: Driver_variant ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_version(session: &crate::Session, self_: &DriverVariantRef) -> Result<String> {
-        session.call_as("Driver_variant.get_version", &(self_.as_str(),))
+        session.call_erased("Driver_variant.get_version", &[&self_.as_str()])
     }
 
     /// Calls `Driver_variant.get_driver(self: Driver_variant ref)` → `Host_driver ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_driver(session: &crate::Session, self_: &DriverVariantRef) -> Result<HostDriverRef> {
-        session.call_as::<_, String>("Driver_variant.get_driver", &(self_.as_str(),)).map(HostDriverRef::from)
+        session.call_erased::<String>("Driver_variant.get_driver", &[&self_.as_str()]).map(HostDriverRef::from)
     }
 
     /// Calls `Driver_variant.get_name(self: Driver_variant ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_name(session: &crate::Session, self_: &DriverVariantRef) -> Result<String> {
-        session.call_as("Driver_variant.get_name", &(self_.as_str(),))
+        session.call_erased("Driver_variant.get_name", &[&self_.as_str()])
     }
 
     /// Calls `Driver_variant.get_uuid(self: Driver_variant ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &DriverVariantRef) -> Result<String> {
-        session.call_as("Driver_variant.get_uuid", &(self_.as_str(),))
+        session.call_erased("Driver_variant.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `Driver_variant.get_by_uuid(uuid: string)` → `Driver_variant ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<DriverVariantRef> {
-        session.call_as::<_, String>("Driver_variant.get_by_uuid", &(uuid,)).map(DriverVariantRef::from)
+        session.call_erased::<String>("Driver_variant.get_by_uuid", &[&uuid]).map(DriverVariantRef::from)
     }
 
     /// Calls `Driver_variant.get_record(self: Driver_variant ref)` → `Driver_variant record` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &DriverVariantRef) -> Result<DriverVariantRecord> {
-        session.call_as("Driver_variant.get_record", &(self_.as_str(),))
+        session.call_erased("Driver_variant.get_record", &[&self_.as_str()])
     }
 }

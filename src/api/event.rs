@@ -43,47 +43,55 @@ impl HasRecord for Event {
 
 impl Event {
     /// Calls `event.inject(class: string, ref: string)` → `string` (custom message).
+    #[inline]
     pub fn inject(session: &crate::Session, class: &str, r#ref: &str) -> Result<String> {
-        session.call_as("event.inject", &(class, r#ref))
+        session.call_erased("event.inject", &[&class, &r#ref])
     }
 
     /// Calls `event.get_current_id()` → `int` (custom message).
+    #[inline]
     pub fn get_current_id(session: &crate::Session) -> Result<i64> {
-        session.call_as("event.get_current_id", &[(); 0])
+        session.call_erased("event.get_current_id", &[])
     }
 
     /// Calls `event.from(classes: string set, token: string, timeout: float)` → `an event batch` (custom message).
+    #[inline]
     pub fn from(session: &crate::Session, classes: &[String], token: &str, timeout: f64) -> Result<EventBatch> {
-        session.call_as("event.from", &(classes, token, timeout))
+        session.call_erased("event.from", &[&classes, &token, &timeout])
     }
 
     /// Calls `event.next()` → `event record set` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn next(session: &crate::Session) -> Result<Vec<EventRecord>> {
-        session.call_as("event.next", &[(); 0])
+        session.call_erased("event.next", &[])
     }
 
     /// Calls `event.unregister(classes: string set)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn unregister(session: &crate::Session, classes: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("event.unregister", &(classes,)).map(drop)
+        session.call_erased::<Void>("event.unregister", &[&classes]).map(drop)
     }
 
     /// Starts `Async.event.unregister` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_unregister(session: &crate::Session, classes: &[String]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.event.unregister", &(classes,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.event.unregister", &[&classes]).map(TaskHandle::from_wire)
     }
 
     /// Calls `event.register(classes: string set)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn register(session: &crate::Session, classes: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("event.register", &(classes,)).map(drop)
+        session.call_erased::<Void>("event.register", &[&classes]).map(drop)
     }
 
     /// Starts `Async.event.register` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_register(session: &crate::Session, classes: &[String]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.event.register", &(classes,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.event.register", &[&classes]).map(TaskHandle::from_wire)
     }
 }

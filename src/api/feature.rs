@@ -41,62 +41,74 @@ impl HasRecord for Feature {
 
 impl Feature {
     /// Calls `Feature.get_all_records()` → `(Feature ref -> Feature record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<FeatureRef, FeatureRecord>> {
-        session.call_as("Feature.get_all_records", &[(); 0])
+        session.call_erased("Feature.get_all_records", &[])
     }
 
     /// Calls `Feature.get_all()` → `Feature ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<FeatureRef>> {
-        session.call_as::<_, Vec<String>>("Feature.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("Feature.get_all", &[]).map(from_strings)
     }
 
     /// Calls `Feature.get_host(self: Feature ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &FeatureRef) -> Result<HostRef> {
-        session.call_as::<_, String>("Feature.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("Feature.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `Feature.get_version(self: Feature ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_version(session: &crate::Session, self_: &FeatureRef) -> Result<String> {
-        session.call_as("Feature.get_version", &(self_.as_str(),))
+        session.call_erased("Feature.get_version", &[&self_.as_str()])
     }
 
     /// Calls `Feature.get_experimental(self: Feature ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_experimental(session: &crate::Session, self_: &FeatureRef) -> Result<bool> {
-        session.call_as("Feature.get_experimental", &(self_.as_str(),))
+        session.call_erased("Feature.get_experimental", &[&self_.as_str()])
     }
 
     /// Calls `Feature.get_enabled(self: Feature ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_enabled(session: &crate::Session, self_: &FeatureRef) -> Result<bool> {
-        session.call_as("Feature.get_enabled", &(self_.as_str(),))
+        session.call_erased("Feature.get_enabled", &[&self_.as_str()])
     }
 
     /// Calls `Feature.get_name_description(self: Feature ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &FeatureRef) -> Result<String> {
-        session.call_as("Feature.get_name_description", &(self_.as_str(),))
+        session.call_erased("Feature.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `Feature.get_name_label(self: Feature ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &FeatureRef) -> Result<String> {
-        session.call_as("Feature.get_name_label", &(self_.as_str(),))
+        session.call_erased("Feature.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `Feature.get_uuid(self: Feature ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &FeatureRef) -> Result<String> {
-        session.call_as("Feature.get_uuid", &(self_.as_str(),))
+        session.call_erased("Feature.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `Feature.get_by_name_label(label: string)` → `Feature ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<FeatureRef>> {
-        session.call_as::<_, Vec<String>>("Feature.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("Feature.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `Feature.get_by_uuid(uuid: string)` → `Feature ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<FeatureRef> {
-        session.call_as::<_, String>("Feature.get_by_uuid", &(uuid,)).map(FeatureRef::from)
+        session.call_erased::<String>("Feature.get_by_uuid", &[&uuid]).map(FeatureRef::from)
     }
 
     /// Calls `Feature.get_record(self: Feature ref)` → `Feature record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &FeatureRef) -> Result<FeatureRecord> {
-        session.call_as("Feature.get_record", &(self_.as_str(),))
+        session.call_erased("Feature.get_record", &[&self_.as_str()])
     }
 }

@@ -52,139 +52,166 @@ impl HasRecord for GpuGroup {
 
 impl GpuGroup {
     /// Calls `GPU_group.get_all_records()` → `(GPU_group ref -> GPU_group record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<GpuGroupRef, GpuGroupRecord>> {
-        session.call_as("GPU_group.get_all_records", &[(); 0])
+        session.call_erased("GPU_group.get_all_records", &[])
     }
 
     /// Calls `GPU_group.get_all()` → `GPU_group ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<GpuGroupRef>> {
-        session.call_as::<_, Vec<String>>("GPU_group.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("GPU_group.get_all", &[]).map(from_strings)
     }
 
     /// Calls `GPU_group.get_remaining_capacity(self: GPU_group ref, vgpu_type: VGPU_type ref)` → `int` (custom message).
+    #[inline]
     pub fn get_remaining_capacity(session: &crate::Session, self_: &GpuGroupRef, vgpu_type: &VgpuTypeRef) -> Result<i64> {
-        session.call_as("GPU_group.get_remaining_capacity", &(self_.as_str(), vgpu_type.as_str()))
+        session.call_erased("GPU_group.get_remaining_capacity", &[&self_.as_str(), &vgpu_type.as_str()])
     }
 
     /// Starts `Async.GPU_group.get_remaining_capacity` and returns its task; the task's result is `int`.
+    #[inline]
     pub fn async_get_remaining_capacity(session: &crate::Session, self_: &GpuGroupRef, vgpu_type: &VgpuTypeRef) -> Result<TaskHandle<i64>> {
-        session.call_as::<_, String>("Async.GPU_group.get_remaining_capacity", &(self_.as_str(), vgpu_type.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.GPU_group.get_remaining_capacity", &[&self_.as_str(), &vgpu_type.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `GPU_group.destroy(self: GPU_group ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &GpuGroupRef) -> Result<()> {
-        session.call_as::<_, Void>("GPU_group.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("GPU_group.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.GPU_group.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &GpuGroupRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.GPU_group.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.GPU_group.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `GPU_group.create(name_label?: string, name_description?: string, other_config?: (string -> string) map)` → `GPU_group ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create(session: &crate::Session, name_label: Option<&str>, name_description: Option<&str>, other_config: Option<&HashMap<String, String>>) -> Result<GpuGroupRef> {
-        session.call_as::<_, String>("GPU_group.create", &call_params!("GPU_group.create"; ; "name_label" name_label, "name_description" name_description, "other_config" other_config)?).map(GpuGroupRef::from)
+        session.call_erased::<String>("GPU_group.create", &with_optional("GPU_group.create", &[], &[("name_label", opt(&name_label)), ("name_description", opt(&name_description)), ("other_config", opt(&other_config))])?).map(GpuGroupRef::from)
     }
 
     /// Starts `Async.GPU_group.create` and returns its task; the task's result is `GPU_group ref`. Optional parameters as for [`Self::create`].
+    #[inline]
     pub fn async_create(session: &crate::Session, name_label: Option<&str>, name_description: Option<&str>, other_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<GpuGroupRef>> {
-        session.call_as::<_, String>("Async.GPU_group.create", &call_params!("GPU_group.create"; ; "name_label" name_label, "name_description" name_description, "other_config" other_config)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.GPU_group.create", &with_optional("GPU_group.create", &[], &[("name_label", opt(&name_label)), ("name_description", opt(&name_description)), ("other_config", opt(&other_config))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `GPU_group.set_allocation_algorithm(self: GPU_group ref, value: enum allocation_algorithm)` → `void` (implicit message).
+    #[inline]
     pub fn set_allocation_algorithm(session: &crate::Session, self_: &GpuGroupRef, value: AllocationAlgorithm) -> Result<()> {
-        session.call_as::<_, Void>("GPU_group.set_allocation_algorithm", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("GPU_group.set_allocation_algorithm", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `GPU_group.remove_from_other_config(self: GPU_group ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &GpuGroupRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("GPU_group.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("GPU_group.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `GPU_group.add_to_other_config(self: GPU_group ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &GpuGroupRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("GPU_group.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("GPU_group.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `GPU_group.set_other_config(self: GPU_group ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &GpuGroupRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("GPU_group.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("GPU_group.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `GPU_group.set_name_description(self: GPU_group ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &GpuGroupRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("GPU_group.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("GPU_group.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `GPU_group.set_name_label(self: GPU_group ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &GpuGroupRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("GPU_group.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("GPU_group.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `GPU_group.get_enabled_VGPU_types(self: GPU_group ref)` → `VGPU_type ref set` (implicit message).
+    #[inline]
     pub fn get_enabled_vgpu_types(session: &crate::Session, self_: &GpuGroupRef) -> Result<Vec<VgpuTypeRef>> {
-        session.call_as::<_, Vec<String>>("GPU_group.get_enabled_VGPU_types", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("GPU_group.get_enabled_VGPU_types", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `GPU_group.get_supported_VGPU_types(self: GPU_group ref)` → `VGPU_type ref set` (implicit message).
+    #[inline]
     pub fn get_supported_vgpu_types(session: &crate::Session, self_: &GpuGroupRef) -> Result<Vec<VgpuTypeRef>> {
-        session.call_as::<_, Vec<String>>("GPU_group.get_supported_VGPU_types", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("GPU_group.get_supported_VGPU_types", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `GPU_group.get_allocation_algorithm(self: GPU_group ref)` → `enum allocation_algorithm` (implicit message).
+    #[inline]
     pub fn get_allocation_algorithm(session: &crate::Session, self_: &GpuGroupRef) -> Result<AllocationAlgorithm> {
-        session.call_as::<_, String>("GPU_group.get_allocation_algorithm", &(self_.as_str(),)).map(AllocationAlgorithm::from)
+        session.call_erased::<String>("GPU_group.get_allocation_algorithm", &[&self_.as_str()]).map(AllocationAlgorithm::from)
     }
 
     /// Calls `GPU_group.get_other_config(self: GPU_group ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &GpuGroupRef) -> Result<HashMap<String, String>> {
-        session.call_as("GPU_group.get_other_config", &(self_.as_str(),))
+        session.call_erased("GPU_group.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `GPU_group.get_GPU_types(self: GPU_group ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_gpu_types(session: &crate::Session, self_: &GpuGroupRef) -> Result<Vec<String>> {
-        session.call_as("GPU_group.get_GPU_types", &(self_.as_str(),))
+        session.call_erased("GPU_group.get_GPU_types", &[&self_.as_str()])
     }
 
     /// Calls `GPU_group.get_VGPUs(self: GPU_group ref)` → `VGPU ref set` (implicit message).
+    #[inline]
     pub fn get_vgpus(session: &crate::Session, self_: &GpuGroupRef) -> Result<Vec<VgpuRef>> {
-        session.call_as::<_, Vec<String>>("GPU_group.get_VGPUs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("GPU_group.get_VGPUs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `GPU_group.get_PGPUs(self: GPU_group ref)` → `PGPU ref set` (implicit message).
+    #[inline]
     pub fn get_pgpus(session: &crate::Session, self_: &GpuGroupRef) -> Result<Vec<PgpuRef>> {
-        session.call_as::<_, Vec<String>>("GPU_group.get_PGPUs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("GPU_group.get_PGPUs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `GPU_group.get_name_description(self: GPU_group ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &GpuGroupRef) -> Result<String> {
-        session.call_as("GPU_group.get_name_description", &(self_.as_str(),))
+        session.call_erased("GPU_group.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `GPU_group.get_name_label(self: GPU_group ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &GpuGroupRef) -> Result<String> {
-        session.call_as("GPU_group.get_name_label", &(self_.as_str(),))
+        session.call_erased("GPU_group.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `GPU_group.get_uuid(self: GPU_group ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &GpuGroupRef) -> Result<String> {
-        session.call_as("GPU_group.get_uuid", &(self_.as_str(),))
+        session.call_erased("GPU_group.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `GPU_group.get_by_name_label(label: string)` → `GPU_group ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<GpuGroupRef>> {
-        session.call_as::<_, Vec<String>>("GPU_group.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("GPU_group.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `GPU_group.get_by_uuid(uuid: string)` → `GPU_group ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<GpuGroupRef> {
-        session.call_as::<_, String>("GPU_group.get_by_uuid", &(uuid,)).map(GpuGroupRef::from)
+        session.call_erased::<String>("GPU_group.get_by_uuid", &[&uuid]).map(GpuGroupRef::from)
     }
 
     /// Calls `GPU_group.get_record(self: GPU_group ref)` → `GPU_group record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &GpuGroupRef) -> Result<GpuGroupRecord> {
-        session.call_as("GPU_group.get_record", &(self_.as_str(),))
+        session.call_erased("GPU_group.get_record", &[&self_.as_str()])
     }
 }

@@ -202,1302 +202,1557 @@ impl HasRecord for Host {
 
 impl Host {
     /// Calls `host.get_all_records()` → `(host ref -> host record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<HostRef, HostRecord>> {
-        session.call_as("host.get_all_records", &[(); 0])
+        session.call_erased("host.get_all_records", &[])
     }
 
     /// Calls `host.get_all()` → `host ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<HostRef>> {
-        session.call_as::<_, Vec<String>>("host.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_all", &[]).map(from_strings)
     }
 
     /// Calls `host.set_servertime(self: host ref, value: datetime)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_servertime(session: &crate::Session, self_: &HostRef, value: DateTime) -> Result<()> {
-        session.call_as::<_, Void>("host.set_servertime", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_servertime", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_servertime` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_servertime(session: &crate::Session, self_: &HostRef, value: DateTime) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_servertime", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_servertime", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.get_ntp_synchronized(self: host ref)` → `bool` (custom message). Prototype: may change.
+    #[inline]
     pub fn get_ntp_synchronized(session: &crate::Session, self_: &HostRef) -> Result<bool> {
-        session.call_as("host.get_ntp_synchronized", &(self_.as_str(),))
+        session.call_erased("host.get_ntp_synchronized", &[&self_.as_str()])
     }
 
     /// Starts `Async.host.get_ntp_synchronized` and returns its task; the task's result is `bool`. Prototype: may change.
+    #[inline]
     pub fn async_get_ntp_synchronized(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<bool>> {
-        session.call_as::<_, String>("Async.host.get_ntp_synchronized", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.get_ntp_synchronized", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.list_timezones(self: host ref)` → `string set` (custom message). Prototype: may change.
+    #[inline]
     pub fn list_timezones(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
-        session.call_as("host.list_timezones", &(self_.as_str(),))
+        session.call_erased("host.list_timezones", &[&self_.as_str()])
     }
 
     /// Starts `Async.host.list_timezones` and returns its task; the task's result is `string set`. Prototype: may change.
+    #[inline]
     pub fn async_list_timezones(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<Vec<String>>> {
-        session.call_as::<_, String>("Async.host.list_timezones", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.list_timezones", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_timezone(self: host ref, value: string)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_timezone(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.set_timezone", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_timezone", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_timezone` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_timezone(session: &crate::Session, self_: &HostRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_timezone", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_timezone", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.get_ntp_servers_status(self: host ref)` → `(string -> string) map` (custom message). Prototype: may change.
+    #[inline]
     pub fn get_ntp_servers_status(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_ntp_servers_status", &(self_.as_str(),))
+        session.call_erased("host.get_ntp_servers_status", &[&self_.as_str()])
     }
 
     /// Starts `Async.host.get_ntp_servers_status` and returns its task; the task's result is `(string -> string) map`. Prototype: may change.
+    #[inline]
     pub fn async_get_ntp_servers_status(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<HashMap<String, String>>> {
-        session.call_as::<_, String>("Async.host.get_ntp_servers_status", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.get_ntp_servers_status", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_ntp_custom_servers(self: host ref, value: string set)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_ntp_custom_servers(session: &crate::Session, self_: &HostRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("host.set_ntp_custom_servers", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_ntp_custom_servers", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_ntp_custom_servers` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_ntp_custom_servers(session: &crate::Session, self_: &HostRef, value: &[String]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_ntp_custom_servers", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_ntp_custom_servers", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_ntp_mode(self: host ref, value: enum host_ntp_mode)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_ntp_mode(session: &crate::Session, self_: &HostRef, value: HostNtpMode) -> Result<()> {
-        session.call_as::<_, Void>("host.set_ntp_mode", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("host.set_ntp_mode", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.set_ntp_mode` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_ntp_mode(session: &crate::Session, self_: &HostRef, value: HostNtpMode) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_ntp_mode", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_ntp_mode", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_max_cstate(self: host ref, value: string)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_max_cstate(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.set_max_cstate", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_max_cstate", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_max_cstate` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_max_cstate(session: &crate::Session, self_: &HostRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_max_cstate", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_max_cstate", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.get_tracked_user_agents(self: host ref)` → `(string -> string) map` (custom message). Prototype: may change.
+    #[inline]
     pub fn get_tracked_user_agents(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_tracked_user_agents", &(self_.as_str(),))
+        session.call_erased("host.get_tracked_user_agents", &[&self_.as_str()])
     }
 
     /// Starts `Async.host.get_tracked_user_agents` and returns its task; the task's result is `(string -> string) map`. Prototype: may change.
+    #[inline]
     pub fn async_get_tracked_user_agents(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<HashMap<String, String>>> {
-        session.call_as::<_, String>("Async.host.get_tracked_user_agents", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.get_tracked_user_agents", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_ssh_auto_mode(self: host ref, value: bool)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_ssh_auto_mode(session: &crate::Session, self_: &HostRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("host.set_ssh_auto_mode", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_ssh_auto_mode", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_ssh_auto_mode` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_ssh_auto_mode(session: &crate::Session, self_: &HostRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_ssh_auto_mode", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_ssh_auto_mode", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_console_idle_timeout(self: host ref, value: int)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_console_idle_timeout(session: &crate::Session, self_: &HostRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("host.set_console_idle_timeout", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_console_idle_timeout", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_console_idle_timeout` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_console_idle_timeout(session: &crate::Session, self_: &HostRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_console_idle_timeout", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_console_idle_timeout", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_ssh_enabled_timeout(self: host ref, value: int)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_ssh_enabled_timeout(session: &crate::Session, self_: &HostRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("host.set_ssh_enabled_timeout", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_ssh_enabled_timeout", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_ssh_enabled_timeout` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_ssh_enabled_timeout(session: &crate::Session, self_: &HostRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_ssh_enabled_timeout", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_ssh_enabled_timeout", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.disable_ssh(self: host ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn disable_ssh(session: &crate::Session, self_: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.disable_ssh", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.disable_ssh", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.disable_ssh` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_disable_ssh(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.disable_ssh", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.disable_ssh", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.enable_ssh(self: host ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn enable_ssh(session: &crate::Session, self_: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.enable_ssh", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.enable_ssh", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.enable_ssh` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_enable_ssh(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.enable_ssh", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.enable_ssh", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.emergency_clear_mandatory_guidance()` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn emergency_clear_mandatory_guidance(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("host.emergency_clear_mandatory_guidance", &[(); 0]).map(drop)
+        session.call_erased::<Void>("host.emergency_clear_mandatory_guidance", &[]).map(drop)
     }
 
     /// Calls `host.set_https_only(self: host ref, value: bool)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_https_only(session: &crate::Session, self_: &HostRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("host.set_https_only", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_https_only", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_https_only` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_https_only(session: &crate::Session, self_: &HostRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_https_only", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_https_only", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.rescan_drivers(self: host ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn rescan_drivers(session: &crate::Session, self_: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.rescan_drivers", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.rescan_drivers", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.rescan_drivers` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_rescan_drivers(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.rescan_drivers", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.rescan_drivers", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.apply_updates(self: host ref, hash: string)` → `string set set` (custom message).
+    #[inline]
     pub fn apply_updates(session: &crate::Session, self_: &HostRef, hash: &str) -> Result<Vec<Vec<String>>> {
-        session.call_as("host.apply_updates", &(self_.as_str(), hash))
+        session.call_erased("host.apply_updates", &[&self_.as_str(), &hash])
     }
 
     /// Starts `Async.host.apply_updates` and returns its task; the task's result is `string set set`.
+    #[inline]
     pub fn async_apply_updates(session: &crate::Session, self_: &HostRef, hash: &str) -> Result<TaskHandle<Vec<Vec<String>>>> {
-        session.call_as::<_, String>("Async.host.apply_updates", &(self_.as_str(), hash)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.apply_updates", &[&self_.as_str(), &hash]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.emergency_reenable_tls_verification()` → `void` (custom message).
+    #[inline]
     pub fn emergency_reenable_tls_verification(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("host.emergency_reenable_tls_verification", &[(); 0]).map(drop)
+        session.call_erased::<Void>("host.emergency_reenable_tls_verification", &[]).map(drop)
     }
 
     /// Calls `host.emergency_disable_tls_verification()` → `void` (custom message).
+    #[inline]
     pub fn emergency_disable_tls_verification(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("host.emergency_disable_tls_verification", &[(); 0]).map(drop)
+        session.call_erased::<Void>("host.emergency_disable_tls_verification", &[]).map(drop)
     }
 
     /// Calls `host.set_numa_affinity_policy(self: host ref, value: enum host_numa_affinity_policy)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_numa_affinity_policy(session: &crate::Session, self_: &HostRef, value: HostNumaAffinityPolicy) -> Result<()> {
-        session.call_as::<_, Void>("host.set_numa_affinity_policy", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("host.set_numa_affinity_policy", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.set_numa_affinity_policy` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_numa_affinity_policy(session: &crate::Session, self_: &HostRef, value: HostNumaAffinityPolicy) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_numa_affinity_policy", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_numa_affinity_policy", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.get_sched_gran(self: host ref)` → `enum host_sched_gran` (custom message).
+    #[inline]
     pub fn get_sched_gran(session: &crate::Session, self_: &HostRef) -> Result<HostSchedGran> {
-        session.call_as::<_, String>("host.get_sched_gran", &(self_.as_str(),)).map(HostSchedGran::from)
+        session.call_erased::<String>("host.get_sched_gran", &[&self_.as_str()]).map(HostSchedGran::from)
     }
 
     /// Starts `Async.host.get_sched_gran` and returns its task; the task's result is `enum host_sched_gran`.
+    #[inline]
     pub fn async_get_sched_gran(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<HostSchedGran>> {
-        session.call_as::<_, String>("Async.host.get_sched_gran", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.get_sched_gran", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_sched_gran(self: host ref, value: enum host_sched_gran)` → `void` (custom message).
+    #[inline]
     pub fn set_sched_gran(session: &crate::Session, self_: &HostRef, value: HostSchedGran) -> Result<()> {
-        session.call_as::<_, Void>("host.set_sched_gran", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("host.set_sched_gran", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.set_sched_gran` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_sched_gran(session: &crate::Session, self_: &HostRef, value: HostSchedGran) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_sched_gran", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_sched_gran", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_uefi_certificates(host: host ref, value: string)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_uefi_certificates(session: &crate::Session, host: &HostRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.set_uefi_certificates", &(host.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_uefi_certificates", &[&host.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_uefi_certificates` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_set_uefi_certificates(session: &crate::Session, host: &HostRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_uefi_certificates", &(host.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_uefi_certificates", &[&host.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_multipathing(host: host ref, value: bool)` → `void` (custom message).
+    #[inline]
     pub fn set_multipathing(session: &crate::Session, host: &HostRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("host.set_multipathing", &(host.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_multipathing", &[&host.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_multipathing` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_multipathing(session: &crate::Session, host: &HostRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_multipathing", &(host.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_multipathing", &[&host.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_iscsi_iqn(host: host ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn set_iscsi_iqn(session: &crate::Session, host: &HostRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.set_iscsi_iqn", &(host.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_iscsi_iqn", &[&host.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_iscsi_iqn` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_iscsi_iqn(session: &crate::Session, host: &HostRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_iscsi_iqn", &(host.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_iscsi_iqn", &[&host.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_ssl_legacy(self: host ref, value: bool)` → `void` (custom message).
+    #[inline]
     pub fn set_ssl_legacy(session: &crate::Session, self_: &HostRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("host.set_ssl_legacy", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_ssl_legacy", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.host.set_ssl_legacy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_ssl_legacy(session: &crate::Session, self_: &HostRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_ssl_legacy", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_ssl_legacy", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.disable_display(host: host ref)` → `enum host_display` (custom message).
+    #[inline]
     pub fn disable_display(session: &crate::Session, host: &HostRef) -> Result<HostDisplay> {
-        session.call_as::<_, String>("host.disable_display", &(host.as_str(),)).map(HostDisplay::from)
+        session.call_erased::<String>("host.disable_display", &[&host.as_str()]).map(HostDisplay::from)
     }
 
     /// Starts `Async.host.disable_display` and returns its task; the task's result is `enum host_display`.
+    #[inline]
     pub fn async_disable_display(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<HostDisplay>> {
-        session.call_as::<_, String>("Async.host.disable_display", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.disable_display", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.enable_display(host: host ref)` → `enum host_display` (custom message).
+    #[inline]
     pub fn enable_display(session: &crate::Session, host: &HostRef) -> Result<HostDisplay> {
-        session.call_as::<_, String>("host.enable_display", &(host.as_str(),)).map(HostDisplay::from)
+        session.call_erased::<String>("host.enable_display", &[&host.as_str()]).map(HostDisplay::from)
     }
 
     /// Starts `Async.host.enable_display` and returns its task; the task's result is `enum host_display`.
+    #[inline]
     pub fn async_enable_display(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<HostDisplay>> {
-        session.call_as::<_, String>("Async.host.enable_display", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.enable_display", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.declare_dead(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn declare_dead(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.declare_dead", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.declare_dead", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.declare_dead` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_declare_dead(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.declare_dead", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.declare_dead", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.migrate_receive(host: host ref, network: network ref, options: (string -> string) map)` → `(string -> string) map` (custom message).
+    #[inline]
     pub fn migrate_receive(session: &crate::Session, host: &HostRef, network: &NetworkRef, options: &HashMap<String, String>) -> Result<HashMap<String, String>> {
-        session.call_as("host.migrate_receive", &(host.as_str(), network.as_str(), options))
+        session.call_erased("host.migrate_receive", &[&host.as_str(), &network.as_str(), &options])
     }
 
     /// Starts `Async.host.migrate_receive` and returns its task; the task's result is `(string -> string) map`.
+    #[inline]
     pub fn async_migrate_receive(session: &crate::Session, host: &HostRef, network: &NetworkRef, options: &HashMap<String, String>) -> Result<TaskHandle<HashMap<String, String>>> {
-        session.call_as::<_, String>("Async.host.migrate_receive", &(host.as_str(), network.as_str(), options)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.migrate_receive", &[&host.as_str(), &network.as_str(), &options]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.disable_local_storage_caching(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn disable_local_storage_caching(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.disable_local_storage_caching", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.disable_local_storage_caching", &[&host.as_str()]).map(drop)
     }
 
     /// Calls `host.enable_local_storage_caching(host: host ref, sr: SR ref)` → `void` (custom message).
+    #[inline]
     pub fn enable_local_storage_caching(session: &crate::Session, host: &HostRef, sr: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("host.enable_local_storage_caching", &(host.as_str(), sr.as_str())).map(drop)
+        session.call_erased::<Void>("host.enable_local_storage_caching", &[&host.as_str(), &sr.as_str()]).map(drop)
     }
 
     /// Calls `host.set_power_on_mode(self: host ref, power_on_mode: string, power_on_config: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn set_power_on_mode(session: &crate::Session, self_: &HostRef, power_on_mode: &str, power_on_config: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("host.set_power_on_mode", &(self_.as_str(), power_on_mode, power_on_config)).map(drop)
+        session.call_erased::<Void>("host.set_power_on_mode", &[&self_.as_str(), &power_on_mode, &power_on_config]).map(drop)
     }
 
     /// Starts `Async.host.set_power_on_mode` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_power_on_mode(session: &crate::Session, self_: &HostRef, power_on_mode: &str, power_on_config: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.set_power_on_mode", &(self_.as_str(), power_on_mode, power_on_config)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.set_power_on_mode", &[&self_.as_str(), &power_on_mode, &power_on_config]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.refresh_pack_info(host: host ref)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn refresh_pack_info(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.refresh_pack_info", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.refresh_pack_info", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.refresh_pack_info` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_refresh_pack_info(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.refresh_pack_info", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.refresh_pack_info", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.apply_edition(host: host ref, edition: string, force?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn apply_edition(session: &crate::Session, host: &HostRef, edition: &str, force: Option<bool>) -> Result<()> {
-        session.call_as::<_, Void>("host.apply_edition", &call_params!("host.apply_edition"; host.as_str(), edition; "force" force)?).map(drop)
+        session.call_erased::<Void>("host.apply_edition", &with_optional("host.apply_edition", &[&host.as_str(), &edition], &[("force", opt(&force))])?).map(drop)
     }
 
     /// Calls `host.reset_server_certificate(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn reset_server_certificate(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.reset_server_certificate", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.reset_server_certificate", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.reset_server_certificate` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_reset_server_certificate(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.reset_server_certificate", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.reset_server_certificate", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.emergency_reset_server_certificate()` → `void` (custom message).
+    #[inline]
     pub fn emergency_reset_server_certificate(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("host.emergency_reset_server_certificate", &[(); 0]).map(drop)
+        session.call_erased::<Void>("host.emergency_reset_server_certificate", &[]).map(drop)
     }
 
     /// Calls `host.install_server_certificate(host: host ref, certificate: string, private_key: string, certificate_chain?: string)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn install_server_certificate(session: &crate::Session, host: &HostRef, certificate: &str, private_key: &str, certificate_chain: Option<&str>) -> Result<()> {
-        session.call_as::<_, Void>("host.install_server_certificate", &call_params!("host.install_server_certificate"; host.as_str(), certificate, private_key; "certificate_chain" certificate_chain)?).map(drop)
+        session.call_erased::<Void>("host.install_server_certificate", &with_optional("host.install_server_certificate", &[&host.as_str(), &certificate, &private_key], &[("certificate_chain", opt(&certificate_chain))])?).map(drop)
     }
 
     /// Starts `Async.host.install_server_certificate` and returns its task; the task's result is `void`. Optional parameters as for [`Self::install_server_certificate`].
+    #[inline]
     pub fn async_install_server_certificate(session: &crate::Session, host: &HostRef, certificate: &str, private_key: &str, certificate_chain: Option<&str>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.install_server_certificate", &call_params!("host.install_server_certificate"; host.as_str(), certificate, private_key; "certificate_chain" certificate_chain)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.install_server_certificate", &with_optional("host.install_server_certificate", &[&host.as_str(), &certificate, &private_key], &[("certificate_chain", opt(&certificate_chain))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.refresh_server_certificate(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn refresh_server_certificate(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.refresh_server_certificate", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.refresh_server_certificate", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.refresh_server_certificate` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_refresh_server_certificate(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.refresh_server_certificate", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.refresh_server_certificate", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.get_server_certificate(host: host ref)` → `string` (custom message).
+    #[inline]
     pub fn get_server_certificate(session: &crate::Session, host: &HostRef) -> Result<String> {
-        session.call_as("host.get_server_certificate", &(host.as_str(),))
+        session.call_erased("host.get_server_certificate", &[&host.as_str()])
     }
 
     /// Starts `Async.host.get_server_certificate` and returns its task; the task's result is `string`.
+    #[inline]
     pub fn async_get_server_certificate(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.host.get_server_certificate", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.get_server_certificate", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.retrieve_wlb_evacuate_recommendations(self: host ref)` → `(VM ref -> string set) map` (custom message).
+    #[inline]
     pub fn retrieve_wlb_evacuate_recommendations(session: &crate::Session, self_: &HostRef) -> Result<HashMap<VmRef, Vec<String>>> {
-        session.call_as("host.retrieve_wlb_evacuate_recommendations", &(self_.as_str(),))
+        session.call_erased("host.retrieve_wlb_evacuate_recommendations", &[&self_.as_str()])
     }
 
     /// Starts `Async.host.retrieve_wlb_evacuate_recommendations` and returns its task; the task's result is `(VM ref -> string set) map`.
+    #[inline]
     pub fn async_retrieve_wlb_evacuate_recommendations(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<HashMap<VmRef, Vec<String>>>> {
-        session.call_as::<_, String>("Async.host.retrieve_wlb_evacuate_recommendations", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.retrieve_wlb_evacuate_recommendations", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.external_auth_set_ldaps(host: host ref, ldaps: bool, force?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn external_auth_set_ldaps(session: &crate::Session, host: &HostRef, ldaps: bool, force: Option<bool>) -> Result<()> {
-        session.call_as::<_, Void>("host.external_auth_set_ldaps", &call_params!("host.external_auth_set_ldaps"; host.as_str(), ldaps; "force" force)?).map(drop)
+        session.call_erased::<Void>("host.external_auth_set_ldaps", &with_optional("host.external_auth_set_ldaps", &[&host.as_str(), &ldaps], &[("force", opt(&force))])?).map(drop)
     }
 
     /// Calls `host.disable_external_auth(host: host ref, config?: (string -> string) map, force?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn disable_external_auth(session: &crate::Session, host: &HostRef, config: Option<&HashMap<String, String>>, force: Option<bool>) -> Result<()> {
-        session.call_as::<_, Void>("host.disable_external_auth", &call_params!("host.disable_external_auth"; host.as_str(); "config" config, "force" force)?).map(drop)
+        session.call_erased::<Void>("host.disable_external_auth", &with_optional("host.disable_external_auth", &[&host.as_str()], &[("config", opt(&config)), ("force", opt(&force))])?).map(drop)
     }
 
     /// Calls `host.enable_external_auth(host: host ref, config: (string -> string) map, service_name: string, auth_type: string)` → `void` (custom message).
+    #[inline]
     pub fn enable_external_auth(session: &crate::Session, host: &HostRef, config: &HashMap<String, String>, service_name: &str, auth_type: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.enable_external_auth", &(host.as_str(), config, service_name, auth_type)).map(drop)
+        session.call_erased::<Void>("host.enable_external_auth", &[&host.as_str(), &config, &service_name, &auth_type]).map(drop)
     }
 
     /// Calls `host.get_server_localtime(host: host ref)` → `datetime` (custom message).
+    #[inline]
     pub fn get_server_localtime(session: &crate::Session, host: &HostRef) -> Result<DateTime> {
-        session.call_as("host.get_server_localtime", &(host.as_str(),))
+        session.call_erased("host.get_server_localtime", &[&host.as_str()])
     }
 
     /// Calls `host.get_servertime(host: host ref)` → `datetime` (custom message).
+    #[inline]
     pub fn get_servertime(session: &crate::Session, host: &HostRef) -> Result<DateTime> {
-        session.call_as("host.get_servertime", &(host.as_str(),))
+        session.call_erased("host.get_servertime", &[&host.as_str()])
     }
 
     /// Calls `host.call_extension(host: host ref, call: string)` → `string` (custom message).
+    #[inline]
     pub fn call_extension(session: &crate::Session, host: &HostRef, call: &str) -> Result<String> {
-        session.call_as("host.call_extension", &(host.as_str(), call))
+        session.call_erased("host.call_extension", &[&host.as_str(), &call])
     }
 
     /// Calls `host.has_extension(host: host ref, name: string)` → `bool` (custom message).
+    #[inline]
     pub fn has_extension(session: &crate::Session, host: &HostRef, name: &str) -> Result<bool> {
-        session.call_as("host.has_extension", &(host.as_str(), name))
+        session.call_erased("host.has_extension", &[&host.as_str(), &name])
     }
 
     /// Starts `Async.host.has_extension` and returns its task; the task's result is `bool`.
+    #[inline]
     pub fn async_has_extension(session: &crate::Session, host: &HostRef, name: &str) -> Result<TaskHandle<bool>> {
-        session.call_as::<_, String>("Async.host.has_extension", &(host.as_str(), name)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.has_extension", &[&host.as_str(), &name]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.call_plugin(host: host ref, plugin: string, fn: string, args: (string -> string) map)` → `string` (custom message).
+    #[inline]
     pub fn call_plugin(session: &crate::Session, host: &HostRef, plugin: &str, r#fn: &str, args: &HashMap<String, String>) -> Result<String> {
-        session.call_as("host.call_plugin", &(host.as_str(), plugin, r#fn, args))
+        session.call_erased("host.call_plugin", &[&host.as_str(), &plugin, &r#fn, &args])
     }
 
     /// Starts `Async.host.call_plugin` and returns its task; the task's result is `string`.
+    #[inline]
     pub fn async_call_plugin(session: &crate::Session, host: &HostRef, plugin: &str, r#fn: &str, args: &HashMap<String, String>) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.host.call_plugin", &(host.as_str(), plugin, r#fn, args)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.call_plugin", &[&host.as_str(), &plugin, &r#fn, &args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.create_new_blob(host: host ref, name: string, mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create_new_blob(session: &crate::Session, host: &HostRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
-        session.call_as::<_, String>("host.create_new_blob", &call_params!("host.create_new_blob"; host.as_str(), name, mime_type; "public" public)?).map(BlobRef::from)
+        session.call_erased::<String>("host.create_new_blob", &with_optional("host.create_new_blob", &[&host.as_str(), &name, &mime_type], &[("public", opt(&public))])?).map(BlobRef::from)
     }
 
     /// Starts `Async.host.create_new_blob` and returns its task; the task's result is `blob ref`. Optional parameters as for [`Self::create_new_blob`].
+    #[inline]
     pub fn async_create_new_blob(session: &crate::Session, host: &HostRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<TaskHandle<BlobRef>> {
-        session.call_as::<_, String>("Async.host.create_new_blob", &call_params!("host.create_new_blob"; host.as_str(), name, mime_type; "public" public)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.create_new_blob", &with_optional("host.create_new_blob", &[&host.as_str(), &name, &mime_type], &[("public", opt(&public))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.backup_rrds(host: host ref, delay: float)` → `void` (custom message).
+    #[inline]
     pub fn backup_rrds(session: &crate::Session, host: &HostRef, delay: f64) -> Result<()> {
-        session.call_as::<_, Void>("host.backup_rrds", &(host.as_str(), delay)).map(drop)
+        session.call_erased::<Void>("host.backup_rrds", &[&host.as_str(), &delay]).map(drop)
     }
 
     /// Calls `host.sync_data(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn sync_data(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.sync_data", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.sync_data", &[&host.as_str()]).map(drop)
     }
 
     /// Calls `host.compute_memory_overhead(host: host ref)` → `int` (custom message).
+    #[inline]
     pub fn compute_memory_overhead(session: &crate::Session, host: &HostRef) -> Result<i64> {
-        session.call_as("host.compute_memory_overhead", &(host.as_str(),))
+        session.call_erased("host.compute_memory_overhead", &[&host.as_str()])
     }
 
     /// Starts `Async.host.compute_memory_overhead` and returns its task; the task's result is `int`.
+    #[inline]
     pub fn async_compute_memory_overhead(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<i64>> {
-        session.call_as::<_, String>("Async.host.compute_memory_overhead", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.compute_memory_overhead", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.compute_free_memory(host: host ref)` → `int` (custom message).
+    #[inline]
     pub fn compute_free_memory(session: &crate::Session, host: &HostRef) -> Result<i64> {
-        session.call_as("host.compute_free_memory", &(host.as_str(),))
+        session.call_erased("host.compute_free_memory", &[&host.as_str()])
     }
 
     /// Starts `Async.host.compute_free_memory` and returns its task; the task's result is `int`.
+    #[inline]
     pub fn async_compute_free_memory(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<i64>> {
-        session.call_as::<_, String>("Async.host.compute_free_memory", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.compute_free_memory", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_hostname_live(host: host ref, hostname: string)` → `void` (custom message).
+    #[inline]
     pub fn set_hostname_live(session: &crate::Session, host: &HostRef, hostname: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.set_hostname_live", &(host.as_str(), hostname)).map(drop)
+        session.call_erased::<Void>("host.set_hostname_live", &[&host.as_str(), &hostname]).map(drop)
     }
 
     /// Calls `host.shutdown_agent()` → `void` (custom message).
+    #[inline]
     pub fn shutdown_agent(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("host.shutdown_agent", &[(); 0]).map(drop)
+        session.call_erased::<Void>("host.shutdown_agent", &[]).map(drop)
     }
 
     /// Calls `host.restart_agent(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn restart_agent(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.restart_agent", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.restart_agent", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.restart_agent` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_restart_agent(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.restart_agent", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.restart_agent", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.get_system_status_capabilities(host: host ref)` → `string` (custom message).
+    #[inline]
     pub fn get_system_status_capabilities(session: &crate::Session, host: &HostRef) -> Result<String> {
-        session.call_as("host.get_system_status_capabilities", &(host.as_str(),))
+        session.call_erased("host.get_system_status_capabilities", &[&host.as_str()])
     }
 
     /// Calls `host.get_management_interface(host: host ref)` → `PIF ref` (custom message).
+    #[inline]
     pub fn get_management_interface(session: &crate::Session, host: &HostRef) -> Result<PifRef> {
-        session.call_as::<_, String>("host.get_management_interface", &(host.as_str(),)).map(PifRef::from)
+        session.call_erased::<String>("host.get_management_interface", &[&host.as_str()]).map(PifRef::from)
     }
 
     /// Starts `Async.host.get_management_interface` and returns its task; the task's result is `PIF ref`.
+    #[inline]
     pub fn async_get_management_interface(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<PifRef>> {
-        session.call_as::<_, String>("Async.host.get_management_interface", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.get_management_interface", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.management_disable()` → `void` (custom message).
+    #[inline]
     pub fn management_disable(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("host.management_disable", &[(); 0]).map(drop)
+        session.call_erased::<Void>("host.management_disable", &[]).map(drop)
     }
 
     /// Calls `host.local_management_reconfigure(interface: string)` → `void` (custom message).
+    #[inline]
     pub fn local_management_reconfigure(session: &crate::Session, interface: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.local_management_reconfigure", &(interface,)).map(drop)
+        session.call_erased::<Void>("host.local_management_reconfigure", &[&interface]).map(drop)
     }
 
     /// Calls `host.management_reconfigure(pif: PIF ref)` → `void` (custom message).
+    #[inline]
     pub fn management_reconfigure(session: &crate::Session, pif: &PifRef) -> Result<()> {
-        session.call_as::<_, Void>("host.management_reconfigure", &(pif.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.management_reconfigure", &[&pif.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.management_reconfigure` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_management_reconfigure(session: &crate::Session, pif: &PifRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.management_reconfigure", &(pif.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.management_reconfigure", &[&pif.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.syslog_reconfigure(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn syslog_reconfigure(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.syslog_reconfigure", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.syslog_reconfigure", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.syslog_reconfigure` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_syslog_reconfigure(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.syslog_reconfigure", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.syslog_reconfigure", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.evacuate(host: host ref, network?: network ref, evacuate_batch_size?: int)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn evacuate(session: &crate::Session, host: &HostRef, network: Option<&NetworkRef>, evacuate_batch_size: Option<i64>) -> Result<()> {
-        session.call_as::<_, Void>("host.evacuate", &call_params!("host.evacuate"; host.as_str(); "network" network, "evacuate_batch_size" evacuate_batch_size)?).map(drop)
+        session.call_erased::<Void>("host.evacuate", &with_optional("host.evacuate", &[&host.as_str()], &[("network", opt(&network)), ("evacuate_batch_size", opt(&evacuate_batch_size))])?).map(drop)
     }
 
     /// Starts `Async.host.evacuate` and returns its task; the task's result is `void`. Optional parameters as for [`Self::evacuate`].
+    #[inline]
     pub fn async_evacuate(session: &crate::Session, host: &HostRef, network: Option<&NetworkRef>, evacuate_batch_size: Option<i64>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.evacuate", &call_params!("host.evacuate"; host.as_str(); "network" network, "evacuate_batch_size" evacuate_batch_size)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.evacuate", &with_optional("host.evacuate", &[&host.as_str()], &[("network", opt(&network)), ("evacuate_batch_size", opt(&evacuate_batch_size))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.get_uncooperative_resident_VMs(self: host ref)` → `VM ref set` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_uncooperative_resident_vms(session: &crate::Session, self_: &HostRef) -> Result<Vec<VmRef>> {
-        session.call_as::<_, Vec<String>>("host.get_uncooperative_resident_VMs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_uncooperative_resident_VMs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Starts `Async.host.get_uncooperative_resident_VMs` and returns its task; the task's result is `VM ref set`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_get_uncooperative_resident_vms(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<Vec<VmRef>>> {
-        session.call_as::<_, String>("Async.host.get_uncooperative_resident_VMs", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.get_uncooperative_resident_VMs", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.get_vms_which_prevent_evacuation(self: host ref)` → `(VM ref -> string set) map` (custom message).
+    #[inline]
     pub fn get_vms_which_prevent_evacuation(session: &crate::Session, self_: &HostRef) -> Result<HashMap<VmRef, Vec<String>>> {
-        session.call_as("host.get_vms_which_prevent_evacuation", &(self_.as_str(),))
+        session.call_erased("host.get_vms_which_prevent_evacuation", &[&self_.as_str()])
     }
 
     /// Starts `Async.host.get_vms_which_prevent_evacuation` and returns its task; the task's result is `(VM ref -> string set) map`.
+    #[inline]
     pub fn async_get_vms_which_prevent_evacuation(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<HashMap<VmRef, Vec<String>>>> {
-        session.call_as::<_, String>("Async.host.get_vms_which_prevent_evacuation", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.get_vms_which_prevent_evacuation", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.assert_can_evacuate(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn assert_can_evacuate(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.assert_can_evacuate", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.assert_can_evacuate", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.assert_can_evacuate` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_assert_can_evacuate(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.assert_can_evacuate", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.assert_can_evacuate", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.forget_data_source_archives(host: host ref, data_source: string)` → `void` (custom message).
+    #[inline]
     pub fn forget_data_source_archives(session: &crate::Session, host: &HostRef, data_source: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.forget_data_source_archives", &(host.as_str(), data_source)).map(drop)
+        session.call_erased::<Void>("host.forget_data_source_archives", &[&host.as_str(), &data_source]).map(drop)
     }
 
     /// Calls `host.query_data_source(host: host ref, data_source: string)` → `float` (custom message).
+    #[inline]
     pub fn query_data_source(session: &crate::Session, host: &HostRef, data_source: &str) -> Result<f64> {
-        session.call_as("host.query_data_source", &(host.as_str(), data_source))
+        session.call_erased("host.query_data_source", &[&host.as_str(), &data_source])
     }
 
     /// Calls `host.record_data_source(host: host ref, data_source: string)` → `void` (custom message).
+    #[inline]
     pub fn record_data_source(session: &crate::Session, host: &HostRef, data_source: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.record_data_source", &(host.as_str(), data_source)).map(drop)
+        session.call_erased::<Void>("host.record_data_source", &[&host.as_str(), &data_source]).map(drop)
     }
 
     /// Calls `host.get_data_sources(host: host ref)` → `data_source record set` (custom message).
+    #[inline]
     pub fn get_data_sources(session: &crate::Session, host: &HostRef) -> Result<Vec<DataSourceRecord>> {
-        session.call_as("host.get_data_sources", &(host.as_str(),))
+        session.call_erased("host.get_data_sources", &[&host.as_str()])
     }
 
     /// Calls `host.emergency_ha_disable(soft?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn emergency_ha_disable(session: &crate::Session, soft: Option<bool>) -> Result<()> {
-        session.call_as::<_, Void>("host.emergency_ha_disable", &call_params!("host.emergency_ha_disable"; ; "soft" soft)?).map(drop)
+        session.call_erased::<Void>("host.emergency_ha_disable", &with_optional("host.emergency_ha_disable", &[], &[("soft", opt(&soft))])?).map(drop)
     }
 
     /// Calls `host.power_on(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn power_on(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.power_on", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.power_on", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.power_on` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_power_on(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.power_on", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.power_on", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.destroy(self: host ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.license_remove(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn license_remove(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.license_remove", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.license_remove", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.license_remove` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_license_remove(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.license_remove", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.license_remove", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.license_add(host: host ref, contents: string)` → `void` (custom message).
+    #[inline]
     pub fn license_add(session: &crate::Session, host: &HostRef, contents: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.license_add", &(host.as_str(), contents)).map(drop)
+        session.call_erased::<Void>("host.license_add", &[&host.as_str(), &contents]).map(drop)
     }
 
     /// Starts `Async.host.license_add` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_license_add(session: &crate::Session, host: &HostRef, contents: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.license_add", &(host.as_str(), contents)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.license_add", &[&host.as_str(), &contents]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.list_methods()` → `string set` (custom message).
+    #[inline]
     pub fn list_methods(session: &crate::Session) -> Result<Vec<String>> {
-        session.call_as("host.list_methods", &[(); 0])
+        session.call_erased("host.list_methods", &[])
     }
 
     /// Calls `host.bugreport_upload(host: host ref, url: string, options: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn bugreport_upload(session: &crate::Session, host: &HostRef, url: &str, options: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("host.bugreport_upload", &(host.as_str(), url, options)).map(drop)
+        session.call_erased::<Void>("host.bugreport_upload", &[&host.as_str(), &url, &options]).map(drop)
     }
 
     /// Starts `Async.host.bugreport_upload` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_bugreport_upload(session: &crate::Session, host: &HostRef, url: &str, options: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.bugreport_upload", &(host.as_str(), url, options)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.bugreport_upload", &[&host.as_str(), &url, &options]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.send_debug_keys(host: host ref, keys: string)` → `void` (custom message).
+    #[inline]
     pub fn send_debug_keys(session: &crate::Session, host: &HostRef, keys: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.send_debug_keys", &(host.as_str(), keys)).map(drop)
+        session.call_erased::<Void>("host.send_debug_keys", &[&host.as_str(), &keys]).map(drop)
     }
 
     /// Starts `Async.host.send_debug_keys` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_send_debug_keys(session: &crate::Session, host: &HostRef, keys: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.send_debug_keys", &(host.as_str(), keys)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.send_debug_keys", &[&host.as_str(), &keys]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.get_log(host: host ref)` → `string` (custom message).
+    #[inline]
     pub fn get_log(session: &crate::Session, host: &HostRef) -> Result<String> {
-        session.call_as("host.get_log", &(host.as_str(),))
+        session.call_erased("host.get_log", &[&host.as_str()])
     }
 
     /// Starts `Async.host.get_log` and returns its task; the task's result is `string`.
+    #[inline]
     pub fn async_get_log(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.host.get_log", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.get_log", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.dmesg_clear(host: host ref)` → `string` (custom message).
+    #[inline]
     pub fn dmesg_clear(session: &crate::Session, host: &HostRef) -> Result<String> {
-        session.call_as("host.dmesg_clear", &(host.as_str(),))
+        session.call_erased("host.dmesg_clear", &[&host.as_str()])
     }
 
     /// Starts `Async.host.dmesg_clear` and returns its task; the task's result is `string`.
+    #[inline]
     pub fn async_dmesg_clear(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.host.dmesg_clear", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.dmesg_clear", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.dmesg(host: host ref)` → `string` (custom message).
+    #[inline]
     pub fn dmesg(session: &crate::Session, host: &HostRef) -> Result<String> {
-        session.call_as("host.dmesg", &(host.as_str(),))
+        session.call_erased("host.dmesg", &[&host.as_str()])
     }
 
     /// Starts `Async.host.dmesg` and returns its task; the task's result is `string`.
+    #[inline]
     pub fn async_dmesg(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.host.dmesg", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.dmesg", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.reboot(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn reboot(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.reboot", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.reboot", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.reboot` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_reboot(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.reboot", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.reboot", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.shutdown(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn shutdown(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.shutdown", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.shutdown", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.shutdown` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_shutdown(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.shutdown", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.shutdown", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.enable(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn enable(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("host.enable", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("host.enable", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.host.enable` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_enable(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.enable", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.enable", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.disable(host: host ref, auto_enable?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn disable(session: &crate::Session, host: &HostRef, auto_enable: Option<bool>) -> Result<()> {
-        session.call_as::<_, Void>("host.disable", &call_params!("host.disable"; host.as_str(); "auto_enable" auto_enable)?).map(drop)
+        session.call_erased::<Void>("host.disable", &with_optional("host.disable", &[&host.as_str()], &[("auto_enable", opt(&auto_enable))])?).map(drop)
     }
 
     /// Starts `Async.host.disable` and returns its task; the task's result is `void`. Optional parameters as for [`Self::disable`].
+    #[inline]
     pub fn async_disable(session: &crate::Session, host: &HostRef, auto_enable: Option<bool>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host.disable", &call_params!("host.disable"; host.as_str(); "auto_enable" auto_enable)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host.disable", &with_optional("host.disable", &[&host.as_str()], &[("auto_enable", opt(&auto_enable))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `host.set_display(self: host ref, value: enum host_display)` → `void` (implicit message).
+    #[inline]
     pub fn set_display(session: &crate::Session, self_: &HostRef, value: HostDisplay) -> Result<()> {
-        session.call_as::<_, Void>("host.set_display", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("host.set_display", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `host.remove_from_guest_VCPUs_params(self: host ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_guest_vcpus_params(session: &crate::Session, self_: &HostRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.remove_from_guest_VCPUs_params", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("host.remove_from_guest_VCPUs_params", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `host.add_to_guest_VCPUs_params(self: host ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_guest_vcpus_params(session: &crate::Session, self_: &HostRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.add_to_guest_VCPUs_params", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("host.add_to_guest_VCPUs_params", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `host.set_guest_VCPUs_params(self: host ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_guest_vcpus_params(session: &crate::Session, self_: &HostRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("host.set_guest_VCPUs_params", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_guest_VCPUs_params", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host.remove_from_license_server(self: host ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_license_server(session: &crate::Session, self_: &HostRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.remove_from_license_server", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("host.remove_from_license_server", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `host.add_to_license_server(self: host ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_license_server(session: &crate::Session, self_: &HostRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.add_to_license_server", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("host.add_to_license_server", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `host.set_license_server(self: host ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_license_server(session: &crate::Session, self_: &HostRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("host.set_license_server", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_license_server", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host.remove_tags(self: host ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_tags(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.remove_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.remove_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host.add_tags(self: host ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_tags(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.add_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.add_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host.set_tags(self: host ref, value: string set)` → `void` (implicit message).
+    #[inline]
     pub fn set_tags(session: &crate::Session, self_: &HostRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("host.set_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host.set_address(self: host ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_address(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.set_address", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_address", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host.set_hostname(self: host ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_hostname(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.set_hostname", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_hostname", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host.set_crash_dump_sr(self: host ref, value: SR ref)` → `void` (implicit message).
+    #[inline]
     pub fn set_crash_dump_sr(session: &crate::Session, self_: &HostRef, value: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("host.set_crash_dump_sr", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("host.set_crash_dump_sr", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `host.set_suspend_image_sr(self: host ref, value: SR ref)` → `void` (implicit message).
+    #[inline]
     pub fn set_suspend_image_sr(session: &crate::Session, self_: &HostRef, value: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("host.set_suspend_image_sr", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("host.set_suspend_image_sr", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `host.remove_from_logging(self: host ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_logging(session: &crate::Session, self_: &HostRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.remove_from_logging", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("host.remove_from_logging", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `host.add_to_logging(self: host ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_logging(session: &crate::Session, self_: &HostRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.add_to_logging", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("host.add_to_logging", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `host.set_logging(self: host ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_logging(session: &crate::Session, self_: &HostRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("host.set_logging", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_logging", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host.remove_from_other_config(self: host ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &HostRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("host.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `host.add_to_other_config(self: host ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &HostRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("host.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `host.set_other_config(self: host ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &HostRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("host.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host.set_name_description(self: host ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host.set_name_label(self: host ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &HostRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host.get_timezone(self: host ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_timezone(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_timezone", &(self_.as_str(),))
+        session.call_erased("host.get_timezone", &[&self_.as_str()])
     }
 
     /// Calls `host.get_ntp_custom_servers(self: host ref)` → `string set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_ntp_custom_servers(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
-        session.call_as("host.get_ntp_custom_servers", &(self_.as_str(),))
+        session.call_erased("host.get_ntp_custom_servers", &[&self_.as_str()])
     }
 
     /// Calls `host.get_ntp_mode(self: host ref)` → `enum host_ntp_mode` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_ntp_mode(session: &crate::Session, self_: &HostRef) -> Result<HostNtpMode> {
-        session.call_as::<_, String>("host.get_ntp_mode", &(self_.as_str(),)).map(HostNtpMode::from)
+        session.call_erased::<String>("host.get_ntp_mode", &[&self_.as_str()]).map(HostNtpMode::from)
     }
 
     /// Calls `host.get_secure_boot(self: host ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_secure_boot(session: &crate::Session, self_: &HostRef) -> Result<bool> {
-        session.call_as("host.get_secure_boot", &(self_.as_str(),))
+        session.call_erased("host.get_secure_boot", &[&self_.as_str()])
     }
 
     /// Calls `host.get_max_cstate(self: host ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_max_cstate(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_max_cstate", &(self_.as_str(),))
+        session.call_erased("host.get_max_cstate", &[&self_.as_str()])
     }
 
     /// Calls `host.get_ssh_auto_mode(self: host ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_ssh_auto_mode(session: &crate::Session, self_: &HostRef) -> Result<bool> {
-        session.call_as("host.get_ssh_auto_mode", &(self_.as_str(),))
+        session.call_erased("host.get_ssh_auto_mode", &[&self_.as_str()])
     }
 
     /// Calls `host.get_console_idle_timeout(self: host ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_console_idle_timeout(session: &crate::Session, self_: &HostRef) -> Result<i64> {
-        session.call_as("host.get_console_idle_timeout", &(self_.as_str(),))
+        session.call_erased("host.get_console_idle_timeout", &[&self_.as_str()])
     }
 
     /// Calls `host.get_ssh_expiry(self: host ref)` → `datetime` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_ssh_expiry(session: &crate::Session, self_: &HostRef) -> Result<DateTime> {
-        session.call_as("host.get_ssh_expiry", &(self_.as_str(),))
+        session.call_erased("host.get_ssh_expiry", &[&self_.as_str()])
     }
 
     /// Calls `host.get_ssh_enabled_timeout(self: host ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_ssh_enabled_timeout(session: &crate::Session, self_: &HostRef) -> Result<i64> {
-        session.call_as("host.get_ssh_enabled_timeout", &(self_.as_str(),))
+        session.call_erased("host.get_ssh_enabled_timeout", &[&self_.as_str()])
     }
 
     /// Calls `host.get_ssh_enabled(self: host ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_ssh_enabled(session: &crate::Session, self_: &HostRef) -> Result<bool> {
-        session.call_as("host.get_ssh_enabled", &(self_.as_str(),))
+        session.call_erased("host.get_ssh_enabled", &[&self_.as_str()])
     }
 
     /// Calls `host.get_last_update_hash(self: host ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_last_update_hash(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_last_update_hash", &(self_.as_str(),))
+        session.call_erased("host.get_last_update_hash", &[&self_.as_str()])
     }
 
     /// Calls `host.get_pending_guidances_full(self: host ref)` → `enum update_guidances set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_pending_guidances_full(session: &crate::Session, self_: &HostRef) -> Result<Vec<UpdateGuidances>> {
-        session.call_as::<_, Vec<String>>("host.get_pending_guidances_full", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_pending_guidances_full", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_pending_guidances_recommended(self: host ref)` → `enum update_guidances set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_pending_guidances_recommended(session: &crate::Session, self_: &HostRef) -> Result<Vec<UpdateGuidances>> {
-        session.call_as::<_, Vec<String>>("host.get_pending_guidances_recommended", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_pending_guidances_recommended", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_numa_affinity_policy(self: host ref)` → `enum host_numa_affinity_policy` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_numa_affinity_policy(session: &crate::Session, self_: &HostRef) -> Result<HostNumaAffinityPolicy> {
-        session.call_as::<_, String>("host.get_numa_affinity_policy", &(self_.as_str(),)).map(HostNumaAffinityPolicy::from)
+        session.call_erased::<String>("host.get_numa_affinity_policy", &[&self_.as_str()]).map(HostNumaAffinityPolicy::from)
     }
 
     /// Calls `host.get_latest_synced_updates_applied(self: host ref)` → `enum latest_synced_updates_applied_state` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_latest_synced_updates_applied(session: &crate::Session, self_: &HostRef) -> Result<LatestSyncedUpdatesAppliedState> {
-        session.call_as::<_, String>("host.get_latest_synced_updates_applied", &(self_.as_str(),)).map(LatestSyncedUpdatesAppliedState::from)
+        session.call_erased::<String>("host.get_latest_synced_updates_applied", &[&self_.as_str()]).map(LatestSyncedUpdatesAppliedState::from)
     }
 
     /// Calls `host.get_https_only(self: host ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_https_only(session: &crate::Session, self_: &HostRef) -> Result<bool> {
-        session.call_as("host.get_https_only", &(self_.as_str(),))
+        session.call_erased("host.get_https_only", &[&self_.as_str()])
     }
 
     /// Calls `host.get_last_software_update(self: host ref)` → `datetime` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_last_software_update(session: &crate::Session, self_: &HostRef) -> Result<DateTime> {
-        session.call_as("host.get_last_software_update", &(self_.as_str(),))
+        session.call_erased("host.get_last_software_update", &[&self_.as_str()])
     }
 
     /// Calls `host.get_tls_verification_enabled(self: host ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_tls_verification_enabled(session: &crate::Session, self_: &HostRef) -> Result<bool> {
-        session.call_as("host.get_tls_verification_enabled", &(self_.as_str(),))
+        session.call_erased("host.get_tls_verification_enabled", &[&self_.as_str()])
     }
 
     /// Calls `host.get_pending_guidances(self: host ref)` → `enum update_guidances set` (implicit message).
+    #[inline]
     pub fn get_pending_guidances(session: &crate::Session, self_: &HostRef) -> Result<Vec<UpdateGuidances>> {
-        session.call_as::<_, Vec<String>>("host.get_pending_guidances", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_pending_guidances", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_editions(self: host ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_editions(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
-        session.call_as("host.get_editions", &(self_.as_str(),))
+        session.call_erased("host.get_editions", &[&self_.as_str()])
     }
 
     /// Calls `host.get_certificates(self: host ref)` → `Certificate ref set` (implicit message).
+    #[inline]
     pub fn get_certificates(session: &crate::Session, self_: &HostRef) -> Result<Vec<CertificateRef>> {
-        session.call_as::<_, Vec<String>>("host.get_certificates", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_certificates", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_uefi_certificates(self: host ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_uefi_certificates(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_uefi_certificates", &(self_.as_str(),))
+        session.call_erased("host.get_uefi_certificates", &[&self_.as_str()])
     }
 
     /// Calls `host.get_multipathing(self: host ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_multipathing(session: &crate::Session, self_: &HostRef) -> Result<bool> {
-        session.call_as("host.get_multipathing", &(self_.as_str(),))
+        session.call_erased("host.get_multipathing", &[&self_.as_str()])
     }
 
     /// Calls `host.get_iscsi_iqn(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_iscsi_iqn(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_iscsi_iqn", &(self_.as_str(),))
+        session.call_erased("host.get_iscsi_iqn", &[&self_.as_str()])
     }
 
     /// Calls `host.get_features(self: host ref)` → `Feature ref set` (implicit message).
+    #[inline]
     pub fn get_features(session: &crate::Session, self_: &HostRef) -> Result<Vec<FeatureRef>> {
-        session.call_as::<_, Vec<String>>("host.get_features", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_features", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_updates_requiring_reboot(self: host ref)` → `pool_update ref set` (implicit message).
+    #[inline]
     pub fn get_updates_requiring_reboot(session: &crate::Session, self_: &HostRef) -> Result<Vec<PoolUpdateRef>> {
-        session.call_as::<_, Vec<String>>("host.get_updates_requiring_reboot", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_updates_requiring_reboot", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_control_domain(self: host ref)` → `VM ref` (implicit message).
+    #[inline]
     pub fn get_control_domain(session: &crate::Session, self_: &HostRef) -> Result<VmRef> {
-        session.call_as::<_, String>("host.get_control_domain", &(self_.as_str(),)).map(VmRef::from)
+        session.call_erased::<String>("host.get_control_domain", &[&self_.as_str()]).map(VmRef::from)
     }
 
     /// Calls `host.get_virtual_hardware_platform_versions(self: host ref)` → `int set` (implicit message).
+    #[inline]
     pub fn get_virtual_hardware_platform_versions(session: &crate::Session, self_: &HostRef) -> Result<Vec<i64>> {
-        session.call_as("host.get_virtual_hardware_platform_versions", &(self_.as_str(),))
+        session.call_erased("host.get_virtual_hardware_platform_versions", &[&self_.as_str()])
     }
 
     /// Calls `host.get_display(self: host ref)` → `enum host_display` (implicit message).
+    #[inline]
     pub fn get_display(session: &crate::Session, self_: &HostRef) -> Result<HostDisplay> {
-        session.call_as::<_, String>("host.get_display", &(self_.as_str(),)).map(HostDisplay::from)
+        session.call_erased::<String>("host.get_display", &[&self_.as_str()]).map(HostDisplay::from)
     }
 
     /// Calls `host.get_guest_VCPUs_params(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_guest_vcpus_params(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_guest_VCPUs_params", &(self_.as_str(),))
+        session.call_erased("host.get_guest_VCPUs_params", &[&self_.as_str()])
     }
 
     /// Calls `host.get_ssl_legacy(self: host ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_ssl_legacy(session: &crate::Session, self_: &HostRef) -> Result<bool> {
-        session.call_as("host.get_ssl_legacy", &(self_.as_str(),))
+        session.call_erased("host.get_ssl_legacy", &[&self_.as_str()])
     }
 
     /// Calls `host.get_PUSBs(self: host ref)` → `PUSB ref set` (implicit message).
+    #[inline]
     pub fn get_pusbs(session: &crate::Session, self_: &HostRef) -> Result<Vec<PusbRef>> {
-        session.call_as::<_, Vec<String>>("host.get_PUSBs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_PUSBs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_PGPUs(self: host ref)` → `PGPU ref set` (implicit message).
+    #[inline]
     pub fn get_pgpus(session: &crate::Session, self_: &HostRef) -> Result<Vec<PgpuRef>> {
-        session.call_as::<_, Vec<String>>("host.get_PGPUs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_PGPUs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_PCIs(self: host ref)` → `PCI ref set` (implicit message).
+    #[inline]
     pub fn get_pcis(session: &crate::Session, self_: &HostRef) -> Result<Vec<PciRef>> {
-        session.call_as::<_, Vec<String>>("host.get_PCIs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_PCIs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_chipset_info(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_chipset_info(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_chipset_info", &(self_.as_str(),))
+        session.call_erased("host.get_chipset_info", &[&self_.as_str()])
     }
 
     /// Calls `host.get_local_cache_sr(self: host ref)` → `SR ref` (implicit message).
+    #[inline]
     pub fn get_local_cache_sr(session: &crate::Session, self_: &HostRef) -> Result<SrRef> {
-        session.call_as::<_, String>("host.get_local_cache_sr", &(self_.as_str(),)).map(SrRef::from)
+        session.call_erased::<String>("host.get_local_cache_sr", &[&self_.as_str()]).map(SrRef::from)
     }
 
     /// Calls `host.get_power_on_config(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_power_on_config(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_power_on_config", &(self_.as_str(),))
+        session.call_erased("host.get_power_on_config", &[&self_.as_str()])
     }
 
     /// Calls `host.get_power_on_mode(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_power_on_mode(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_power_on_mode", &(self_.as_str(),))
+        session.call_erased("host.get_power_on_mode", &[&self_.as_str()])
     }
 
     /// Calls `host.get_bios_strings(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_bios_strings(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_bios_strings", &(self_.as_str(),))
+        session.call_erased("host.get_bios_strings", &[&self_.as_str()])
     }
 
     /// Calls `host.get_license_server(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_license_server(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_license_server", &(self_.as_str(),))
+        session.call_erased("host.get_license_server", &[&self_.as_str()])
     }
 
     /// Calls `host.get_edition(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_edition(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_edition", &(self_.as_str(),))
+        session.call_erased("host.get_edition", &[&self_.as_str()])
     }
 
     /// Calls `host.get_external_auth_configuration(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_external_auth_configuration(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_external_auth_configuration", &(self_.as_str(),))
+        session.call_erased("host.get_external_auth_configuration", &[&self_.as_str()])
     }
 
     /// Calls `host.get_external_auth_service_name(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_external_auth_service_name(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_external_auth_service_name", &(self_.as_str(),))
+        session.call_erased("host.get_external_auth_service_name", &[&self_.as_str()])
     }
 
     /// Calls `host.get_external_auth_type(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_external_auth_type(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_external_auth_type", &(self_.as_str(),))
+        session.call_erased("host.get_external_auth_type", &[&self_.as_str()])
     }
 
     /// Calls `host.get_tags(self: host ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_tags(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
-        session.call_as("host.get_tags", &(self_.as_str(),))
+        session.call_erased("host.get_tags", &[&self_.as_str()])
     }
 
     /// Calls `host.get_blobs(self: host ref)` → `(string -> blob ref) map` (implicit message).
+    #[inline]
     pub fn get_blobs(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, BlobRef>> {
-        session.call_as("host.get_blobs", &(self_.as_str(),))
+        session.call_erased("host.get_blobs", &[&self_.as_str()])
     }
 
     /// Calls `host.get_ha_network_peers(self: host ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_ha_network_peers(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
-        session.call_as("host.get_ha_network_peers", &(self_.as_str(),))
+        session.call_erased("host.get_ha_network_peers", &[&self_.as_str()])
     }
 
     /// Calls `host.get_ha_statefiles(self: host ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_ha_statefiles(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
-        session.call_as("host.get_ha_statefiles", &(self_.as_str(),))
+        session.call_erased("host.get_ha_statefiles", &[&self_.as_str()])
     }
 
     /// Calls `host.get_license_params(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_license_params(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_license_params", &(self_.as_str(),))
+        session.call_erased("host.get_license_params", &[&self_.as_str()])
     }
 
     /// Calls `host.get_metrics(self: host ref)` → `host_metrics ref` (implicit message).
+    #[inline]
     pub fn get_metrics(session: &crate::Session, self_: &HostRef) -> Result<HostMetricsRef> {
-        session.call_as::<_, String>("host.get_metrics", &(self_.as_str(),)).map(HostMetricsRef::from)
+        session.call_erased::<String>("host.get_metrics", &[&self_.as_str()]).map(HostMetricsRef::from)
     }
 
     /// Calls `host.get_address(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_address(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_address", &(self_.as_str(),))
+        session.call_erased("host.get_address", &[&self_.as_str()])
     }
 
     /// Calls `host.get_hostname(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_hostname(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_hostname", &(self_.as_str(),))
+        session.call_erased("host.get_hostname", &[&self_.as_str()])
     }
 
     /// Calls `host.get_cpu_info(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_cpu_info(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_cpu_info", &(self_.as_str(),))
+        session.call_erased("host.get_cpu_info", &[&self_.as_str()])
     }
 
     /// Calls `host.get_host_CPUs(self: host ref)` → `host_cpu ref set` (implicit message).
+    #[inline]
     pub fn get_host_cpus(session: &crate::Session, self_: &HostRef) -> Result<Vec<HostCpuRef>> {
-        session.call_as::<_, Vec<String>>("host.get_host_CPUs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_host_CPUs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_PBDs(self: host ref)` → `PBD ref set` (implicit message).
+    #[inline]
     pub fn get_pbds(session: &crate::Session, self_: &HostRef) -> Result<Vec<PbdRef>> {
-        session.call_as::<_, Vec<String>>("host.get_PBDs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_PBDs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_updates(self: host ref)` → `pool_update ref set` (implicit message).
+    #[inline]
     pub fn get_updates(session: &crate::Session, self_: &HostRef) -> Result<Vec<PoolUpdateRef>> {
-        session.call_as::<_, Vec<String>>("host.get_updates", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_updates", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_patches(self: host ref)` → `host_patch ref set` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_patches(session: &crate::Session, self_: &HostRef) -> Result<Vec<HostPatchRef>> {
-        session.call_as::<_, Vec<String>>("host.get_patches", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_patches", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_crashdumps(self: host ref)` → `host_crashdump ref set` (implicit message).
+    #[inline]
     pub fn get_crashdumps(session: &crate::Session, self_: &HostRef) -> Result<Vec<HostCrashdumpRef>> {
-        session.call_as::<_, Vec<String>>("host.get_crashdumps", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_crashdumps", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_crash_dump_sr(self: host ref)` → `SR ref` (implicit message).
+    #[inline]
     pub fn get_crash_dump_sr(session: &crate::Session, self_: &HostRef) -> Result<SrRef> {
-        session.call_as::<_, String>("host.get_crash_dump_sr", &(self_.as_str(),)).map(SrRef::from)
+        session.call_erased::<String>("host.get_crash_dump_sr", &[&self_.as_str()]).map(SrRef::from)
     }
 
     /// Calls `host.get_suspend_image_sr(self: host ref)` → `SR ref` (implicit message).
+    #[inline]
     pub fn get_suspend_image_sr(session: &crate::Session, self_: &HostRef) -> Result<SrRef> {
-        session.call_as::<_, String>("host.get_suspend_image_sr", &(self_.as_str(),)).map(SrRef::from)
+        session.call_erased::<String>("host.get_suspend_image_sr", &[&self_.as_str()]).map(SrRef::from)
     }
 
     /// Calls `host.get_PIFs(self: host ref)` → `PIF ref set` (implicit message).
+    #[inline]
     pub fn get_pifs(session: &crate::Session, self_: &HostRef) -> Result<Vec<PifRef>> {
-        session.call_as::<_, Vec<String>>("host.get_PIFs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_PIFs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_logging(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_logging(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_logging", &(self_.as_str(),))
+        session.call_erased("host.get_logging", &[&self_.as_str()])
     }
 
     /// Calls `host.get_resident_VMs(self: host ref)` → `VM ref set` (implicit message).
+    #[inline]
     pub fn get_resident_vms(session: &crate::Session, self_: &HostRef) -> Result<Vec<VmRef>> {
-        session.call_as::<_, Vec<String>>("host.get_resident_VMs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_resident_VMs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_supported_bootloaders(self: host ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_supported_bootloaders(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
-        session.call_as("host.get_supported_bootloaders", &(self_.as_str(),))
+        session.call_erased("host.get_supported_bootloaders", &[&self_.as_str()])
     }
 
     /// Calls `host.get_sched_policy(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_sched_policy(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_sched_policy", &(self_.as_str(),))
+        session.call_erased("host.get_sched_policy", &[&self_.as_str()])
     }
 
     /// Calls `host.get_cpu_configuration(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_cpu_configuration(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_cpu_configuration", &(self_.as_str(),))
+        session.call_erased("host.get_cpu_configuration", &[&self_.as_str()])
     }
 
     /// Calls `host.get_capabilities(self: host ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_capabilities(session: &crate::Session, self_: &HostRef) -> Result<Vec<String>> {
-        session.call_as("host.get_capabilities", &(self_.as_str(),))
+        session.call_erased("host.get_capabilities", &[&self_.as_str()])
     }
 
     /// Calls `host.get_other_config(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_other_config", &(self_.as_str(),))
+        session.call_erased("host.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `host.get_software_version(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_software_version(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_software_version", &(self_.as_str(),))
+        session.call_erased("host.get_software_version", &[&self_.as_str()])
     }
 
     /// Calls `host.get_enabled(self: host ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_enabled(session: &crate::Session, self_: &HostRef) -> Result<bool> {
-        session.call_as("host.get_enabled", &(self_.as_str(),))
+        session.call_erased("host.get_enabled", &[&self_.as_str()])
     }
 
     /// Calls `host.get_API_version_vendor_implementation(self: host ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_api_version_vendor_implementation(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, String>> {
-        session.call_as("host.get_API_version_vendor_implementation", &(self_.as_str(),))
+        session.call_erased("host.get_API_version_vendor_implementation", &[&self_.as_str()])
     }
 
     /// Calls `host.get_API_version_vendor(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_api_version_vendor(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_API_version_vendor", &(self_.as_str(),))
+        session.call_erased("host.get_API_version_vendor", &[&self_.as_str()])
     }
 
     /// Calls `host.get_API_version_minor(self: host ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_api_version_minor(session: &crate::Session, self_: &HostRef) -> Result<i64> {
-        session.call_as("host.get_API_version_minor", &(self_.as_str(),))
+        session.call_erased("host.get_API_version_minor", &[&self_.as_str()])
     }
 
     /// Calls `host.get_API_version_major(self: host ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_api_version_major(session: &crate::Session, self_: &HostRef) -> Result<i64> {
-        session.call_as("host.get_API_version_major", &(self_.as_str(),))
+        session.call_erased("host.get_API_version_major", &[&self_.as_str()])
     }
 
     /// Calls `host.get_current_operations(self: host ref)` → `(string -> enum host_allowed_operations) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &HostRef) -> Result<HashMap<String, HostAllowedOperations>> {
-        session.call_as("host.get_current_operations", &(self_.as_str(),))
+        session.call_erased("host.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `host.get_allowed_operations(self: host ref)` → `enum host_allowed_operations set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &HostRef) -> Result<Vec<HostAllowedOperations>> {
-        session.call_as::<_, Vec<String>>("host.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `host.get_memory_overhead(self: host ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_memory_overhead(session: &crate::Session, self_: &HostRef) -> Result<i64> {
-        session.call_as("host.get_memory_overhead", &(self_.as_str(),))
+        session.call_erased("host.get_memory_overhead", &[&self_.as_str()])
     }
 
     /// Calls `host.get_name_description(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_name_description", &(self_.as_str(),))
+        session.call_erased("host.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `host.get_name_label(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_name_label", &(self_.as_str(),))
+        session.call_erased("host.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `host.get_uuid(self: host ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &HostRef) -> Result<String> {
-        session.call_as("host.get_uuid", &(self_.as_str(),))
+        session.call_erased("host.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `host.get_by_name_label(label: string)` → `host ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<HostRef>> {
-        session.call_as::<_, Vec<String>>("host.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("host.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `host.get_by_uuid(uuid: string)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<HostRef> {
-        session.call_as::<_, String>("host.get_by_uuid", &(uuid,)).map(HostRef::from)
+        session.call_erased::<String>("host.get_by_uuid", &[&uuid]).map(HostRef::from)
     }
 
     /// Calls `host.get_record(self: host ref)` → `host record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &HostRef) -> Result<HostRecord> {
-        session.call_as("host.get_record", &(self_.as_str(),))
+        session.call_erased("host.get_record", &[&self_.as_str()])
     }
 }

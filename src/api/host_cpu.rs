@@ -54,121 +54,141 @@ impl HasRecord for HostCpu {
 impl HostCpu {
     /// Calls `host_cpu.get_all_records()` → `(host_cpu ref -> host_cpu record) map` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<HostCpuRef, HostCpuRecord>> {
-        session.call_as("host_cpu.get_all_records", &[(); 0])
+        session.call_erased("host_cpu.get_all_records", &[])
     }
 
     /// Calls `host_cpu.get_all()` → `host_cpu ref set` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<HostCpuRef>> {
-        session.call_as::<_, Vec<String>>("host_cpu.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("host_cpu.get_all", &[]).map(from_strings)
     }
 
     /// Calls `host_cpu.remove_from_other_config(self: host_cpu ref, key: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &HostCpuRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("host_cpu.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("host_cpu.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `host_cpu.add_to_other_config(self: host_cpu ref, key: string, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &HostCpuRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host_cpu.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("host_cpu.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `host_cpu.set_other_config(self: host_cpu ref, value: (string -> string) map)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &HostCpuRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("host_cpu.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host_cpu.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host_cpu.get_other_config(self: host_cpu ref)` → `(string -> string) map` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &HostCpuRef) -> Result<HashMap<String, String>> {
-        session.call_as("host_cpu.get_other_config", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_utilisation(self: host_cpu ref)` → `float` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_utilisation(session: &crate::Session, self_: &HostCpuRef) -> Result<f64> {
-        session.call_as("host_cpu.get_utilisation", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_utilisation", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_features(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_features(session: &crate::Session, self_: &HostCpuRef) -> Result<String> {
-        session.call_as("host_cpu.get_features", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_features", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_flags(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_flags(session: &crate::Session, self_: &HostCpuRef) -> Result<String> {
-        session.call_as("host_cpu.get_flags", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_flags", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_stepping(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_stepping(session: &crate::Session, self_: &HostCpuRef) -> Result<String> {
-        session.call_as("host_cpu.get_stepping", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_stepping", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_model(self: host_cpu ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_model(session: &crate::Session, self_: &HostCpuRef) -> Result<i64> {
-        session.call_as("host_cpu.get_model", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_model", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_family(self: host_cpu ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_family(session: &crate::Session, self_: &HostCpuRef) -> Result<i64> {
-        session.call_as("host_cpu.get_family", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_family", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_modelname(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_modelname(session: &crate::Session, self_: &HostCpuRef) -> Result<String> {
-        session.call_as("host_cpu.get_modelname", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_modelname", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_speed(self: host_cpu ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_speed(session: &crate::Session, self_: &HostCpuRef) -> Result<i64> {
-        session.call_as("host_cpu.get_speed", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_speed", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_vendor(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_vendor(session: &crate::Session, self_: &HostCpuRef) -> Result<String> {
-        session.call_as("host_cpu.get_vendor", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_vendor", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_number(self: host_cpu ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_number(session: &crate::Session, self_: &HostCpuRef) -> Result<i64> {
-        session.call_as("host_cpu.get_number", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_number", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_host(self: host_cpu ref)` → `host ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &HostCpuRef) -> Result<HostRef> {
-        session.call_as::<_, String>("host_cpu.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("host_cpu.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `host_cpu.get_uuid(self: host_cpu ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &HostCpuRef) -> Result<String> {
-        session.call_as("host_cpu.get_uuid", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `host_cpu.get_by_uuid(uuid: string)` → `host_cpu ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<HostCpuRef> {
-        session.call_as::<_, String>("host_cpu.get_by_uuid", &(uuid,)).map(HostCpuRef::from)
+        session.call_erased::<String>("host_cpu.get_by_uuid", &[&uuid]).map(HostCpuRef::from)
     }
 
     /// Calls `host_cpu.get_record(self: host_cpu ref)` → `host_cpu record` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &HostCpuRef) -> Result<HostCpuRecord> {
-        session.call_as("host_cpu.get_record", &(self_.as_str(),))
+        session.call_erased("host_cpu.get_record", &[&self_.as_str()])
     }
 }

@@ -37,82 +37,98 @@ impl HasRecord for HostCrashdump {
 
 impl HostCrashdump {
     /// Calls `host_crashdump.get_all_records()` → `(host_crashdump ref -> host_crashdump record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<HostCrashdumpRef, HostCrashdumpRecord>> {
-        session.call_as("host_crashdump.get_all_records", &[(); 0])
+        session.call_erased("host_crashdump.get_all_records", &[])
     }
 
     /// Calls `host_crashdump.get_all()` → `host_crashdump ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<HostCrashdumpRef>> {
-        session.call_as::<_, Vec<String>>("host_crashdump.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("host_crashdump.get_all", &[]).map(from_strings)
     }
 
     /// Calls `host_crashdump.upload(self: host_crashdump ref, url: string, options: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn upload(session: &crate::Session, self_: &HostCrashdumpRef, url: &str, options: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("host_crashdump.upload", &(self_.as_str(), url, options)).map(drop)
+        session.call_erased::<Void>("host_crashdump.upload", &[&self_.as_str(), &url, &options]).map(drop)
     }
 
     /// Starts `Async.host_crashdump.upload` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_upload(session: &crate::Session, self_: &HostCrashdumpRef, url: &str, options: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host_crashdump.upload", &(self_.as_str(), url, options)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host_crashdump.upload", &[&self_.as_str(), &url, &options]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host_crashdump.destroy(self: host_crashdump ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &HostCrashdumpRef) -> Result<()> {
-        session.call_as::<_, Void>("host_crashdump.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("host_crashdump.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.host_crashdump.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &HostCrashdumpRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host_crashdump.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host_crashdump.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host_crashdump.remove_from_other_config(self: host_crashdump ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &HostCrashdumpRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("host_crashdump.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("host_crashdump.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `host_crashdump.add_to_other_config(self: host_crashdump ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &HostCrashdumpRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host_crashdump.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("host_crashdump.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `host_crashdump.set_other_config(self: host_crashdump ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &HostCrashdumpRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("host_crashdump.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host_crashdump.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host_crashdump.get_other_config(self: host_crashdump ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &HostCrashdumpRef) -> Result<HashMap<String, String>> {
-        session.call_as("host_crashdump.get_other_config", &(self_.as_str(),))
+        session.call_erased("host_crashdump.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `host_crashdump.get_size(self: host_crashdump ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_size(session: &crate::Session, self_: &HostCrashdumpRef) -> Result<i64> {
-        session.call_as("host_crashdump.get_size", &(self_.as_str(),))
+        session.call_erased("host_crashdump.get_size", &[&self_.as_str()])
     }
 
     /// Calls `host_crashdump.get_timestamp(self: host_crashdump ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_timestamp(session: &crate::Session, self_: &HostCrashdumpRef) -> Result<DateTime> {
-        session.call_as("host_crashdump.get_timestamp", &(self_.as_str(),))
+        session.call_erased("host_crashdump.get_timestamp", &[&self_.as_str()])
     }
 
     /// Calls `host_crashdump.get_host(self: host_crashdump ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &HostCrashdumpRef) -> Result<HostRef> {
-        session.call_as::<_, String>("host_crashdump.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("host_crashdump.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `host_crashdump.get_uuid(self: host_crashdump ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &HostCrashdumpRef) -> Result<String> {
-        session.call_as("host_crashdump.get_uuid", &(self_.as_str(),))
+        session.call_erased("host_crashdump.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `host_crashdump.get_by_uuid(uuid: string)` → `host_crashdump ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<HostCrashdumpRef> {
-        session.call_as::<_, String>("host_crashdump.get_by_uuid", &(uuid,)).map(HostCrashdumpRef::from)
+        session.call_erased::<String>("host_crashdump.get_by_uuid", &[&uuid]).map(HostCrashdumpRef::from)
     }
 
     /// Calls `host_crashdump.get_record(self: host_crashdump ref)` → `host_crashdump record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &HostCrashdumpRef) -> Result<HostCrashdumpRecord> {
-        session.call_as("host_crashdump.get_record", &(self_.as_str(),))
+        session.call_erased("host_crashdump.get_record", &[&self_.as_str()])
     }
 }

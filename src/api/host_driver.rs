@@ -47,102 +47,122 @@ impl HasRecord for HostDriver {
 
 impl HostDriver {
     /// Calls `Host_driver.get_all_records()` → `(Host_driver ref -> Host_driver record) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<HostDriverRef, HostDriverRecord>> {
-        session.call_as("Host_driver.get_all_records", &[(); 0])
+        session.call_erased("Host_driver.get_all_records", &[])
     }
 
     /// Calls `Host_driver.get_all()` → `Host_driver ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<HostDriverRef>> {
-        session.call_as::<_, Vec<String>>("Host_driver.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("Host_driver.get_all", &[]).map(from_strings)
     }
 
     /// Calls `Host_driver.rescan(host: host ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn rescan(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("Host_driver.rescan", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("Host_driver.rescan", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.Host_driver.rescan` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_rescan(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Host_driver.rescan", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Host_driver.rescan", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Host_driver.deselect(self: Host_driver ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn deselect(session: &crate::Session, self_: &HostDriverRef) -> Result<()> {
-        session.call_as::<_, Void>("Host_driver.deselect", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Host_driver.deselect", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Host_driver.deselect` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_deselect(session: &crate::Session, self_: &HostDriverRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Host_driver.deselect", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Host_driver.deselect", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Host_driver.select(self: Host_driver ref, variant: Driver_variant ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn select(session: &crate::Session, self_: &HostDriverRef, variant: &DriverVariantRef) -> Result<()> {
-        session.call_as::<_, Void>("Host_driver.select", &(self_.as_str(), variant.as_str())).map(drop)
+        session.call_erased::<Void>("Host_driver.select", &[&self_.as_str(), &variant.as_str()]).map(drop)
     }
 
     /// Starts `Async.Host_driver.select` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_select(session: &crate::Session, self_: &HostDriverRef, variant: &DriverVariantRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Host_driver.select", &(self_.as_str(), variant.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Host_driver.select", &[&self_.as_str(), &variant.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Host_driver.get_info(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_info(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
-        session.call_as("Host_driver.get_info", &(self_.as_str(),))
+        session.call_erased("Host_driver.get_info", &[&self_.as_str()])
     }
 
     /// Calls `Host_driver.get_description(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_description(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
-        session.call_as("Host_driver.get_description", &(self_.as_str(),))
+        session.call_erased("Host_driver.get_description", &[&self_.as_str()])
     }
 
     /// Calls `Host_driver.get_type(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_type(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
-        session.call_as("Host_driver.get_type", &(self_.as_str(),))
+        session.call_erased("Host_driver.get_type", &[&self_.as_str()])
     }
 
     /// Calls `Host_driver.get_selected_variant(self: Host_driver ref)` → `Driver_variant ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_selected_variant(session: &crate::Session, self_: &HostDriverRef) -> Result<DriverVariantRef> {
-        session.call_as::<_, String>("Host_driver.get_selected_variant", &(self_.as_str(),)).map(DriverVariantRef::from)
+        session.call_erased::<String>("Host_driver.get_selected_variant", &[&self_.as_str()]).map(DriverVariantRef::from)
     }
 
     /// Calls `Host_driver.get_active_variant(self: Host_driver ref)` → `Driver_variant ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_active_variant(session: &crate::Session, self_: &HostDriverRef) -> Result<DriverVariantRef> {
-        session.call_as::<_, String>("Host_driver.get_active_variant", &(self_.as_str(),)).map(DriverVariantRef::from)
+        session.call_erased::<String>("Host_driver.get_active_variant", &[&self_.as_str()]).map(DriverVariantRef::from)
     }
 
     /// Calls `Host_driver.get_variants(self: Host_driver ref)` → `Driver_variant ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_variants(session: &crate::Session, self_: &HostDriverRef) -> Result<Vec<DriverVariantRef>> {
-        session.call_as::<_, Vec<String>>("Host_driver.get_variants", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("Host_driver.get_variants", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `Host_driver.get_friendly_name(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_friendly_name(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
-        session.call_as("Host_driver.get_friendly_name", &(self_.as_str(),))
+        session.call_erased("Host_driver.get_friendly_name", &[&self_.as_str()])
     }
 
     /// Calls `Host_driver.get_name(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_name(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
-        session.call_as("Host_driver.get_name", &(self_.as_str(),))
+        session.call_erased("Host_driver.get_name", &[&self_.as_str()])
     }
 
     /// Calls `Host_driver.get_host(self: Host_driver ref)` → `host ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &HostDriverRef) -> Result<HostRef> {
-        session.call_as::<_, String>("Host_driver.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("Host_driver.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `Host_driver.get_uuid(self: Host_driver ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &HostDriverRef) -> Result<String> {
-        session.call_as("Host_driver.get_uuid", &(self_.as_str(),))
+        session.call_erased("Host_driver.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `Host_driver.get_by_uuid(uuid: string)` → `Host_driver ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<HostDriverRef> {
-        session.call_as::<_, String>("Host_driver.get_by_uuid", &(uuid,)).map(HostDriverRef::from)
+        session.call_erased::<String>("Host_driver.get_by_uuid", &[&uuid]).map(HostDriverRef::from)
     }
 
     /// Calls `Host_driver.get_record(self: Host_driver ref)` → `Host_driver record` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &HostDriverRef) -> Result<HostDriverRecord> {
-        session.call_as("Host_driver.get_record", &(self_.as_str(),))
+        session.call_erased("Host_driver.get_record", &[&self_.as_str()])
     }
 }

@@ -37,62 +37,74 @@ impl HasRecord for HostMetrics {
 
 impl HostMetrics {
     /// Calls `host_metrics.get_all_records()` → `(host_metrics ref -> host_metrics record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<HostMetricsRef, HostMetricsRecord>> {
-        session.call_as("host_metrics.get_all_records", &[(); 0])
+        session.call_erased("host_metrics.get_all_records", &[])
     }
 
     /// Calls `host_metrics.get_all()` → `host_metrics ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<HostMetricsRef>> {
-        session.call_as::<_, Vec<String>>("host_metrics.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("host_metrics.get_all", &[]).map(from_strings)
     }
 
     /// Calls `host_metrics.remove_from_other_config(self: host_metrics ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &HostMetricsRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("host_metrics.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("host_metrics.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `host_metrics.add_to_other_config(self: host_metrics ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &HostMetricsRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host_metrics.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("host_metrics.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `host_metrics.set_other_config(self: host_metrics ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &HostMetricsRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("host_metrics.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host_metrics.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host_metrics.get_other_config(self: host_metrics ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &HostMetricsRef) -> Result<HashMap<String, String>> {
-        session.call_as("host_metrics.get_other_config", &(self_.as_str(),))
+        session.call_erased("host_metrics.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `host_metrics.get_last_updated(self: host_metrics ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_last_updated(session: &crate::Session, self_: &HostMetricsRef) -> Result<DateTime> {
-        session.call_as("host_metrics.get_last_updated", &(self_.as_str(),))
+        session.call_erased("host_metrics.get_last_updated", &[&self_.as_str()])
     }
 
     /// Calls `host_metrics.get_live(self: host_metrics ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_live(session: &crate::Session, self_: &HostMetricsRef) -> Result<bool> {
-        session.call_as("host_metrics.get_live", &(self_.as_str(),))
+        session.call_erased("host_metrics.get_live", &[&self_.as_str()])
     }
 
     /// Calls `host_metrics.get_memory_total(self: host_metrics ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_memory_total(session: &crate::Session, self_: &HostMetricsRef) -> Result<i64> {
-        session.call_as("host_metrics.get_memory_total", &(self_.as_str(),))
+        session.call_erased("host_metrics.get_memory_total", &[&self_.as_str()])
     }
 
     /// Calls `host_metrics.get_uuid(self: host_metrics ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &HostMetricsRef) -> Result<String> {
-        session.call_as("host_metrics.get_uuid", &(self_.as_str(),))
+        session.call_erased("host_metrics.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `host_metrics.get_by_uuid(uuid: string)` → `host_metrics ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<HostMetricsRef> {
-        session.call_as::<_, String>("host_metrics.get_by_uuid", &(uuid,)).map(HostMetricsRef::from)
+        session.call_erased::<String>("host_metrics.get_by_uuid", &[&uuid]).map(HostMetricsRef::from)
     }
 
     /// Calls `host_metrics.get_record(self: host_metrics ref)` → `host_metrics record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &HostMetricsRef) -> Result<HostMetricsRecord> {
-        session.call_as("host_metrics.get_record", &(self_.as_str(),))
+        session.call_erased("host_metrics.get_record", &[&self_.as_str()])
     }
 }

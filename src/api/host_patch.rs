@@ -48,133 +48,155 @@ impl HasRecord for HostPatch {
 impl HostPatch {
     /// Calls `host_patch.get_all_records()` → `(host_patch ref -> host_patch record) map` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<HostPatchRef, HostPatchRecord>> {
-        session.call_as("host_patch.get_all_records", &[(); 0])
+        session.call_erased("host_patch.get_all_records", &[])
     }
 
     /// Calls `host_patch.get_all()` → `host_patch ref set` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<HostPatchRef>> {
-        session.call_as::<_, Vec<String>>("host_patch.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("host_patch.get_all", &[]).map(from_strings)
     }
 
     /// Calls `host_patch.apply(self: host_patch ref)` → `string` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn apply(session: &crate::Session, self_: &HostPatchRef) -> Result<String> {
-        session.call_as("host_patch.apply", &(self_.as_str(),))
+        session.call_erased("host_patch.apply", &[&self_.as_str()])
     }
 
     /// Starts `Async.host_patch.apply` and returns its task; the task's result is `string`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_apply(session: &crate::Session, self_: &HostPatchRef) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.host_patch.apply", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host_patch.apply", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host_patch.destroy(self: host_patch ref)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &HostPatchRef) -> Result<()> {
-        session.call_as::<_, Void>("host_patch.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("host_patch.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.host_patch.destroy` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &HostPatchRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.host_patch.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.host_patch.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `host_patch.remove_from_other_config(self: host_patch ref, key: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &HostPatchRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("host_patch.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("host_patch.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `host_patch.add_to_other_config(self: host_patch ref, key: string, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &HostPatchRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("host_patch.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("host_patch.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `host_patch.set_other_config(self: host_patch ref, value: (string -> string) map)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &HostPatchRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("host_patch.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("host_patch.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `host_patch.get_other_config(self: host_patch ref)` → `(string -> string) map` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &HostPatchRef) -> Result<HashMap<String, String>> {
-        session.call_as("host_patch.get_other_config", &(self_.as_str(),))
+        session.call_erased("host_patch.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `host_patch.get_pool_patch(self: host_patch ref)` → `pool_patch ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_pool_patch(session: &crate::Session, self_: &HostPatchRef) -> Result<PoolPatchRef> {
-        session.call_as::<_, String>("host_patch.get_pool_patch", &(self_.as_str(),)).map(PoolPatchRef::from)
+        session.call_erased::<String>("host_patch.get_pool_patch", &[&self_.as_str()]).map(PoolPatchRef::from)
     }
 
     /// Calls `host_patch.get_size(self: host_patch ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_size(session: &crate::Session, self_: &HostPatchRef) -> Result<i64> {
-        session.call_as("host_patch.get_size", &(self_.as_str(),))
+        session.call_erased("host_patch.get_size", &[&self_.as_str()])
     }
 
     /// Calls `host_patch.get_timestamp_applied(self: host_patch ref)` → `datetime` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_timestamp_applied(session: &crate::Session, self_: &HostPatchRef) -> Result<DateTime> {
-        session.call_as("host_patch.get_timestamp_applied", &(self_.as_str(),))
+        session.call_erased("host_patch.get_timestamp_applied", &[&self_.as_str()])
     }
 
     /// Calls `host_patch.get_applied(self: host_patch ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_applied(session: &crate::Session, self_: &HostPatchRef) -> Result<bool> {
-        session.call_as("host_patch.get_applied", &(self_.as_str(),))
+        session.call_erased("host_patch.get_applied", &[&self_.as_str()])
     }
 
     /// Calls `host_patch.get_host(self: host_patch ref)` → `host ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &HostPatchRef) -> Result<HostRef> {
-        session.call_as::<_, String>("host_patch.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("host_patch.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `host_patch.get_version(self: host_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_version(session: &crate::Session, self_: &HostPatchRef) -> Result<String> {
-        session.call_as("host_patch.get_version", &(self_.as_str(),))
+        session.call_erased("host_patch.get_version", &[&self_.as_str()])
     }
 
     /// Calls `host_patch.get_name_description(self: host_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &HostPatchRef) -> Result<String> {
-        session.call_as("host_patch.get_name_description", &(self_.as_str(),))
+        session.call_erased("host_patch.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `host_patch.get_name_label(self: host_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &HostPatchRef) -> Result<String> {
-        session.call_as("host_patch.get_name_label", &(self_.as_str(),))
+        session.call_erased("host_patch.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `host_patch.get_uuid(self: host_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &HostPatchRef) -> Result<String> {
-        session.call_as("host_patch.get_uuid", &(self_.as_str(),))
+        session.call_erased("host_patch.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `host_patch.get_by_name_label(label: string)` → `host_patch ref set` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<HostPatchRef>> {
-        session.call_as::<_, Vec<String>>("host_patch.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("host_patch.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `host_patch.get_by_uuid(uuid: string)` → `host_patch ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<HostPatchRef> {
-        session.call_as::<_, String>("host_patch.get_by_uuid", &(uuid,)).map(HostPatchRef::from)
+        session.call_erased::<String>("host_patch.get_by_uuid", &[&uuid]).map(HostPatchRef::from)
     }
 
     /// Calls `host_patch.get_record(self: host_patch ref)` → `host_patch record` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &HostPatchRef) -> Result<HostPatchRecord> {
-        session.call_as("host_patch.get_record", &(self_.as_str(),))
+        session.call_erased("host_patch.get_record", &[&self_.as_str()])
     }
 }

@@ -29,27 +29,32 @@ impl HasRecord for Lvhd {
 
 impl Lvhd {
     /// Calls `LVHD.enable_thin_provisioning(host: host ref, SR: SR ref, initial_allocation: int, allocation_quantum: int)` → `string` (custom message).
+    #[inline]
     pub fn enable_thin_provisioning(session: &crate::Session, host: &HostRef, sr: &SrRef, initial_allocation: i64, allocation_quantum: i64) -> Result<String> {
-        session.call_as("LVHD.enable_thin_provisioning", &(host.as_str(), sr.as_str(), initial_allocation, allocation_quantum))
+        session.call_erased("LVHD.enable_thin_provisioning", &[&host.as_str(), &sr.as_str(), &initial_allocation, &allocation_quantum])
     }
 
     /// Starts `Async.LVHD.enable_thin_provisioning` and returns its task; the task's result is `string`.
+    #[inline]
     pub fn async_enable_thin_provisioning(session: &crate::Session, host: &HostRef, sr: &SrRef, initial_allocation: i64, allocation_quantum: i64) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.LVHD.enable_thin_provisioning", &(host.as_str(), sr.as_str(), initial_allocation, allocation_quantum)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.LVHD.enable_thin_provisioning", &[&host.as_str(), &sr.as_str(), &initial_allocation, &allocation_quantum]).map(TaskHandle::from_wire)
     }
 
     /// Calls `LVHD.get_uuid(self: LVHD ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &LvhdRef) -> Result<String> {
-        session.call_as("LVHD.get_uuid", &(self_.as_str(),))
+        session.call_erased("LVHD.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `LVHD.get_by_uuid(uuid: string)` → `LVHD ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<LvhdRef> {
-        session.call_as::<_, String>("LVHD.get_by_uuid", &(uuid,)).map(LvhdRef::from)
+        session.call_erased::<String>("LVHD.get_by_uuid", &[&uuid]).map(LvhdRef::from)
     }
 
     /// Calls `LVHD.get_record(self: LVHD ref)` → `LVHD record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &LvhdRef) -> Result<LvhdRecord> {
-        session.call_as("LVHD.get_record", &(self_.as_str(),))
+        session.call_erased("LVHD.get_record", &[&self_.as_str()])
     }
 }

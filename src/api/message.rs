@@ -41,67 +41,80 @@ impl HasRecord for Message {
 
 impl Message {
     /// Calls `message.get_all_records_where(expr: string)` → `(message ref -> message record) map` (custom message).
+    #[inline]
     pub fn get_all_records_where(session: &crate::Session, expr: &str) -> Result<HashMap<MessageRef, MessageRecord>> {
-        session.call_as("message.get_all_records_where", &(expr,))
+        session.call_erased("message.get_all_records_where", &[&expr])
     }
 
     /// Calls `message.get_all_records()` → `(message ref -> message record) map` (custom message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<MessageRef, MessageRecord>> {
-        session.call_as("message.get_all_records", &[(); 0])
+        session.call_erased("message.get_all_records", &[])
     }
 
     /// Calls `message.get_by_uuid(uuid: string)` → `message ref` (custom message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<MessageRef> {
-        session.call_as::<_, String>("message.get_by_uuid", &(uuid,)).map(MessageRef::from)
+        session.call_erased::<String>("message.get_by_uuid", &[&uuid]).map(MessageRef::from)
     }
 
     /// Calls `message.get_record(self: message ref)` → `message record` (custom message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &MessageRef) -> Result<MessageRecord> {
-        session.call_as("message.get_record", &(self_.as_str(),))
+        session.call_erased("message.get_record", &[&self_.as_str()])
     }
 
     /// Calls `message.get_since(since: datetime)` → `(message ref -> message record) map` (custom message).
+    #[inline]
     pub fn get_since(session: &crate::Session, since: DateTime) -> Result<HashMap<MessageRef, MessageRecord>> {
-        session.call_as("message.get_since", &(since,))
+        session.call_erased("message.get_since", &[&since])
     }
 
     /// Calls `message.get_all()` → `message ref set` (custom message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<MessageRef>> {
-        session.call_as::<_, Vec<String>>("message.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("message.get_all", &[]).map(from_strings)
     }
 
     /// Calls `message.get(cls: enum cls, obj_uuid: string, since: datetime)` → `(message ref -> message record) map` (custom message).
+    #[inline]
     pub fn get(session: &crate::Session, cls: Cls, obj_uuid: &str, since: DateTime) -> Result<HashMap<MessageRef, MessageRecord>> {
-        session.call_as("message.get", &(cls.as_str(), obj_uuid, since))
+        session.call_erased("message.get", &[&cls.as_str(), &obj_uuid, &since])
     }
 
     /// Calls `message.destroy_all(filters: (string -> string) map)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn destroy_all(session: &crate::Session, filters: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("message.destroy_all", &(filters,)).map(drop)
+        session.call_erased::<Void>("message.destroy_all", &[&filters]).map(drop)
     }
 
     /// Starts `Async.message.destroy_all` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_destroy_all(session: &crate::Session, filters: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.message.destroy_all", &(filters,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.message.destroy_all", &[&filters]).map(TaskHandle::from_wire)
     }
 
     /// Calls `message.destroy_many(messages: message ref set)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn destroy_many(session: &crate::Session, messages: &[MessageRef]) -> Result<()> {
-        session.call_as::<_, Void>("message.destroy_many", &(messages,)).map(drop)
+        session.call_erased::<Void>("message.destroy_many", &[&messages]).map(drop)
     }
 
     /// Starts `Async.message.destroy_many` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_destroy_many(session: &crate::Session, messages: &[MessageRef]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.message.destroy_many", &(messages,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.message.destroy_many", &[&messages]).map(TaskHandle::from_wire)
     }
 
     /// Calls `message.destroy(self: message ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &MessageRef) -> Result<()> {
-        session.call_as::<_, Void>("message.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("message.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Calls `message.create(name: string, priority: int, cls: enum cls, obj_uuid: string, body: string)` → `message ref` (custom message).
+    #[inline]
     pub fn create(session: &crate::Session, name: &str, priority: i64, cls: Cls, obj_uuid: &str, body: &str) -> Result<MessageRef> {
-        session.call_as::<_, String>("message.create", &(name, priority, cls.as_str(), obj_uuid, body)).map(MessageRef::from)
+        session.call_erased::<String>("message.create", &[&name, &priority, &cls.as_str(), &obj_uuid, &body]).map(MessageRef::from)
     }
 }

@@ -62,214 +62,256 @@ impl HasRecord for Network {
 
 impl Network {
     /// Calls `network.get_all_records()` → `(network ref -> network record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<NetworkRef, NetworkRecord>> {
-        session.call_as("network.get_all_records", &[(); 0])
+        session.call_erased("network.get_all_records", &[])
     }
 
     /// Calls `network.get_all()` → `network ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<NetworkRef>> {
-        session.call_as::<_, Vec<String>>("network.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("network.get_all", &[]).map(from_strings)
     }
 
     /// Calls `network.remove_purpose(self: network ref, value: enum network_purpose)` → `void` (custom message).
+    #[inline]
     pub fn remove_purpose(session: &crate::Session, self_: &NetworkRef, value: NetworkPurpose) -> Result<()> {
-        session.call_as::<_, Void>("network.remove_purpose", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("network.remove_purpose", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.network.remove_purpose` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_remove_purpose(session: &crate::Session, self_: &NetworkRef, value: NetworkPurpose) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.network.remove_purpose", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.network.remove_purpose", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `network.add_purpose(self: network ref, value: enum network_purpose)` → `void` (custom message).
+    #[inline]
     pub fn add_purpose(session: &crate::Session, self_: &NetworkRef, value: NetworkPurpose) -> Result<()> {
-        session.call_as::<_, Void>("network.add_purpose", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("network.add_purpose", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.network.add_purpose` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_add_purpose(session: &crate::Session, self_: &NetworkRef, value: NetworkPurpose) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.network.add_purpose", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.network.add_purpose", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `network.set_default_locking_mode(network: network ref, value: enum network_default_locking_mode)` → `void` (custom message).
+    #[inline]
     pub fn set_default_locking_mode(session: &crate::Session, network: &NetworkRef, value: NetworkDefaultLockingMode) -> Result<()> {
-        session.call_as::<_, Void>("network.set_default_locking_mode", &(network.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("network.set_default_locking_mode", &[&network.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.network.set_default_locking_mode` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_default_locking_mode(session: &crate::Session, network: &NetworkRef, value: NetworkDefaultLockingMode) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.network.set_default_locking_mode", &(network.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.network.set_default_locking_mode", &[&network.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `network.create_new_blob(network: network ref, name: string, mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create_new_blob(session: &crate::Session, network: &NetworkRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
-        session.call_as::<_, String>("network.create_new_blob", &call_params!("network.create_new_blob"; network.as_str(), name, mime_type; "public" public)?).map(BlobRef::from)
+        session.call_erased::<String>("network.create_new_blob", &with_optional("network.create_new_blob", &[&network.as_str(), &name, &mime_type], &[("public", opt(&public))])?).map(BlobRef::from)
     }
 
     /// Starts `Async.network.create_new_blob` and returns its task; the task's result is `blob ref`. Optional parameters as for [`Self::create_new_blob`].
+    #[inline]
     pub fn async_create_new_blob(session: &crate::Session, network: &NetworkRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<TaskHandle<BlobRef>> {
-        session.call_as::<_, String>("Async.network.create_new_blob", &call_params!("network.create_new_blob"; network.as_str(), name, mime_type; "public" public)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.network.create_new_blob", &with_optional("network.create_new_blob", &[&network.as_str(), &name, &mime_type], &[("public", opt(&public))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `network.remove_tags(self: network ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_tags(session: &crate::Session, self_: &NetworkRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("network.remove_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("network.remove_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `network.add_tags(self: network ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_tags(session: &crate::Session, self_: &NetworkRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("network.add_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("network.add_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `network.set_tags(self: network ref, value: string set)` → `void` (implicit message).
+    #[inline]
     pub fn set_tags(session: &crate::Session, self_: &NetworkRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("network.set_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("network.set_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `network.remove_from_other_config(self: network ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &NetworkRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("network.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("network.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `network.add_to_other_config(self: network ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &NetworkRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("network.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("network.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `network.set_other_config(self: network ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &NetworkRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("network.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("network.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `network.set_MTU(self: network ref, value: int)` → `void` (implicit message).
+    #[inline]
     pub fn set_mtu(session: &crate::Session, self_: &NetworkRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("network.set_MTU", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("network.set_MTU", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `network.set_name_description(self: network ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &NetworkRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("network.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("network.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `network.set_name_label(self: network ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &NetworkRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("network.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("network.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `network.get_purpose(self: network ref)` → `enum network_purpose set` (implicit message).
+    #[inline]
     pub fn get_purpose(session: &crate::Session, self_: &NetworkRef) -> Result<Vec<NetworkPurpose>> {
-        session.call_as::<_, Vec<String>>("network.get_purpose", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("network.get_purpose", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `network.get_assigned_ips(self: network ref)` → `(VIF ref -> string) map` (implicit message).
+    #[inline]
     pub fn get_assigned_ips(session: &crate::Session, self_: &NetworkRef) -> Result<HashMap<VifRef, String>> {
-        session.call_as("network.get_assigned_ips", &(self_.as_str(),))
+        session.call_erased("network.get_assigned_ips", &[&self_.as_str()])
     }
 
     /// Calls `network.get_default_locking_mode(self: network ref)` → `enum network_default_locking_mode` (implicit message).
+    #[inline]
     pub fn get_default_locking_mode(session: &crate::Session, self_: &NetworkRef) -> Result<NetworkDefaultLockingMode> {
-        session.call_as::<_, String>("network.get_default_locking_mode", &(self_.as_str(),)).map(NetworkDefaultLockingMode::from)
+        session.call_erased::<String>("network.get_default_locking_mode", &[&self_.as_str()]).map(NetworkDefaultLockingMode::from)
     }
 
     /// Calls `network.get_tags(self: network ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_tags(session: &crate::Session, self_: &NetworkRef) -> Result<Vec<String>> {
-        session.call_as("network.get_tags", &(self_.as_str(),))
+        session.call_erased("network.get_tags", &[&self_.as_str()])
     }
 
     /// Calls `network.get_blobs(self: network ref)` → `(string -> blob ref) map` (implicit message).
+    #[inline]
     pub fn get_blobs(session: &crate::Session, self_: &NetworkRef) -> Result<HashMap<String, BlobRef>> {
-        session.call_as("network.get_blobs", &(self_.as_str(),))
+        session.call_erased("network.get_blobs", &[&self_.as_str()])
     }
 
     /// Calls `network.get_managed(self: network ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_managed(session: &crate::Session, self_: &NetworkRef) -> Result<bool> {
-        session.call_as("network.get_managed", &(self_.as_str(),))
+        session.call_erased("network.get_managed", &[&self_.as_str()])
     }
 
     /// Calls `network.get_bridge(self: network ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_bridge(session: &crate::Session, self_: &NetworkRef) -> Result<String> {
-        session.call_as("network.get_bridge", &(self_.as_str(),))
+        session.call_erased("network.get_bridge", &[&self_.as_str()])
     }
 
     /// Calls `network.get_other_config(self: network ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &NetworkRef) -> Result<HashMap<String, String>> {
-        session.call_as("network.get_other_config", &(self_.as_str(),))
+        session.call_erased("network.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `network.get_MTU(self: network ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_mtu(session: &crate::Session, self_: &NetworkRef) -> Result<i64> {
-        session.call_as("network.get_MTU", &(self_.as_str(),))
+        session.call_erased("network.get_MTU", &[&self_.as_str()])
     }
 
     /// Calls `network.get_PIFs(self: network ref)` → `PIF ref set` (implicit message).
+    #[inline]
     pub fn get_pifs(session: &crate::Session, self_: &NetworkRef) -> Result<Vec<PifRef>> {
-        session.call_as::<_, Vec<String>>("network.get_PIFs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("network.get_PIFs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `network.get_VIFs(self: network ref)` → `VIF ref set` (implicit message).
+    #[inline]
     pub fn get_vifs(session: &crate::Session, self_: &NetworkRef) -> Result<Vec<VifRef>> {
-        session.call_as::<_, Vec<String>>("network.get_VIFs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("network.get_VIFs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `network.get_current_operations(self: network ref)` → `(string -> enum network_operations) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &NetworkRef) -> Result<HashMap<String, NetworkOperations>> {
-        session.call_as("network.get_current_operations", &(self_.as_str(),))
+        session.call_erased("network.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `network.get_allowed_operations(self: network ref)` → `enum network_operations set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &NetworkRef) -> Result<Vec<NetworkOperations>> {
-        session.call_as::<_, Vec<String>>("network.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("network.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `network.get_name_description(self: network ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &NetworkRef) -> Result<String> {
-        session.call_as("network.get_name_description", &(self_.as_str(),))
+        session.call_erased("network.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `network.get_name_label(self: network ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &NetworkRef) -> Result<String> {
-        session.call_as("network.get_name_label", &(self_.as_str(),))
+        session.call_erased("network.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `network.get_uuid(self: network ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &NetworkRef) -> Result<String> {
-        session.call_as("network.get_uuid", &(self_.as_str(),))
+        session.call_erased("network.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `network.get_by_name_label(label: string)` → `network ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<NetworkRef>> {
-        session.call_as::<_, Vec<String>>("network.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("network.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `network.destroy(self: network ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &NetworkRef) -> Result<()> {
-        session.call_as::<_, Void>("network.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("network.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.network.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &NetworkRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.network.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.network.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `network.create(args: network record)` → `network ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &NetworkRecord) -> Result<NetworkRef> {
-        session.call_as::<_, String>("network.create", &(args,)).map(NetworkRef::from)
+        session.call_erased::<String>("network.create", &[&args]).map(NetworkRef::from)
     }
 
     /// Starts `Async.network.create` and returns its task; the task's result is `network ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &NetworkRecord) -> Result<TaskHandle<NetworkRef>> {
-        session.call_as::<_, String>("Async.network.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.network.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `network.get_by_uuid(uuid: string)` → `network ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<NetworkRef> {
-        session.call_as::<_, String>("network.get_by_uuid", &(uuid,)).map(NetworkRef::from)
+        session.call_erased::<String>("network.get_by_uuid", &[&uuid]).map(NetworkRef::from)
     }
 
     /// Calls `network.get_record(self: network ref)` → `network record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &NetworkRef) -> Result<NetworkRecord> {
-        session.call_as("network.get_record", &(self_.as_str(),))
+        session.call_erased("network.get_record", &[&self_.as_str()])
     }
 }

@@ -39,77 +39,92 @@ impl HasRecord for NetworkSriov {
 
 impl NetworkSriov {
     /// Calls `network_sriov.get_all_records()` → `(network_sriov ref -> network_sriov record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<NetworkSriovRef, NetworkSriovRecord>> {
-        session.call_as("network_sriov.get_all_records", &[(); 0])
+        session.call_erased("network_sriov.get_all_records", &[])
     }
 
     /// Calls `network_sriov.get_all()` → `network_sriov ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<NetworkSriovRef>> {
-        session.call_as::<_, Vec<String>>("network_sriov.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("network_sriov.get_all", &[]).map(from_strings)
     }
 
     /// Calls `network_sriov.get_remaining_capacity(self: network_sriov ref)` → `int` (custom message).
+    #[inline]
     pub fn get_remaining_capacity(session: &crate::Session, self_: &NetworkSriovRef) -> Result<i64> {
-        session.call_as("network_sriov.get_remaining_capacity", &(self_.as_str(),))
+        session.call_erased("network_sriov.get_remaining_capacity", &[&self_.as_str()])
     }
 
     /// Starts `Async.network_sriov.get_remaining_capacity` and returns its task; the task's result is `int`.
+    #[inline]
     pub fn async_get_remaining_capacity(session: &crate::Session, self_: &NetworkSriovRef) -> Result<TaskHandle<i64>> {
-        session.call_as::<_, String>("Async.network_sriov.get_remaining_capacity", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.network_sriov.get_remaining_capacity", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `network_sriov.destroy(self: network_sriov ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &NetworkSriovRef) -> Result<()> {
-        session.call_as::<_, Void>("network_sriov.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("network_sriov.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.network_sriov.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &NetworkSriovRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.network_sriov.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.network_sriov.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `network_sriov.create(pif: PIF ref, network: network ref)` → `network_sriov ref` (custom message).
+    #[inline]
     pub fn create(session: &crate::Session, pif: &PifRef, network: &NetworkRef) -> Result<NetworkSriovRef> {
-        session.call_as::<_, String>("network_sriov.create", &(pif.as_str(), network.as_str())).map(NetworkSriovRef::from)
+        session.call_erased::<String>("network_sriov.create", &[&pif.as_str(), &network.as_str()]).map(NetworkSriovRef::from)
     }
 
     /// Starts `Async.network_sriov.create` and returns its task; the task's result is `network_sriov ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, pif: &PifRef, network: &NetworkRef) -> Result<TaskHandle<NetworkSriovRef>> {
-        session.call_as::<_, String>("Async.network_sriov.create", &(pif.as_str(), network.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.network_sriov.create", &[&pif.as_str(), &network.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `network_sriov.get_configuration_mode(self: network_sriov ref)` → `enum sriov_configuration_mode` (implicit message).
+    #[inline]
     pub fn get_configuration_mode(session: &crate::Session, self_: &NetworkSriovRef) -> Result<SriovConfigurationMode> {
-        session.call_as::<_, String>("network_sriov.get_configuration_mode", &(self_.as_str(),)).map(SriovConfigurationMode::from)
+        session.call_erased::<String>("network_sriov.get_configuration_mode", &[&self_.as_str()]).map(SriovConfigurationMode::from)
     }
 
     /// Calls `network_sriov.get_requires_reboot(self: network_sriov ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_requires_reboot(session: &crate::Session, self_: &NetworkSriovRef) -> Result<bool> {
-        session.call_as("network_sriov.get_requires_reboot", &(self_.as_str(),))
+        session.call_erased("network_sriov.get_requires_reboot", &[&self_.as_str()])
     }
 
     /// Calls `network_sriov.get_logical_PIF(self: network_sriov ref)` → `PIF ref` (implicit message).
+    #[inline]
     pub fn get_logical_pif(session: &crate::Session, self_: &NetworkSriovRef) -> Result<PifRef> {
-        session.call_as::<_, String>("network_sriov.get_logical_PIF", &(self_.as_str(),)).map(PifRef::from)
+        session.call_erased::<String>("network_sriov.get_logical_PIF", &[&self_.as_str()]).map(PifRef::from)
     }
 
     /// Calls `network_sriov.get_physical_PIF(self: network_sriov ref)` → `PIF ref` (implicit message).
+    #[inline]
     pub fn get_physical_pif(session: &crate::Session, self_: &NetworkSriovRef) -> Result<PifRef> {
-        session.call_as::<_, String>("network_sriov.get_physical_PIF", &(self_.as_str(),)).map(PifRef::from)
+        session.call_erased::<String>("network_sriov.get_physical_PIF", &[&self_.as_str()]).map(PifRef::from)
     }
 
     /// Calls `network_sriov.get_uuid(self: network_sriov ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &NetworkSriovRef) -> Result<String> {
-        session.call_as("network_sriov.get_uuid", &(self_.as_str(),))
+        session.call_erased("network_sriov.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `network_sriov.get_by_uuid(uuid: string)` → `network_sriov ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<NetworkSriovRef> {
-        session.call_as::<_, String>("network_sriov.get_by_uuid", &(uuid,)).map(NetworkSriovRef::from)
+        session.call_erased::<String>("network_sriov.get_by_uuid", &[&uuid]).map(NetworkSriovRef::from)
     }
 
     /// Calls `network_sriov.get_record(self: network_sriov ref)` → `network_sriov record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &NetworkSriovRef) -> Result<NetworkSriovRecord> {
-        session.call_as("network_sriov.get_record", &(self_.as_str(),))
+        session.call_erased("network_sriov.get_record", &[&self_.as_str()])
     }
 }

@@ -43,147 +43,176 @@ impl HasRecord for Observer {
 
 impl Observer {
     /// Calls `Observer.get_all_records()` → `(Observer ref -> Observer record) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<ObserverRef, ObserverRecord>> {
-        session.call_as("Observer.get_all_records", &[(); 0])
+        session.call_erased("Observer.get_all_records", &[])
     }
 
     /// Calls `Observer.get_all()` → `Observer ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<ObserverRef>> {
-        session.call_as::<_, Vec<String>>("Observer.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("Observer.get_all", &[]).map(from_strings)
     }
 
     /// Calls `Observer.set_components(self: Observer ref, value: string set)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_components(session: &crate::Session, self_: &ObserverRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("Observer.set_components", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Observer.set_components", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.Observer.set_components` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_components(session: &crate::Session, self_: &ObserverRef, value: &[String]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Observer.set_components", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Observer.set_components", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Observer.set_endpoints(self: Observer ref, value: string set)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_endpoints(session: &crate::Session, self_: &ObserverRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("Observer.set_endpoints", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Observer.set_endpoints", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.Observer.set_endpoints` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_endpoints(session: &crate::Session, self_: &ObserverRef, value: &[String]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Observer.set_endpoints", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Observer.set_endpoints", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Observer.set_attributes(self: Observer ref, value: (string -> string) map)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_attributes(session: &crate::Session, self_: &ObserverRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("Observer.set_attributes", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Observer.set_attributes", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.Observer.set_attributes` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_attributes(session: &crate::Session, self_: &ObserverRef, value: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Observer.set_attributes", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Observer.set_attributes", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Observer.set_enabled(self: Observer ref, value: bool)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_enabled(session: &crate::Session, self_: &ObserverRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("Observer.set_enabled", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Observer.set_enabled", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.Observer.set_enabled` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_enabled(session: &crate::Session, self_: &ObserverRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Observer.set_enabled", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Observer.set_enabled", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Observer.set_hosts(self: Observer ref, value: host ref set)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_hosts(session: &crate::Session, self_: &ObserverRef, value: &[HostRef]) -> Result<()> {
-        session.call_as::<_, Void>("Observer.set_hosts", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Observer.set_hosts", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.Observer.set_hosts` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_hosts(session: &crate::Session, self_: &ObserverRef, value: &[HostRef]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Observer.set_hosts", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Observer.set_hosts", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Observer.set_name_description(self: Observer ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &ObserverRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Observer.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Observer.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `Observer.set_name_label(self: Observer ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &ObserverRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Observer.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Observer.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `Observer.get_enabled(self: Observer ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_enabled(session: &crate::Session, self_: &ObserverRef) -> Result<bool> {
-        session.call_as("Observer.get_enabled", &(self_.as_str(),))
+        session.call_erased("Observer.get_enabled", &[&self_.as_str()])
     }
 
     /// Calls `Observer.get_components(self: Observer ref)` → `string set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_components(session: &crate::Session, self_: &ObserverRef) -> Result<Vec<String>> {
-        session.call_as("Observer.get_components", &(self_.as_str(),))
+        session.call_erased("Observer.get_components", &[&self_.as_str()])
     }
 
     /// Calls `Observer.get_endpoints(self: Observer ref)` → `string set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_endpoints(session: &crate::Session, self_: &ObserverRef) -> Result<Vec<String>> {
-        session.call_as("Observer.get_endpoints", &(self_.as_str(),))
+        session.call_erased("Observer.get_endpoints", &[&self_.as_str()])
     }
 
     /// Calls `Observer.get_attributes(self: Observer ref)` → `(string -> string) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_attributes(session: &crate::Session, self_: &ObserverRef) -> Result<HashMap<String, String>> {
-        session.call_as("Observer.get_attributes", &(self_.as_str(),))
+        session.call_erased("Observer.get_attributes", &[&self_.as_str()])
     }
 
     /// Calls `Observer.get_hosts(self: Observer ref)` → `host ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_hosts(session: &crate::Session, self_: &ObserverRef) -> Result<Vec<HostRef>> {
-        session.call_as::<_, Vec<String>>("Observer.get_hosts", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("Observer.get_hosts", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `Observer.get_name_description(self: Observer ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &ObserverRef) -> Result<String> {
-        session.call_as("Observer.get_name_description", &(self_.as_str(),))
+        session.call_erased("Observer.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `Observer.get_name_label(self: Observer ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &ObserverRef) -> Result<String> {
-        session.call_as("Observer.get_name_label", &(self_.as_str(),))
+        session.call_erased("Observer.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `Observer.get_uuid(self: Observer ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &ObserverRef) -> Result<String> {
-        session.call_as("Observer.get_uuid", &(self_.as_str(),))
+        session.call_erased("Observer.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `Observer.get_by_name_label(label: string)` → `Observer ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<ObserverRef>> {
-        session.call_as::<_, Vec<String>>("Observer.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("Observer.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `Observer.destroy(self: Observer ref)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &ObserverRef) -> Result<()> {
-        session.call_as::<_, Void>("Observer.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Observer.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Observer.destroy` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &ObserverRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Observer.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Observer.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Observer.create(args: Observer record)` → `Observer ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn create(session: &crate::Session, args: &ObserverRecord) -> Result<ObserverRef> {
-        session.call_as::<_, String>("Observer.create", &(args,)).map(ObserverRef::from)
+        session.call_erased::<String>("Observer.create", &[&args]).map(ObserverRef::from)
     }
 
     /// Starts `Async.Observer.create` and returns its task; the task's result is `Observer ref`. Prototype: may change.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &ObserverRecord) -> Result<TaskHandle<ObserverRef>> {
-        session.call_as::<_, String>("Async.Observer.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Observer.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Observer.get_by_uuid(uuid: string)` → `Observer ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<ObserverRef> {
-        session.call_as::<_, String>("Observer.get_by_uuid", &(uuid,)).map(ObserverRef::from)
+        session.call_erased::<String>("Observer.get_by_uuid", &[&uuid]).map(ObserverRef::from)
     }
 
     /// Calls `Observer.get_record(self: Observer ref)` → `Observer record` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &ObserverRef) -> Result<ObserverRecord> {
-        session.call_as("Observer.get_record", &(self_.as_str(),))
+        session.call_erased("Observer.get_record", &[&self_.as_str()])
     }
 }

@@ -40,117 +40,140 @@ impl HasRecord for Pbd {
 
 impl Pbd {
     /// Calls `PBD.get_all_records()` → `(PBD ref -> PBD record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PbdRef, PbdRecord>> {
-        session.call_as("PBD.get_all_records", &[(); 0])
+        session.call_erased("PBD.get_all_records", &[])
     }
 
     /// Calls `PBD.get_all()` → `PBD ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PbdRef>> {
-        session.call_as::<_, Vec<String>>("PBD.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("PBD.get_all", &[]).map(from_strings)
     }
 
     /// Calls `PBD.set_device_config(self: PBD ref, value: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn set_device_config(session: &crate::Session, self_: &PbdRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("PBD.set_device_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PBD.set_device_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.PBD.set_device_config` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_device_config(session: &crate::Session, self_: &PbdRef, value: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PBD.set_device_config", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PBD.set_device_config", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PBD.unplug(self: PBD ref)` → `void` (custom message).
+    #[inline]
     pub fn unplug(session: &crate::Session, self_: &PbdRef) -> Result<()> {
-        session.call_as::<_, Void>("PBD.unplug", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PBD.unplug", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PBD.unplug` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_unplug(session: &crate::Session, self_: &PbdRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PBD.unplug", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PBD.unplug", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PBD.plug(self: PBD ref)` → `void` (custom message).
+    #[inline]
     pub fn plug(session: &crate::Session, self_: &PbdRef) -> Result<()> {
-        session.call_as::<_, Void>("PBD.plug", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PBD.plug", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PBD.plug` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_plug(session: &crate::Session, self_: &PbdRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PBD.plug", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PBD.plug", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PBD.remove_from_other_config(self: PBD ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &PbdRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("PBD.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("PBD.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `PBD.add_to_other_config(self: PBD ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &PbdRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("PBD.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("PBD.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `PBD.set_other_config(self: PBD ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &PbdRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("PBD.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PBD.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `PBD.get_other_config(self: PBD ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &PbdRef) -> Result<HashMap<String, String>> {
-        session.call_as("PBD.get_other_config", &(self_.as_str(),))
+        session.call_erased("PBD.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `PBD.get_currently_attached(self: PBD ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_currently_attached(session: &crate::Session, self_: &PbdRef) -> Result<bool> {
-        session.call_as("PBD.get_currently_attached", &(self_.as_str(),))
+        session.call_erased("PBD.get_currently_attached", &[&self_.as_str()])
     }
 
     /// Calls `PBD.get_device_config(self: PBD ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_device_config(session: &crate::Session, self_: &PbdRef) -> Result<HashMap<String, String>> {
-        session.call_as("PBD.get_device_config", &(self_.as_str(),))
+        session.call_erased("PBD.get_device_config", &[&self_.as_str()])
     }
 
     /// Calls `PBD.get_SR(self: PBD ref)` → `SR ref` (implicit message).
+    #[inline]
     pub fn get_sr(session: &crate::Session, self_: &PbdRef) -> Result<SrRef> {
-        session.call_as::<_, String>("PBD.get_SR", &(self_.as_str(),)).map(SrRef::from)
+        session.call_erased::<String>("PBD.get_SR", &[&self_.as_str()]).map(SrRef::from)
     }
 
     /// Calls `PBD.get_host(self: PBD ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &PbdRef) -> Result<HostRef> {
-        session.call_as::<_, String>("PBD.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("PBD.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `PBD.get_uuid(self: PBD ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PbdRef) -> Result<String> {
-        session.call_as("PBD.get_uuid", &(self_.as_str(),))
+        session.call_erased("PBD.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `PBD.destroy(self: PBD ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &PbdRef) -> Result<()> {
-        session.call_as::<_, Void>("PBD.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PBD.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PBD.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &PbdRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PBD.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PBD.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PBD.create(args: PBD record)` → `PBD ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &PbdRecord) -> Result<PbdRef> {
-        session.call_as::<_, String>("PBD.create", &(args,)).map(PbdRef::from)
+        session.call_erased::<String>("PBD.create", &[&args]).map(PbdRef::from)
     }
 
     /// Starts `Async.PBD.create` and returns its task; the task's result is `PBD ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &PbdRecord) -> Result<TaskHandle<PbdRef>> {
-        session.call_as::<_, String>("Async.PBD.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PBD.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PBD.get_by_uuid(uuid: string)` → `PBD ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PbdRef> {
-        session.call_as::<_, String>("PBD.get_by_uuid", &(uuid,)).map(PbdRef::from)
+        session.call_erased::<String>("PBD.get_by_uuid", &[&uuid]).map(PbdRef::from)
     }
 
     /// Calls `PBD.get_record(self: PBD ref)` → `PBD record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PbdRef) -> Result<PbdRecord> {
-        session.call_as("PBD.get_record", &(self_.as_str(),))
+        session.call_erased("PBD.get_record", &[&self_.as_str()])
     }
 }

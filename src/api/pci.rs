@@ -59,147 +59,176 @@ impl HasRecord for Pci {
 
 impl Pci {
     /// Calls `PCI.get_all_records()` → `(PCI ref -> PCI record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PciRef, PciRecord>> {
-        session.call_as("PCI.get_all_records", &[(); 0])
+        session.call_erased("PCI.get_all_records", &[])
     }
 
     /// Calls `PCI.get_all()` → `PCI ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PciRef>> {
-        session.call_as::<_, Vec<String>>("PCI.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("PCI.get_all", &[]).map(from_strings)
     }
 
     /// Calls `PCI.get_dom0_access_status(self: PCI ref)` → `enum pci_dom0_access` (custom message). Prototype: may change.
+    #[inline]
     pub fn get_dom0_access_status(session: &crate::Session, self_: &PciRef) -> Result<PciDom0Access> {
-        session.call_as::<_, String>("PCI.get_dom0_access_status", &(self_.as_str(),)).map(PciDom0Access::from)
+        session.call_erased::<String>("PCI.get_dom0_access_status", &[&self_.as_str()]).map(PciDom0Access::from)
     }
 
     /// Starts `Async.PCI.get_dom0_access_status` and returns its task; the task's result is `enum pci_dom0_access`. Prototype: may change.
+    #[inline]
     pub fn async_get_dom0_access_status(session: &crate::Session, self_: &PciRef) -> Result<TaskHandle<PciDom0Access>> {
-        session.call_as::<_, String>("Async.PCI.get_dom0_access_status", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PCI.get_dom0_access_status", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PCI.enable_dom0_access(self: PCI ref)` → `enum pci_dom0_access` (custom message). Prototype: may change.
+    #[inline]
     pub fn enable_dom0_access(session: &crate::Session, self_: &PciRef) -> Result<PciDom0Access> {
-        session.call_as::<_, String>("PCI.enable_dom0_access", &(self_.as_str(),)).map(PciDom0Access::from)
+        session.call_erased::<String>("PCI.enable_dom0_access", &[&self_.as_str()]).map(PciDom0Access::from)
     }
 
     /// Starts `Async.PCI.enable_dom0_access` and returns its task; the task's result is `enum pci_dom0_access`. Prototype: may change.
+    #[inline]
     pub fn async_enable_dom0_access(session: &crate::Session, self_: &PciRef) -> Result<TaskHandle<PciDom0Access>> {
-        session.call_as::<_, String>("Async.PCI.enable_dom0_access", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PCI.enable_dom0_access", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PCI.disable_dom0_access(self: PCI ref)` → `enum pci_dom0_access` (custom message). Prototype: may change.
+    #[inline]
     pub fn disable_dom0_access(session: &crate::Session, self_: &PciRef) -> Result<PciDom0Access> {
-        session.call_as::<_, String>("PCI.disable_dom0_access", &(self_.as_str(),)).map(PciDom0Access::from)
+        session.call_erased::<String>("PCI.disable_dom0_access", &[&self_.as_str()]).map(PciDom0Access::from)
     }
 
     /// Starts `Async.PCI.disable_dom0_access` and returns its task; the task's result is `enum pci_dom0_access`. Prototype: may change.
+    #[inline]
     pub fn async_disable_dom0_access(session: &crate::Session, self_: &PciRef) -> Result<TaskHandle<PciDom0Access>> {
-        session.call_as::<_, String>("Async.PCI.disable_dom0_access", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PCI.disable_dom0_access", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PCI.remove_from_other_config(self: PCI ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &PciRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("PCI.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("PCI.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `PCI.add_to_other_config(self: PCI ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &PciRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("PCI.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("PCI.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `PCI.set_other_config(self: PCI ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &PciRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("PCI.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PCI.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `PCI.get_driver_name(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_driver_name(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_driver_name", &(self_.as_str(),))
+        session.call_erased("PCI.get_driver_name", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_subsystem_device_name(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_subsystem_device_name(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_subsystem_device_name", &(self_.as_str(),))
+        session.call_erased("PCI.get_subsystem_device_name", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_subsystem_device_id(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_subsystem_device_id(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_subsystem_device_id", &(self_.as_str(),))
+        session.call_erased("PCI.get_subsystem_device_id", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_subsystem_vendor_name(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_subsystem_vendor_name(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_subsystem_vendor_name", &(self_.as_str(),))
+        session.call_erased("PCI.get_subsystem_vendor_name", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_subsystem_vendor_id(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_subsystem_vendor_id(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_subsystem_vendor_id", &(self_.as_str(),))
+        session.call_erased("PCI.get_subsystem_vendor_id", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_other_config(self: PCI ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &PciRef) -> Result<HashMap<String, String>> {
-        session.call_as("PCI.get_other_config", &(self_.as_str(),))
+        session.call_erased("PCI.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_dependencies(self: PCI ref)` → `PCI ref set` (implicit message).
+    #[inline]
     pub fn get_dependencies(session: &crate::Session, self_: &PciRef) -> Result<Vec<PciRef>> {
-        session.call_as::<_, Vec<String>>("PCI.get_dependencies", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PCI.get_dependencies", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PCI.get_pci_id(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_pci_id(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_pci_id", &(self_.as_str(),))
+        session.call_erased("PCI.get_pci_id", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_host(self: PCI ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &PciRef) -> Result<HostRef> {
-        session.call_as::<_, String>("PCI.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("PCI.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `PCI.get_device_name(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_device_name(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_device_name", &(self_.as_str(),))
+        session.call_erased("PCI.get_device_name", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_device_id(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_device_id(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_device_id", &(self_.as_str(),))
+        session.call_erased("PCI.get_device_id", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_vendor_name(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_vendor_name(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_vendor_name", &(self_.as_str(),))
+        session.call_erased("PCI.get_vendor_name", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_vendor_id(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_vendor_id(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_vendor_id", &(self_.as_str(),))
+        session.call_erased("PCI.get_vendor_id", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_class_name(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_class_name(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_class_name", &(self_.as_str(),))
+        session.call_erased("PCI.get_class_name", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_class_id(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_class_id(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_class_id", &(self_.as_str(),))
+        session.call_erased("PCI.get_class_id", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_uuid(self: PCI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PciRef) -> Result<String> {
-        session.call_as("PCI.get_uuid", &(self_.as_str(),))
+        session.call_erased("PCI.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `PCI.get_by_uuid(uuid: string)` → `PCI ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PciRef> {
-        session.call_as::<_, String>("PCI.get_by_uuid", &(uuid,)).map(PciRef::from)
+        session.call_erased::<String>("PCI.get_by_uuid", &[&uuid]).map(PciRef::from)
     }
 
     /// Calls `PCI.get_record(self: PCI ref)` → `PCI record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PciRef) -> Result<PciRecord> {
-        session.call_as("PCI.get_record", &(self_.as_str(),))
+        session.call_erased("PCI.get_record", &[&self_.as_str()])
     }
 }

@@ -58,172 +58,205 @@ impl HasRecord for Pgpu {
 
 impl Pgpu {
     /// Calls `PGPU.get_all_records()` → `(PGPU ref -> PGPU record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PgpuRef, PgpuRecord>> {
-        session.call_as("PGPU.get_all_records", &[(); 0])
+        session.call_erased("PGPU.get_all_records", &[])
     }
 
     /// Calls `PGPU.get_all()` → `PGPU ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PgpuRef>> {
-        session.call_as::<_, Vec<String>>("PGPU.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("PGPU.get_all", &[]).map(from_strings)
     }
 
     /// Calls `PGPU.disable_dom0_access(self: PGPU ref)` → `enum pci_dom0_access` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn disable_dom0_access(session: &crate::Session, self_: &PgpuRef) -> Result<PciDom0Access> {
-        session.call_as::<_, String>("PGPU.disable_dom0_access", &(self_.as_str(),)).map(PciDom0Access::from)
+        session.call_erased::<String>("PGPU.disable_dom0_access", &[&self_.as_str()]).map(PciDom0Access::from)
     }
 
     /// Starts `Async.PGPU.disable_dom0_access` and returns its task; the task's result is `enum pci_dom0_access`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_disable_dom0_access(session: &crate::Session, self_: &PgpuRef) -> Result<TaskHandle<PciDom0Access>> {
-        session.call_as::<_, String>("Async.PGPU.disable_dom0_access", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PGPU.disable_dom0_access", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PGPU.enable_dom0_access(self: PGPU ref)` → `enum pci_dom0_access` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn enable_dom0_access(session: &crate::Session, self_: &PgpuRef) -> Result<PciDom0Access> {
-        session.call_as::<_, String>("PGPU.enable_dom0_access", &(self_.as_str(),)).map(PciDom0Access::from)
+        session.call_erased::<String>("PGPU.enable_dom0_access", &[&self_.as_str()]).map(PciDom0Access::from)
     }
 
     /// Starts `Async.PGPU.enable_dom0_access` and returns its task; the task's result is `enum pci_dom0_access`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_enable_dom0_access(session: &crate::Session, self_: &PgpuRef) -> Result<TaskHandle<PciDom0Access>> {
-        session.call_as::<_, String>("Async.PGPU.enable_dom0_access", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PGPU.enable_dom0_access", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PGPU.get_remaining_capacity(self: PGPU ref, vgpu_type: VGPU_type ref)` → `int` (custom message).
+    #[inline]
     pub fn get_remaining_capacity(session: &crate::Session, self_: &PgpuRef, vgpu_type: &VgpuTypeRef) -> Result<i64> {
-        session.call_as("PGPU.get_remaining_capacity", &(self_.as_str(), vgpu_type.as_str()))
+        session.call_erased("PGPU.get_remaining_capacity", &[&self_.as_str(), &vgpu_type.as_str()])
     }
 
     /// Starts `Async.PGPU.get_remaining_capacity` and returns its task; the task's result is `int`.
+    #[inline]
     pub fn async_get_remaining_capacity(session: &crate::Session, self_: &PgpuRef, vgpu_type: &VgpuTypeRef) -> Result<TaskHandle<i64>> {
-        session.call_as::<_, String>("Async.PGPU.get_remaining_capacity", &(self_.as_str(), vgpu_type.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PGPU.get_remaining_capacity", &[&self_.as_str(), &vgpu_type.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PGPU.set_GPU_group(self: PGPU ref, value: GPU_group ref)` → `void` (custom message).
+    #[inline]
     pub fn set_gpu_group(session: &crate::Session, self_: &PgpuRef, value: &GpuGroupRef) -> Result<()> {
-        session.call_as::<_, Void>("PGPU.set_GPU_group", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("PGPU.set_GPU_group", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.PGPU.set_GPU_group` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_gpu_group(session: &crate::Session, self_: &PgpuRef, value: &GpuGroupRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PGPU.set_GPU_group", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PGPU.set_GPU_group", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PGPU.set_enabled_VGPU_types(self: PGPU ref, value: VGPU_type ref set)` → `void` (custom message).
+    #[inline]
     pub fn set_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef, value: &[VgpuTypeRef]) -> Result<()> {
-        session.call_as::<_, Void>("PGPU.set_enabled_VGPU_types", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PGPU.set_enabled_VGPU_types", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.PGPU.set_enabled_VGPU_types` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef, value: &[VgpuTypeRef]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PGPU.set_enabled_VGPU_types", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PGPU.set_enabled_VGPU_types", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PGPU.remove_enabled_VGPU_types(self: PGPU ref, value: VGPU_type ref)` → `void` (custom message).
+    #[inline]
     pub fn remove_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef, value: &VgpuTypeRef) -> Result<()> {
-        session.call_as::<_, Void>("PGPU.remove_enabled_VGPU_types", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("PGPU.remove_enabled_VGPU_types", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.PGPU.remove_enabled_VGPU_types` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_remove_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef, value: &VgpuTypeRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PGPU.remove_enabled_VGPU_types", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PGPU.remove_enabled_VGPU_types", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PGPU.add_enabled_VGPU_types(self: PGPU ref, value: VGPU_type ref)` → `void` (custom message).
+    #[inline]
     pub fn add_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef, value: &VgpuTypeRef) -> Result<()> {
-        session.call_as::<_, Void>("PGPU.add_enabled_VGPU_types", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("PGPU.add_enabled_VGPU_types", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.PGPU.add_enabled_VGPU_types` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_add_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef, value: &VgpuTypeRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PGPU.add_enabled_VGPU_types", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PGPU.add_enabled_VGPU_types", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PGPU.remove_from_other_config(self: PGPU ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &PgpuRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("PGPU.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("PGPU.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `PGPU.add_to_other_config(self: PGPU ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &PgpuRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("PGPU.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("PGPU.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `PGPU.set_other_config(self: PGPU ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &PgpuRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("PGPU.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PGPU.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `PGPU.get_compatibility_metadata(self: PGPU ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_compatibility_metadata(session: &crate::Session, self_: &PgpuRef) -> Result<HashMap<String, String>> {
-        session.call_as("PGPU.get_compatibility_metadata", &(self_.as_str(),))
+        session.call_erased("PGPU.get_compatibility_metadata", &[&self_.as_str()])
     }
 
     /// Calls `PGPU.get_is_system_display_device(self: PGPU ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_system_display_device(session: &crate::Session, self_: &PgpuRef) -> Result<bool> {
-        session.call_as("PGPU.get_is_system_display_device", &(self_.as_str(),))
+        session.call_erased("PGPU.get_is_system_display_device", &[&self_.as_str()])
     }
 
     /// Calls `PGPU.get_dom0_access(self: PGPU ref)` → `enum pci_dom0_access` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_dom0_access(session: &crate::Session, self_: &PgpuRef) -> Result<PciDom0Access> {
-        session.call_as::<_, String>("PGPU.get_dom0_access", &(self_.as_str(),)).map(PciDom0Access::from)
+        session.call_erased::<String>("PGPU.get_dom0_access", &[&self_.as_str()]).map(PciDom0Access::from)
     }
 
     /// Calls `PGPU.get_supported_VGPU_max_capacities(self: PGPU ref)` → `(VGPU_type ref -> int) map` (implicit message).
+    #[inline]
     pub fn get_supported_vgpu_max_capacities(session: &crate::Session, self_: &PgpuRef) -> Result<HashMap<VgpuTypeRef, i64>> {
-        session.call_as("PGPU.get_supported_VGPU_max_capacities", &(self_.as_str(),))
+        session.call_erased("PGPU.get_supported_VGPU_max_capacities", &[&self_.as_str()])
     }
 
     /// Calls `PGPU.get_resident_VGPUs(self: PGPU ref)` → `VGPU ref set` (implicit message).
+    #[inline]
     pub fn get_resident_vgpus(session: &crate::Session, self_: &PgpuRef) -> Result<Vec<VgpuRef>> {
-        session.call_as::<_, Vec<String>>("PGPU.get_resident_VGPUs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PGPU.get_resident_VGPUs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PGPU.get_enabled_VGPU_types(self: PGPU ref)` → `VGPU_type ref set` (implicit message).
+    #[inline]
     pub fn get_enabled_vgpu_types(session: &crate::Session, self_: &PgpuRef) -> Result<Vec<VgpuTypeRef>> {
-        session.call_as::<_, Vec<String>>("PGPU.get_enabled_VGPU_types", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PGPU.get_enabled_VGPU_types", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PGPU.get_supported_VGPU_types(self: PGPU ref)` → `VGPU_type ref set` (implicit message).
+    #[inline]
     pub fn get_supported_vgpu_types(session: &crate::Session, self_: &PgpuRef) -> Result<Vec<VgpuTypeRef>> {
-        session.call_as::<_, Vec<String>>("PGPU.get_supported_VGPU_types", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PGPU.get_supported_VGPU_types", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PGPU.get_other_config(self: PGPU ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &PgpuRef) -> Result<HashMap<String, String>> {
-        session.call_as("PGPU.get_other_config", &(self_.as_str(),))
+        session.call_erased("PGPU.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `PGPU.get_host(self: PGPU ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &PgpuRef) -> Result<HostRef> {
-        session.call_as::<_, String>("PGPU.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("PGPU.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `PGPU.get_GPU_group(self: PGPU ref)` → `GPU_group ref` (implicit message).
+    #[inline]
     pub fn get_gpu_group(session: &crate::Session, self_: &PgpuRef) -> Result<GpuGroupRef> {
-        session.call_as::<_, String>("PGPU.get_GPU_group", &(self_.as_str(),)).map(GpuGroupRef::from)
+        session.call_erased::<String>("PGPU.get_GPU_group", &[&self_.as_str()]).map(GpuGroupRef::from)
     }
 
     /// Calls `PGPU.get_PCI(self: PGPU ref)` → `PCI ref` (implicit message).
+    #[inline]
     pub fn get_pci(session: &crate::Session, self_: &PgpuRef) -> Result<PciRef> {
-        session.call_as::<_, String>("PGPU.get_PCI", &(self_.as_str(),)).map(PciRef::from)
+        session.call_erased::<String>("PGPU.get_PCI", &[&self_.as_str()]).map(PciRef::from)
     }
 
     /// Calls `PGPU.get_uuid(self: PGPU ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PgpuRef) -> Result<String> {
-        session.call_as("PGPU.get_uuid", &(self_.as_str(),))
+        session.call_erased("PGPU.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `PGPU.get_by_uuid(uuid: string)` → `PGPU ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PgpuRef> {
-        session.call_as::<_, String>("PGPU.get_by_uuid", &(uuid,)).map(PgpuRef::from)
+        session.call_erased::<String>("PGPU.get_by_uuid", &[&uuid]).map(PgpuRef::from)
     }
 
     /// Calls `PGPU.get_record(self: PGPU ref)` → `PGPU record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PgpuRef) -> Result<PgpuRecord> {
-        session.call_as("PGPU.get_record", &(self_.as_str(),))
+        session.call_erased("PGPU.get_record", &[&self_.as_str()])
     }
 }

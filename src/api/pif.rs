@@ -110,360 +110,430 @@ impl HasRecord for Pif {
 
 impl Pif {
     /// Calls `PIF.get_all_records()` → `(PIF ref -> PIF record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PifRef, PifRecord>> {
-        session.call_as("PIF.get_all_records", &[(); 0])
+        session.call_erased("PIF.get_all_records", &[])
     }
 
     /// Calls `PIF.get_all()` → `PIF ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PifRef>> {
-        session.call_as::<_, Vec<String>>("PIF.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("PIF.get_all", &[]).map(from_strings)
     }
 
     /// Calls `PIF.set_property(self: PIF ref, name: string, value: string)` → `void` (custom message).
+    #[inline]
     pub fn set_property(session: &crate::Session, self_: &PifRef, name: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("PIF.set_property", &(self_.as_str(), name, value)).map(drop)
+        session.call_erased::<Void>("PIF.set_property", &[&self_.as_str(), &name, &value]).map(drop)
     }
 
     /// Starts `Async.PIF.set_property` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_property(session: &crate::Session, self_: &PifRef, name: &str, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PIF.set_property", &(self_.as_str(), name, value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.set_property", &[&self_.as_str(), &name, &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.db_forget(self: PIF ref)` → `void` (custom message).
+    #[inline]
     pub fn db_forget(session: &crate::Session, self_: &PifRef) -> Result<()> {
-        session.call_as::<_, Void>("PIF.db_forget", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PIF.db_forget", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PIF.db_forget` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_db_forget(session: &crate::Session, self_: &PifRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PIF.db_forget", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.db_forget", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.db_introduce(device: string, network: network ref, host: host ref, MAC: string, MTU: int, VLAN: int, physical: bool, ip_configuration_mode: enum ip_configuration_mode, IP: string, netmask: string, gateway: string, DNS: string, bond_slave_of: Bond ref, VLAN_master_of: VLAN ref, management: bool, other_config: (string -> string) map, disallow_unplug?: bool, ipv6_configuration_mode?: enum ipv6_configuration_mode, IPv6?: string set, ipv6_gateway?: string, primary_address_type?: enum primary_address_type, managed?: bool, properties?: (string -> string) map)` → `PIF ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn db_introduce(session: &crate::Session, device: &str, network: &NetworkRef, host: &HostRef, mac: &str, mtu: i64, vlan: i64, physical: bool, ip_configuration_mode: IpConfigurationMode, ip: &str, netmask: &str, gateway: &str, dns: &str, bond_slave_of: &BondRef, vlan_master_of: &VlanRef, management: bool, other_config: &HashMap<String, String>, disallow_unplug: Option<bool>, ipv6_configuration_mode: Option<Ipv6ConfigurationMode>, ipv6: Option<&[String]>, ipv6_gateway: Option<&str>, primary_address_type: Option<PrimaryAddressType>, managed: Option<bool>, properties: Option<&HashMap<String, String>>) -> Result<PifRef> {
-        session.call_as::<_, String>("PIF.db_introduce", &call_params!("PIF.db_introduce"; device, network.as_str(), host.as_str(), mac, mtu, vlan, physical, ip_configuration_mode.as_str(), ip, netmask, gateway, dns, bond_slave_of.as_str(), vlan_master_of.as_str(), management, other_config; "disallow_unplug" disallow_unplug, "ipv6_configuration_mode" ipv6_configuration_mode, "IPv6" ipv6, "ipv6_gateway" ipv6_gateway, "primary_address_type" primary_address_type, "managed" managed, "properties" properties)?).map(PifRef::from)
+        session.call_erased::<String>("PIF.db_introduce", &with_optional("PIF.db_introduce", &[&device, &network.as_str(), &host.as_str(), &mac, &mtu, &vlan, &physical, &ip_configuration_mode.as_str(), &ip, &netmask, &gateway, &dns, &bond_slave_of.as_str(), &vlan_master_of.as_str(), &management, &other_config], &[("disallow_unplug", opt(&disallow_unplug)), ("ipv6_configuration_mode", opt(&ipv6_configuration_mode)), ("IPv6", opt(&ipv6)), ("ipv6_gateway", opt(&ipv6_gateway)), ("primary_address_type", opt(&primary_address_type)), ("managed", opt(&managed)), ("properties", opt(&properties))])?).map(PifRef::from)
     }
 
     /// Starts `Async.PIF.db_introduce` and returns its task; the task's result is `PIF ref`. Optional parameters as for [`Self::db_introduce`].
+    #[inline]
     pub fn async_db_introduce(session: &crate::Session, device: &str, network: &NetworkRef, host: &HostRef, mac: &str, mtu: i64, vlan: i64, physical: bool, ip_configuration_mode: IpConfigurationMode, ip: &str, netmask: &str, gateway: &str, dns: &str, bond_slave_of: &BondRef, vlan_master_of: &VlanRef, management: bool, other_config: &HashMap<String, String>, disallow_unplug: Option<bool>, ipv6_configuration_mode: Option<Ipv6ConfigurationMode>, ipv6: Option<&[String]>, ipv6_gateway: Option<&str>, primary_address_type: Option<PrimaryAddressType>, managed: Option<bool>, properties: Option<&HashMap<String, String>>) -> Result<TaskHandle<PifRef>> {
-        session.call_as::<_, String>("Async.PIF.db_introduce", &call_params!("PIF.db_introduce"; device, network.as_str(), host.as_str(), mac, mtu, vlan, physical, ip_configuration_mode.as_str(), ip, netmask, gateway, dns, bond_slave_of.as_str(), vlan_master_of.as_str(), management, other_config; "disallow_unplug" disallow_unplug, "ipv6_configuration_mode" ipv6_configuration_mode, "IPv6" ipv6, "ipv6_gateway" ipv6_gateway, "primary_address_type" primary_address_type, "managed" managed, "properties" properties)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.db_introduce", &with_optional("PIF.db_introduce", &[&device, &network.as_str(), &host.as_str(), &mac, &mtu, &vlan, &physical, &ip_configuration_mode.as_str(), &ip, &netmask, &gateway, &dns, &bond_slave_of.as_str(), &vlan_master_of.as_str(), &management, &other_config], &[("disallow_unplug", opt(&disallow_unplug)), ("ipv6_configuration_mode", opt(&ipv6_configuration_mode)), ("IPv6", opt(&ipv6)), ("ipv6_gateway", opt(&ipv6_gateway)), ("primary_address_type", opt(&primary_address_type)), ("managed", opt(&managed)), ("properties", opt(&properties))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.plug(self: PIF ref)` → `void` (custom message).
+    #[inline]
     pub fn plug(session: &crate::Session, self_: &PifRef) -> Result<()> {
-        session.call_as::<_, Void>("PIF.plug", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PIF.plug", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PIF.plug` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_plug(session: &crate::Session, self_: &PifRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PIF.plug", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.plug", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.set_disallow_unplug(self: PIF ref, value: bool)` → `void` (custom message).
+    #[inline]
     pub fn set_disallow_unplug(session: &crate::Session, self_: &PifRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("PIF.set_disallow_unplug", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PIF.set_disallow_unplug", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.PIF.set_disallow_unplug` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_disallow_unplug(session: &crate::Session, self_: &PifRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PIF.set_disallow_unplug", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.set_disallow_unplug", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.unplug(self: PIF ref)` → `void` (custom message).
+    #[inline]
     pub fn unplug(session: &crate::Session, self_: &PifRef) -> Result<()> {
-        session.call_as::<_, Void>("PIF.unplug", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PIF.unplug", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PIF.unplug` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_unplug(session: &crate::Session, self_: &PifRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PIF.unplug", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.unplug", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.forget(self: PIF ref)` → `void` (custom message).
+    #[inline]
     pub fn forget(session: &crate::Session, self_: &PifRef) -> Result<()> {
-        session.call_as::<_, Void>("PIF.forget", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PIF.forget", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PIF.forget` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_forget(session: &crate::Session, self_: &PifRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PIF.forget", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.forget", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.introduce(host: host ref, MAC: string, device: string, managed?: bool)` → `PIF ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn introduce(session: &crate::Session, host: &HostRef, mac: &str, device: &str, managed: Option<bool>) -> Result<PifRef> {
-        session.call_as::<_, String>("PIF.introduce", &call_params!("PIF.introduce"; host.as_str(), mac, device; "managed" managed)?).map(PifRef::from)
+        session.call_erased::<String>("PIF.introduce", &with_optional("PIF.introduce", &[&host.as_str(), &mac, &device], &[("managed", opt(&managed))])?).map(PifRef::from)
     }
 
     /// Starts `Async.PIF.introduce` and returns its task; the task's result is `PIF ref`. Optional parameters as for [`Self::introduce`].
+    #[inline]
     pub fn async_introduce(session: &crate::Session, host: &HostRef, mac: &str, device: &str, managed: Option<bool>) -> Result<TaskHandle<PifRef>> {
-        session.call_as::<_, String>("Async.PIF.introduce", &call_params!("PIF.introduce"; host.as_str(), mac, device; "managed" managed)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.introduce", &with_optional("PIF.introduce", &[&host.as_str(), &mac, &device], &[("managed", opt(&managed))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.scan(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn scan(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("PIF.scan", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("PIF.scan", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.PIF.scan` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_scan(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PIF.scan", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.scan", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.set_primary_address_type(self: PIF ref, primary_address_type: enum primary_address_type)` → `void` (custom message).
+    #[inline]
     pub fn set_primary_address_type(session: &crate::Session, self_: &PifRef, primary_address_type: PrimaryAddressType) -> Result<()> {
-        session.call_as::<_, Void>("PIF.set_primary_address_type", &(self_.as_str(), primary_address_type.as_str())).map(drop)
+        session.call_erased::<Void>("PIF.set_primary_address_type", &[&self_.as_str(), &primary_address_type.as_str()]).map(drop)
     }
 
     /// Starts `Async.PIF.set_primary_address_type` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_primary_address_type(session: &crate::Session, self_: &PifRef, primary_address_type: PrimaryAddressType) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PIF.set_primary_address_type", &(self_.as_str(), primary_address_type.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.set_primary_address_type", &[&self_.as_str(), &primary_address_type.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.reconfigure_ipv6(self: PIF ref, mode: enum ipv6_configuration_mode, IPv6: string, gateway: string, DNS: string)` → `void` (custom message).
+    #[inline]
     pub fn reconfigure_ipv6(session: &crate::Session, self_: &PifRef, mode: Ipv6ConfigurationMode, ipv6: &str, gateway: &str, dns: &str) -> Result<()> {
-        session.call_as::<_, Void>("PIF.reconfigure_ipv6", &(self_.as_str(), mode.as_str(), ipv6, gateway, dns)).map(drop)
+        session.call_erased::<Void>("PIF.reconfigure_ipv6", &[&self_.as_str(), &mode.as_str(), &ipv6, &gateway, &dns]).map(drop)
     }
 
     /// Starts `Async.PIF.reconfigure_ipv6` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_reconfigure_ipv6(session: &crate::Session, self_: &PifRef, mode: Ipv6ConfigurationMode, ipv6: &str, gateway: &str, dns: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PIF.reconfigure_ipv6", &(self_.as_str(), mode.as_str(), ipv6, gateway, dns)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.reconfigure_ipv6", &[&self_.as_str(), &mode.as_str(), &ipv6, &gateway, &dns]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.reconfigure_ip(self: PIF ref, mode: enum ip_configuration_mode, IP: string, netmask: string, gateway: string, DNS: string)` → `void` (custom message).
+    #[inline]
     pub fn reconfigure_ip(session: &crate::Session, self_: &PifRef, mode: IpConfigurationMode, ip: &str, netmask: &str, gateway: &str, dns: &str) -> Result<()> {
-        session.call_as::<_, Void>("PIF.reconfigure_ip", &(self_.as_str(), mode.as_str(), ip, netmask, gateway, dns)).map(drop)
+        session.call_erased::<Void>("PIF.reconfigure_ip", &[&self_.as_str(), &mode.as_str(), &ip, &netmask, &gateway, &dns]).map(drop)
     }
 
     /// Starts `Async.PIF.reconfigure_ip` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_reconfigure_ip(session: &crate::Session, self_: &PifRef, mode: IpConfigurationMode, ip: &str, netmask: &str, gateway: &str, dns: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PIF.reconfigure_ip", &(self_.as_str(), mode.as_str(), ip, netmask, gateway, dns)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.reconfigure_ip", &[&self_.as_str(), &mode.as_str(), &ip, &netmask, &gateway, &dns]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.destroy(self: PIF ref)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &PifRef) -> Result<()> {
-        session.call_as::<_, Void>("PIF.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PIF.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PIF.destroy` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &PifRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PIF.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.create_VLAN(device: string, network: network ref, host: host ref, VLAN: int)` → `PIF ref` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn create_vlan(session: &crate::Session, device: &str, network: &NetworkRef, host: &HostRef, vlan: i64) -> Result<PifRef> {
-        session.call_as::<_, String>("PIF.create_VLAN", &(device, network.as_str(), host.as_str(), vlan)).map(PifRef::from)
+        session.call_erased::<String>("PIF.create_VLAN", &[&device, &network.as_str(), &host.as_str(), &vlan]).map(PifRef::from)
     }
 
     /// Starts `Async.PIF.create_VLAN` and returns its task; the task's result is `PIF ref`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_create_vlan(session: &crate::Session, device: &str, network: &NetworkRef, host: &HostRef, vlan: i64) -> Result<TaskHandle<PifRef>> {
-        session.call_as::<_, String>("Async.PIF.create_VLAN", &(device, network.as_str(), host.as_str(), vlan)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PIF.create_VLAN", &[&device, &network.as_str(), &host.as_str(), &vlan]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PIF.remove_from_other_config(self: PIF ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &PifRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("PIF.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("PIF.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `PIF.add_to_other_config(self: PIF ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &PifRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("PIF.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("PIF.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `PIF.set_other_config(self: PIF ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &PifRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("PIF.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PIF.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `PIF.get_PCI(self: PIF ref)` → `PCI ref` (implicit message).
+    #[inline]
     pub fn get_pci(session: &crate::Session, self_: &PifRef) -> Result<PciRef> {
-        session.call_as::<_, String>("PIF.get_PCI", &(self_.as_str(),)).map(PciRef::from)
+        session.call_erased::<String>("PIF.get_PCI", &[&self_.as_str()]).map(PciRef::from)
     }
 
     /// Calls `PIF.get_sriov_logical_PIF_of(self: PIF ref)` → `network_sriov ref set` (implicit message).
+    #[inline]
     pub fn get_sriov_logical_pif_of(session: &crate::Session, self_: &PifRef) -> Result<Vec<NetworkSriovRef>> {
-        session.call_as::<_, Vec<String>>("PIF.get_sriov_logical_PIF_of", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PIF.get_sriov_logical_PIF_of", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PIF.get_sriov_physical_PIF_of(self: PIF ref)` → `network_sriov ref set` (implicit message).
+    #[inline]
     pub fn get_sriov_physical_pif_of(session: &crate::Session, self_: &PifRef) -> Result<Vec<NetworkSriovRef>> {
-        session.call_as::<_, Vec<String>>("PIF.get_sriov_physical_PIF_of", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PIF.get_sriov_physical_PIF_of", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PIF.get_igmp_snooping_status(self: PIF ref)` → `enum pif_igmp_status` (implicit message).
+    #[inline]
     pub fn get_igmp_snooping_status(session: &crate::Session, self_: &PifRef) -> Result<PifIgmpStatus> {
-        session.call_as::<_, String>("PIF.get_igmp_snooping_status", &(self_.as_str(),)).map(PifIgmpStatus::from)
+        session.call_erased::<String>("PIF.get_igmp_snooping_status", &[&self_.as_str()]).map(PifIgmpStatus::from)
     }
 
     /// Calls `PIF.get_capabilities(self: PIF ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_capabilities(session: &crate::Session, self_: &PifRef) -> Result<Vec<String>> {
-        session.call_as("PIF.get_capabilities", &(self_.as_str(),))
+        session.call_erased("PIF.get_capabilities", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_properties(self: PIF ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_properties(session: &crate::Session, self_: &PifRef) -> Result<HashMap<String, String>> {
-        session.call_as("PIF.get_properties", &(self_.as_str(),))
+        session.call_erased("PIF.get_properties", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_managed(self: PIF ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_managed(session: &crate::Session, self_: &PifRef) -> Result<bool> {
-        session.call_as("PIF.get_managed", &(self_.as_str(),))
+        session.call_erased("PIF.get_managed", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_primary_address_type(self: PIF ref)` → `enum primary_address_type` (implicit message).
+    #[inline]
     pub fn get_primary_address_type(session: &crate::Session, self_: &PifRef) -> Result<PrimaryAddressType> {
-        session.call_as::<_, String>("PIF.get_primary_address_type", &(self_.as_str(),)).map(PrimaryAddressType::from)
+        session.call_erased::<String>("PIF.get_primary_address_type", &[&self_.as_str()]).map(PrimaryAddressType::from)
     }
 
     /// Calls `PIF.get_ipv6_gateway(self: PIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_ipv6_gateway(session: &crate::Session, self_: &PifRef) -> Result<String> {
-        session.call_as("PIF.get_ipv6_gateway", &(self_.as_str(),))
+        session.call_erased("PIF.get_ipv6_gateway", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_IPv6(self: PIF ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_ipv6(session: &crate::Session, self_: &PifRef) -> Result<Vec<String>> {
-        session.call_as("PIF.get_IPv6", &(self_.as_str(),))
+        session.call_erased("PIF.get_IPv6", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_ipv6_configuration_mode(self: PIF ref)` → `enum ipv6_configuration_mode` (implicit message).
+    #[inline]
     pub fn get_ipv6_configuration_mode(session: &crate::Session, self_: &PifRef) -> Result<Ipv6ConfigurationMode> {
-        session.call_as::<_, String>("PIF.get_ipv6_configuration_mode", &(self_.as_str(),)).map(Ipv6ConfigurationMode::from)
+        session.call_erased::<String>("PIF.get_ipv6_configuration_mode", &[&self_.as_str()]).map(Ipv6ConfigurationMode::from)
     }
 
     /// Calls `PIF.get_tunnel_transport_PIF_of(self: PIF ref)` → `tunnel ref set` (implicit message).
+    #[inline]
     pub fn get_tunnel_transport_pif_of(session: &crate::Session, self_: &PifRef) -> Result<Vec<TunnelRef>> {
-        session.call_as::<_, Vec<String>>("PIF.get_tunnel_transport_PIF_of", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PIF.get_tunnel_transport_PIF_of", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PIF.get_tunnel_access_PIF_of(self: PIF ref)` → `tunnel ref set` (implicit message).
+    #[inline]
     pub fn get_tunnel_access_pif_of(session: &crate::Session, self_: &PifRef) -> Result<Vec<TunnelRef>> {
-        session.call_as::<_, Vec<String>>("PIF.get_tunnel_access_PIF_of", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PIF.get_tunnel_access_PIF_of", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PIF.get_disallow_unplug(self: PIF ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_disallow_unplug(session: &crate::Session, self_: &PifRef) -> Result<bool> {
-        session.call_as("PIF.get_disallow_unplug", &(self_.as_str(),))
+        session.call_erased("PIF.get_disallow_unplug", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_other_config(self: PIF ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &PifRef) -> Result<HashMap<String, String>> {
-        session.call_as("PIF.get_other_config", &(self_.as_str(),))
+        session.call_erased("PIF.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_management(self: PIF ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_management(session: &crate::Session, self_: &PifRef) -> Result<bool> {
-        session.call_as("PIF.get_management", &(self_.as_str(),))
+        session.call_erased("PIF.get_management", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_VLAN_slave_of(self: PIF ref)` → `VLAN ref set` (implicit message).
+    #[inline]
     pub fn get_vlan_slave_of(session: &crate::Session, self_: &PifRef) -> Result<Vec<VlanRef>> {
-        session.call_as::<_, Vec<String>>("PIF.get_VLAN_slave_of", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PIF.get_VLAN_slave_of", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PIF.get_VLAN_master_of(self: PIF ref)` → `VLAN ref` (implicit message).
+    #[inline]
     pub fn get_vlan_master_of(session: &crate::Session, self_: &PifRef) -> Result<VlanRef> {
-        session.call_as::<_, String>("PIF.get_VLAN_master_of", &(self_.as_str(),)).map(VlanRef::from)
+        session.call_erased::<String>("PIF.get_VLAN_master_of", &[&self_.as_str()]).map(VlanRef::from)
     }
 
     /// Calls `PIF.get_bond_master_of(self: PIF ref)` → `Bond ref set` (implicit message).
+    #[inline]
     pub fn get_bond_master_of(session: &crate::Session, self_: &PifRef) -> Result<Vec<BondRef>> {
-        session.call_as::<_, Vec<String>>("PIF.get_bond_master_of", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PIF.get_bond_master_of", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PIF.get_bond_slave_of(self: PIF ref)` → `Bond ref` (implicit message).
+    #[inline]
     pub fn get_bond_slave_of(session: &crate::Session, self_: &PifRef) -> Result<BondRef> {
-        session.call_as::<_, String>("PIF.get_bond_slave_of", &(self_.as_str(),)).map(BondRef::from)
+        session.call_erased::<String>("PIF.get_bond_slave_of", &[&self_.as_str()]).map(BondRef::from)
     }
 
     /// Calls `PIF.get_DNS(self: PIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_dns(session: &crate::Session, self_: &PifRef) -> Result<String> {
-        session.call_as("PIF.get_DNS", &(self_.as_str(),))
+        session.call_erased("PIF.get_DNS", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_gateway(self: PIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_gateway(session: &crate::Session, self_: &PifRef) -> Result<String> {
-        session.call_as("PIF.get_gateway", &(self_.as_str(),))
+        session.call_erased("PIF.get_gateway", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_netmask(self: PIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_netmask(session: &crate::Session, self_: &PifRef) -> Result<String> {
-        session.call_as("PIF.get_netmask", &(self_.as_str(),))
+        session.call_erased("PIF.get_netmask", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_IP(self: PIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_ip(session: &crate::Session, self_: &PifRef) -> Result<String> {
-        session.call_as("PIF.get_IP", &(self_.as_str(),))
+        session.call_erased("PIF.get_IP", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_ip_configuration_mode(self: PIF ref)` → `enum ip_configuration_mode` (implicit message).
+    #[inline]
     pub fn get_ip_configuration_mode(session: &crate::Session, self_: &PifRef) -> Result<IpConfigurationMode> {
-        session.call_as::<_, String>("PIF.get_ip_configuration_mode", &(self_.as_str(),)).map(IpConfigurationMode::from)
+        session.call_erased::<String>("PIF.get_ip_configuration_mode", &[&self_.as_str()]).map(IpConfigurationMode::from)
     }
 
     /// Calls `PIF.get_currently_attached(self: PIF ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_currently_attached(session: &crate::Session, self_: &PifRef) -> Result<bool> {
-        session.call_as("PIF.get_currently_attached", &(self_.as_str(),))
+        session.call_erased("PIF.get_currently_attached", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_physical(self: PIF ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_physical(session: &crate::Session, self_: &PifRef) -> Result<bool> {
-        session.call_as("PIF.get_physical", &(self_.as_str(),))
+        session.call_erased("PIF.get_physical", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_metrics(self: PIF ref)` → `PIF_metrics ref` (implicit message).
+    #[inline]
     pub fn get_metrics(session: &crate::Session, self_: &PifRef) -> Result<PifMetricsRef> {
-        session.call_as::<_, String>("PIF.get_metrics", &(self_.as_str(),)).map(PifMetricsRef::from)
+        session.call_erased::<String>("PIF.get_metrics", &[&self_.as_str()]).map(PifMetricsRef::from)
     }
 
     /// Calls `PIF.get_VLAN(self: PIF ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_vlan(session: &crate::Session, self_: &PifRef) -> Result<i64> {
-        session.call_as("PIF.get_VLAN", &(self_.as_str(),))
+        session.call_erased("PIF.get_VLAN", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_MTU(self: PIF ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_mtu(session: &crate::Session, self_: &PifRef) -> Result<i64> {
-        session.call_as("PIF.get_MTU", &(self_.as_str(),))
+        session.call_erased("PIF.get_MTU", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_MAC(self: PIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_mac(session: &crate::Session, self_: &PifRef) -> Result<String> {
-        session.call_as("PIF.get_MAC", &(self_.as_str(),))
+        session.call_erased("PIF.get_MAC", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_host(self: PIF ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &PifRef) -> Result<HostRef> {
-        session.call_as::<_, String>("PIF.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("PIF.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `PIF.get_network(self: PIF ref)` → `network ref` (implicit message).
+    #[inline]
     pub fn get_network(session: &crate::Session, self_: &PifRef) -> Result<NetworkRef> {
-        session.call_as::<_, String>("PIF.get_network", &(self_.as_str(),)).map(NetworkRef::from)
+        session.call_erased::<String>("PIF.get_network", &[&self_.as_str()]).map(NetworkRef::from)
     }
 
     /// Calls `PIF.get_device(self: PIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_device(session: &crate::Session, self_: &PifRef) -> Result<String> {
-        session.call_as("PIF.get_device", &(self_.as_str(),))
+        session.call_erased("PIF.get_device", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_uuid(self: PIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PifRef) -> Result<String> {
-        session.call_as("PIF.get_uuid", &(self_.as_str(),))
+        session.call_erased("PIF.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `PIF.get_by_uuid(uuid: string)` → `PIF ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PifRef> {
-        session.call_as::<_, String>("PIF.get_by_uuid", &(uuid,)).map(PifRef::from)
+        session.call_erased::<String>("PIF.get_by_uuid", &[&uuid]).map(PifRef::from)
     }
 
     /// Calls `PIF.get_record(self: PIF ref)` → `PIF record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PifRef) -> Result<PifRecord> {
-        session.call_as("PIF.get_record", &(self_.as_str(),))
+        session.call_erased("PIF.get_record", &[&self_.as_str()])
     }
 }

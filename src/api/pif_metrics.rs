@@ -49,92 +49,110 @@ impl HasRecord for PifMetrics {
 
 impl PifMetrics {
     /// Calls `PIF_metrics.get_all_records()` → `(PIF_metrics ref -> PIF_metrics record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PifMetricsRef, PifMetricsRecord>> {
-        session.call_as("PIF_metrics.get_all_records", &[(); 0])
+        session.call_erased("PIF_metrics.get_all_records", &[])
     }
 
     /// Calls `PIF_metrics.get_all()` → `PIF_metrics ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PifMetricsRef>> {
-        session.call_as::<_, Vec<String>>("PIF_metrics.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("PIF_metrics.get_all", &[]).map(from_strings)
     }
 
     /// Calls `PIF_metrics.remove_from_other_config(self: PIF_metrics ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &PifMetricsRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("PIF_metrics.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("PIF_metrics.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `PIF_metrics.add_to_other_config(self: PIF_metrics ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &PifMetricsRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("PIF_metrics.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("PIF_metrics.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `PIF_metrics.set_other_config(self: PIF_metrics ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &PifMetricsRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("PIF_metrics.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PIF_metrics.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `PIF_metrics.get_other_config(self: PIF_metrics ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &PifMetricsRef) -> Result<HashMap<String, String>> {
-        session.call_as("PIF_metrics.get_other_config", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `PIF_metrics.get_last_updated(self: PIF_metrics ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_last_updated(session: &crate::Session, self_: &PifMetricsRef) -> Result<DateTime> {
-        session.call_as("PIF_metrics.get_last_updated", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_last_updated", &[&self_.as_str()])
     }
 
     /// Calls `PIF_metrics.get_pci_bus_path(self: PIF_metrics ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_pci_bus_path(session: &crate::Session, self_: &PifMetricsRef) -> Result<String> {
-        session.call_as("PIF_metrics.get_pci_bus_path", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_pci_bus_path", &[&self_.as_str()])
     }
 
     /// Calls `PIF_metrics.get_duplex(self: PIF_metrics ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_duplex(session: &crate::Session, self_: &PifMetricsRef) -> Result<bool> {
-        session.call_as("PIF_metrics.get_duplex", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_duplex", &[&self_.as_str()])
     }
 
     /// Calls `PIF_metrics.get_speed(self: PIF_metrics ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_speed(session: &crate::Session, self_: &PifMetricsRef) -> Result<i64> {
-        session.call_as("PIF_metrics.get_speed", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_speed", &[&self_.as_str()])
     }
 
     /// Calls `PIF_metrics.get_device_name(self: PIF_metrics ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_device_name(session: &crate::Session, self_: &PifMetricsRef) -> Result<String> {
-        session.call_as("PIF_metrics.get_device_name", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_device_name", &[&self_.as_str()])
     }
 
     /// Calls `PIF_metrics.get_device_id(self: PIF_metrics ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_device_id(session: &crate::Session, self_: &PifMetricsRef) -> Result<String> {
-        session.call_as("PIF_metrics.get_device_id", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_device_id", &[&self_.as_str()])
     }
 
     /// Calls `PIF_metrics.get_vendor_name(self: PIF_metrics ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_vendor_name(session: &crate::Session, self_: &PifMetricsRef) -> Result<String> {
-        session.call_as("PIF_metrics.get_vendor_name", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_vendor_name", &[&self_.as_str()])
     }
 
     /// Calls `PIF_metrics.get_vendor_id(self: PIF_metrics ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_vendor_id(session: &crate::Session, self_: &PifMetricsRef) -> Result<String> {
-        session.call_as("PIF_metrics.get_vendor_id", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_vendor_id", &[&self_.as_str()])
     }
 
     /// Calls `PIF_metrics.get_carrier(self: PIF_metrics ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_carrier(session: &crate::Session, self_: &PifMetricsRef) -> Result<bool> {
-        session.call_as("PIF_metrics.get_carrier", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_carrier", &[&self_.as_str()])
     }
 
     /// Calls `PIF_metrics.get_uuid(self: PIF_metrics ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PifMetricsRef) -> Result<String> {
-        session.call_as("PIF_metrics.get_uuid", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `PIF_metrics.get_by_uuid(uuid: string)` → `PIF_metrics ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PifMetricsRef> {
-        session.call_as::<_, String>("PIF_metrics.get_by_uuid", &(uuid,)).map(PifMetricsRef::from)
+        session.call_erased::<String>("PIF_metrics.get_by_uuid", &[&uuid]).map(PifMetricsRef::from)
     }
 
     /// Calls `PIF_metrics.get_record(self: PIF_metrics ref)` → `PIF_metrics record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PifMetricsRef) -> Result<PifMetricsRecord> {
-        session.call_as("PIF_metrics.get_record", &(self_.as_str(),))
+        session.call_erased("PIF_metrics.get_record", &[&self_.as_str()])
     }
 }

@@ -166,1303 +166,1557 @@ impl HasRecord for Pool {
 
 impl Pool {
     /// Calls `pool.get_all_records()` → `(pool ref -> pool record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PoolRef, PoolRecord>> {
-        session.call_as("pool.get_all_records", &[(); 0])
+        session.call_erased("pool.get_all_records", &[])
     }
 
     /// Calls `pool.get_all()` → `pool ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PoolRef>> {
-        session.call_as::<_, Vec<String>>("pool.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("pool.get_all", &[]).map(from_strings)
     }
 
     /// Calls `pool.sync_trusted_certificates_from(self: pool ref, remote_pool: string, remote_session: session ref, remote_certificate: string, ca: bool)` → `Certificate ref set` (custom message). Prototype: may change.
+    #[inline]
     pub fn sync_trusted_certificates_from(session: &crate::Session, self_: &PoolRef, remote_pool: &str, remote_session: &SessionRef, remote_certificate: &str, ca: bool) -> Result<Vec<CertificateRef>> {
-        session.call_as::<_, Vec<String>>("pool.sync_trusted_certificates_from", &(self_.as_str(), remote_pool, remote_session.as_str(), remote_certificate, ca)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool.sync_trusted_certificates_from", &[&self_.as_str(), &remote_pool, &remote_session.as_str(), &remote_certificate, &ca]).map(from_strings)
     }
 
     /// Starts `Async.pool.sync_trusted_certificates_from` and returns its task; the task's result is `Certificate ref set`. Prototype: may change.
+    #[inline]
     pub fn async_sync_trusted_certificates_from(session: &crate::Session, self_: &PoolRef, remote_pool: &str, remote_session: &SessionRef, remote_certificate: &str, ca: bool) -> Result<TaskHandle<Vec<CertificateRef>>> {
-        session.call_as::<_, String>("Async.pool.sync_trusted_certificates_from", &(self_.as_str(), remote_pool, remote_session.as_str(), remote_certificate, ca)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.sync_trusted_certificates_from", &[&self_.as_str(), &remote_pool, &remote_session.as_str(), &remote_certificate, &ca]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.uninstall_trusted_certificate(self: pool ref, certificate: Certificate ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn uninstall_trusted_certificate(session: &crate::Session, self_: &PoolRef, certificate: &CertificateRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.uninstall_trusted_certificate", &(self_.as_str(), certificate.as_str())).map(drop)
+        session.call_erased::<Void>("pool.uninstall_trusted_certificate", &[&self_.as_str(), &certificate.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.uninstall_trusted_certificate` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_uninstall_trusted_certificate(session: &crate::Session, self_: &PoolRef, certificate: &CertificateRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.uninstall_trusted_certificate", &(self_.as_str(), certificate.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.uninstall_trusted_certificate", &[&self_.as_str(), &certificate.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.install_trusted_certificate(self: pool ref, ca: bool, cert: string, purpose: enum certificate_purpose set)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn install_trusted_certificate(session: &crate::Session, self_: &PoolRef, ca: bool, cert: &str, purpose: &[CertificatePurpose]) -> Result<()> {
-        session.call_as::<_, Void>("pool.install_trusted_certificate", &(self_.as_str(), ca, cert, purpose)).map(drop)
+        session.call_erased::<Void>("pool.install_trusted_certificate", &[&self_.as_str(), &ca, &cert, &purpose]).map(drop)
     }
 
     /// Starts `Async.pool.install_trusted_certificate` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_install_trusted_certificate(session: &crate::Session, self_: &PoolRef, ca: bool, cert: &str, purpose: &[CertificatePurpose]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.install_trusted_certificate", &(self_.as_str(), ca, cert, purpose)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.install_trusted_certificate", &[&self_.as_str(), &ca, &cert, &purpose]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_ssh_auto_mode(self: pool ref, value: bool)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_ssh_auto_mode(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_ssh_auto_mode", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_ssh_auto_mode", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_ssh_auto_mode` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_ssh_auto_mode(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_ssh_auto_mode", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_ssh_auto_mode", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_console_idle_timeout(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_console_idle_timeout(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_console_idle_timeout", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_console_idle_timeout", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_console_idle_timeout` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_console_idle_timeout(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_console_idle_timeout", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_console_idle_timeout", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_ssh_enabled_timeout(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_ssh_enabled_timeout(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_ssh_enabled_timeout", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_ssh_enabled_timeout", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_ssh_enabled_timeout` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_ssh_enabled_timeout(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_ssh_enabled_timeout", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_ssh_enabled_timeout", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.disable_ssh(self: pool ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn disable_ssh(session: &crate::Session, self_: &PoolRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.disable_ssh", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.disable_ssh", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.disable_ssh` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_disable_ssh(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.disable_ssh", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.disable_ssh", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.enable_ssh(self: pool ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn enable_ssh(session: &crate::Session, self_: &PoolRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.enable_ssh", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.enable_ssh", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.enable_ssh` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_enable_ssh(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.enable_ssh", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.enable_ssh", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.get_guest_secureboot_readiness(self: pool ref)` → `enum pool_guest_secureboot_readiness` (custom message). Prototype: may change.
+    #[inline]
     pub fn get_guest_secureboot_readiness(session: &crate::Session, self_: &PoolRef) -> Result<PoolGuestSecurebootReadiness> {
-        session.call_as::<_, String>("pool.get_guest_secureboot_readiness", &(self_.as_str(),)).map(PoolGuestSecurebootReadiness::from)
+        session.call_erased::<String>("pool.get_guest_secureboot_readiness", &[&self_.as_str()]).map(PoolGuestSecurebootReadiness::from)
     }
 
     /// Calls `pool.set_ext_auth_cache_expiry(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_ext_auth_cache_expiry(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_ext_auth_cache_expiry", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_ext_auth_cache_expiry", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_ext_auth_cache_expiry` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_ext_auth_cache_expiry(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_ext_auth_cache_expiry", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_ext_auth_cache_expiry", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_ext_auth_cache_size(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_ext_auth_cache_size(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_ext_auth_cache_size", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_ext_auth_cache_size", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_ext_auth_cache_size` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_ext_auth_cache_size(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_ext_auth_cache_size", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_ext_auth_cache_size", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_ext_auth_cache_enabled(self: pool ref, value: bool)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_ext_auth_cache_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_ext_auth_cache_enabled", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_ext_auth_cache_enabled", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_ext_auth_cache_enabled` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_ext_auth_cache_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_ext_auth_cache_enabled", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_ext_auth_cache_enabled", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_ext_auth_max_threads(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_ext_auth_max_threads(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_ext_auth_max_threads", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_ext_auth_max_threads", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_local_auth_max_threads(self: pool ref, value: int)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_local_auth_max_threads(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_local_auth_max_threads", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_local_auth_max_threads", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_update_sync_enabled(self: pool ref, value: bool)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_update_sync_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_update_sync_enabled", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_update_sync_enabled", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_update_sync_enabled` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_update_sync_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_update_sync_enabled", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_update_sync_enabled", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.configure_update_sync(self: pool ref, update_sync_frequency: enum update_sync_frequency, update_sync_day: int)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn configure_update_sync(session: &crate::Session, self_: &PoolRef, update_sync_frequency: UpdateSyncFrequency, update_sync_day: i64) -> Result<()> {
-        session.call_as::<_, Void>("pool.configure_update_sync", &(self_.as_str(), update_sync_frequency.as_str(), update_sync_day)).map(drop)
+        session.call_erased::<Void>("pool.configure_update_sync", &[&self_.as_str(), &update_sync_frequency.as_str(), &update_sync_day]).map(drop)
     }
 
     /// Starts `Async.pool.configure_update_sync` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_configure_update_sync(session: &crate::Session, self_: &PoolRef, update_sync_frequency: UpdateSyncFrequency, update_sync_day: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.configure_update_sync", &(self_.as_str(), update_sync_frequency.as_str(), update_sync_day)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.configure_update_sync", &[&self_.as_str(), &update_sync_frequency.as_str(), &update_sync_day]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.reset_telemetry_uuid(self: pool ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn reset_telemetry_uuid(session: &crate::Session, self_: &PoolRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.reset_telemetry_uuid", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.reset_telemetry_uuid", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.reset_telemetry_uuid` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_reset_telemetry_uuid(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.reset_telemetry_uuid", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.reset_telemetry_uuid", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_telemetry_next_collection(self: pool ref, value: datetime)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_telemetry_next_collection(session: &crate::Session, self_: &PoolRef, value: DateTime) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_telemetry_next_collection", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_telemetry_next_collection", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_telemetry_next_collection` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_telemetry_next_collection(session: &crate::Session, self_: &PoolRef, value: DateTime) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_telemetry_next_collection", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_telemetry_next_collection", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_https_only(self: pool ref, value: bool)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_https_only(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_https_only", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_https_only", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_https_only` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_https_only(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_https_only", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_https_only", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_custom_uefi_certificates(self: pool ref, value: string)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_custom_uefi_certificates(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_custom_uefi_certificates", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_custom_uefi_certificates", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_custom_uefi_certificates` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_custom_uefi_certificates(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_custom_uefi_certificates", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_custom_uefi_certificates", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_uefi_certificates(self: pool ref, value: string)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_uefi_certificates(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_uefi_certificates", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_uefi_certificates", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_uefi_certificates` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_set_uefi_certificates(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_uefi_certificates", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_uefi_certificates", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.disable_repository_proxy(self: pool ref)` → `void` (custom message).
+    #[inline]
     pub fn disable_repository_proxy(session: &crate::Session, self_: &PoolRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.disable_repository_proxy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.disable_repository_proxy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.disable_repository_proxy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_disable_repository_proxy(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.disable_repository_proxy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.disable_repository_proxy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.configure_repository_proxy(self: pool ref, url: string, username: string, password: string)` → `void` (custom message).
+    #[inline]
     pub fn configure_repository_proxy(session: &crate::Session, self_: &PoolRef, url: &str, username: &str, password: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.configure_repository_proxy", &(self_.as_str(), url, username, password)).map(drop)
+        session.call_erased::<Void>("pool.configure_repository_proxy", &[&self_.as_str(), &url, &username, &password]).map(drop)
     }
 
     /// Starts `Async.pool.configure_repository_proxy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_configure_repository_proxy(session: &crate::Session, self_: &PoolRef, url: &str, username: &str, password: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.configure_repository_proxy", &(self_.as_str(), url, username, password)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.configure_repository_proxy", &[&self_.as_str(), &url, &username, &password]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.disable_client_certificate_auth(self: pool ref)` → `void` (custom message).
+    #[inline]
     pub fn disable_client_certificate_auth(session: &crate::Session, self_: &PoolRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.disable_client_certificate_auth", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.disable_client_certificate_auth", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.disable_client_certificate_auth` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_disable_client_certificate_auth(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.disable_client_certificate_auth", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.disable_client_certificate_auth", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.enable_client_certificate_auth(self: pool ref, name: string)` → `void` (custom message).
+    #[inline]
     pub fn enable_client_certificate_auth(session: &crate::Session, self_: &PoolRef, name: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.enable_client_certificate_auth", &(self_.as_str(), name)).map(drop)
+        session.call_erased::<Void>("pool.enable_client_certificate_auth", &[&self_.as_str(), &name]).map(drop)
     }
 
     /// Starts `Async.pool.enable_client_certificate_auth` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_enable_client_certificate_auth(session: &crate::Session, self_: &PoolRef, name: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.enable_client_certificate_auth", &(self_.as_str(), name)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.enable_client_certificate_auth", &[&self_.as_str(), &name]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.check_update_readiness(self: pool ref, requires_reboot: bool)` → `string set set` (custom message).
+    #[inline]
     pub fn check_update_readiness(session: &crate::Session, self_: &PoolRef, requires_reboot: bool) -> Result<Vec<Vec<String>>> {
-        session.call_as("pool.check_update_readiness", &(self_.as_str(), requires_reboot))
+        session.call_erased("pool.check_update_readiness", &[&self_.as_str(), &requires_reboot])
     }
 
     /// Starts `Async.pool.check_update_readiness` and returns its task; the task's result is `string set set`.
+    #[inline]
     pub fn async_check_update_readiness(session: &crate::Session, self_: &PoolRef, requires_reboot: bool) -> Result<TaskHandle<Vec<Vec<String>>>> {
-        session.call_as::<_, String>("Async.pool.check_update_readiness", &(self_.as_str(), requires_reboot)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.check_update_readiness", &[&self_.as_str(), &requires_reboot]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.sync_updates(self: pool ref, force: bool, token?: string, token_id?: string, username?: string, password?: string)` → `string` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn sync_updates(session: &crate::Session, self_: &PoolRef, force: bool, token: Option<&str>, token_id: Option<&str>, username: Option<&str>, password: Option<&str>) -> Result<String> {
-        session.call_as("pool.sync_updates", &call_params!("pool.sync_updates"; self_.as_str(), force; "token" token, "token_id" token_id, "username" username, "password" password)?)
+        session.call_erased("pool.sync_updates", &with_optional("pool.sync_updates", &[&self_.as_str(), &force], &[("token", opt(&token)), ("token_id", opt(&token_id)), ("username", opt(&username)), ("password", opt(&password))])?)
     }
 
     /// Starts `Async.pool.sync_updates` and returns its task; the task's result is `string`. Optional parameters as for [`Self::sync_updates`].
+    #[inline]
     pub fn async_sync_updates(session: &crate::Session, self_: &PoolRef, force: bool, token: Option<&str>, token_id: Option<&str>, username: Option<&str>, password: Option<&str>) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.pool.sync_updates", &call_params!("pool.sync_updates"; self_.as_str(), force; "token" token, "token_id" token_id, "username" username, "password" password)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.sync_updates", &with_optional("pool.sync_updates", &[&self_.as_str(), &force], &[("token", opt(&token)), ("token_id", opt(&token_id)), ("username", opt(&username)), ("password", opt(&password))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.remove_repository(self: pool ref, value: Repository ref)` → `void` (custom message).
+    #[inline]
     pub fn remove_repository(session: &crate::Session, self_: &PoolRef, value: &RepositoryRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.remove_repository", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("pool.remove_repository", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.remove_repository` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_remove_repository(session: &crate::Session, self_: &PoolRef, value: &RepositoryRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.remove_repository", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.remove_repository", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.add_repository(self: pool ref, value: Repository ref)` → `void` (custom message).
+    #[inline]
     pub fn add_repository(session: &crate::Session, self_: &PoolRef, value: &RepositoryRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.add_repository", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("pool.add_repository", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.add_repository` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_add_repository(session: &crate::Session, self_: &PoolRef, value: &RepositoryRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.add_repository", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.add_repository", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_repositories(self: pool ref, value: Repository ref set)` → `void` (custom message).
+    #[inline]
     pub fn set_repositories(session: &crate::Session, self_: &PoolRef, value: &[RepositoryRef]) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_repositories", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_repositories", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_repositories` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_repositories(session: &crate::Session, self_: &PoolRef, value: &[RepositoryRef]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_repositories", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_repositories", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.rotate_secret()` → `void` (custom message).
+    #[inline]
     pub fn rotate_secret(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("pool.rotate_secret", &[(); 0]).map(drop)
+        session.call_erased::<Void>("pool.rotate_secret", &[]).map(drop)
     }
 
     /// Starts `Async.pool.rotate_secret` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_rotate_secret(session: &crate::Session) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.rotate_secret", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.rotate_secret", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.remove_from_guest_agent_config(self: pool ref, key: string)` → `void` (custom message).
+    #[inline]
     pub fn remove_from_guest_agent_config(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.remove_from_guest_agent_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("pool.remove_from_guest_agent_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Starts `Async.pool.remove_from_guest_agent_config` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_remove_from_guest_agent_config(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.remove_from_guest_agent_config", &(self_.as_str(), key)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.remove_from_guest_agent_config", &[&self_.as_str(), &key]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.add_to_guest_agent_config(self: pool ref, key: string, value: string)` → `void` (custom message).
+    #[inline]
     pub fn add_to_guest_agent_config(session: &crate::Session, self_: &PoolRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.add_to_guest_agent_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("pool.add_to_guest_agent_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Starts `Async.pool.add_to_guest_agent_config` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_add_to_guest_agent_config(session: &crate::Session, self_: &PoolRef, key: &str, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.add_to_guest_agent_config", &(self_.as_str(), key, value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.add_to_guest_agent_config", &[&self_.as_str(), &key, &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.has_extension(self: pool ref, name: string)` → `bool` (custom message).
+    #[inline]
     pub fn has_extension(session: &crate::Session, self_: &PoolRef, name: &str) -> Result<bool> {
-        session.call_as("pool.has_extension", &(self_.as_str(), name))
+        session.call_erased("pool.has_extension", &[&self_.as_str(), &name])
     }
 
     /// Starts `Async.pool.has_extension` and returns its task; the task's result is `bool`.
+    #[inline]
     pub fn async_has_extension(session: &crate::Session, self_: &PoolRef, name: &str) -> Result<TaskHandle<bool>> {
-        session.call_as::<_, String>("Async.pool.has_extension", &(self_.as_str(), name)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.has_extension", &[&self_.as_str(), &name]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_igmp_snooping_enabled(self: pool ref, value: bool)` → `void` (custom message).
+    #[inline]
     pub fn set_igmp_snooping_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_igmp_snooping_enabled", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_igmp_snooping_enabled", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_igmp_snooping_enabled` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_igmp_snooping_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_igmp_snooping_enabled", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_igmp_snooping_enabled", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.disable_ssl_legacy(self: pool ref)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn disable_ssl_legacy(session: &crate::Session, self_: &PoolRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.disable_ssl_legacy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.disable_ssl_legacy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.disable_ssl_legacy` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_disable_ssl_legacy(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.disable_ssl_legacy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.disable_ssl_legacy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.apply_edition(self: pool ref, edition: string)` → `void` (custom message).
+    #[inline]
     pub fn apply_edition(session: &crate::Session, self_: &PoolRef, edition: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.apply_edition", &(self_.as_str(), edition)).map(drop)
+        session.call_erased::<Void>("pool.apply_edition", &[&self_.as_str(), &edition]).map(drop)
     }
 
     /// Starts `Async.pool.apply_edition` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_apply_edition(session: &crate::Session, self_: &PoolRef, edition: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.apply_edition", &(self_.as_str(), edition)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.apply_edition", &[&self_.as_str(), &edition]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.get_license_state(self: pool ref)` → `(string -> string) map` (custom message).
+    #[inline]
     pub fn get_license_state(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool.get_license_state", &(self_.as_str(),))
+        session.call_erased("pool.get_license_state", &[&self_.as_str()])
     }
 
     /// Starts `Async.pool.get_license_state` and returns its task; the task's result is `(string -> string) map`.
+    #[inline]
     pub fn async_get_license_state(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<HashMap<String, String>>> {
-        session.call_as::<_, String>("Async.pool.get_license_state", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.get_license_state", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.disable_local_storage_caching(self: pool ref)` → `void` (custom message).
+    #[inline]
     pub fn disable_local_storage_caching(session: &crate::Session, self_: &PoolRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.disable_local_storage_caching", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.disable_local_storage_caching", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.disable_local_storage_caching` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_disable_local_storage_caching(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.disable_local_storage_caching", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.disable_local_storage_caching", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.enable_local_storage_caching(self: pool ref)` → `void` (custom message).
+    #[inline]
     pub fn enable_local_storage_caching(session: &crate::Session, self_: &PoolRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.enable_local_storage_caching", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.enable_local_storage_caching", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.enable_local_storage_caching` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_enable_local_storage_caching(session: &crate::Session, self_: &PoolRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.enable_local_storage_caching", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.enable_local_storage_caching", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.test_archive_target(self: pool ref, config: (string -> string) map)` → `string` (custom message).
+    #[inline]
     pub fn test_archive_target(session: &crate::Session, self_: &PoolRef, config: &HashMap<String, String>) -> Result<String> {
-        session.call_as("pool.test_archive_target", &(self_.as_str(), config))
+        session.call_erased("pool.test_archive_target", &[&self_.as_str(), &config])
     }
 
     /// Calls `pool.set_vswitch_controller(address: string)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_vswitch_controller(session: &crate::Session, address: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_vswitch_controller", &(address,)).map(drop)
+        session.call_erased::<Void>("pool.set_vswitch_controller", &[&address]).map(drop)
     }
 
     /// Starts `Async.pool.set_vswitch_controller` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_set_vswitch_controller(session: &crate::Session, address: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_vswitch_controller", &(address,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_vswitch_controller", &[&address]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.disable_redo_log()` → `void` (custom message).
+    #[inline]
     pub fn disable_redo_log(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("pool.disable_redo_log", &[(); 0]).map(drop)
+        session.call_erased::<Void>("pool.disable_redo_log", &[]).map(drop)
     }
 
     /// Starts `Async.pool.disable_redo_log` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_disable_redo_log(session: &crate::Session) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.disable_redo_log", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.disable_redo_log", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.enable_redo_log(sr: SR ref)` → `void` (custom message).
+    #[inline]
     pub fn enable_redo_log(session: &crate::Session, sr: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.enable_redo_log", &(sr.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.enable_redo_log", &[&sr.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.enable_redo_log` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_enable_redo_log(session: &crate::Session, sr: &SrRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.enable_redo_log", &(sr.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.enable_redo_log", &[&sr.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.enable_tls_verification()` → `void` (custom message).
+    #[inline]
     pub fn enable_tls_verification(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("pool.enable_tls_verification", &[(); 0]).map(drop)
+        session.call_erased::<Void>("pool.enable_tls_verification", &[]).map(drop)
     }
 
     /// Calls `pool.certificate_sync()` → `void` (custom message).
+    #[inline]
     pub fn certificate_sync(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("pool.certificate_sync", &[(); 0]).map(drop)
+        session.call_erased::<Void>("pool.certificate_sync", &[]).map(drop)
     }
 
     /// Starts `Async.pool.certificate_sync` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_certificate_sync(session: &crate::Session) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.certificate_sync", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.certificate_sync", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.crl_list()` → `string set` (custom message).
+    #[inline]
     pub fn crl_list(session: &crate::Session) -> Result<Vec<String>> {
-        session.call_as("pool.crl_list", &[(); 0])
+        session.call_erased("pool.crl_list", &[])
     }
 
     /// Starts `Async.pool.crl_list` and returns its task; the task's result is `string set`.
+    #[inline]
     pub fn async_crl_list(session: &crate::Session) -> Result<TaskHandle<Vec<String>>> {
-        session.call_as::<_, String>("Async.pool.crl_list", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.crl_list", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.crl_uninstall(name: string)` → `void` (custom message).
+    #[inline]
     pub fn crl_uninstall(session: &crate::Session, name: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.crl_uninstall", &(name,)).map(drop)
+        session.call_erased::<Void>("pool.crl_uninstall", &[&name]).map(drop)
     }
 
     /// Starts `Async.pool.crl_uninstall` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_crl_uninstall(session: &crate::Session, name: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.crl_uninstall", &(name,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.crl_uninstall", &[&name]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.crl_install(name: string, cert: string)` → `void` (custom message).
+    #[inline]
     pub fn crl_install(session: &crate::Session, name: &str, cert: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.crl_install", &(name, cert)).map(drop)
+        session.call_erased::<Void>("pool.crl_install", &[&name, &cert]).map(drop)
     }
 
     /// Starts `Async.pool.crl_install` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_crl_install(session: &crate::Session, name: &str, cert: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.crl_install", &(name, cert)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.crl_install", &[&name, &cert]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.uninstall_ca_certificate(name: string, force?: bool)` → `void` (custom message). Deprecated. `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
     #[deprecated]
+    #[inline]
     pub fn uninstall_ca_certificate(session: &crate::Session, name: &str, force: Option<bool>) -> Result<()> {
-        session.call_as::<_, Void>("pool.uninstall_ca_certificate", &call_params!("pool.uninstall_ca_certificate"; name; "force" force)?).map(drop)
+        session.call_erased::<Void>("pool.uninstall_ca_certificate", &with_optional("pool.uninstall_ca_certificate", &[&name], &[("force", opt(&force))])?).map(drop)
     }
 
     /// Starts `Async.pool.uninstall_ca_certificate` and returns its task; the task's result is `void`. Deprecated. Optional parameters as for [`Self::uninstall_ca_certificate`].
     #[deprecated]
+    #[inline]
     pub fn async_uninstall_ca_certificate(session: &crate::Session, name: &str, force: Option<bool>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.uninstall_ca_certificate", &call_params!("pool.uninstall_ca_certificate"; name; "force" force)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.uninstall_ca_certificate", &with_optional("pool.uninstall_ca_certificate", &[&name], &[("force", opt(&force))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.install_ca_certificate(name: string, cert: string)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn install_ca_certificate(session: &crate::Session, name: &str, cert: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.install_ca_certificate", &(name, cert)).map(drop)
+        session.call_erased::<Void>("pool.install_ca_certificate", &[&name, &cert]).map(drop)
     }
 
     /// Starts `Async.pool.install_ca_certificate` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_install_ca_certificate(session: &crate::Session, name: &str, cert: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.install_ca_certificate", &(name, cert)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.install_ca_certificate", &[&name, &cert]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.certificate_list()` → `string set` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn certificate_list(session: &crate::Session) -> Result<Vec<String>> {
-        session.call_as("pool.certificate_list", &[(); 0])
+        session.call_erased("pool.certificate_list", &[])
     }
 
     /// Starts `Async.pool.certificate_list` and returns its task; the task's result is `string set`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_certificate_list(session: &crate::Session) -> Result<TaskHandle<Vec<String>>> {
-        session.call_as::<_, String>("Async.pool.certificate_list", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.certificate_list", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.certificate_uninstall(name: string)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn certificate_uninstall(session: &crate::Session, name: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.certificate_uninstall", &(name,)).map(drop)
+        session.call_erased::<Void>("pool.certificate_uninstall", &[&name]).map(drop)
     }
 
     /// Starts `Async.pool.certificate_uninstall` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_certificate_uninstall(session: &crate::Session, name: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.certificate_uninstall", &(name,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.certificate_uninstall", &[&name]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.certificate_install(name: string, cert: string)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn certificate_install(session: &crate::Session, name: &str, cert: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.certificate_install", &(name, cert)).map(drop)
+        session.call_erased::<Void>("pool.certificate_install", &[&name, &cert]).map(drop)
     }
 
     /// Starts `Async.pool.certificate_install` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_certificate_install(session: &crate::Session, name: &str, cert: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.certificate_install", &(name, cert)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.certificate_install", &[&name, &cert]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.send_test_post(host: string, port: int, body: string)` → `string` (custom message).
+    #[inline]
     pub fn send_test_post(session: &crate::Session, host: &str, port: i64, body: &str) -> Result<String> {
-        session.call_as("pool.send_test_post", &(host, port, body))
+        session.call_erased("pool.send_test_post", &[&host, &port, &body])
     }
 
     /// Starts `Async.pool.send_test_post` and returns its task; the task's result is `string`.
+    #[inline]
     pub fn async_send_test_post(session: &crate::Session, host: &str, port: i64, body: &str) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.pool.send_test_post", &(host, port, body)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.send_test_post", &[&host, &port, &body]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.retrieve_wlb_recommendations()` → `(VM ref -> string set) map` (custom message).
+    #[inline]
     pub fn retrieve_wlb_recommendations(session: &crate::Session) -> Result<HashMap<VmRef, Vec<String>>> {
-        session.call_as("pool.retrieve_wlb_recommendations", &[(); 0])
+        session.call_erased("pool.retrieve_wlb_recommendations", &[])
     }
 
     /// Starts `Async.pool.retrieve_wlb_recommendations` and returns its task; the task's result is `(VM ref -> string set) map`.
+    #[inline]
     pub fn async_retrieve_wlb_recommendations(session: &crate::Session) -> Result<TaskHandle<HashMap<VmRef, Vec<String>>>> {
-        session.call_as::<_, String>("Async.pool.retrieve_wlb_recommendations", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.retrieve_wlb_recommendations", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.retrieve_wlb_configuration()` → `(string -> string) map` (custom message).
+    #[inline]
     pub fn retrieve_wlb_configuration(session: &crate::Session) -> Result<HashMap<String, String>> {
-        session.call_as("pool.retrieve_wlb_configuration", &[(); 0])
+        session.call_erased("pool.retrieve_wlb_configuration", &[])
     }
 
     /// Starts `Async.pool.retrieve_wlb_configuration` and returns its task; the task's result is `(string -> string) map`.
+    #[inline]
     pub fn async_retrieve_wlb_configuration(session: &crate::Session) -> Result<TaskHandle<HashMap<String, String>>> {
-        session.call_as::<_, String>("Async.pool.retrieve_wlb_configuration", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.retrieve_wlb_configuration", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.send_wlb_configuration(config: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn send_wlb_configuration(session: &crate::Session, config: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("pool.send_wlb_configuration", &(config,)).map(drop)
+        session.call_erased::<Void>("pool.send_wlb_configuration", &[&config]).map(drop)
     }
 
     /// Starts `Async.pool.send_wlb_configuration` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_send_wlb_configuration(session: &crate::Session, config: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.send_wlb_configuration", &(config,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.send_wlb_configuration", &[&config]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.deconfigure_wlb()` → `void` (custom message).
+    #[inline]
     pub fn deconfigure_wlb(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("pool.deconfigure_wlb", &[(); 0]).map(drop)
+        session.call_erased::<Void>("pool.deconfigure_wlb", &[]).map(drop)
     }
 
     /// Starts `Async.pool.deconfigure_wlb` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_deconfigure_wlb(session: &crate::Session) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.deconfigure_wlb", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.deconfigure_wlb", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.initialize_wlb(wlb_url: string, wlb_username: string, wlb_password: string, xenserver_username: string, xenserver_password: string)` → `void` (custom message).
+    #[inline]
     pub fn initialize_wlb(session: &crate::Session, wlb_url: &str, wlb_username: &str, wlb_password: &str, xenserver_username: &str, xenserver_password: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.initialize_wlb", &(wlb_url, wlb_username, wlb_password, xenserver_username, xenserver_password)).map(drop)
+        session.call_erased::<Void>("pool.initialize_wlb", &[&wlb_url, &wlb_username, &wlb_password, &xenserver_username, &xenserver_password]).map(drop)
     }
 
     /// Starts `Async.pool.initialize_wlb` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_initialize_wlb(session: &crate::Session, wlb_url: &str, wlb_username: &str, wlb_password: &str, xenserver_username: &str, xenserver_password: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.initialize_wlb", &(wlb_url, wlb_username, wlb_password, xenserver_username, xenserver_password)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.initialize_wlb", &[&wlb_url, &wlb_username, &wlb_password, &xenserver_username, &xenserver_password]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.detect_nonhomogeneous_external_auth(pool: pool ref)` → `void` (custom message).
+    #[inline]
     pub fn detect_nonhomogeneous_external_auth(session: &crate::Session, pool: &PoolRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.detect_nonhomogeneous_external_auth", &(pool.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.detect_nonhomogeneous_external_auth", &[&pool.as_str()]).map(drop)
     }
 
     /// Calls `pool.external_auth_set_ldaps(pool: pool ref, ldaps: bool, force?: bool)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn external_auth_set_ldaps(session: &crate::Session, pool: &PoolRef, ldaps: bool, force: Option<bool>) -> Result<()> {
-        session.call_as::<_, Void>("pool.external_auth_set_ldaps", &call_params!("pool.external_auth_set_ldaps"; pool.as_str(), ldaps; "force" force)?).map(drop)
+        session.call_erased::<Void>("pool.external_auth_set_ldaps", &with_optional("pool.external_auth_set_ldaps", &[&pool.as_str(), &ldaps], &[("force", opt(&force))])?).map(drop)
     }
 
     /// Calls `pool.disable_external_auth(pool: pool ref, config?: (string -> string) map)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn disable_external_auth(session: &crate::Session, pool: &PoolRef, config: Option<&HashMap<String, String>>) -> Result<()> {
-        session.call_as::<_, Void>("pool.disable_external_auth", &call_params!("pool.disable_external_auth"; pool.as_str(); "config" config)?).map(drop)
+        session.call_erased::<Void>("pool.disable_external_auth", &with_optional("pool.disable_external_auth", &[&pool.as_str()], &[("config", opt(&config))])?).map(drop)
     }
 
     /// Calls `pool.enable_external_auth(pool: pool ref, config: (string -> string) map, service_name: string, auth_type: string)` → `void` (custom message).
+    #[inline]
     pub fn enable_external_auth(session: &crate::Session, pool: &PoolRef, config: &HashMap<String, String>, service_name: &str, auth_type: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.enable_external_auth", &(pool.as_str(), config, service_name, auth_type)).map(drop)
+        session.call_erased::<Void>("pool.enable_external_auth", &[&pool.as_str(), &config, &service_name, &auth_type]).map(drop)
     }
 
     /// Calls `pool.create_new_blob(pool: pool ref, name: string, mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create_new_blob(session: &crate::Session, pool: &PoolRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
-        session.call_as::<_, String>("pool.create_new_blob", &call_params!("pool.create_new_blob"; pool.as_str(), name, mime_type; "public" public)?).map(BlobRef::from)
+        session.call_erased::<String>("pool.create_new_blob", &with_optional("pool.create_new_blob", &[&pool.as_str(), &name, &mime_type], &[("public", opt(&public))])?).map(BlobRef::from)
     }
 
     /// Starts `Async.pool.create_new_blob` and returns its task; the task's result is `blob ref`. Optional parameters as for [`Self::create_new_blob`].
+    #[inline]
     pub fn async_create_new_blob(session: &crate::Session, pool: &PoolRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<TaskHandle<BlobRef>> {
-        session.call_as::<_, String>("Async.pool.create_new_blob", &call_params!("pool.create_new_blob"; pool.as_str(), name, mime_type; "public" public)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.create_new_blob", &with_optional("pool.create_new_blob", &[&pool.as_str(), &name, &mime_type], &[("public", opt(&public))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_ha_host_failures_to_tolerate(self: pool ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_ha_host_failures_to_tolerate(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_ha_host_failures_to_tolerate", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_ha_host_failures_to_tolerate", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.pool.set_ha_host_failures_to_tolerate` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_ha_host_failures_to_tolerate(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.set_ha_host_failures_to_tolerate", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.set_ha_host_failures_to_tolerate", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.ha_compute_vm_failover_plan(failed_hosts: host ref set, failed_vms: VM ref set)` → `(VM ref -> (string -> string) map) map` (custom message).
+    #[inline]
     pub fn ha_compute_vm_failover_plan(session: &crate::Session, failed_hosts: &[HostRef], failed_vms: &[VmRef]) -> Result<HashMap<VmRef, HashMap<String, String>>> {
-        session.call_as("pool.ha_compute_vm_failover_plan", &(failed_hosts, failed_vms))
+        session.call_erased("pool.ha_compute_vm_failover_plan", &[&failed_hosts, &failed_vms])
     }
 
     /// Calls `pool.ha_compute_hypothetical_max_host_failures_to_tolerate(configuration: (VM ref -> string) map)` → `int` (custom message).
+    #[inline]
     pub fn ha_compute_hypothetical_max_host_failures_to_tolerate(session: &crate::Session, configuration: &HashMap<VmRef, String>) -> Result<i64> {
-        session.call_as("pool.ha_compute_hypothetical_max_host_failures_to_tolerate", &(configuration,))
+        session.call_erased("pool.ha_compute_hypothetical_max_host_failures_to_tolerate", &[&configuration])
     }
 
     /// Calls `pool.ha_compute_max_host_failures_to_tolerate()` → `int` (custom message).
+    #[inline]
     pub fn ha_compute_max_host_failures_to_tolerate(session: &crate::Session) -> Result<i64> {
-        session.call_as("pool.ha_compute_max_host_failures_to_tolerate", &[(); 0])
+        session.call_erased("pool.ha_compute_max_host_failures_to_tolerate", &[])
     }
 
     /// Calls `pool.ha_failover_plan_exists(n: int)` → `bool` (custom message).
+    #[inline]
     pub fn ha_failover_plan_exists(session: &crate::Session, n: i64) -> Result<bool> {
-        session.call_as("pool.ha_failover_plan_exists", &(n,))
+        session.call_erased("pool.ha_failover_plan_exists", &[&n])
     }
 
     /// Calls `pool.ha_prevent_restarts_for(seconds: int)` → `void` (custom message).
+    #[inline]
     pub fn ha_prevent_restarts_for(session: &crate::Session, seconds: i64) -> Result<()> {
-        session.call_as::<_, Void>("pool.ha_prevent_restarts_for", &(seconds,)).map(drop)
+        session.call_erased::<Void>("pool.ha_prevent_restarts_for", &[&seconds]).map(drop)
     }
 
     /// Calls `pool.designate_new_master(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn designate_new_master(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.designate_new_master", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.designate_new_master", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.designate_new_master` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_designate_new_master(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.designate_new_master", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.designate_new_master", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.sync_database()` → `void` (custom message).
+    #[inline]
     pub fn sync_database(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("pool.sync_database", &[(); 0]).map(drop)
+        session.call_erased::<Void>("pool.sync_database", &[]).map(drop)
     }
 
     /// Starts `Async.pool.sync_database` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_sync_database(session: &crate::Session) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.sync_database", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.sync_database", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.disable_ha()` → `void` (custom message).
+    #[inline]
     pub fn disable_ha(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("pool.disable_ha", &[(); 0]).map(drop)
+        session.call_erased::<Void>("pool.disable_ha", &[]).map(drop)
     }
 
     /// Starts `Async.pool.disable_ha` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_disable_ha(session: &crate::Session) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.disable_ha", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.disable_ha", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.enable_ha(heartbeat_srs: SR ref set, configuration: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn enable_ha(session: &crate::Session, heartbeat_srs: &[SrRef], configuration: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("pool.enable_ha", &(heartbeat_srs, configuration)).map(drop)
+        session.call_erased::<Void>("pool.enable_ha", &[&heartbeat_srs, &configuration]).map(drop)
     }
 
     /// Starts `Async.pool.enable_ha` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_enable_ha(session: &crate::Session, heartbeat_srs: &[SrRef], configuration: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.enable_ha", &(heartbeat_srs, configuration)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.enable_ha", &[&heartbeat_srs, &configuration]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.create_VLAN_from_PIF(pif: PIF ref, network: network ref, VLAN: int)` → `PIF ref set` (custom message).
+    #[inline]
     pub fn create_vlan_from_pif(session: &crate::Session, pif: &PifRef, network: &NetworkRef, vlan: i64) -> Result<Vec<PifRef>> {
-        session.call_as::<_, Vec<String>>("pool.create_VLAN_from_PIF", &(pif.as_str(), network.as_str(), vlan)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool.create_VLAN_from_PIF", &[&pif.as_str(), &network.as_str(), &vlan]).map(from_strings)
     }
 
     /// Starts `Async.pool.create_VLAN_from_PIF` and returns its task; the task's result is `PIF ref set`.
+    #[inline]
     pub fn async_create_vlan_from_pif(session: &crate::Session, pif: &PifRef, network: &NetworkRef, vlan: i64) -> Result<TaskHandle<Vec<PifRef>>> {
-        session.call_as::<_, String>("Async.pool.create_VLAN_from_PIF", &(pif.as_str(), network.as_str(), vlan)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.create_VLAN_from_PIF", &[&pif.as_str(), &network.as_str(), &vlan]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.management_reconfigure(network: network ref)` → `void` (custom message).
+    #[inline]
     pub fn management_reconfigure(session: &crate::Session, network: &NetworkRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.management_reconfigure", &(network.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.management_reconfigure", &[&network.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.management_reconfigure` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_management_reconfigure(session: &crate::Session, network: &NetworkRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.management_reconfigure", &(network.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.management_reconfigure", &[&network.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.create_VLAN(device: string, network: network ref, VLAN: int)` → `PIF ref set` (custom message).
+    #[inline]
     pub fn create_vlan(session: &crate::Session, device: &str, network: &NetworkRef, vlan: i64) -> Result<Vec<PifRef>> {
-        session.call_as::<_, Vec<String>>("pool.create_VLAN", &(device, network.as_str(), vlan)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool.create_VLAN", &[&device, &network.as_str(), &vlan]).map(from_strings)
     }
 
     /// Starts `Async.pool.create_VLAN` and returns its task; the task's result is `PIF ref set`.
+    #[inline]
     pub fn async_create_vlan(session: &crate::Session, device: &str, network: &NetworkRef, vlan: i64) -> Result<TaskHandle<Vec<PifRef>>> {
-        session.call_as::<_, String>("Async.pool.create_VLAN", &(device, network.as_str(), vlan)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.create_VLAN", &[&device, &network.as_str(), &vlan]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.recover_slaves()` → `host ref set` (custom message).
+    #[inline]
     pub fn recover_slaves(session: &crate::Session) -> Result<Vec<HostRef>> {
-        session.call_as::<_, Vec<String>>("pool.recover_slaves", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("pool.recover_slaves", &[]).map(from_strings)
     }
 
     /// Starts `Async.pool.recover_slaves` and returns its task; the task's result is `host ref set`.
+    #[inline]
     pub fn async_recover_slaves(session: &crate::Session) -> Result<TaskHandle<Vec<HostRef>>> {
-        session.call_as::<_, String>("Async.pool.recover_slaves", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.recover_slaves", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.emergency_reset_master(master_address: string)` → `void` (custom message).
+    #[inline]
     pub fn emergency_reset_master(session: &crate::Session, master_address: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.emergency_reset_master", &(master_address,)).map(drop)
+        session.call_erased::<Void>("pool.emergency_reset_master", &[&master_address]).map(drop)
     }
 
     /// Calls `pool.emergency_transition_to_master()` → `void` (custom message).
+    #[inline]
     pub fn emergency_transition_to_master(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("pool.emergency_transition_to_master", &[(); 0]).map(drop)
+        session.call_erased::<Void>("pool.emergency_transition_to_master", &[]).map(drop)
     }
 
     /// Calls `pool.eject(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn eject(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.eject", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool.eject", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool.eject` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_eject(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.eject", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.eject", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.join_force(master_address: string, master_username: string, master_password: string)` → `void` (custom message).
+    #[inline]
     pub fn join_force(session: &crate::Session, master_address: &str, master_username: &str, master_password: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.join_force", &(master_address, master_username, master_password)).map(drop)
+        session.call_erased::<Void>("pool.join_force", &[&master_address, &master_username, &master_password]).map(drop)
     }
 
     /// Starts `Async.pool.join_force` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_join_force(session: &crate::Session, master_address: &str, master_username: &str, master_password: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.join_force", &(master_address, master_username, master_password)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.join_force", &[&master_address, &master_username, &master_password]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.join(master_address: string, master_username: string, master_password: string)` → `void` (custom message).
+    #[inline]
     pub fn join(session: &crate::Session, master_address: &str, master_username: &str, master_password: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.join", &(master_address, master_username, master_password)).map(drop)
+        session.call_erased::<Void>("pool.join", &[&master_address, &master_username, &master_password]).map(drop)
     }
 
     /// Starts `Async.pool.join` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_join(session: &crate::Session, master_address: &str, master_username: &str, master_password: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool.join", &(master_address, master_username, master_password)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool.join", &[&master_address, &master_username, &master_password]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool.set_auto_update_vm_secureboot_certificates(self: pool ref, value: bool)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn set_auto_update_vm_secureboot_certificates(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_auto_update_vm_secureboot_certificates", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_auto_update_vm_secureboot_certificates", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_vm_console_idle_timeout(self: pool ref, value: int)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn set_vm_console_idle_timeout(session: &crate::Session, self_: &PoolRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_vm_console_idle_timeout", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_vm_console_idle_timeout", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_limit_console_sessions(self: pool ref, value: bool)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn set_limit_console_sessions(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_limit_console_sessions", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_limit_console_sessions", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_ha_reboot_vm_on_internal_shutdown(self: pool ref, value: bool)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn set_ha_reboot_vm_on_internal_shutdown(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_ha_reboot_vm_on_internal_shutdown", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_ha_reboot_vm_on_internal_shutdown", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.remove_from_license_server(self: pool ref, key: string)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn remove_from_license_server(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.remove_from_license_server", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("pool.remove_from_license_server", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `pool.add_to_license_server(self: pool ref, key: string, value: string)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn add_to_license_server(session: &crate::Session, self_: &PoolRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.add_to_license_server", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("pool.add_to_license_server", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `pool.set_license_server(self: pool ref, value: (string -> string) map)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn set_license_server(session: &crate::Session, self_: &PoolRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_license_server", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_license_server", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_coordinator_bias(self: pool ref, value: bool)` → `void` (implicit message).
+    #[inline]
     pub fn set_coordinator_bias(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_coordinator_bias", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_coordinator_bias", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_migration_compression(self: pool ref, value: bool)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn set_migration_compression(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_migration_compression", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_migration_compression", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_is_psr_pending(self: pool ref, value: bool)` → `void` (implicit message).
+    #[inline]
     pub fn set_is_psr_pending(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_is_psr_pending", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_is_psr_pending", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_live_patching_disabled(self: pool ref, value: bool)` → `void` (implicit message).
+    #[inline]
     pub fn set_live_patching_disabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_live_patching_disabled", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_live_patching_disabled", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_policy_no_vendor_device(self: pool ref, value: bool)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_policy_no_vendor_device(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_policy_no_vendor_device", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_policy_no_vendor_device", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_wlb_verify_cert(self: pool ref, value: bool)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_wlb_verify_cert(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_wlb_verify_cert", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_wlb_verify_cert", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_wlb_enabled(self: pool ref, value: bool)` → `void` (implicit message).
+    #[inline]
     pub fn set_wlb_enabled(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_wlb_enabled", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_wlb_enabled", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.remove_from_health_check_config(self: pool ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_health_check_config(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.remove_from_health_check_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("pool.remove_from_health_check_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `pool.add_to_health_check_config(self: pool ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_health_check_config(session: &crate::Session, self_: &PoolRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.add_to_health_check_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("pool.add_to_health_check_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `pool.set_health_check_config(self: pool ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_health_check_config(session: &crate::Session, self_: &PoolRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_health_check_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_health_check_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.remove_from_gui_config(self: pool ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_gui_config(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.remove_from_gui_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("pool.remove_from_gui_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `pool.add_to_gui_config(self: pool ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_gui_config(session: &crate::Session, self_: &PoolRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.add_to_gui_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("pool.add_to_gui_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `pool.set_gui_config(self: pool ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_gui_config(session: &crate::Session, self_: &PoolRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_gui_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_gui_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.remove_tags(self: pool ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_tags(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.remove_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.remove_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.add_tags(self: pool ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_tags(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.add_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.add_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_tags(self: pool ref, value: string set)` → `void` (implicit message).
+    #[inline]
     pub fn set_tags(session: &crate::Session, self_: &PoolRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_ha_allow_overcommit(self: pool ref, value: bool)` → `void` (implicit message).
+    #[inline]
     pub fn set_ha_allow_overcommit(session: &crate::Session, self_: &PoolRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_ha_allow_overcommit", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_ha_allow_overcommit", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.remove_from_other_config(self: pool ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &PoolRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("pool.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `pool.add_to_other_config(self: pool ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &PoolRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("pool.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `pool.set_other_config(self: pool ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &PoolRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_crash_dump_SR(self: pool ref, value: SR ref)` → `void` (implicit message).
+    #[inline]
     pub fn set_crash_dump_sr(session: &crate::Session, self_: &PoolRef, value: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_crash_dump_SR", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("pool.set_crash_dump_SR", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `pool.set_suspend_image_SR(self: pool ref, value: SR ref)` → `void` (implicit message).
+    #[inline]
     pub fn set_suspend_image_sr(session: &crate::Session, self_: &PoolRef, value: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_suspend_image_SR", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("pool.set_suspend_image_SR", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `pool.set_default_SR(self: pool ref, value: SR ref)` → `void` (implicit message).
+    #[inline]
     pub fn set_default_sr(session: &crate::Session, self_: &PoolRef, value: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_default_SR", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("pool.set_default_SR", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `pool.set_name_description(self: pool ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.set_name_label(self: pool ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &PoolRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool.get_auto_update_vm_secureboot_certificates(self: pool ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_auto_update_vm_secureboot_certificates(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_auto_update_vm_secureboot_certificates", &(self_.as_str(),))
+        session.call_erased("pool.get_auto_update_vm_secureboot_certificates", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_vm_console_idle_timeout(self: pool ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_vm_console_idle_timeout(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
-        session.call_as("pool.get_vm_console_idle_timeout", &(self_.as_str(),))
+        session.call_erased("pool.get_vm_console_idle_timeout", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_limit_console_sessions(self: pool ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_limit_console_sessions(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_limit_console_sessions", &(self_.as_str(),))
+        session.call_erased("pool.get_limit_console_sessions", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_ha_reboot_vm_on_internal_shutdown(self: pool ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_ha_reboot_vm_on_internal_shutdown(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_ha_reboot_vm_on_internal_shutdown", &(self_.as_str(),))
+        session.call_erased("pool.get_ha_reboot_vm_on_internal_shutdown", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_license_server(self: pool ref)` → `(string -> string) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_license_server(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool.get_license_server", &(self_.as_str(),))
+        session.call_erased("pool.get_license_server", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_recommendations(self: pool ref)` → `(string -> string) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_recommendations(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool.get_recommendations", &(self_.as_str(),))
+        session.call_erased("pool.get_recommendations", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_update_sync_enabled(self: pool ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_update_sync_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_update_sync_enabled", &(self_.as_str(),))
+        session.call_erased("pool.get_update_sync_enabled", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_update_sync_day(self: pool ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_update_sync_day(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
-        session.call_as("pool.get_update_sync_day", &(self_.as_str(),))
+        session.call_erased("pool.get_update_sync_day", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_update_sync_frequency(self: pool ref)` → `enum update_sync_frequency` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_update_sync_frequency(session: &crate::Session, self_: &PoolRef) -> Result<UpdateSyncFrequency> {
-        session.call_as::<_, String>("pool.get_update_sync_frequency", &(self_.as_str(),)).map(UpdateSyncFrequency::from)
+        session.call_erased::<String>("pool.get_update_sync_frequency", &[&self_.as_str()]).map(UpdateSyncFrequency::from)
     }
 
     /// Calls `pool.get_last_update_sync(self: pool ref)` → `datetime` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_last_update_sync(session: &crate::Session, self_: &PoolRef) -> Result<DateTime> {
-        session.call_as("pool.get_last_update_sync", &(self_.as_str(),))
+        session.call_erased("pool.get_last_update_sync", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_telemetry_next_collection(self: pool ref)` → `datetime` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_telemetry_next_collection(session: &crate::Session, self_: &PoolRef) -> Result<DateTime> {
-        session.call_as("pool.get_telemetry_next_collection", &(self_.as_str(),))
+        session.call_erased("pool.get_telemetry_next_collection", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_telemetry_frequency(self: pool ref)` → `enum telemetry_frequency` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_telemetry_frequency(session: &crate::Session, self_: &PoolRef) -> Result<TelemetryFrequency> {
-        session.call_as::<_, String>("pool.get_telemetry_frequency", &(self_.as_str(),)).map(TelemetryFrequency::from)
+        session.call_erased::<String>("pool.get_telemetry_frequency", &[&self_.as_str()]).map(TelemetryFrequency::from)
     }
 
     /// Calls `pool.get_telemetry_uuid(self: pool ref)` → `secret ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_telemetry_uuid(session: &crate::Session, self_: &PoolRef) -> Result<SecretRef> {
-        session.call_as::<_, String>("pool.get_telemetry_uuid", &(self_.as_str(),)).map(SecretRef::from)
+        session.call_erased::<String>("pool.get_telemetry_uuid", &[&self_.as_str()]).map(SecretRef::from)
     }
 
     /// Calls `pool.get_ext_auth_cache_expiry(self: pool ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_ext_auth_cache_expiry(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
-        session.call_as("pool.get_ext_auth_cache_expiry", &(self_.as_str(),))
+        session.call_erased("pool.get_ext_auth_cache_expiry", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_ext_auth_cache_size(self: pool ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_ext_auth_cache_size(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
-        session.call_as("pool.get_ext_auth_cache_size", &(self_.as_str(),))
+        session.call_erased("pool.get_ext_auth_cache_size", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_ext_auth_cache_enabled(self: pool ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_ext_auth_cache_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_ext_auth_cache_enabled", &(self_.as_str(),))
+        session.call_erased("pool.get_ext_auth_cache_enabled", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_ext_auth_max_threads(self: pool ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_ext_auth_max_threads(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
-        session.call_as("pool.get_ext_auth_max_threads", &(self_.as_str(),))
+        session.call_erased("pool.get_ext_auth_max_threads", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_local_auth_max_threads(self: pool ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_local_auth_max_threads(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
-        session.call_as("pool.get_local_auth_max_threads", &(self_.as_str(),))
+        session.call_erased("pool.get_local_auth_max_threads", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_coordinator_bias(self: pool ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_coordinator_bias(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_coordinator_bias", &(self_.as_str(),))
+        session.call_erased("pool.get_coordinator_bias", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_migration_compression(self: pool ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_migration_compression(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_migration_compression", &(self_.as_str(),))
+        session.call_erased("pool.get_migration_compression", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_repository_proxy_password(self: pool ref)` → `secret ref` (implicit message).
+    #[inline]
     pub fn get_repository_proxy_password(session: &crate::Session, self_: &PoolRef) -> Result<SecretRef> {
-        session.call_as::<_, String>("pool.get_repository_proxy_password", &(self_.as_str(),)).map(SecretRef::from)
+        session.call_erased::<String>("pool.get_repository_proxy_password", &[&self_.as_str()]).map(SecretRef::from)
     }
 
     /// Calls `pool.get_repository_proxy_username(self: pool ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_repository_proxy_username(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_repository_proxy_username", &(self_.as_str(),))
+        session.call_erased("pool.get_repository_proxy_username", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_repository_proxy_url(self: pool ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_repository_proxy_url(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_repository_proxy_url", &(self_.as_str(),))
+        session.call_erased("pool.get_repository_proxy_url", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_client_certificate_auth_name(self: pool ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_client_certificate_auth_name(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_client_certificate_auth_name", &(self_.as_str(),))
+        session.call_erased("pool.get_client_certificate_auth_name", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_client_certificate_auth_enabled(self: pool ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_client_certificate_auth_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_client_certificate_auth_enabled", &(self_.as_str(),))
+        session.call_erased("pool.get_client_certificate_auth_enabled", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_repositories(self: pool ref)` → `Repository ref set` (implicit message).
+    #[inline]
     pub fn get_repositories(session: &crate::Session, self_: &PoolRef) -> Result<Vec<RepositoryRef>> {
-        session.call_as::<_, Vec<String>>("pool.get_repositories", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool.get_repositories", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `pool.get_tls_verification_enabled(self: pool ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_tls_verification_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_tls_verification_enabled", &(self_.as_str(),))
+        session.call_erased("pool.get_tls_verification_enabled", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_is_psr_pending(self: pool ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_psr_pending(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_is_psr_pending", &(self_.as_str(),))
+        session.call_erased("pool.get_is_psr_pending", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_custom_uefi_certificates(self: pool ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_custom_uefi_certificates(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_custom_uefi_certificates", &(self_.as_str(),))
+        session.call_erased("pool.get_custom_uefi_certificates", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_uefi_certificates(self: pool ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uefi_certificates(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_uefi_certificates", &(self_.as_str(),))
+        session.call_erased("pool.get_uefi_certificates", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_igmp_snooping_enabled(self: pool ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_igmp_snooping_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_igmp_snooping_enabled", &(self_.as_str(),))
+        session.call_erased("pool.get_igmp_snooping_enabled", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_live_patching_disabled(self: pool ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_live_patching_disabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_live_patching_disabled", &(self_.as_str(),))
+        session.call_erased("pool.get_live_patching_disabled", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_policy_no_vendor_device(self: pool ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_policy_no_vendor_device(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_policy_no_vendor_device", &(self_.as_str(),))
+        session.call_erased("pool.get_policy_no_vendor_device", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_cpu_info(self: pool ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_cpu_info(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool.get_cpu_info", &(self_.as_str(),))
+        session.call_erased("pool.get_cpu_info", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_guest_agent_config(self: pool ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_guest_agent_config(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool.get_guest_agent_config", &(self_.as_str(),))
+        session.call_erased("pool.get_guest_agent_config", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_current_operations(self: pool ref)` → `(string -> enum pool_allowed_operations) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, PoolAllowedOperations>> {
-        session.call_as("pool.get_current_operations", &(self_.as_str(),))
+        session.call_erased("pool.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_allowed_operations(self: pool ref)` → `enum pool_allowed_operations set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &PoolRef) -> Result<Vec<PoolAllowedOperations>> {
-        session.call_as::<_, Vec<String>>("pool.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `pool.get_ha_cluster_stack(self: pool ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_ha_cluster_stack(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_ha_cluster_stack", &(self_.as_str(),))
+        session.call_erased("pool.get_ha_cluster_stack", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_metadata_VDIs(self: pool ref)` → `VDI ref set` (implicit message).
+    #[inline]
     pub fn get_metadata_vdis(session: &crate::Session, self_: &PoolRef) -> Result<Vec<VdiRef>> {
-        session.call_as::<_, Vec<String>>("pool.get_metadata_VDIs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool.get_metadata_VDIs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `pool.get_restrictions(self: pool ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_restrictions(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool.get_restrictions", &(self_.as_str(),))
+        session.call_erased("pool.get_restrictions", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_vswitch_controller(self: pool ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_vswitch_controller(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_vswitch_controller", &(self_.as_str(),))
+        session.call_erased("pool.get_vswitch_controller", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_redo_log_vdi(self: pool ref)` → `VDI ref` (implicit message).
+    #[inline]
     pub fn get_redo_log_vdi(session: &crate::Session, self_: &PoolRef) -> Result<VdiRef> {
-        session.call_as::<_, String>("pool.get_redo_log_vdi", &(self_.as_str(),)).map(VdiRef::from)
+        session.call_erased::<String>("pool.get_redo_log_vdi", &[&self_.as_str()]).map(VdiRef::from)
     }
 
     /// Calls `pool.get_redo_log_enabled(self: pool ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_redo_log_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_redo_log_enabled", &(self_.as_str(),))
+        session.call_erased("pool.get_redo_log_enabled", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_wlb_verify_cert(self: pool ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_wlb_verify_cert(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_wlb_verify_cert", &(self_.as_str(),))
+        session.call_erased("pool.get_wlb_verify_cert", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_wlb_enabled(self: pool ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_wlb_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_wlb_enabled", &(self_.as_str(),))
+        session.call_erased("pool.get_wlb_enabled", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_wlb_username(self: pool ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_wlb_username(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_wlb_username", &(self_.as_str(),))
+        session.call_erased("pool.get_wlb_username", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_wlb_url(self: pool ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_wlb_url(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_wlb_url", &(self_.as_str(),))
+        session.call_erased("pool.get_wlb_url", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_health_check_config(self: pool ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_health_check_config(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool.get_health_check_config", &(self_.as_str(),))
+        session.call_erased("pool.get_health_check_config", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_gui_config(self: pool ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_gui_config(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool.get_gui_config", &(self_.as_str(),))
+        session.call_erased("pool.get_gui_config", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_tags(self: pool ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_tags(session: &crate::Session, self_: &PoolRef) -> Result<Vec<String>> {
-        session.call_as("pool.get_tags", &(self_.as_str(),))
+        session.call_erased("pool.get_tags", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_blobs(self: pool ref)` → `(string -> blob ref) map` (implicit message).
+    #[inline]
     pub fn get_blobs(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, BlobRef>> {
-        session.call_as("pool.get_blobs", &(self_.as_str(),))
+        session.call_erased("pool.get_blobs", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_ha_overcommitted(self: pool ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_ha_overcommitted(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_ha_overcommitted", &(self_.as_str(),))
+        session.call_erased("pool.get_ha_overcommitted", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_ha_allow_overcommit(self: pool ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_ha_allow_overcommit(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_ha_allow_overcommit", &(self_.as_str(),))
+        session.call_erased("pool.get_ha_allow_overcommit", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_ha_plan_exists_for(self: pool ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_ha_plan_exists_for(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
-        session.call_as("pool.get_ha_plan_exists_for", &(self_.as_str(),))
+        session.call_erased("pool.get_ha_plan_exists_for", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_ha_host_failures_to_tolerate(self: pool ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_ha_host_failures_to_tolerate(session: &crate::Session, self_: &PoolRef) -> Result<i64> {
-        session.call_as("pool.get_ha_host_failures_to_tolerate", &(self_.as_str(),))
+        session.call_erased("pool.get_ha_host_failures_to_tolerate", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_ha_statefiles(self: pool ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_ha_statefiles(session: &crate::Session, self_: &PoolRef) -> Result<Vec<String>> {
-        session.call_as("pool.get_ha_statefiles", &(self_.as_str(),))
+        session.call_erased("pool.get_ha_statefiles", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_ha_configuration(self: pool ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_ha_configuration(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool.get_ha_configuration", &(self_.as_str(),))
+        session.call_erased("pool.get_ha_configuration", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_ha_enabled(self: pool ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_ha_enabled(session: &crate::Session, self_: &PoolRef) -> Result<bool> {
-        session.call_as("pool.get_ha_enabled", &(self_.as_str(),))
+        session.call_erased("pool.get_ha_enabled", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_other_config(self: pool ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &PoolRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool.get_other_config", &(self_.as_str(),))
+        session.call_erased("pool.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_crash_dump_SR(self: pool ref)` → `SR ref` (implicit message).
+    #[inline]
     pub fn get_crash_dump_sr(session: &crate::Session, self_: &PoolRef) -> Result<SrRef> {
-        session.call_as::<_, String>("pool.get_crash_dump_SR", &(self_.as_str(),)).map(SrRef::from)
+        session.call_erased::<String>("pool.get_crash_dump_SR", &[&self_.as_str()]).map(SrRef::from)
     }
 
     /// Calls `pool.get_suspend_image_SR(self: pool ref)` → `SR ref` (implicit message).
+    #[inline]
     pub fn get_suspend_image_sr(session: &crate::Session, self_: &PoolRef) -> Result<SrRef> {
-        session.call_as::<_, String>("pool.get_suspend_image_SR", &(self_.as_str(),)).map(SrRef::from)
+        session.call_erased::<String>("pool.get_suspend_image_SR", &[&self_.as_str()]).map(SrRef::from)
     }
 
     /// Calls `pool.get_default_SR(self: pool ref)` → `SR ref` (implicit message).
+    #[inline]
     pub fn get_default_sr(session: &crate::Session, self_: &PoolRef) -> Result<SrRef> {
-        session.call_as::<_, String>("pool.get_default_SR", &(self_.as_str(),)).map(SrRef::from)
+        session.call_erased::<String>("pool.get_default_SR", &[&self_.as_str()]).map(SrRef::from)
     }
 
     /// Calls `pool.get_master(self: pool ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_master(session: &crate::Session, self_: &PoolRef) -> Result<HostRef> {
-        session.call_as::<_, String>("pool.get_master", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("pool.get_master", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `pool.get_name_description(self: pool ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_name_description", &(self_.as_str(),))
+        session.call_erased("pool.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_name_label(self: pool ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_name_label", &(self_.as_str(),))
+        session.call_erased("pool.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_uuid(self: pool ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PoolRef) -> Result<String> {
-        session.call_as("pool.get_uuid", &(self_.as_str(),))
+        session.call_erased("pool.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `pool.get_by_uuid(uuid: string)` → `pool ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PoolRef> {
-        session.call_as::<_, String>("pool.get_by_uuid", &(uuid,)).map(PoolRef::from)
+        session.call_erased::<String>("pool.get_by_uuid", &[&uuid]).map(PoolRef::from)
     }
 
     /// Calls `pool.get_record(self: pool ref)` → `pool record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PoolRef) -> Result<PoolRecord> {
-        session.call_as("pool.get_record", &(self_.as_str(),))
+        session.call_erased("pool.get_record", &[&self_.as_str()])
     }
 }

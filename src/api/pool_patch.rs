@@ -48,193 +48,225 @@ impl HasRecord for PoolPatch {
 impl PoolPatch {
     /// Calls `pool_patch.get_all_records()` → `(pool_patch ref -> pool_patch record) map` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PoolPatchRef, PoolPatchRecord>> {
-        session.call_as("pool_patch.get_all_records", &[(); 0])
+        session.call_erased("pool_patch.get_all_records", &[])
     }
 
     /// Calls `pool_patch.get_all()` → `pool_patch ref set` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PoolPatchRef>> {
-        session.call_as::<_, Vec<String>>("pool_patch.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("pool_patch.get_all", &[]).map(from_strings)
     }
 
     /// Calls `pool_patch.clean_on_host(self: pool_patch ref, host: host ref)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn clean_on_host(session: &crate::Session, self_: &PoolPatchRef, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("pool_patch.clean_on_host", &(self_.as_str(), host.as_str())).map(drop)
+        session.call_erased::<Void>("pool_patch.clean_on_host", &[&self_.as_str(), &host.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool_patch.clean_on_host` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_clean_on_host(session: &crate::Session, self_: &PoolPatchRef, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool_patch.clean_on_host", &(self_.as_str(), host.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_patch.clean_on_host", &[&self_.as_str(), &host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_patch.destroy(self: pool_patch ref)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &PoolPatchRef) -> Result<()> {
-        session.call_as::<_, Void>("pool_patch.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool_patch.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool_patch.destroy` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &PoolPatchRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool_patch.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_patch.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_patch.pool_clean(self: pool_patch ref)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn pool_clean(session: &crate::Session, self_: &PoolPatchRef) -> Result<()> {
-        session.call_as::<_, Void>("pool_patch.pool_clean", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool_patch.pool_clean", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool_patch.pool_clean` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_pool_clean(session: &crate::Session, self_: &PoolPatchRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool_patch.pool_clean", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_patch.pool_clean", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_patch.clean(self: pool_patch ref)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn clean(session: &crate::Session, self_: &PoolPatchRef) -> Result<()> {
-        session.call_as::<_, Void>("pool_patch.clean", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool_patch.clean", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool_patch.clean` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_clean(session: &crate::Session, self_: &PoolPatchRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool_patch.clean", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_patch.clean", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_patch.precheck(self: pool_patch ref, host: host ref)` → `string` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn precheck(session: &crate::Session, self_: &PoolPatchRef, host: &HostRef) -> Result<String> {
-        session.call_as("pool_patch.precheck", &(self_.as_str(), host.as_str()))
+        session.call_erased("pool_patch.precheck", &[&self_.as_str(), &host.as_str()])
     }
 
     /// Starts `Async.pool_patch.precheck` and returns its task; the task's result is `string`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_precheck(session: &crate::Session, self_: &PoolPatchRef, host: &HostRef) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.pool_patch.precheck", &(self_.as_str(), host.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_patch.precheck", &[&self_.as_str(), &host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_patch.pool_apply(self: pool_patch ref)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn pool_apply(session: &crate::Session, self_: &PoolPatchRef) -> Result<()> {
-        session.call_as::<_, Void>("pool_patch.pool_apply", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool_patch.pool_apply", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool_patch.pool_apply` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_pool_apply(session: &crate::Session, self_: &PoolPatchRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool_patch.pool_apply", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_patch.pool_apply", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_patch.apply(self: pool_patch ref, host: host ref)` → `string` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn apply(session: &crate::Session, self_: &PoolPatchRef, host: &HostRef) -> Result<String> {
-        session.call_as("pool_patch.apply", &(self_.as_str(), host.as_str()))
+        session.call_erased("pool_patch.apply", &[&self_.as_str(), &host.as_str()])
     }
 
     /// Starts `Async.pool_patch.apply` and returns its task; the task's result is `string`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_apply(session: &crate::Session, self_: &PoolPatchRef, host: &HostRef) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.pool_patch.apply", &(self_.as_str(), host.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_patch.apply", &[&self_.as_str(), &host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_patch.remove_from_other_config(self: pool_patch ref, key: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &PoolPatchRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool_patch.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("pool_patch.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `pool_patch.add_to_other_config(self: pool_patch ref, key: string, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &PoolPatchRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool_patch.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("pool_patch.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `pool_patch.set_other_config(self: pool_patch ref, value: (string -> string) map)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &PoolPatchRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("pool_patch.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool_patch.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool_patch.get_other_config(self: pool_patch ref)` → `(string -> string) map` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &PoolPatchRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool_patch.get_other_config", &(self_.as_str(),))
+        session.call_erased("pool_patch.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `pool_patch.get_pool_update(self: pool_patch ref)` → `pool_update ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_pool_update(session: &crate::Session, self_: &PoolPatchRef) -> Result<PoolUpdateRef> {
-        session.call_as::<_, String>("pool_patch.get_pool_update", &(self_.as_str(),)).map(PoolUpdateRef::from)
+        session.call_erased::<String>("pool_patch.get_pool_update", &[&self_.as_str()]).map(PoolUpdateRef::from)
     }
 
     /// Calls `pool_patch.get_after_apply_guidance(self: pool_patch ref)` → `enum after_apply_guidance set` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_after_apply_guidance(session: &crate::Session, self_: &PoolPatchRef) -> Result<Vec<AfterApplyGuidance>> {
-        session.call_as::<_, Vec<String>>("pool_patch.get_after_apply_guidance", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool_patch.get_after_apply_guidance", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `pool_patch.get_host_patches(self: pool_patch ref)` → `host_patch ref set` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_host_patches(session: &crate::Session, self_: &PoolPatchRef) -> Result<Vec<HostPatchRef>> {
-        session.call_as::<_, Vec<String>>("pool_patch.get_host_patches", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool_patch.get_host_patches", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `pool_patch.get_pool_applied(self: pool_patch ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_pool_applied(session: &crate::Session, self_: &PoolPatchRef) -> Result<bool> {
-        session.call_as("pool_patch.get_pool_applied", &(self_.as_str(),))
+        session.call_erased("pool_patch.get_pool_applied", &[&self_.as_str()])
     }
 
     /// Calls `pool_patch.get_size(self: pool_patch ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_size(session: &crate::Session, self_: &PoolPatchRef) -> Result<i64> {
-        session.call_as("pool_patch.get_size", &(self_.as_str(),))
+        session.call_erased("pool_patch.get_size", &[&self_.as_str()])
     }
 
     /// Calls `pool_patch.get_version(self: pool_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_version(session: &crate::Session, self_: &PoolPatchRef) -> Result<String> {
-        session.call_as("pool_patch.get_version", &(self_.as_str(),))
+        session.call_erased("pool_patch.get_version", &[&self_.as_str()])
     }
 
     /// Calls `pool_patch.get_name_description(self: pool_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &PoolPatchRef) -> Result<String> {
-        session.call_as("pool_patch.get_name_description", &(self_.as_str(),))
+        session.call_erased("pool_patch.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `pool_patch.get_name_label(self: pool_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &PoolPatchRef) -> Result<String> {
-        session.call_as("pool_patch.get_name_label", &(self_.as_str(),))
+        session.call_erased("pool_patch.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `pool_patch.get_uuid(self: pool_patch ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PoolPatchRef) -> Result<String> {
-        session.call_as("pool_patch.get_uuid", &(self_.as_str(),))
+        session.call_erased("pool_patch.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `pool_patch.get_by_name_label(label: string)` → `pool_patch ref set` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<PoolPatchRef>> {
-        session.call_as::<_, Vec<String>>("pool_patch.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool_patch.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `pool_patch.get_by_uuid(uuid: string)` → `pool_patch ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PoolPatchRef> {
-        session.call_as::<_, String>("pool_patch.get_by_uuid", &(uuid,)).map(PoolPatchRef::from)
+        session.call_erased::<String>("pool_patch.get_by_uuid", &[&uuid]).map(PoolPatchRef::from)
     }
 
     /// Calls `pool_patch.get_record(self: pool_patch ref)` → `pool_patch record` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PoolPatchRef) -> Result<PoolPatchRecord> {
-        session.call_as("pool_patch.get_record", &(self_.as_str(),))
+        session.call_erased("pool_patch.get_record", &[&self_.as_str()])
     }
 }

@@ -49,157 +49,188 @@ impl HasRecord for PoolUpdate {
 
 impl PoolUpdate {
     /// Calls `pool_update.get_all_records()` → `(pool_update ref -> pool_update record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PoolUpdateRef, PoolUpdateRecord>> {
-        session.call_as("pool_update.get_all_records", &[(); 0])
+        session.call_erased("pool_update.get_all_records", &[])
     }
 
     /// Calls `pool_update.get_all()` → `pool_update ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PoolUpdateRef>> {
-        session.call_as::<_, Vec<String>>("pool_update.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("pool_update.get_all", &[]).map(from_strings)
     }
 
     /// Calls `pool_update.destroy(self: pool_update ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &PoolUpdateRef) -> Result<()> {
-        session.call_as::<_, Void>("pool_update.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool_update.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool_update.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &PoolUpdateRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool_update.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_update.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_update.pool_clean(self: pool_update ref)` → `void` (custom message).
+    #[inline]
     pub fn pool_clean(session: &crate::Session, self_: &PoolUpdateRef) -> Result<()> {
-        session.call_as::<_, Void>("pool_update.pool_clean", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool_update.pool_clean", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool_update.pool_clean` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_pool_clean(session: &crate::Session, self_: &PoolUpdateRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool_update.pool_clean", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_update.pool_clean", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_update.pool_apply(self: pool_update ref)` → `void` (custom message).
+    #[inline]
     pub fn pool_apply(session: &crate::Session, self_: &PoolUpdateRef) -> Result<()> {
-        session.call_as::<_, Void>("pool_update.pool_apply", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("pool_update.pool_apply", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool_update.pool_apply` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_pool_apply(session: &crate::Session, self_: &PoolUpdateRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool_update.pool_apply", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_update.pool_apply", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_update.apply(self: pool_update ref, host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn apply(session: &crate::Session, self_: &PoolUpdateRef, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("pool_update.apply", &(self_.as_str(), host.as_str())).map(drop)
+        session.call_erased::<Void>("pool_update.apply", &[&self_.as_str(), &host.as_str()]).map(drop)
     }
 
     /// Starts `Async.pool_update.apply` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_apply(session: &crate::Session, self_: &PoolUpdateRef, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.pool_update.apply", &(self_.as_str(), host.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_update.apply", &[&self_.as_str(), &host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_update.precheck(self: pool_update ref, host: host ref)` → `enum livepatch_status` (custom message).
+    #[inline]
     pub fn precheck(session: &crate::Session, self_: &PoolUpdateRef, host: &HostRef) -> Result<LivepatchStatus> {
-        session.call_as::<_, String>("pool_update.precheck", &(self_.as_str(), host.as_str())).map(LivepatchStatus::from)
+        session.call_erased::<String>("pool_update.precheck", &[&self_.as_str(), &host.as_str()]).map(LivepatchStatus::from)
     }
 
     /// Starts `Async.pool_update.precheck` and returns its task; the task's result is `enum livepatch_status`.
+    #[inline]
     pub fn async_precheck(session: &crate::Session, self_: &PoolUpdateRef, host: &HostRef) -> Result<TaskHandle<LivepatchStatus>> {
-        session.call_as::<_, String>("Async.pool_update.precheck", &(self_.as_str(), host.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_update.precheck", &[&self_.as_str(), &host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_update.introduce(vdi: VDI ref)` → `pool_update ref` (custom message).
+    #[inline]
     pub fn introduce(session: &crate::Session, vdi: &VdiRef) -> Result<PoolUpdateRef> {
-        session.call_as::<_, String>("pool_update.introduce", &(vdi.as_str(),)).map(PoolUpdateRef::from)
+        session.call_erased::<String>("pool_update.introduce", &[&vdi.as_str()]).map(PoolUpdateRef::from)
     }
 
     /// Starts `Async.pool_update.introduce` and returns its task; the task's result is `pool_update ref`.
+    #[inline]
     pub fn async_introduce(session: &crate::Session, vdi: &VdiRef) -> Result<TaskHandle<PoolUpdateRef>> {
-        session.call_as::<_, String>("Async.pool_update.introduce", &(vdi.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.pool_update.introduce", &[&vdi.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `pool_update.remove_from_other_config(self: pool_update ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &PoolUpdateRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool_update.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("pool_update.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `pool_update.add_to_other_config(self: pool_update ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &PoolUpdateRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("pool_update.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("pool_update.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `pool_update.set_other_config(self: pool_update ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &PoolUpdateRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("pool_update.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("pool_update.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `pool_update.get_enforce_homogeneity(self: pool_update ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_enforce_homogeneity(session: &crate::Session, self_: &PoolUpdateRef) -> Result<bool> {
-        session.call_as("pool_update.get_enforce_homogeneity", &(self_.as_str(),))
+        session.call_erased("pool_update.get_enforce_homogeneity", &[&self_.as_str()])
     }
 
     /// Calls `pool_update.get_other_config(self: pool_update ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &PoolUpdateRef) -> Result<HashMap<String, String>> {
-        session.call_as("pool_update.get_other_config", &(self_.as_str(),))
+        session.call_erased("pool_update.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `pool_update.get_hosts(self: pool_update ref)` → `host ref set` (implicit message).
+    #[inline]
     pub fn get_hosts(session: &crate::Session, self_: &PoolUpdateRef) -> Result<Vec<HostRef>> {
-        session.call_as::<_, Vec<String>>("pool_update.get_hosts", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool_update.get_hosts", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `pool_update.get_vdi(self: pool_update ref)` → `VDI ref` (implicit message).
+    #[inline]
     pub fn get_vdi(session: &crate::Session, self_: &PoolUpdateRef) -> Result<VdiRef> {
-        session.call_as::<_, String>("pool_update.get_vdi", &(self_.as_str(),)).map(VdiRef::from)
+        session.call_erased::<String>("pool_update.get_vdi", &[&self_.as_str()]).map(VdiRef::from)
     }
 
     /// Calls `pool_update.get_after_apply_guidance(self: pool_update ref)` → `enum update_after_apply_guidance set` (implicit message).
+    #[inline]
     pub fn get_after_apply_guidance(session: &crate::Session, self_: &PoolUpdateRef) -> Result<Vec<UpdateAfterApplyGuidance>> {
-        session.call_as::<_, Vec<String>>("pool_update.get_after_apply_guidance", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool_update.get_after_apply_guidance", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `pool_update.get_key(self: pool_update ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_key(session: &crate::Session, self_: &PoolUpdateRef) -> Result<String> {
-        session.call_as("pool_update.get_key", &(self_.as_str(),))
+        session.call_erased("pool_update.get_key", &[&self_.as_str()])
     }
 
     /// Calls `pool_update.get_installation_size(self: pool_update ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_installation_size(session: &crate::Session, self_: &PoolUpdateRef) -> Result<i64> {
-        session.call_as("pool_update.get_installation_size", &(self_.as_str(),))
+        session.call_erased("pool_update.get_installation_size", &[&self_.as_str()])
     }
 
     /// Calls `pool_update.get_version(self: pool_update ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_version(session: &crate::Session, self_: &PoolUpdateRef) -> Result<String> {
-        session.call_as("pool_update.get_version", &(self_.as_str(),))
+        session.call_erased("pool_update.get_version", &[&self_.as_str()])
     }
 
     /// Calls `pool_update.get_name_description(self: pool_update ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &PoolUpdateRef) -> Result<String> {
-        session.call_as("pool_update.get_name_description", &(self_.as_str(),))
+        session.call_erased("pool_update.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `pool_update.get_name_label(self: pool_update ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &PoolUpdateRef) -> Result<String> {
-        session.call_as("pool_update.get_name_label", &(self_.as_str(),))
+        session.call_erased("pool_update.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `pool_update.get_uuid(self: pool_update ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PoolUpdateRef) -> Result<String> {
-        session.call_as("pool_update.get_uuid", &(self_.as_str(),))
+        session.call_erased("pool_update.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `pool_update.get_by_name_label(label: string)` → `pool_update ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<PoolUpdateRef>> {
-        session.call_as::<_, Vec<String>>("pool_update.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("pool_update.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `pool_update.get_by_uuid(uuid: string)` → `pool_update ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PoolUpdateRef> {
-        session.call_as::<_, String>("pool_update.get_by_uuid", &(uuid,)).map(PoolUpdateRef::from)
+        session.call_erased::<String>("pool_update.get_by_uuid", &[&uuid]).map(PoolUpdateRef::from)
     }
 
     /// Calls `pool_update.get_record(self: pool_update ref)` → `pool_update record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PoolUpdateRef) -> Result<PoolUpdateRecord> {
-        session.call_as("pool_update.get_record", &(self_.as_str(),))
+        session.call_erased("pool_update.get_record", &[&self_.as_str()])
     }
 }

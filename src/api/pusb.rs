@@ -56,127 +56,152 @@ impl HasRecord for Pusb {
 
 impl Pusb {
     /// Calls `PUSB.get_all_records()` → `(PUSB ref -> PUSB record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PusbRef, PusbRecord>> {
-        session.call_as("PUSB.get_all_records", &[(); 0])
+        session.call_erased("PUSB.get_all_records", &[])
     }
 
     /// Calls `PUSB.get_all()` → `PUSB ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PusbRef>> {
-        session.call_as::<_, Vec<String>>("PUSB.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("PUSB.get_all", &[]).map(from_strings)
     }
 
     /// Calls `PUSB.set_passthrough_enabled(self: PUSB ref, value: bool)` → `void` (custom message).
+    #[inline]
     pub fn set_passthrough_enabled(session: &crate::Session, self_: &PusbRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("PUSB.set_passthrough_enabled", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PUSB.set_passthrough_enabled", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.PUSB.set_passthrough_enabled` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_passthrough_enabled(session: &crate::Session, self_: &PusbRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PUSB.set_passthrough_enabled", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PUSB.set_passthrough_enabled", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PUSB.scan(host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn scan(session: &crate::Session, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("PUSB.scan", &(host.as_str(),)).map(drop)
+        session.call_erased::<Void>("PUSB.scan", &[&host.as_str()]).map(drop)
     }
 
     /// Starts `Async.PUSB.scan` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_scan(session: &crate::Session, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PUSB.scan", &(host.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PUSB.scan", &[&host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PUSB.remove_from_other_config(self: PUSB ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &PusbRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("PUSB.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("PUSB.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `PUSB.add_to_other_config(self: PUSB ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &PusbRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("PUSB.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("PUSB.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `PUSB.set_other_config(self: PUSB ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &PusbRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("PUSB.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PUSB.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `PUSB.get_speed(self: PUSB ref)` → `float` (implicit message).
+    #[inline]
     pub fn get_speed(session: &crate::Session, self_: &PusbRef) -> Result<f64> {
-        session.call_as("PUSB.get_speed", &(self_.as_str(),))
+        session.call_erased("PUSB.get_speed", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_other_config(self: PUSB ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &PusbRef) -> Result<HashMap<String, String>> {
-        session.call_as("PUSB.get_other_config", &(self_.as_str(),))
+        session.call_erased("PUSB.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_passthrough_enabled(self: PUSB ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_passthrough_enabled(session: &crate::Session, self_: &PusbRef) -> Result<bool> {
-        session.call_as("PUSB.get_passthrough_enabled", &(self_.as_str(),))
+        session.call_erased("PUSB.get_passthrough_enabled", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_description(self: PUSB ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_description(session: &crate::Session, self_: &PusbRef) -> Result<String> {
-        session.call_as("PUSB.get_description", &(self_.as_str(),))
+        session.call_erased("PUSB.get_description", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_version(self: PUSB ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_version(session: &crate::Session, self_: &PusbRef) -> Result<String> {
-        session.call_as("PUSB.get_version", &(self_.as_str(),))
+        session.call_erased("PUSB.get_version", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_serial(self: PUSB ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_serial(session: &crate::Session, self_: &PusbRef) -> Result<String> {
-        session.call_as("PUSB.get_serial", &(self_.as_str(),))
+        session.call_erased("PUSB.get_serial", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_product_desc(self: PUSB ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_product_desc(session: &crate::Session, self_: &PusbRef) -> Result<String> {
-        session.call_as("PUSB.get_product_desc", &(self_.as_str(),))
+        session.call_erased("PUSB.get_product_desc", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_product_id(self: PUSB ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_product_id(session: &crate::Session, self_: &PusbRef) -> Result<String> {
-        session.call_as("PUSB.get_product_id", &(self_.as_str(),))
+        session.call_erased("PUSB.get_product_id", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_vendor_desc(self: PUSB ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_vendor_desc(session: &crate::Session, self_: &PusbRef) -> Result<String> {
-        session.call_as("PUSB.get_vendor_desc", &(self_.as_str(),))
+        session.call_erased("PUSB.get_vendor_desc", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_vendor_id(self: PUSB ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_vendor_id(session: &crate::Session, self_: &PusbRef) -> Result<String> {
-        session.call_as("PUSB.get_vendor_id", &(self_.as_str(),))
+        session.call_erased("PUSB.get_vendor_id", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_path(self: PUSB ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_path(session: &crate::Session, self_: &PusbRef) -> Result<String> {
-        session.call_as("PUSB.get_path", &(self_.as_str(),))
+        session.call_erased("PUSB.get_path", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_host(self: PUSB ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &PusbRef) -> Result<HostRef> {
-        session.call_as::<_, String>("PUSB.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("PUSB.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `PUSB.get_USB_group(self: PUSB ref)` → `USB_group ref` (implicit message).
+    #[inline]
     pub fn get_usb_group(session: &crate::Session, self_: &PusbRef) -> Result<UsbGroupRef> {
-        session.call_as::<_, String>("PUSB.get_USB_group", &(self_.as_str(),)).map(UsbGroupRef::from)
+        session.call_erased::<String>("PUSB.get_USB_group", &[&self_.as_str()]).map(UsbGroupRef::from)
     }
 
     /// Calls `PUSB.get_uuid(self: PUSB ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PusbRef) -> Result<String> {
-        session.call_as("PUSB.get_uuid", &(self_.as_str(),))
+        session.call_erased("PUSB.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `PUSB.get_by_uuid(uuid: string)` → `PUSB ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PusbRef> {
-        session.call_as::<_, String>("PUSB.get_by_uuid", &(uuid,)).map(PusbRef::from)
+        session.call_erased::<String>("PUSB.get_by_uuid", &[&uuid]).map(PusbRef::from)
     }
 
     /// Calls `PUSB.get_record(self: PUSB ref)` → `PUSB record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PusbRef) -> Result<PusbRecord> {
-        session.call_as("PUSB.get_record", &(self_.as_str(),))
+        session.call_erased("PUSB.get_record", &[&self_.as_str()])
     }
 }

@@ -41,72 +41,86 @@ impl HasRecord for PvsCacheStorage {
 
 impl PvsCacheStorage {
     /// Calls `PVS_cache_storage.get_all_records()` → `(PVS_cache_storage ref -> PVS_cache_storage record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PvsCacheStorageRef, PvsCacheStorageRecord>> {
-        session.call_as("PVS_cache_storage.get_all_records", &[(); 0])
+        session.call_erased("PVS_cache_storage.get_all_records", &[])
     }
 
     /// Calls `PVS_cache_storage.get_all()` → `PVS_cache_storage ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PvsCacheStorageRef>> {
-        session.call_as::<_, Vec<String>>("PVS_cache_storage.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("PVS_cache_storage.get_all", &[]).map(from_strings)
     }
 
     /// Calls `PVS_cache_storage.get_VDI(self: PVS_cache_storage ref)` → `VDI ref` (implicit message).
+    #[inline]
     pub fn get_vdi(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<VdiRef> {
-        session.call_as::<_, String>("PVS_cache_storage.get_VDI", &(self_.as_str(),)).map(VdiRef::from)
+        session.call_erased::<String>("PVS_cache_storage.get_VDI", &[&self_.as_str()]).map(VdiRef::from)
     }
 
     /// Calls `PVS_cache_storage.get_size(self: PVS_cache_storage ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_size(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<i64> {
-        session.call_as("PVS_cache_storage.get_size", &(self_.as_str(),))
+        session.call_erased("PVS_cache_storage.get_size", &[&self_.as_str()])
     }
 
     /// Calls `PVS_cache_storage.get_site(self: PVS_cache_storage ref)` → `PVS_site ref` (implicit message).
+    #[inline]
     pub fn get_site(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<PvsSiteRef> {
-        session.call_as::<_, String>("PVS_cache_storage.get_site", &(self_.as_str(),)).map(PvsSiteRef::from)
+        session.call_erased::<String>("PVS_cache_storage.get_site", &[&self_.as_str()]).map(PvsSiteRef::from)
     }
 
     /// Calls `PVS_cache_storage.get_SR(self: PVS_cache_storage ref)` → `SR ref` (implicit message).
+    #[inline]
     pub fn get_sr(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<SrRef> {
-        session.call_as::<_, String>("PVS_cache_storage.get_SR", &(self_.as_str(),)).map(SrRef::from)
+        session.call_erased::<String>("PVS_cache_storage.get_SR", &[&self_.as_str()]).map(SrRef::from)
     }
 
     /// Calls `PVS_cache_storage.get_host(self: PVS_cache_storage ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_host(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<HostRef> {
-        session.call_as::<_, String>("PVS_cache_storage.get_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("PVS_cache_storage.get_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `PVS_cache_storage.get_uuid(self: PVS_cache_storage ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<String> {
-        session.call_as("PVS_cache_storage.get_uuid", &(self_.as_str(),))
+        session.call_erased("PVS_cache_storage.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `PVS_cache_storage.destroy(self: PVS_cache_storage ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<()> {
-        session.call_as::<_, Void>("PVS_cache_storage.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PVS_cache_storage.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PVS_cache_storage.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PVS_cache_storage.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PVS_cache_storage.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PVS_cache_storage.create(args: PVS_cache_storage record)` → `PVS_cache_storage ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &PvsCacheStorageRecord) -> Result<PvsCacheStorageRef> {
-        session.call_as::<_, String>("PVS_cache_storage.create", &(args,)).map(PvsCacheStorageRef::from)
+        session.call_erased::<String>("PVS_cache_storage.create", &[&args]).map(PvsCacheStorageRef::from)
     }
 
     /// Starts `Async.PVS_cache_storage.create` and returns its task; the task's result is `PVS_cache_storage ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &PvsCacheStorageRecord) -> Result<TaskHandle<PvsCacheStorageRef>> {
-        session.call_as::<_, String>("Async.PVS_cache_storage.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PVS_cache_storage.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PVS_cache_storage.get_by_uuid(uuid: string)` → `PVS_cache_storage ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PvsCacheStorageRef> {
-        session.call_as::<_, String>("PVS_cache_storage.get_by_uuid", &(uuid,)).map(PvsCacheStorageRef::from)
+        session.call_erased::<String>("PVS_cache_storage.get_by_uuid", &[&uuid]).map(PvsCacheStorageRef::from)
     }
 
     /// Calls `PVS_cache_storage.get_record(self: PVS_cache_storage ref)` → `PVS_cache_storage record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PvsCacheStorageRef) -> Result<PvsCacheStorageRecord> {
-        session.call_as("PVS_cache_storage.get_record", &(self_.as_str(),))
+        session.call_erased("PVS_cache_storage.get_record", &[&self_.as_str()])
     }
 }

@@ -38,67 +38,80 @@ impl HasRecord for PvsProxy {
 
 impl PvsProxy {
     /// Calls `PVS_proxy.get_all_records()` → `(PVS_proxy ref -> PVS_proxy record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PvsProxyRef, PvsProxyRecord>> {
-        session.call_as("PVS_proxy.get_all_records", &[(); 0])
+        session.call_erased("PVS_proxy.get_all_records", &[])
     }
 
     /// Calls `PVS_proxy.get_all()` → `PVS_proxy ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PvsProxyRef>> {
-        session.call_as::<_, Vec<String>>("PVS_proxy.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("PVS_proxy.get_all", &[]).map(from_strings)
     }
 
     /// Calls `PVS_proxy.destroy(self: PVS_proxy ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &PvsProxyRef) -> Result<()> {
-        session.call_as::<_, Void>("PVS_proxy.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PVS_proxy.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PVS_proxy.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &PvsProxyRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PVS_proxy.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PVS_proxy.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PVS_proxy.create(site: PVS_site ref, VIF: VIF ref)` → `PVS_proxy ref` (custom message).
+    #[inline]
     pub fn create(session: &crate::Session, site: &PvsSiteRef, vif: &VifRef) -> Result<PvsProxyRef> {
-        session.call_as::<_, String>("PVS_proxy.create", &(site.as_str(), vif.as_str())).map(PvsProxyRef::from)
+        session.call_erased::<String>("PVS_proxy.create", &[&site.as_str(), &vif.as_str()]).map(PvsProxyRef::from)
     }
 
     /// Starts `Async.PVS_proxy.create` and returns its task; the task's result is `PVS_proxy ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, site: &PvsSiteRef, vif: &VifRef) -> Result<TaskHandle<PvsProxyRef>> {
-        session.call_as::<_, String>("Async.PVS_proxy.create", &(site.as_str(), vif.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PVS_proxy.create", &[&site.as_str(), &vif.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PVS_proxy.get_status(self: PVS_proxy ref)` → `enum pvs_proxy_status` (implicit message).
+    #[inline]
     pub fn get_status(session: &crate::Session, self_: &PvsProxyRef) -> Result<PvsProxyStatus> {
-        session.call_as::<_, String>("PVS_proxy.get_status", &(self_.as_str(),)).map(PvsProxyStatus::from)
+        session.call_erased::<String>("PVS_proxy.get_status", &[&self_.as_str()]).map(PvsProxyStatus::from)
     }
 
     /// Calls `PVS_proxy.get_currently_attached(self: PVS_proxy ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_currently_attached(session: &crate::Session, self_: &PvsProxyRef) -> Result<bool> {
-        session.call_as("PVS_proxy.get_currently_attached", &(self_.as_str(),))
+        session.call_erased("PVS_proxy.get_currently_attached", &[&self_.as_str()])
     }
 
     /// Calls `PVS_proxy.get_VIF(self: PVS_proxy ref)` → `VIF ref` (implicit message).
+    #[inline]
     pub fn get_vif(session: &crate::Session, self_: &PvsProxyRef) -> Result<VifRef> {
-        session.call_as::<_, String>("PVS_proxy.get_VIF", &(self_.as_str(),)).map(VifRef::from)
+        session.call_erased::<String>("PVS_proxy.get_VIF", &[&self_.as_str()]).map(VifRef::from)
     }
 
     /// Calls `PVS_proxy.get_site(self: PVS_proxy ref)` → `PVS_site ref` (implicit message).
+    #[inline]
     pub fn get_site(session: &crate::Session, self_: &PvsProxyRef) -> Result<PvsSiteRef> {
-        session.call_as::<_, String>("PVS_proxy.get_site", &(self_.as_str(),)).map(PvsSiteRef::from)
+        session.call_erased::<String>("PVS_proxy.get_site", &[&self_.as_str()]).map(PvsSiteRef::from)
     }
 
     /// Calls `PVS_proxy.get_uuid(self: PVS_proxy ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PvsProxyRef) -> Result<String> {
-        session.call_as("PVS_proxy.get_uuid", &(self_.as_str(),))
+        session.call_erased("PVS_proxy.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `PVS_proxy.get_by_uuid(uuid: string)` → `PVS_proxy ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PvsProxyRef> {
-        session.call_as::<_, String>("PVS_proxy.get_by_uuid", &(uuid,)).map(PvsProxyRef::from)
+        session.call_erased::<String>("PVS_proxy.get_by_uuid", &[&uuid]).map(PvsProxyRef::from)
     }
 
     /// Calls `PVS_proxy.get_record(self: PVS_proxy ref)` → `PVS_proxy record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PvsProxyRef) -> Result<PvsProxyRecord> {
-        session.call_as("PVS_proxy.get_record", &(self_.as_str(),))
+        session.call_erased("PVS_proxy.get_record", &[&self_.as_str()])
     }
 }

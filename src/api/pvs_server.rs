@@ -37,67 +37,80 @@ impl HasRecord for PvsServer {
 
 impl PvsServer {
     /// Calls `PVS_server.get_all_records()` → `(PVS_server ref -> PVS_server record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PvsServerRef, PvsServerRecord>> {
-        session.call_as("PVS_server.get_all_records", &[(); 0])
+        session.call_erased("PVS_server.get_all_records", &[])
     }
 
     /// Calls `PVS_server.get_all()` → `PVS_server ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PvsServerRef>> {
-        session.call_as::<_, Vec<String>>("PVS_server.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("PVS_server.get_all", &[]).map(from_strings)
     }
 
     /// Calls `PVS_server.forget(self: PVS_server ref)` → `void` (custom message).
+    #[inline]
     pub fn forget(session: &crate::Session, self_: &PvsServerRef) -> Result<()> {
-        session.call_as::<_, Void>("PVS_server.forget", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PVS_server.forget", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PVS_server.forget` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_forget(session: &crate::Session, self_: &PvsServerRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PVS_server.forget", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PVS_server.forget", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PVS_server.introduce(addresses: string set, first_port: int, last_port: int, site: PVS_site ref)` → `PVS_server ref` (custom message).
+    #[inline]
     pub fn introduce(session: &crate::Session, addresses: &[String], first_port: i64, last_port: i64, site: &PvsSiteRef) -> Result<PvsServerRef> {
-        session.call_as::<_, String>("PVS_server.introduce", &(addresses, first_port, last_port, site.as_str())).map(PvsServerRef::from)
+        session.call_erased::<String>("PVS_server.introduce", &[&addresses, &first_port, &last_port, &site.as_str()]).map(PvsServerRef::from)
     }
 
     /// Starts `Async.PVS_server.introduce` and returns its task; the task's result is `PVS_server ref`.
+    #[inline]
     pub fn async_introduce(session: &crate::Session, addresses: &[String], first_port: i64, last_port: i64, site: &PvsSiteRef) -> Result<TaskHandle<PvsServerRef>> {
-        session.call_as::<_, String>("Async.PVS_server.introduce", &(addresses, first_port, last_port, site.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PVS_server.introduce", &[&addresses, &first_port, &last_port, &site.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PVS_server.get_site(self: PVS_server ref)` → `PVS_site ref` (implicit message).
+    #[inline]
     pub fn get_site(session: &crate::Session, self_: &PvsServerRef) -> Result<PvsSiteRef> {
-        session.call_as::<_, String>("PVS_server.get_site", &(self_.as_str(),)).map(PvsSiteRef::from)
+        session.call_erased::<String>("PVS_server.get_site", &[&self_.as_str()]).map(PvsSiteRef::from)
     }
 
     /// Calls `PVS_server.get_last_port(self: PVS_server ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_last_port(session: &crate::Session, self_: &PvsServerRef) -> Result<i64> {
-        session.call_as("PVS_server.get_last_port", &(self_.as_str(),))
+        session.call_erased("PVS_server.get_last_port", &[&self_.as_str()])
     }
 
     /// Calls `PVS_server.get_first_port(self: PVS_server ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_first_port(session: &crate::Session, self_: &PvsServerRef) -> Result<i64> {
-        session.call_as("PVS_server.get_first_port", &(self_.as_str(),))
+        session.call_erased("PVS_server.get_first_port", &[&self_.as_str()])
     }
 
     /// Calls `PVS_server.get_addresses(self: PVS_server ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_addresses(session: &crate::Session, self_: &PvsServerRef) -> Result<Vec<String>> {
-        session.call_as("PVS_server.get_addresses", &(self_.as_str(),))
+        session.call_erased("PVS_server.get_addresses", &[&self_.as_str()])
     }
 
     /// Calls `PVS_server.get_uuid(self: PVS_server ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PvsServerRef) -> Result<String> {
-        session.call_as("PVS_server.get_uuid", &(self_.as_str(),))
+        session.call_erased("PVS_server.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `PVS_server.get_by_uuid(uuid: string)` → `PVS_server ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PvsServerRef> {
-        session.call_as::<_, String>("PVS_server.get_by_uuid", &(uuid,)).map(PvsServerRef::from)
+        session.call_erased::<String>("PVS_server.get_by_uuid", &[&uuid]).map(PvsServerRef::from)
     }
 
     /// Calls `PVS_server.get_record(self: PVS_server ref)` → `PVS_server record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PvsServerRef) -> Result<PvsServerRecord> {
-        session.call_as("PVS_server.get_record", &(self_.as_str(),))
+        session.call_erased("PVS_server.get_record", &[&self_.as_str()])
     }
 }

@@ -42,102 +42,122 @@ impl HasRecord for PvsSite {
 
 impl PvsSite {
     /// Calls `PVS_site.get_all_records()` → `(PVS_site ref -> PVS_site record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<PvsSiteRef, PvsSiteRecord>> {
-        session.call_as("PVS_site.get_all_records", &[(); 0])
+        session.call_erased("PVS_site.get_all_records", &[])
     }
 
     /// Calls `PVS_site.get_all()` → `PVS_site ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<PvsSiteRef>> {
-        session.call_as::<_, Vec<String>>("PVS_site.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("PVS_site.get_all", &[]).map(from_strings)
     }
 
     /// Calls `PVS_site.set_PVS_uuid(self: PVS_site ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn set_pvs_uuid(session: &crate::Session, self_: &PvsSiteRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("PVS_site.set_PVS_uuid", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PVS_site.set_PVS_uuid", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.PVS_site.set_PVS_uuid` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_pvs_uuid(session: &crate::Session, self_: &PvsSiteRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PVS_site.set_PVS_uuid", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PVS_site.set_PVS_uuid", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PVS_site.forget(self: PVS_site ref)` → `void` (custom message).
+    #[inline]
     pub fn forget(session: &crate::Session, self_: &PvsSiteRef) -> Result<()> {
-        session.call_as::<_, Void>("PVS_site.forget", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("PVS_site.forget", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.PVS_site.forget` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_forget(session: &crate::Session, self_: &PvsSiteRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.PVS_site.forget", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PVS_site.forget", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PVS_site.introduce(name_label: string, name_description: string, PVS_uuid: string)` → `PVS_site ref` (custom message).
+    #[inline]
     pub fn introduce(session: &crate::Session, name_label: &str, name_description: &str, pvs_uuid: &str) -> Result<PvsSiteRef> {
-        session.call_as::<_, String>("PVS_site.introduce", &(name_label, name_description, pvs_uuid)).map(PvsSiteRef::from)
+        session.call_erased::<String>("PVS_site.introduce", &[&name_label, &name_description, &pvs_uuid]).map(PvsSiteRef::from)
     }
 
     /// Starts `Async.PVS_site.introduce` and returns its task; the task's result is `PVS_site ref`.
+    #[inline]
     pub fn async_introduce(session: &crate::Session, name_label: &str, name_description: &str, pvs_uuid: &str) -> Result<TaskHandle<PvsSiteRef>> {
-        session.call_as::<_, String>("Async.PVS_site.introduce", &(name_label, name_description, pvs_uuid)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.PVS_site.introduce", &[&name_label, &name_description, &pvs_uuid]).map(TaskHandle::from_wire)
     }
 
     /// Calls `PVS_site.set_name_description(self: PVS_site ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &PvsSiteRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("PVS_site.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PVS_site.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `PVS_site.set_name_label(self: PVS_site ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &PvsSiteRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("PVS_site.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("PVS_site.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `PVS_site.get_proxies(self: PVS_site ref)` → `PVS_proxy ref set` (implicit message).
+    #[inline]
     pub fn get_proxies(session: &crate::Session, self_: &PvsSiteRef) -> Result<Vec<PvsProxyRef>> {
-        session.call_as::<_, Vec<String>>("PVS_site.get_proxies", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PVS_site.get_proxies", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PVS_site.get_servers(self: PVS_site ref)` → `PVS_server ref set` (implicit message).
+    #[inline]
     pub fn get_servers(session: &crate::Session, self_: &PvsSiteRef) -> Result<Vec<PvsServerRef>> {
-        session.call_as::<_, Vec<String>>("PVS_site.get_servers", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PVS_site.get_servers", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PVS_site.get_cache_storage(self: PVS_site ref)` → `PVS_cache_storage ref set` (implicit message).
+    #[inline]
     pub fn get_cache_storage(session: &crate::Session, self_: &PvsSiteRef) -> Result<Vec<PvsCacheStorageRef>> {
-        session.call_as::<_, Vec<String>>("PVS_site.get_cache_storage", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("PVS_site.get_cache_storage", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `PVS_site.get_PVS_uuid(self: PVS_site ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_pvs_uuid(session: &crate::Session, self_: &PvsSiteRef) -> Result<String> {
-        session.call_as("PVS_site.get_PVS_uuid", &(self_.as_str(),))
+        session.call_erased("PVS_site.get_PVS_uuid", &[&self_.as_str()])
     }
 
     /// Calls `PVS_site.get_name_description(self: PVS_site ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &PvsSiteRef) -> Result<String> {
-        session.call_as("PVS_site.get_name_description", &(self_.as_str(),))
+        session.call_erased("PVS_site.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `PVS_site.get_name_label(self: PVS_site ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &PvsSiteRef) -> Result<String> {
-        session.call_as("PVS_site.get_name_label", &(self_.as_str(),))
+        session.call_erased("PVS_site.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `PVS_site.get_uuid(self: PVS_site ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &PvsSiteRef) -> Result<String> {
-        session.call_as("PVS_site.get_uuid", &(self_.as_str(),))
+        session.call_erased("PVS_site.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `PVS_site.get_by_name_label(label: string)` → `PVS_site ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<PvsSiteRef>> {
-        session.call_as::<_, Vec<String>>("PVS_site.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("PVS_site.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `PVS_site.get_by_uuid(uuid: string)` → `PVS_site ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<PvsSiteRef> {
-        session.call_as::<_, String>("PVS_site.get_by_uuid", &(uuid,)).map(PvsSiteRef::from)
+        session.call_erased::<String>("PVS_site.get_by_uuid", &[&uuid]).map(PvsSiteRef::from)
     }
 
     /// Calls `PVS_site.get_record(self: PVS_site ref)` → `PVS_site record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &PvsSiteRef) -> Result<PvsSiteRecord> {
-        session.call_as("PVS_site.get_record", &(self_.as_str(),))
+        session.call_erased("PVS_site.get_record", &[&self_.as_str()])
     }
 }

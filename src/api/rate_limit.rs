@@ -39,127 +39,152 @@ impl HasRecord for RateLimit {
 
 impl RateLimit {
     /// Calls `Rate_limit.get_all_records()` → `(Rate_limit ref -> Rate_limit record) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<RateLimitRef, RateLimitRecord>> {
-        session.call_as("Rate_limit.get_all_records", &[(); 0])
+        session.call_erased("Rate_limit.get_all_records", &[])
     }
 
     /// Calls `Rate_limit.get_all()` → `Rate_limit ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<RateLimitRef>> {
-        session.call_as::<_, Vec<String>>("Rate_limit.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("Rate_limit.get_all", &[]).map(from_strings)
     }
 
     /// Calls `Rate_limit.set_fill_rate(self: Rate_limit ref, value: float)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_fill_rate(session: &crate::Session, self_: &RateLimitRef, value: f64) -> Result<()> {
-        session.call_as::<_, Void>("Rate_limit.set_fill_rate", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Rate_limit.set_fill_rate", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.Rate_limit.set_fill_rate` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_fill_rate(session: &crate::Session, self_: &RateLimitRef, value: f64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Rate_limit.set_fill_rate", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Rate_limit.set_fill_rate", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Rate_limit.set_burst_size(self: Rate_limit ref, value: float)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_burst_size(session: &crate::Session, self_: &RateLimitRef, value: f64) -> Result<()> {
-        session.call_as::<_, Void>("Rate_limit.set_burst_size", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Rate_limit.set_burst_size", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.Rate_limit.set_burst_size` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_burst_size(session: &crate::Session, self_: &RateLimitRef, value: f64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Rate_limit.set_burst_size", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Rate_limit.set_burst_size", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Rate_limit.remove_caller(self: Rate_limit ref, caller: Caller ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn remove_caller(session: &crate::Session, self_: &RateLimitRef, caller: &CallerRef) -> Result<()> {
-        session.call_as::<_, Void>("Rate_limit.remove_caller", &(self_.as_str(), caller.as_str())).map(drop)
+        session.call_erased::<Void>("Rate_limit.remove_caller", &[&self_.as_str(), &caller.as_str()]).map(drop)
     }
 
     /// Starts `Async.Rate_limit.remove_caller` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_remove_caller(session: &crate::Session, self_: &RateLimitRef, caller: &CallerRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Rate_limit.remove_caller", &(self_.as_str(), caller.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Rate_limit.remove_caller", &[&self_.as_str(), &caller.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Rate_limit.add_caller(self: Rate_limit ref, caller: Caller ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn add_caller(session: &crate::Session, self_: &RateLimitRef, caller: &CallerRef) -> Result<()> {
-        session.call_as::<_, Void>("Rate_limit.add_caller", &(self_.as_str(), caller.as_str())).map(drop)
+        session.call_erased::<Void>("Rate_limit.add_caller", &[&self_.as_str(), &caller.as_str()]).map(drop)
     }
 
     /// Starts `Async.Rate_limit.add_caller` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_add_caller(session: &crate::Session, self_: &RateLimitRef, caller: &CallerRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Rate_limit.add_caller", &(self_.as_str(), caller.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Rate_limit.add_caller", &[&self_.as_str(), &caller.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Rate_limit.set_name_description(self: Rate_limit ref, value: string)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &RateLimitRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Rate_limit.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Rate_limit.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `Rate_limit.set_name_label(self: Rate_limit ref, value: string)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &RateLimitRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Rate_limit.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Rate_limit.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `Rate_limit.get_fill_rate(self: Rate_limit ref)` → `float` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_fill_rate(session: &crate::Session, self_: &RateLimitRef) -> Result<f64> {
-        session.call_as("Rate_limit.get_fill_rate", &(self_.as_str(),))
+        session.call_erased("Rate_limit.get_fill_rate", &[&self_.as_str()])
     }
 
     /// Calls `Rate_limit.get_burst_size(self: Rate_limit ref)` → `float` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_burst_size(session: &crate::Session, self_: &RateLimitRef) -> Result<f64> {
-        session.call_as("Rate_limit.get_burst_size", &(self_.as_str(),))
+        session.call_erased("Rate_limit.get_burst_size", &[&self_.as_str()])
     }
 
     /// Calls `Rate_limit.get_callers(self: Rate_limit ref)` → `Caller ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_callers(session: &crate::Session, self_: &RateLimitRef) -> Result<Vec<CallerRef>> {
-        session.call_as::<_, Vec<String>>("Rate_limit.get_callers", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("Rate_limit.get_callers", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `Rate_limit.get_name_description(self: Rate_limit ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &RateLimitRef) -> Result<String> {
-        session.call_as("Rate_limit.get_name_description", &(self_.as_str(),))
+        session.call_erased("Rate_limit.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `Rate_limit.get_name_label(self: Rate_limit ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &RateLimitRef) -> Result<String> {
-        session.call_as("Rate_limit.get_name_label", &(self_.as_str(),))
+        session.call_erased("Rate_limit.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `Rate_limit.get_uuid(self: Rate_limit ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &RateLimitRef) -> Result<String> {
-        session.call_as("Rate_limit.get_uuid", &(self_.as_str(),))
+        session.call_erased("Rate_limit.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `Rate_limit.get_by_name_label(label: string)` → `Rate_limit ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<RateLimitRef>> {
-        session.call_as::<_, Vec<String>>("Rate_limit.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("Rate_limit.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `Rate_limit.destroy(self: Rate_limit ref)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &RateLimitRef) -> Result<()> {
-        session.call_as::<_, Void>("Rate_limit.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Rate_limit.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Rate_limit.destroy` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &RateLimitRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Rate_limit.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Rate_limit.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Rate_limit.create(args: Rate_limit record)` → `Rate_limit ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn create(session: &crate::Session, args: &RateLimitRecord) -> Result<RateLimitRef> {
-        session.call_as::<_, String>("Rate_limit.create", &(args,)).map(RateLimitRef::from)
+        session.call_erased::<String>("Rate_limit.create", &[&args]).map(RateLimitRef::from)
     }
 
     /// Starts `Async.Rate_limit.create` and returns its task; the task's result is `Rate_limit ref`. Prototype: may change.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &RateLimitRecord) -> Result<TaskHandle<RateLimitRef>> {
-        session.call_as::<_, String>("Async.Rate_limit.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Rate_limit.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Rate_limit.get_by_uuid(uuid: string)` → `Rate_limit ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<RateLimitRef> {
-        session.call_as::<_, String>("Rate_limit.get_by_uuid", &(uuid,)).map(RateLimitRef::from)
+        session.call_erased::<String>("Rate_limit.get_by_uuid", &[&uuid]).map(RateLimitRef::from)
     }
 
     /// Calls `Rate_limit.get_record(self: Rate_limit ref)` → `Rate_limit record` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &RateLimitRef) -> Result<RateLimitRecord> {
-        session.call_as("Rate_limit.get_record", &(self_.as_str(),))
+        session.call_erased("Rate_limit.get_record", &[&self_.as_str()])
     }
 }

@@ -47,139 +47,166 @@ impl HasRecord for Repository {
 
 impl Repository {
     /// Calls `Repository.get_all_records()` → `(Repository ref -> Repository record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<RepositoryRef, RepositoryRecord>> {
-        session.call_as("Repository.get_all_records", &[(); 0])
+        session.call_erased("Repository.get_all_records", &[])
     }
 
     /// Calls `Repository.get_all()` → `Repository ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<RepositoryRef>> {
-        session.call_as::<_, Vec<String>>("Repository.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("Repository.get_all", &[]).map(from_strings)
     }
 
     /// Calls `Repository.set_gpgkey_path(self: Repository ref, value: string)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_gpgkey_path(session: &crate::Session, self_: &RepositoryRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Repository.set_gpgkey_path", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Repository.set_gpgkey_path", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.Repository.set_gpgkey_path` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_gpgkey_path(session: &crate::Session, self_: &RepositoryRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Repository.set_gpgkey_path", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Repository.set_gpgkey_path", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Repository.forget(self: Repository ref)` → `void` (custom message).
+    #[inline]
     pub fn forget(session: &crate::Session, self_: &RepositoryRef) -> Result<()> {
-        session.call_as::<_, Void>("Repository.forget", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("Repository.forget", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.Repository.forget` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_forget(session: &crate::Session, self_: &RepositoryRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.Repository.forget", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Repository.forget", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Repository.introduce_remote_pool(name_label: string, name_description: string, binary_url: string, certificate: string)` → `Repository ref` (custom message). Prototype: may change.
+    #[inline]
     pub fn introduce_remote_pool(session: &crate::Session, name_label: &str, name_description: &str, binary_url: &str, certificate: &str) -> Result<RepositoryRef> {
-        session.call_as::<_, String>("Repository.introduce_remote_pool", &(name_label, name_description, binary_url, certificate)).map(RepositoryRef::from)
+        session.call_erased::<String>("Repository.introduce_remote_pool", &[&name_label, &name_description, &binary_url, &certificate]).map(RepositoryRef::from)
     }
 
     /// Starts `Async.Repository.introduce_remote_pool` and returns its task; the task's result is `Repository ref`. Prototype: may change.
+    #[inline]
     pub fn async_introduce_remote_pool(session: &crate::Session, name_label: &str, name_description: &str, binary_url: &str, certificate: &str) -> Result<TaskHandle<RepositoryRef>> {
-        session.call_as::<_, String>("Async.Repository.introduce_remote_pool", &(name_label, name_description, binary_url, certificate)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Repository.introduce_remote_pool", &[&name_label, &name_description, &binary_url, &certificate]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Repository.introduce_bundle(name_label: string, name_description: string)` → `Repository ref` (custom message). Prototype: may change.
+    #[inline]
     pub fn introduce_bundle(session: &crate::Session, name_label: &str, name_description: &str) -> Result<RepositoryRef> {
-        session.call_as::<_, String>("Repository.introduce_bundle", &(name_label, name_description)).map(RepositoryRef::from)
+        session.call_erased::<String>("Repository.introduce_bundle", &[&name_label, &name_description]).map(RepositoryRef::from)
     }
 
     /// Starts `Async.Repository.introduce_bundle` and returns its task; the task's result is `Repository ref`. Prototype: may change.
+    #[inline]
     pub fn async_introduce_bundle(session: &crate::Session, name_label: &str, name_description: &str) -> Result<TaskHandle<RepositoryRef>> {
-        session.call_as::<_, String>("Async.Repository.introduce_bundle", &(name_label, name_description)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Repository.introduce_bundle", &[&name_label, &name_description]).map(TaskHandle::from_wire)
     }
 
     /// Calls `Repository.introduce(name_label: string, name_description: string, binary_url: string, source_url: string, update: bool, gpgkey_path?: string)` → `Repository ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn introduce(session: &crate::Session, name_label: &str, name_description: &str, binary_url: &str, source_url: &str, update: bool, gpgkey_path: Option<&str>) -> Result<RepositoryRef> {
-        session.call_as::<_, String>("Repository.introduce", &call_params!("Repository.introduce"; name_label, name_description, binary_url, source_url, update; "gpgkey_path" gpgkey_path)?).map(RepositoryRef::from)
+        session.call_erased::<String>("Repository.introduce", &with_optional("Repository.introduce", &[&name_label, &name_description, &binary_url, &source_url, &update], &[("gpgkey_path", opt(&gpgkey_path))])?).map(RepositoryRef::from)
     }
 
     /// Starts `Async.Repository.introduce` and returns its task; the task's result is `Repository ref`. Optional parameters as for [`Self::introduce`].
+    #[inline]
     pub fn async_introduce(session: &crate::Session, name_label: &str, name_description: &str, binary_url: &str, source_url: &str, update: bool, gpgkey_path: Option<&str>) -> Result<TaskHandle<RepositoryRef>> {
-        session.call_as::<_, String>("Async.Repository.introduce", &call_params!("Repository.introduce"; name_label, name_description, binary_url, source_url, update; "gpgkey_path" gpgkey_path)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.Repository.introduce", &with_optional("Repository.introduce", &[&name_label, &name_description, &binary_url, &source_url, &update], &[("gpgkey_path", opt(&gpgkey_path))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `Repository.set_name_description(self: Repository ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &RepositoryRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Repository.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Repository.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `Repository.set_name_label(self: Repository ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &RepositoryRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("Repository.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("Repository.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `Repository.get_certificate(self: Repository ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_certificate(session: &crate::Session, self_: &RepositoryRef) -> Result<String> {
-        session.call_as("Repository.get_certificate", &(self_.as_str(),))
+        session.call_erased("Repository.get_certificate", &[&self_.as_str()])
     }
 
     /// Calls `Repository.get_origin(self: Repository ref)` → `enum origin` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_origin(session: &crate::Session, self_: &RepositoryRef) -> Result<Origin> {
-        session.call_as::<_, String>("Repository.get_origin", &(self_.as_str(),)).map(Origin::from)
+        session.call_erased::<String>("Repository.get_origin", &[&self_.as_str()]).map(Origin::from)
     }
 
     /// Calls `Repository.get_gpgkey_path(self: Repository ref)` → `string` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_gpgkey_path(session: &crate::Session, self_: &RepositoryRef) -> Result<String> {
-        session.call_as("Repository.get_gpgkey_path", &(self_.as_str(),))
+        session.call_erased("Repository.get_gpgkey_path", &[&self_.as_str()])
     }
 
     /// Calls `Repository.get_hash(self: Repository ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_hash(session: &crate::Session, self_: &RepositoryRef) -> Result<String> {
-        session.call_as("Repository.get_hash", &(self_.as_str(),))
+        session.call_erased("Repository.get_hash", &[&self_.as_str()])
     }
 
     /// Calls `Repository.get_update(self: Repository ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_update(session: &crate::Session, self_: &RepositoryRef) -> Result<bool> {
-        session.call_as("Repository.get_update", &(self_.as_str(),))
+        session.call_erased("Repository.get_update", &[&self_.as_str()])
     }
 
     /// Calls `Repository.get_source_url(self: Repository ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_source_url(session: &crate::Session, self_: &RepositoryRef) -> Result<String> {
-        session.call_as("Repository.get_source_url", &(self_.as_str(),))
+        session.call_erased("Repository.get_source_url", &[&self_.as_str()])
     }
 
     /// Calls `Repository.get_binary_url(self: Repository ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_binary_url(session: &crate::Session, self_: &RepositoryRef) -> Result<String> {
-        session.call_as("Repository.get_binary_url", &(self_.as_str(),))
+        session.call_erased("Repository.get_binary_url", &[&self_.as_str()])
     }
 
     /// Calls `Repository.get_name_description(self: Repository ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &RepositoryRef) -> Result<String> {
-        session.call_as("Repository.get_name_description", &(self_.as_str(),))
+        session.call_erased("Repository.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `Repository.get_name_label(self: Repository ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &RepositoryRef) -> Result<String> {
-        session.call_as("Repository.get_name_label", &(self_.as_str(),))
+        session.call_erased("Repository.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `Repository.get_uuid(self: Repository ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &RepositoryRef) -> Result<String> {
-        session.call_as("Repository.get_uuid", &(self_.as_str(),))
+        session.call_erased("Repository.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `Repository.get_by_name_label(label: string)` → `Repository ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<RepositoryRef>> {
-        session.call_as::<_, Vec<String>>("Repository.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("Repository.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `Repository.get_by_uuid(uuid: string)` → `Repository ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<RepositoryRef> {
-        session.call_as::<_, String>("Repository.get_by_uuid", &(uuid,)).map(RepositoryRef::from)
+        session.call_erased::<String>("Repository.get_by_uuid", &[&uuid]).map(RepositoryRef::from)
     }
 
     /// Calls `Repository.get_record(self: Repository ref)` → `Repository record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &RepositoryRef) -> Result<RepositoryRecord> {
-        session.call_as("Repository.get_record", &(self_.as_str(),))
+        session.call_erased("Repository.get_record", &[&self_.as_str()])
     }
 }

@@ -37,72 +37,86 @@ impl HasRecord for Role {
 
 impl Role {
     /// Calls `role.get_all_records()` → `(role ref -> role record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<RoleRef, RoleRecord>> {
-        session.call_as("role.get_all_records", &[(); 0])
+        session.call_erased("role.get_all_records", &[])
     }
 
     /// Calls `role.get_all()` → `role ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<RoleRef>> {
-        session.call_as::<_, Vec<String>>("role.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("role.get_all", &[]).map(from_strings)
     }
 
     /// Calls `role.get_by_permission_name_label(label: string)` → `role ref set` (custom message).
+    #[inline]
     pub fn get_by_permission_name_label(session: &crate::Session, label: &str) -> Result<Vec<RoleRef>> {
-        session.call_as::<_, Vec<String>>("role.get_by_permission_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("role.get_by_permission_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `role.get_by_permission(permission: role ref)` → `role ref set` (custom message).
+    #[inline]
     pub fn get_by_permission(session: &crate::Session, permission: &RoleRef) -> Result<Vec<RoleRef>> {
-        session.call_as::<_, Vec<String>>("role.get_by_permission", &(permission.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("role.get_by_permission", &[&permission.as_str()]).map(from_strings)
     }
 
     /// Calls `role.get_permissions_name_label(self: role ref)` → `string set` (custom message).
+    #[inline]
     pub fn get_permissions_name_label(session: &crate::Session, self_: &RoleRef) -> Result<Vec<String>> {
-        session.call_as("role.get_permissions_name_label", &(self_.as_str(),))
+        session.call_erased("role.get_permissions_name_label", &[&self_.as_str()])
     }
 
     /// Calls `role.get_permissions(self: role ref)` → `role ref set` (custom message).
+    #[inline]
     pub fn get_permissions(session: &crate::Session, self_: &RoleRef) -> Result<Vec<RoleRef>> {
-        session.call_as::<_, Vec<String>>("role.get_permissions", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("role.get_permissions", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `role.get_is_internal(self: role ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_internal(session: &crate::Session, self_: &RoleRef) -> Result<bool> {
-        session.call_as("role.get_is_internal", &(self_.as_str(),))
+        session.call_erased("role.get_is_internal", &[&self_.as_str()])
     }
 
     /// Calls `role.get_subroles(self: role ref)` → `role ref set` (implicit message).
+    #[inline]
     pub fn get_subroles(session: &crate::Session, self_: &RoleRef) -> Result<Vec<RoleRef>> {
-        session.call_as::<_, Vec<String>>("role.get_subroles", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("role.get_subroles", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `role.get_name_description(self: role ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &RoleRef) -> Result<String> {
-        session.call_as("role.get_name_description", &(self_.as_str(),))
+        session.call_erased("role.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `role.get_name_label(self: role ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &RoleRef) -> Result<String> {
-        session.call_as("role.get_name_label", &(self_.as_str(),))
+        session.call_erased("role.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `role.get_uuid(self: role ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &RoleRef) -> Result<String> {
-        session.call_as("role.get_uuid", &(self_.as_str(),))
+        session.call_erased("role.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `role.get_by_name_label(label: string)` → `role ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<RoleRef>> {
-        session.call_as::<_, Vec<String>>("role.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("role.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `role.get_by_uuid(uuid: string)` → `role ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<RoleRef> {
-        session.call_as::<_, String>("role.get_by_uuid", &(uuid,)).map(RoleRef::from)
+        session.call_erased::<String>("role.get_by_uuid", &[&uuid]).map(RoleRef::from)
     }
 
     /// Calls `role.get_record(self: role ref)` → `role record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &RoleRef) -> Result<RoleRecord> {
-        session.call_as("role.get_record", &(self_.as_str(),))
+        session.call_erased("role.get_record", &[&self_.as_str()])
     }
 }

@@ -35,64 +35,76 @@ impl HasRecord for SdnController {
 
 impl SdnController {
     /// Calls `SDN_controller.get_all_records()` → `(SDN_controller ref -> SDN_controller record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<SdnControllerRef, SdnControllerRecord>> {
-        session.call_as("SDN_controller.get_all_records", &[(); 0])
+        session.call_erased("SDN_controller.get_all_records", &[])
     }
 
     /// Calls `SDN_controller.get_all()` → `SDN_controller ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<SdnControllerRef>> {
-        session.call_as::<_, Vec<String>>("SDN_controller.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("SDN_controller.get_all", &[]).map(from_strings)
     }
 
     /// Calls `SDN_controller.forget(self: SDN_controller ref)` → `void` (custom message).
+    #[inline]
     pub fn forget(session: &crate::Session, self_: &SdnControllerRef) -> Result<()> {
-        session.call_as::<_, Void>("SDN_controller.forget", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("SDN_controller.forget", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.SDN_controller.forget` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_forget(session: &crate::Session, self_: &SdnControllerRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SDN_controller.forget", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SDN_controller.forget", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SDN_controller.introduce(protocol?: enum sdn_controller_protocol, address?: string, port?: int)` → `SDN_controller ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn introduce(session: &crate::Session, protocol: Option<SdnControllerProtocol>, address: Option<&str>, port: Option<i64>) -> Result<SdnControllerRef> {
-        session.call_as::<_, String>("SDN_controller.introduce", &call_params!("SDN_controller.introduce"; ; "protocol" protocol, "address" address, "port" port)?).map(SdnControllerRef::from)
+        session.call_erased::<String>("SDN_controller.introduce", &with_optional("SDN_controller.introduce", &[], &[("protocol", opt(&protocol)), ("address", opt(&address)), ("port", opt(&port))])?).map(SdnControllerRef::from)
     }
 
     /// Starts `Async.SDN_controller.introduce` and returns its task; the task's result is `SDN_controller ref`. Optional parameters as for [`Self::introduce`].
+    #[inline]
     pub fn async_introduce(session: &crate::Session, protocol: Option<SdnControllerProtocol>, address: Option<&str>, port: Option<i64>) -> Result<TaskHandle<SdnControllerRef>> {
-        session.call_as::<_, String>("Async.SDN_controller.introduce", &call_params!("SDN_controller.introduce"; ; "protocol" protocol, "address" address, "port" port)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SDN_controller.introduce", &with_optional("SDN_controller.introduce", &[], &[("protocol", opt(&protocol)), ("address", opt(&address)), ("port", opt(&port))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `SDN_controller.get_port(self: SDN_controller ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_port(session: &crate::Session, self_: &SdnControllerRef) -> Result<i64> {
-        session.call_as("SDN_controller.get_port", &(self_.as_str(),))
+        session.call_erased("SDN_controller.get_port", &[&self_.as_str()])
     }
 
     /// Calls `SDN_controller.get_address(self: SDN_controller ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_address(session: &crate::Session, self_: &SdnControllerRef) -> Result<String> {
-        session.call_as("SDN_controller.get_address", &(self_.as_str(),))
+        session.call_erased("SDN_controller.get_address", &[&self_.as_str()])
     }
 
     /// Calls `SDN_controller.get_protocol(self: SDN_controller ref)` → `enum sdn_controller_protocol` (implicit message).
+    #[inline]
     pub fn get_protocol(session: &crate::Session, self_: &SdnControllerRef) -> Result<SdnControllerProtocol> {
-        session.call_as::<_, String>("SDN_controller.get_protocol", &(self_.as_str(),)).map(SdnControllerProtocol::from)
+        session.call_erased::<String>("SDN_controller.get_protocol", &[&self_.as_str()]).map(SdnControllerProtocol::from)
     }
 
     /// Calls `SDN_controller.get_uuid(self: SDN_controller ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &SdnControllerRef) -> Result<String> {
-        session.call_as("SDN_controller.get_uuid", &(self_.as_str(),))
+        session.call_erased("SDN_controller.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `SDN_controller.get_by_uuid(uuid: string)` → `SDN_controller ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<SdnControllerRef> {
-        session.call_as::<_, String>("SDN_controller.get_by_uuid", &(uuid,)).map(SdnControllerRef::from)
+        session.call_erased::<String>("SDN_controller.get_by_uuid", &[&uuid]).map(SdnControllerRef::from)
     }
 
     /// Calls `SDN_controller.get_record(self: SDN_controller ref)` → `SDN_controller record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &SdnControllerRef) -> Result<SdnControllerRecord> {
-        session.call_as("SDN_controller.get_record", &(self_.as_str(),))
+        session.call_erased("SDN_controller.get_record", &[&self_.as_str()])
     }
 }

@@ -33,77 +33,92 @@ impl HasRecord for Secret {
 
 impl Secret {
     /// Calls `secret.get_all_records()` → `(secret ref -> secret record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<SecretRef, SecretRecord>> {
-        session.call_as("secret.get_all_records", &[(); 0])
+        session.call_erased("secret.get_all_records", &[])
     }
 
     /// Calls `secret.get_all()` → `secret ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<SecretRef>> {
-        session.call_as::<_, Vec<String>>("secret.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("secret.get_all", &[]).map(from_strings)
     }
 
     /// Calls `secret.remove_from_other_config(self: secret ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &SecretRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("secret.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("secret.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `secret.add_to_other_config(self: secret ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &SecretRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("secret.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("secret.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `secret.set_other_config(self: secret ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &SecretRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("secret.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("secret.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `secret.set_value(self: secret ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_value(session: &crate::Session, self_: &SecretRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("secret.set_value", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("secret.set_value", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `secret.get_other_config(self: secret ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &SecretRef) -> Result<HashMap<String, String>> {
-        session.call_as("secret.get_other_config", &(self_.as_str(),))
+        session.call_erased("secret.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `secret.get_value(self: secret ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_value(session: &crate::Session, self_: &SecretRef) -> Result<String> {
-        session.call_as("secret.get_value", &(self_.as_str(),))
+        session.call_erased("secret.get_value", &[&self_.as_str()])
     }
 
     /// Calls `secret.get_uuid(self: secret ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &SecretRef) -> Result<String> {
-        session.call_as("secret.get_uuid", &(self_.as_str(),))
+        session.call_erased("secret.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `secret.destroy(self: secret ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &SecretRef) -> Result<()> {
-        session.call_as::<_, Void>("secret.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("secret.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.secret.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &SecretRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.secret.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.secret.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `secret.create(args: secret record)` → `secret ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &SecretRecord) -> Result<SecretRef> {
-        session.call_as::<_, String>("secret.create", &(args,)).map(SecretRef::from)
+        session.call_erased::<String>("secret.create", &[&args]).map(SecretRef::from)
     }
 
     /// Starts `Async.secret.create` and returns its task; the task's result is `secret ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &SecretRecord) -> Result<TaskHandle<SecretRef>> {
-        session.call_as::<_, String>("Async.secret.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.secret.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `secret.get_by_uuid(uuid: string)` → `secret ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<SecretRef> {
-        session.call_as::<_, String>("secret.get_by_uuid", &(uuid,)).map(SecretRef::from)
+        session.call_erased::<String>("secret.get_by_uuid", &[&uuid]).map(SecretRef::from)
     }
 
     /// Calls `secret.get_record(self: secret ref)` → `secret record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &SecretRef) -> Result<SecretRecord> {
-        session.call_as("secret.get_record", &(self_.as_str(),))
+        session.call_erased("secret.get_record", &[&self_.as_str()])
     }
 }

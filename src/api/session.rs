@@ -59,164 +59,196 @@ impl HasRecord for SessionClass {
 
 impl SessionClass {
     /// Calls `session.logout_subject_identifier(subject_identifier: string)` → `void` (custom message).
+    #[inline]
     pub fn logout_subject_identifier(session: &crate::Session, subject_identifier: &str) -> Result<()> {
-        session.call_as::<_, Void>("session.logout_subject_identifier", &(subject_identifier,)).map(drop)
+        session.call_erased::<Void>("session.logout_subject_identifier", &[&subject_identifier]).map(drop)
     }
 
     /// Starts `Async.session.logout_subject_identifier` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_logout_subject_identifier(session: &crate::Session, subject_identifier: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.session.logout_subject_identifier", &(subject_identifier,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.session.logout_subject_identifier", &[&subject_identifier]).map(TaskHandle::from_wire)
     }
 
     /// Calls `session.get_all_subject_identifiers()` → `string set` (custom message).
+    #[inline]
     pub fn get_all_subject_identifiers(session: &crate::Session) -> Result<Vec<String>> {
-        session.call_as("session.get_all_subject_identifiers", &[(); 0])
+        session.call_erased("session.get_all_subject_identifiers", &[])
     }
 
     /// Starts `Async.session.get_all_subject_identifiers` and returns its task; the task's result is `string set`.
+    #[inline]
     pub fn async_get_all_subject_identifiers(session: &crate::Session) -> Result<TaskHandle<Vec<String>>> {
-        session.call_as::<_, String>("Async.session.get_all_subject_identifiers", &[(); 0]).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.session.get_all_subject_identifiers", &[]).map(TaskHandle::from_wire)
     }
 
     /// Calls `session.local_logout()` → `void` (custom message).
+    #[inline]
     pub fn local_logout(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("session.local_logout", &[(); 0]).map(drop)
+        session.call_erased::<Void>("session.local_logout", &[]).map(drop)
     }
 
     /// Calls `session.create_from_db_file(filename: string)` → `session ref` (custom message).
+    #[inline]
     pub fn create_from_db_file(session: &crate::Session, filename: &str) -> Result<SessionRef> {
-        session.call_as::<_, String>("session.create_from_db_file", &(filename,)).map(SessionRef::from)
+        session.call_erased::<String>("session.create_from_db_file", &[&filename]).map(SessionRef::from)
     }
 
     /// Starts `Async.session.create_from_db_file` and returns its task; the task's result is `session ref`.
+    #[inline]
     pub fn async_create_from_db_file(session: &crate::Session, filename: &str) -> Result<TaskHandle<SessionRef>> {
-        session.call_as::<_, String>("Async.session.create_from_db_file", &(filename,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.session.create_from_db_file", &[&filename]).map(TaskHandle::from_wire)
     }
 
     /// Calls `session.slave_local_login_with_password(uname: string, pwd: string)` → `session ref` (custom message).
+    #[inline]
     pub fn slave_local_login_with_password(client: &crate::Client, uname: &str, pwd: &str) -> Result<SessionRef> {
-        client.call_as::<_, String>("session.slave_local_login_with_password", &(uname, pwd)).map(SessionRef::from)
+        client.call_erased::<String>("session.slave_local_login_with_password", &[&uname, &pwd]).map(SessionRef::from)
     }
 
     /// Calls `session.change_password(old_pwd: string, new_pwd: string)` → `void` (custom message).
+    #[inline]
     pub fn change_password(session: &crate::Session, old_pwd: &str, new_pwd: &str) -> Result<()> {
-        session.call_as::<_, Void>("session.change_password", &(old_pwd, new_pwd)).map(drop)
+        session.call_erased::<Void>("session.change_password", &[&old_pwd, &new_pwd]).map(drop)
     }
 
     /// Calls `session.logout()` → `void` (custom message).
+    #[inline]
     pub fn logout(session: &crate::Session) -> Result<()> {
-        session.call_as::<_, Void>("session.logout", &[(); 0]).map(drop)
+        session.call_erased::<Void>("session.logout", &[]).map(drop)
     }
 
     /// Calls `session.login_with_password(uname: string, pwd: string, version?: string, originator?: string)` → `session ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn login_with_password(client: &crate::Client, uname: &str, pwd: &str, version: Option<&str>, originator: Option<&str>) -> Result<SessionRef> {
-        client.call_as::<_, String>("session.login_with_password", &call_params!("session.login_with_password"; uname, pwd; "version" version, "originator" originator)?).map(SessionRef::from)
+        client.call_erased::<String>("session.login_with_password", &with_optional("session.login_with_password", &[&uname, &pwd], &[("version", opt(&version)), ("originator", opt(&originator))])?).map(SessionRef::from)
     }
 
     /// Calls `session.remove_from_other_config(self: session ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &SessionRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("session.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("session.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `session.add_to_other_config(self: session ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &SessionRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("session.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("session.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `session.set_other_config(self: session ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &SessionRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("session.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("session.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `session.get_client_certificate(self: session ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_client_certificate(session: &crate::Session, self_: &SessionRef) -> Result<bool> {
-        session.call_as("session.get_client_certificate", &(self_.as_str(),))
+        session.call_erased("session.get_client_certificate", &[&self_.as_str()])
     }
 
     /// Calls `session.get_originator(self: session ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_originator(session: &crate::Session, self_: &SessionRef) -> Result<String> {
-        session.call_as("session.get_originator", &(self_.as_str(),))
+        session.call_erased("session.get_originator", &[&self_.as_str()])
     }
 
     /// Calls `session.get_parent(self: session ref)` → `session ref` (implicit message).
+    #[inline]
     pub fn get_parent(session: &crate::Session, self_: &SessionRef) -> Result<SessionRef> {
-        session.call_as::<_, String>("session.get_parent", &(self_.as_str(),)).map(SessionRef::from)
+        session.call_erased::<String>("session.get_parent", &[&self_.as_str()]).map(SessionRef::from)
     }
 
     /// Calls `session.get_tasks(self: session ref)` → `task ref set` (implicit message).
+    #[inline]
     pub fn get_tasks(session: &crate::Session, self_: &SessionRef) -> Result<Vec<TaskRef>> {
-        session.call_as::<_, Vec<String>>("session.get_tasks", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("session.get_tasks", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `session.get_rbac_permissions(self: session ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_rbac_permissions(session: &crate::Session, self_: &SessionRef) -> Result<Vec<String>> {
-        session.call_as("session.get_rbac_permissions", &(self_.as_str(),))
+        session.call_erased("session.get_rbac_permissions", &[&self_.as_str()])
     }
 
     /// Calls `session.get_auth_user_name(self: session ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_auth_user_name(session: &crate::Session, self_: &SessionRef) -> Result<String> {
-        session.call_as("session.get_auth_user_name", &(self_.as_str(),))
+        session.call_erased("session.get_auth_user_name", &[&self_.as_str()])
     }
 
     /// Calls `session.get_auth_user_sid(self: session ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_auth_user_sid(session: &crate::Session, self_: &SessionRef) -> Result<String> {
-        session.call_as("session.get_auth_user_sid", &(self_.as_str(),))
+        session.call_erased("session.get_auth_user_sid", &[&self_.as_str()])
     }
 
     /// Calls `session.get_validation_time(self: session ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_validation_time(session: &crate::Session, self_: &SessionRef) -> Result<DateTime> {
-        session.call_as("session.get_validation_time", &(self_.as_str(),))
+        session.call_erased("session.get_validation_time", &[&self_.as_str()])
     }
 
     /// Calls `session.get_subject(self: session ref)` → `subject ref` (implicit message).
+    #[inline]
     pub fn get_subject(session: &crate::Session, self_: &SessionRef) -> Result<SubjectRef> {
-        session.call_as::<_, String>("session.get_subject", &(self_.as_str(),)).map(SubjectRef::from)
+        session.call_erased::<String>("session.get_subject", &[&self_.as_str()]).map(SubjectRef::from)
     }
 
     /// Calls `session.get_is_local_superuser(self: session ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_local_superuser(session: &crate::Session, self_: &SessionRef) -> Result<bool> {
-        session.call_as("session.get_is_local_superuser", &(self_.as_str(),))
+        session.call_erased("session.get_is_local_superuser", &[&self_.as_str()])
     }
 
     /// Calls `session.get_other_config(self: session ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &SessionRef) -> Result<HashMap<String, String>> {
-        session.call_as("session.get_other_config", &(self_.as_str(),))
+        session.call_erased("session.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `session.get_pool(self: session ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_pool(session: &crate::Session, self_: &SessionRef) -> Result<bool> {
-        session.call_as("session.get_pool", &(self_.as_str(),))
+        session.call_erased("session.get_pool", &[&self_.as_str()])
     }
 
     /// Calls `session.get_last_active(self: session ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_last_active(session: &crate::Session, self_: &SessionRef) -> Result<DateTime> {
-        session.call_as("session.get_last_active", &(self_.as_str(),))
+        session.call_erased("session.get_last_active", &[&self_.as_str()])
     }
 
     /// Calls `session.get_this_user(self: session ref)` → `user ref` (implicit message).
+    #[inline]
     pub fn get_this_user(session: &crate::Session, self_: &SessionRef) -> Result<UserRef> {
-        session.call_as::<_, String>("session.get_this_user", &(self_.as_str(),)).map(UserRef::from)
+        session.call_erased::<String>("session.get_this_user", &[&self_.as_str()]).map(UserRef::from)
     }
 
     /// Calls `session.get_this_host(self: session ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_this_host(session: &crate::Session, self_: &SessionRef) -> Result<HostRef> {
-        session.call_as::<_, String>("session.get_this_host", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("session.get_this_host", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `session.get_uuid(self: session ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &SessionRef) -> Result<String> {
-        session.call_as("session.get_uuid", &(self_.as_str(),))
+        session.call_erased("session.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `session.get_by_uuid(uuid: string)` → `session ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<SessionRef> {
-        session.call_as::<_, String>("session.get_by_uuid", &(uuid,)).map(SessionRef::from)
+        session.call_erased::<String>("session.get_by_uuid", &[&uuid]).map(SessionRef::from)
     }
 
     /// Calls `session.get_record(self: session ref)` → `session record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &SessionRef) -> Result<SessionRecord> {
-        session.call_as("session.get_record", &(self_.as_str(),))
+        session.call_erased("session.get_record", &[&self_.as_str()])
     }
 }

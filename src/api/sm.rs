@@ -58,118 +58,141 @@ impl HasRecord for Sm {
 
 impl Sm {
     /// Calls `SM.get_all_records()` → `(SM ref -> SM record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<SmRef, SmRecord>> {
-        session.call_as("SM.get_all_records", &[(); 0])
+        session.call_erased("SM.get_all_records", &[])
     }
 
     /// Calls `SM.get_all()` → `SM ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<SmRef>> {
-        session.call_as::<_, Vec<String>>("SM.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("SM.get_all", &[]).map(from_strings)
     }
 
     /// Calls `SM.remove_from_other_config(self: SM ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &SmRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("SM.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("SM.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `SM.add_to_other_config(self: SM ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &SmRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("SM.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("SM.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `SM.set_other_config(self: SM ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &SmRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("SM.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("SM.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `SM.get_supported_image_formats(self: SM ref)` → `enum image_format_type set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_supported_image_formats(session: &crate::Session, self_: &SmRef) -> Result<Vec<ImageFormatType>> {
-        session.call_as::<_, Vec<String>>("SM.get_supported_image_formats", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("SM.get_supported_image_formats", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `SM.get_required_cluster_stack(self: SM ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_required_cluster_stack(session: &crate::Session, self_: &SmRef) -> Result<Vec<String>> {
-        session.call_as("SM.get_required_cluster_stack", &(self_.as_str(),))
+        session.call_erased("SM.get_required_cluster_stack", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_driver_filename(self: SM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_driver_filename(session: &crate::Session, self_: &SmRef) -> Result<String> {
-        session.call_as("SM.get_driver_filename", &(self_.as_str(),))
+        session.call_erased("SM.get_driver_filename", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_other_config(self: SM ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &SmRef) -> Result<HashMap<String, String>> {
-        session.call_as("SM.get_other_config", &(self_.as_str(),))
+        session.call_erased("SM.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_features(self: SM ref)` → `(string -> int) map` (implicit message).
+    #[inline]
     pub fn get_features(session: &crate::Session, self_: &SmRef) -> Result<HashMap<String, i64>> {
-        session.call_as("SM.get_features", &(self_.as_str(),))
+        session.call_erased("SM.get_features", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_capabilities(self: SM ref)` → `string set` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_capabilities(session: &crate::Session, self_: &SmRef) -> Result<Vec<String>> {
-        session.call_as("SM.get_capabilities", &(self_.as_str(),))
+        session.call_erased("SM.get_capabilities", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_configuration(self: SM ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_configuration(session: &crate::Session, self_: &SmRef) -> Result<HashMap<String, String>> {
-        session.call_as("SM.get_configuration", &(self_.as_str(),))
+        session.call_erased("SM.get_configuration", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_required_api_version(self: SM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_required_api_version(session: &crate::Session, self_: &SmRef) -> Result<String> {
-        session.call_as("SM.get_required_api_version", &(self_.as_str(),))
+        session.call_erased("SM.get_required_api_version", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_version(self: SM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_version(session: &crate::Session, self_: &SmRef) -> Result<String> {
-        session.call_as("SM.get_version", &(self_.as_str(),))
+        session.call_erased("SM.get_version", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_copyright(self: SM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_copyright(session: &crate::Session, self_: &SmRef) -> Result<String> {
-        session.call_as("SM.get_copyright", &(self_.as_str(),))
+        session.call_erased("SM.get_copyright", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_vendor(self: SM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_vendor(session: &crate::Session, self_: &SmRef) -> Result<String> {
-        session.call_as("SM.get_vendor", &(self_.as_str(),))
+        session.call_erased("SM.get_vendor", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_type(self: SM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_type(session: &crate::Session, self_: &SmRef) -> Result<String> {
-        session.call_as("SM.get_type", &(self_.as_str(),))
+        session.call_erased("SM.get_type", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_name_description(self: SM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &SmRef) -> Result<String> {
-        session.call_as("SM.get_name_description", &(self_.as_str(),))
+        session.call_erased("SM.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_name_label(self: SM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &SmRef) -> Result<String> {
-        session.call_as("SM.get_name_label", &(self_.as_str(),))
+        session.call_erased("SM.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_uuid(self: SM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &SmRef) -> Result<String> {
-        session.call_as("SM.get_uuid", &(self_.as_str(),))
+        session.call_erased("SM.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `SM.get_by_name_label(label: string)` → `SM ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<SmRef>> {
-        session.call_as::<_, Vec<String>>("SM.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("SM.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `SM.get_by_uuid(uuid: string)` → `SM ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<SmRef> {
-        session.call_as::<_, String>("SM.get_by_uuid", &(uuid,)).map(SmRef::from)
+        session.call_erased::<String>("SM.get_by_uuid", &[&uuid]).map(SmRef::from)
     }
 
     /// Calls `SM.get_record(self: SM ref)` → `SM record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &SmRef) -> Result<SmRecord> {
-        session.call_as("SM.get_record", &(self_.as_str(),))
+        session.call_erased("SM.get_record", &[&self_.as_str()])
     }
 }

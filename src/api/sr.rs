@@ -71,391 +71,466 @@ impl HasRecord for Sr {
 
 impl Sr {
     /// Calls `SR.get_all_records()` → `(SR ref -> SR record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<SrRef, SrRecord>> {
-        session.call_as("SR.get_all_records", &[(); 0])
+        session.call_erased("SR.get_all_records", &[])
     }
 
     /// Calls `SR.get_all()` → `SR ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<SrRef>> {
-        session.call_as::<_, Vec<String>>("SR.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("SR.get_all", &[]).map(from_strings)
     }
 
     /// Calls `SR.forget_data_source_archives(sr: SR ref, data_source: string)` → `void` (custom message).
+    #[inline]
     pub fn forget_data_source_archives(session: &crate::Session, sr: &SrRef, data_source: &str) -> Result<()> {
-        session.call_as::<_, Void>("SR.forget_data_source_archives", &(sr.as_str(), data_source)).map(drop)
+        session.call_erased::<Void>("SR.forget_data_source_archives", &[&sr.as_str(), &data_source]).map(drop)
     }
 
     /// Calls `SR.query_data_source(sr: SR ref, data_source: string)` → `float` (custom message).
+    #[inline]
     pub fn query_data_source(session: &crate::Session, sr: &SrRef, data_source: &str) -> Result<f64> {
-        session.call_as("SR.query_data_source", &(sr.as_str(), data_source))
+        session.call_erased("SR.query_data_source", &[&sr.as_str(), &data_source])
     }
 
     /// Calls `SR.record_data_source(sr: SR ref, data_source: string)` → `void` (custom message).
+    #[inline]
     pub fn record_data_source(session: &crate::Session, sr: &SrRef, data_source: &str) -> Result<()> {
-        session.call_as::<_, Void>("SR.record_data_source", &(sr.as_str(), data_source)).map(drop)
+        session.call_erased::<Void>("SR.record_data_source", &[&sr.as_str(), &data_source]).map(drop)
     }
 
     /// Calls `SR.get_data_sources(sr: SR ref)` → `data_source record set` (custom message).
+    #[inline]
     pub fn get_data_sources(session: &crate::Session, sr: &SrRef) -> Result<Vec<DataSourceRecord>> {
-        session.call_as("SR.get_data_sources", &(sr.as_str(),))
+        session.call_erased("SR.get_data_sources", &[&sr.as_str()])
     }
 
     /// Calls `SR.disable_database_replication(sr: SR ref)` → `void` (custom message).
+    #[inline]
     pub fn disable_database_replication(session: &crate::Session, sr: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("SR.disable_database_replication", &(sr.as_str(),)).map(drop)
+        session.call_erased::<Void>("SR.disable_database_replication", &[&sr.as_str()]).map(drop)
     }
 
     /// Starts `Async.SR.disable_database_replication` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_disable_database_replication(session: &crate::Session, sr: &SrRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SR.disable_database_replication", &(sr.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.disable_database_replication", &[&sr.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.enable_database_replication(sr: SR ref)` → `void` (custom message).
+    #[inline]
     pub fn enable_database_replication(session: &crate::Session, sr: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("SR.enable_database_replication", &(sr.as_str(),)).map(drop)
+        session.call_erased::<Void>("SR.enable_database_replication", &[&sr.as_str()]).map(drop)
     }
 
     /// Starts `Async.SR.enable_database_replication` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_enable_database_replication(session: &crate::Session, sr: &SrRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SR.enable_database_replication", &(sr.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.enable_database_replication", &[&sr.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.assert_supports_database_replication(sr: SR ref)` → `void` (custom message).
+    #[inline]
     pub fn assert_supports_database_replication(session: &crate::Session, sr: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("SR.assert_supports_database_replication", &(sr.as_str(),)).map(drop)
+        session.call_erased::<Void>("SR.assert_supports_database_replication", &[&sr.as_str()]).map(drop)
     }
 
     /// Starts `Async.SR.assert_supports_database_replication` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_assert_supports_database_replication(session: &crate::Session, sr: &SrRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SR.assert_supports_database_replication", &(sr.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.assert_supports_database_replication", &[&sr.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.assert_can_host_ha_statefile(sr: SR ref)` → `void` (custom message).
+    #[inline]
     pub fn assert_can_host_ha_statefile(session: &crate::Session, sr: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("SR.assert_can_host_ha_statefile", &(sr.as_str(),)).map(drop)
+        session.call_erased::<Void>("SR.assert_can_host_ha_statefile", &[&sr.as_str()]).map(drop)
     }
 
     /// Starts `Async.SR.assert_can_host_ha_statefile` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_assert_can_host_ha_statefile(session: &crate::Session, sr: &SrRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SR.assert_can_host_ha_statefile", &(sr.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.assert_can_host_ha_statefile", &[&sr.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.set_physical_size(self: SR ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_physical_size(session: &crate::Session, self_: &SrRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("SR.set_physical_size", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("SR.set_physical_size", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `SR.create_new_blob(sr: SR ref, name: string, mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create_new_blob(session: &crate::Session, sr: &SrRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
-        session.call_as::<_, String>("SR.create_new_blob", &call_params!("SR.create_new_blob"; sr.as_str(), name, mime_type; "public" public)?).map(BlobRef::from)
+        session.call_erased::<String>("SR.create_new_blob", &with_optional("SR.create_new_blob", &[&sr.as_str(), &name, &mime_type], &[("public", opt(&public))])?).map(BlobRef::from)
     }
 
     /// Starts `Async.SR.create_new_blob` and returns its task; the task's result is `blob ref`. Optional parameters as for [`Self::create_new_blob`].
+    #[inline]
     pub fn async_create_new_blob(session: &crate::Session, sr: &SrRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<TaskHandle<BlobRef>> {
-        session.call_as::<_, String>("Async.SR.create_new_blob", &call_params!("SR.create_new_blob"; sr.as_str(), name, mime_type; "public" public)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.create_new_blob", &with_optional("SR.create_new_blob", &[&sr.as_str(), &name, &mime_type], &[("public", opt(&public))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.set_name_description(sr: SR ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, sr: &SrRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("SR.set_name_description", &(sr.as_str(), value)).map(drop)
+        session.call_erased::<Void>("SR.set_name_description", &[&sr.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.SR.set_name_description` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_name_description(session: &crate::Session, sr: &SrRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SR.set_name_description", &(sr.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.set_name_description", &[&sr.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.set_name_label(sr: SR ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, sr: &SrRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("SR.set_name_label", &(sr.as_str(), value)).map(drop)
+        session.call_erased::<Void>("SR.set_name_label", &[&sr.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.SR.set_name_label` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_name_label(session: &crate::Session, sr: &SrRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SR.set_name_label", &(sr.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.set_name_label", &[&sr.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.set_shared(sr: SR ref, value: bool)` → `void` (custom message).
+    #[inline]
     pub fn set_shared(session: &crate::Session, sr: &SrRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("SR.set_shared", &(sr.as_str(), value)).map(drop)
+        session.call_erased::<Void>("SR.set_shared", &[&sr.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.SR.set_shared` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_shared(session: &crate::Session, sr: &SrRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SR.set_shared", &(sr.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.set_shared", &[&sr.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.probe_ext(host: host ref, device_config: (string -> string) map, type: string, sm_config?: (string -> string) map)` → `probe_result record set` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn probe_ext(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<Vec<ProbeResultRecord>> {
-        session.call_as("SR.probe_ext", &call_params!("SR.probe_ext"; host.as_str(), device_config, r#type; "sm_config" sm_config)?)
+        session.call_erased("SR.probe_ext", &with_optional("SR.probe_ext", &[&host.as_str(), &device_config, &r#type], &[("sm_config", opt(&sm_config))])?)
     }
 
     /// Starts `Async.SR.probe_ext` and returns its task; the task's result is `probe_result record set`. Optional parameters as for [`Self::probe_ext`].
+    #[inline]
     pub fn async_probe_ext(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<Vec<ProbeResultRecord>>> {
-        session.call_as::<_, String>("Async.SR.probe_ext", &call_params!("SR.probe_ext"; host.as_str(), device_config, r#type; "sm_config" sm_config)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.probe_ext", &with_optional("SR.probe_ext", &[&host.as_str(), &device_config, &r#type], &[("sm_config", opt(&sm_config))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.probe(host: host ref, device_config: (string -> string) map, type: string, sm_config?: (string -> string) map)` → `string` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn probe(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<String> {
-        session.call_as("SR.probe", &call_params!("SR.probe"; host.as_str(), device_config, r#type; "sm_config" sm_config)?)
+        session.call_erased("SR.probe", &with_optional("SR.probe", &[&host.as_str(), &device_config, &r#type], &[("sm_config", opt(&sm_config))])?)
     }
 
     /// Starts `Async.SR.probe` and returns its task; the task's result is `string`. Optional parameters as for [`Self::probe`].
+    #[inline]
     pub fn async_probe(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, r#type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.SR.probe", &call_params!("SR.probe"; host.as_str(), device_config, r#type; "sm_config" sm_config)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.probe", &with_optional("SR.probe", &[&host.as_str(), &device_config, &r#type], &[("sm_config", opt(&sm_config))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.scan(sr: SR ref)` → `void` (custom message).
+    #[inline]
     pub fn scan(session: &crate::Session, sr: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("SR.scan", &(sr.as_str(),)).map(drop)
+        session.call_erased::<Void>("SR.scan", &[&sr.as_str()]).map(drop)
     }
 
     /// Starts `Async.SR.scan` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_scan(session: &crate::Session, sr: &SrRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SR.scan", &(sr.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.scan", &[&sr.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.get_supported_types()` → `string set` (custom message).
+    #[inline]
     pub fn get_supported_types(session: &crate::Session) -> Result<Vec<String>> {
-        session.call_as("SR.get_supported_types", &[(); 0])
+        session.call_erased("SR.get_supported_types", &[])
     }
 
     /// Calls `SR.update(sr: SR ref)` → `void` (custom message).
+    #[inline]
     pub fn update(session: &crate::Session, sr: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("SR.update", &(sr.as_str(),)).map(drop)
+        session.call_erased::<Void>("SR.update", &[&sr.as_str()]).map(drop)
     }
 
     /// Starts `Async.SR.update` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_update(session: &crate::Session, sr: &SrRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SR.update", &(sr.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.update", &[&sr.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.forget(sr: SR ref)` → `void` (custom message).
+    #[inline]
     pub fn forget(session: &crate::Session, sr: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("SR.forget", &(sr.as_str(),)).map(drop)
+        session.call_erased::<Void>("SR.forget", &[&sr.as_str()]).map(drop)
     }
 
     /// Starts `Async.SR.forget` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_forget(session: &crate::Session, sr: &SrRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SR.forget", &(sr.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.forget", &[&sr.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.destroy(sr: SR ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, sr: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("SR.destroy", &(sr.as_str(),)).map(drop)
+        session.call_erased::<Void>("SR.destroy", &[&sr.as_str()]).map(drop)
     }
 
     /// Starts `Async.SR.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, sr: &SrRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.SR.destroy", &(sr.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.destroy", &[&sr.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.make(host: host ref, device_config: (string -> string) map, physical_size: int, name_label: string, name_description: string, type: string, content_type: string, sm_config?: (string -> string) map)` → `string` (custom message). Deprecated. `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
     #[deprecated]
+    #[inline]
     pub fn make(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<String> {
-        session.call_as("SR.make", &call_params!("SR.make"; host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type; "sm_config" sm_config)?)
+        session.call_erased("SR.make", &with_optional("SR.make", &[&host.as_str(), &device_config, &physical_size, &name_label, &name_description, &r#type, &content_type], &[("sm_config", opt(&sm_config))])?)
     }
 
     /// Starts `Async.SR.make` and returns its task; the task's result is `string`. Deprecated. Optional parameters as for [`Self::make`].
     #[deprecated]
+    #[inline]
     pub fn async_make(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, sm_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.SR.make", &call_params!("SR.make"; host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type; "sm_config" sm_config)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.make", &with_optional("SR.make", &[&host.as_str(), &device_config, &physical_size, &name_label, &name_description, &r#type, &content_type], &[("sm_config", opt(&sm_config))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.introduce(uuid: string, name_label: string, name_description: string, type: string, content_type: string, shared: bool, sm_config?: (string -> string) map)` → `SR ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: Option<&HashMap<String, String>>) -> Result<SrRef> {
-        session.call_as::<_, String>("SR.introduce", &call_params!("SR.introduce"; uuid, name_label, name_description, r#type, content_type, shared; "sm_config" sm_config)?).map(SrRef::from)
+        session.call_erased::<String>("SR.introduce", &with_optional("SR.introduce", &[&uuid, &name_label, &name_description, &r#type, &content_type, &shared], &[("sm_config", opt(&sm_config))])?).map(SrRef::from)
     }
 
     /// Starts `Async.SR.introduce` and returns its task; the task's result is `SR ref`. Optional parameters as for [`Self::introduce`].
+    #[inline]
     pub fn async_introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<SrRef>> {
-        session.call_as::<_, String>("Async.SR.introduce", &call_params!("SR.introduce"; uuid, name_label, name_description, r#type, content_type, shared; "sm_config" sm_config)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.introduce", &with_optional("SR.introduce", &[&uuid, &name_label, &name_description, &r#type, &content_type, &shared], &[("sm_config", opt(&sm_config))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.create(host: host ref, device_config: (string -> string) map, physical_size: int, name_label: string, name_description: string, type: string, content_type: string, shared: bool, sm_config?: (string -> string) map)` → `SR ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: Option<&HashMap<String, String>>) -> Result<SrRef> {
-        session.call_as::<_, String>("SR.create", &call_params!("SR.create"; host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type, shared; "sm_config" sm_config)?).map(SrRef::from)
+        session.call_erased::<String>("SR.create", &with_optional("SR.create", &[&host.as_str(), &device_config, &physical_size, &name_label, &name_description, &r#type, &content_type, &shared], &[("sm_config", opt(&sm_config))])?).map(SrRef::from)
     }
 
     /// Starts `Async.SR.create` and returns its task; the task's result is `SR ref`. Optional parameters as for [`Self::create`].
+    #[inline]
     pub fn async_create(session: &crate::Session, host: &HostRef, device_config: &HashMap<String, String>, physical_size: i64, name_label: &str, name_description: &str, r#type: &str, content_type: &str, shared: bool, sm_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<SrRef>> {
-        session.call_as::<_, String>("Async.SR.create", &call_params!("SR.create"; host.as_str(), device_config, physical_size, name_label, name_description, r#type, content_type, shared; "sm_config" sm_config)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.SR.create", &with_optional("SR.create", &[&host.as_str(), &device_config, &physical_size, &name_label, &name_description, &r#type, &content_type, &shared], &[("sm_config", opt(&sm_config))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `SR.remove_from_sm_config(self: SR ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_sm_config(session: &crate::Session, self_: &SrRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("SR.remove_from_sm_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("SR.remove_from_sm_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `SR.add_to_sm_config(self: SR ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_sm_config(session: &crate::Session, self_: &SrRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("SR.add_to_sm_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("SR.add_to_sm_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `SR.set_sm_config(self: SR ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_sm_config(session: &crate::Session, self_: &SrRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("SR.set_sm_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("SR.set_sm_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `SR.remove_tags(self: SR ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_tags(session: &crate::Session, self_: &SrRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("SR.remove_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("SR.remove_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `SR.add_tags(self: SR ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_tags(session: &crate::Session, self_: &SrRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("SR.add_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("SR.add_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `SR.set_tags(self: SR ref, value: string set)` → `void` (implicit message).
+    #[inline]
     pub fn set_tags(session: &crate::Session, self_: &SrRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("SR.set_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("SR.set_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `SR.remove_from_other_config(self: SR ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &SrRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("SR.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("SR.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `SR.add_to_other_config(self: SR ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &SrRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("SR.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("SR.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `SR.set_other_config(self: SR ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &SrRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("SR.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("SR.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `SR.get_is_tools_sr(self: SR ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_tools_sr(session: &crate::Session, self_: &SrRef) -> Result<bool> {
-        session.call_as("SR.get_is_tools_sr", &(self_.as_str(),))
+        session.call_erased("SR.get_is_tools_sr", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_clustered(self: SR ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_clustered(session: &crate::Session, self_: &SrRef) -> Result<bool> {
-        session.call_as("SR.get_clustered", &(self_.as_str(),))
+        session.call_erased("SR.get_clustered", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_introduced_by(self: SR ref)` → `DR_task ref` (implicit message).
+    #[inline]
     pub fn get_introduced_by(session: &crate::Session, self_: &SrRef) -> Result<DrTaskRef> {
-        session.call_as::<_, String>("SR.get_introduced_by", &(self_.as_str(),)).map(DrTaskRef::from)
+        session.call_erased::<String>("SR.get_introduced_by", &[&self_.as_str()]).map(DrTaskRef::from)
     }
 
     /// Calls `SR.get_local_cache_enabled(self: SR ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_local_cache_enabled(session: &crate::Session, self_: &SrRef) -> Result<bool> {
-        session.call_as("SR.get_local_cache_enabled", &(self_.as_str(),))
+        session.call_erased("SR.get_local_cache_enabled", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_blobs(self: SR ref)` → `(string -> blob ref) map` (implicit message).
+    #[inline]
     pub fn get_blobs(session: &crate::Session, self_: &SrRef) -> Result<HashMap<String, BlobRef>> {
-        session.call_as("SR.get_blobs", &(self_.as_str(),))
+        session.call_erased("SR.get_blobs", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_sm_config(self: SR ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_sm_config(session: &crate::Session, self_: &SrRef) -> Result<HashMap<String, String>> {
-        session.call_as("SR.get_sm_config", &(self_.as_str(),))
+        session.call_erased("SR.get_sm_config", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_tags(self: SR ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_tags(session: &crate::Session, self_: &SrRef) -> Result<Vec<String>> {
-        session.call_as("SR.get_tags", &(self_.as_str(),))
+        session.call_erased("SR.get_tags", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_other_config(self: SR ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &SrRef) -> Result<HashMap<String, String>> {
-        session.call_as("SR.get_other_config", &(self_.as_str(),))
+        session.call_erased("SR.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_shared(self: SR ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_shared(session: &crate::Session, self_: &SrRef) -> Result<bool> {
-        session.call_as("SR.get_shared", &(self_.as_str(),))
+        session.call_erased("SR.get_shared", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_content_type(self: SR ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_content_type(session: &crate::Session, self_: &SrRef) -> Result<String> {
-        session.call_as("SR.get_content_type", &(self_.as_str(),))
+        session.call_erased("SR.get_content_type", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_type(self: SR ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_type(session: &crate::Session, self_: &SrRef) -> Result<String> {
-        session.call_as("SR.get_type", &(self_.as_str(),))
+        session.call_erased("SR.get_type", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_physical_size(self: SR ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_physical_size(session: &crate::Session, self_: &SrRef) -> Result<i64> {
-        session.call_as("SR.get_physical_size", &(self_.as_str(),))
+        session.call_erased("SR.get_physical_size", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_physical_utilisation(self: SR ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_physical_utilisation(session: &crate::Session, self_: &SrRef) -> Result<i64> {
-        session.call_as("SR.get_physical_utilisation", &(self_.as_str(),))
+        session.call_erased("SR.get_physical_utilisation", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_virtual_allocation(self: SR ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_virtual_allocation(session: &crate::Session, self_: &SrRef) -> Result<i64> {
-        session.call_as("SR.get_virtual_allocation", &(self_.as_str(),))
+        session.call_erased("SR.get_virtual_allocation", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_PBDs(self: SR ref)` → `PBD ref set` (implicit message).
+    #[inline]
     pub fn get_pbds(session: &crate::Session, self_: &SrRef) -> Result<Vec<PbdRef>> {
-        session.call_as::<_, Vec<String>>("SR.get_PBDs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("SR.get_PBDs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `SR.get_VDIs(self: SR ref)` → `VDI ref set` (implicit message).
+    #[inline]
     pub fn get_vdis(session: &crate::Session, self_: &SrRef) -> Result<Vec<VdiRef>> {
-        session.call_as::<_, Vec<String>>("SR.get_VDIs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("SR.get_VDIs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `SR.get_current_operations(self: SR ref)` → `(string -> enum storage_operations) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &SrRef) -> Result<HashMap<String, StorageOperations>> {
-        session.call_as("SR.get_current_operations", &(self_.as_str(),))
+        session.call_erased("SR.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_allowed_operations(self: SR ref)` → `enum storage_operations set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &SrRef) -> Result<Vec<StorageOperations>> {
-        session.call_as::<_, Vec<String>>("SR.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("SR.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `SR.get_name_description(self: SR ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &SrRef) -> Result<String> {
-        session.call_as("SR.get_name_description", &(self_.as_str(),))
+        session.call_erased("SR.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_name_label(self: SR ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &SrRef) -> Result<String> {
-        session.call_as("SR.get_name_label", &(self_.as_str(),))
+        session.call_erased("SR.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_uuid(self: SR ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &SrRef) -> Result<String> {
-        session.call_as("SR.get_uuid", &(self_.as_str(),))
+        session.call_erased("SR.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `SR.get_by_name_label(label: string)` → `SR ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<SrRef>> {
-        session.call_as::<_, Vec<String>>("SR.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("SR.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `SR.get_by_uuid(uuid: string)` → `SR ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<SrRef> {
-        session.call_as::<_, String>("SR.get_by_uuid", &(uuid,)).map(SrRef::from)
+        session.call_erased::<String>("SR.get_by_uuid", &[&uuid]).map(SrRef::from)
     }
 
     /// Calls `SR.get_record(self: SR ref)` → `SR record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &SrRef) -> Result<SrRecord> {
-        session.call_as("SR.get_record", &(self_.as_str(),))
+        session.call_erased("SR.get_record", &[&self_.as_str()])
     }
 }

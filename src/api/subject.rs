@@ -35,77 +35,92 @@ impl HasRecord for Subject {
 
 impl Subject {
     /// Calls `subject.get_all_records()` → `(subject ref -> subject record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<SubjectRef, SubjectRecord>> {
-        session.call_as("subject.get_all_records", &[(); 0])
+        session.call_erased("subject.get_all_records", &[])
     }
 
     /// Calls `subject.get_all()` → `subject ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<SubjectRef>> {
-        session.call_as::<_, Vec<String>>("subject.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("subject.get_all", &[]).map(from_strings)
     }
 
     /// Calls `subject.get_permissions_name_label(self: subject ref)` → `string set` (custom message).
+    #[inline]
     pub fn get_permissions_name_label(session: &crate::Session, self_: &SubjectRef) -> Result<Vec<String>> {
-        session.call_as("subject.get_permissions_name_label", &(self_.as_str(),))
+        session.call_erased("subject.get_permissions_name_label", &[&self_.as_str()])
     }
 
     /// Calls `subject.remove_from_roles(self: subject ref, role: role ref)` → `void` (custom message).
+    #[inline]
     pub fn remove_from_roles(session: &crate::Session, self_: &SubjectRef, role: &RoleRef) -> Result<()> {
-        session.call_as::<_, Void>("subject.remove_from_roles", &(self_.as_str(), role.as_str())).map(drop)
+        session.call_erased::<Void>("subject.remove_from_roles", &[&self_.as_str(), &role.as_str()]).map(drop)
     }
 
     /// Calls `subject.add_to_roles(self: subject ref, role: role ref)` → `void` (custom message).
+    #[inline]
     pub fn add_to_roles(session: &crate::Session, self_: &SubjectRef, role: &RoleRef) -> Result<()> {
-        session.call_as::<_, Void>("subject.add_to_roles", &(self_.as_str(), role.as_str())).map(drop)
+        session.call_erased::<Void>("subject.add_to_roles", &[&self_.as_str(), &role.as_str()]).map(drop)
     }
 
     /// Calls `subject.get_roles(self: subject ref)` → `role ref set` (implicit message).
+    #[inline]
     pub fn get_roles(session: &crate::Session, self_: &SubjectRef) -> Result<Vec<RoleRef>> {
-        session.call_as::<_, Vec<String>>("subject.get_roles", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("subject.get_roles", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `subject.get_other_config(self: subject ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &SubjectRef) -> Result<HashMap<String, String>> {
-        session.call_as("subject.get_other_config", &(self_.as_str(),))
+        session.call_erased("subject.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `subject.get_subject_identifier(self: subject ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_subject_identifier(session: &crate::Session, self_: &SubjectRef) -> Result<String> {
-        session.call_as("subject.get_subject_identifier", &(self_.as_str(),))
+        session.call_erased("subject.get_subject_identifier", &[&self_.as_str()])
     }
 
     /// Calls `subject.get_uuid(self: subject ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &SubjectRef) -> Result<String> {
-        session.call_as("subject.get_uuid", &(self_.as_str(),))
+        session.call_erased("subject.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `subject.destroy(self: subject ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &SubjectRef) -> Result<()> {
-        session.call_as::<_, Void>("subject.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("subject.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.subject.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &SubjectRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.subject.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.subject.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `subject.create(args: subject record)` → `subject ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &SubjectRecord) -> Result<SubjectRef> {
-        session.call_as::<_, String>("subject.create", &(args,)).map(SubjectRef::from)
+        session.call_erased::<String>("subject.create", &[&args]).map(SubjectRef::from)
     }
 
     /// Starts `Async.subject.create` and returns its task; the task's result is `subject ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &SubjectRecord) -> Result<TaskHandle<SubjectRef>> {
-        session.call_as::<_, String>("Async.subject.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.subject.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `subject.get_by_uuid(uuid: string)` → `subject ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<SubjectRef> {
-        session.call_as::<_, String>("subject.get_by_uuid", &(uuid,)).map(SubjectRef::from)
+        session.call_erased::<String>("subject.get_by_uuid", &[&uuid]).map(SubjectRef::from)
     }
 
     /// Calls `subject.get_record(self: subject ref)` → `subject record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &SubjectRef) -> Result<SubjectRecord> {
-        session.call_as("subject.get_record", &(self_.as_str(),))
+        session.call_erased("subject.get_record", &[&self_.as_str()])
     }
 }

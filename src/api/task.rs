@@ -61,167 +61,200 @@ impl HasRecord for Task {
 
 impl Task {
     /// Calls `task.get_all_records()` → `(task ref -> task record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<TaskRef, TaskRecord>> {
-        session.call_as("task.get_all_records", &[(); 0])
+        session.call_erased("task.get_all_records", &[])
     }
 
     /// Calls `task.get_all()` → `task ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<TaskRef>> {
-        session.call_as::<_, Vec<String>>("task.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("task.get_all", &[]).map(from_strings)
     }
 
     /// Calls `task.set_other_config(self: task ref, value: (string -> string) map)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &TaskRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("task.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("task.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `task.remove_from_other_config(self: task ref, key: string)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &TaskRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("task.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("task.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `task.add_to_other_config(self: task ref, key: string, value: string)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &TaskRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("task.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("task.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `task.set_error_info(self: task ref, value: string set)` → `void` (custom message).
+    #[inline]
     pub fn set_error_info(session: &crate::Session, self_: &TaskRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("task.set_error_info", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("task.set_error_info", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `task.set_result(self: task ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn set_result(session: &crate::Session, self_: &TaskRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("task.set_result", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("task.set_result", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `task.set_progress(self: task ref, value: float)` → `void` (custom message).
+    #[inline]
     pub fn set_progress(session: &crate::Session, self_: &TaskRef, value: f64) -> Result<()> {
-        session.call_as::<_, Void>("task.set_progress", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("task.set_progress", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `task.set_status(self: task ref, value: enum task_status_type)` → `void` (custom message).
+    #[inline]
     pub fn set_status(session: &crate::Session, self_: &TaskRef, value: TaskStatusType) -> Result<()> {
-        session.call_as::<_, Void>("task.set_status", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("task.set_status", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `task.cancel(task: task ref)` → `void` (custom message).
+    #[inline]
     pub fn cancel(session: &crate::Session, task: &TaskRef) -> Result<()> {
-        session.call_as::<_, Void>("task.cancel", &(task.as_str(),)).map(drop)
+        session.call_erased::<Void>("task.cancel", &[&task.as_str()]).map(drop)
     }
 
     /// Starts `Async.task.cancel` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_cancel(session: &crate::Session, task: &TaskRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.task.cancel", &(task.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.task.cancel", &[&task.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `task.destroy(self: task ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &TaskRef) -> Result<()> {
-        session.call_as::<_, Void>("task.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("task.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Calls `task.create(label: string, description: string)` → `task ref` (custom message).
+    #[inline]
     pub fn create(session: &crate::Session, label: &str, description: &str) -> Result<TaskRef> {
-        session.call_as::<_, String>("task.create", &(label, description)).map(TaskRef::from)
+        session.call_erased::<String>("task.create", &[&label, &description]).map(TaskRef::from)
     }
 
     /// Calls `task.get_backtrace(self: task ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_backtrace(session: &crate::Session, self_: &TaskRef) -> Result<String> {
-        session.call_as("task.get_backtrace", &(self_.as_str(),))
+        session.call_erased("task.get_backtrace", &[&self_.as_str()])
     }
 
     /// Calls `task.get_subtasks(self: task ref)` → `task ref set` (implicit message).
+    #[inline]
     pub fn get_subtasks(session: &crate::Session, self_: &TaskRef) -> Result<Vec<TaskRef>> {
-        session.call_as::<_, Vec<String>>("task.get_subtasks", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("task.get_subtasks", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `task.get_subtask_of(self: task ref)` → `task ref` (implicit message).
+    #[inline]
     pub fn get_subtask_of(session: &crate::Session, self_: &TaskRef) -> Result<TaskRef> {
-        session.call_as::<_, String>("task.get_subtask_of", &(self_.as_str(),)).map(TaskRef::from)
+        session.call_erased::<String>("task.get_subtask_of", &[&self_.as_str()]).map(TaskRef::from)
     }
 
     /// Calls `task.get_other_config(self: task ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &TaskRef) -> Result<HashMap<String, String>> {
-        session.call_as("task.get_other_config", &(self_.as_str(),))
+        session.call_erased("task.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `task.get_error_info(self: task ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_error_info(session: &crate::Session, self_: &TaskRef) -> Result<Vec<String>> {
-        session.call_as("task.get_error_info", &(self_.as_str(),))
+        session.call_erased("task.get_error_info", &[&self_.as_str()])
     }
 
     /// Calls `task.get_result(self: task ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_result(session: &crate::Session, self_: &TaskRef) -> Result<String> {
-        session.call_as("task.get_result", &(self_.as_str(),))
+        session.call_erased("task.get_result", &[&self_.as_str()])
     }
 
     /// Calls `task.get_type(self: task ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_type(session: &crate::Session, self_: &TaskRef) -> Result<String> {
-        session.call_as("task.get_type", &(self_.as_str(),))
+        session.call_erased("task.get_type", &[&self_.as_str()])
     }
 
     /// Calls `task.get_progress(self: task ref)` → `float` (implicit message).
+    #[inline]
     pub fn get_progress(session: &crate::Session, self_: &TaskRef) -> Result<f64> {
-        session.call_as("task.get_progress", &(self_.as_str(),))
+        session.call_erased("task.get_progress", &[&self_.as_str()])
     }
 
     /// Calls `task.get_resident_on(self: task ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_resident_on(session: &crate::Session, self_: &TaskRef) -> Result<HostRef> {
-        session.call_as::<_, String>("task.get_resident_on", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("task.get_resident_on", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `task.get_status(self: task ref)` → `enum task_status_type` (implicit message).
+    #[inline]
     pub fn get_status(session: &crate::Session, self_: &TaskRef) -> Result<TaskStatusType> {
-        session.call_as::<_, String>("task.get_status", &(self_.as_str(),)).map(TaskStatusType::from)
+        session.call_erased::<String>("task.get_status", &[&self_.as_str()]).map(TaskStatusType::from)
     }
 
     /// Calls `task.get_finished(self: task ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_finished(session: &crate::Session, self_: &TaskRef) -> Result<DateTime> {
-        session.call_as("task.get_finished", &(self_.as_str(),))
+        session.call_erased("task.get_finished", &[&self_.as_str()])
     }
 
     /// Calls `task.get_created(self: task ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_created(session: &crate::Session, self_: &TaskRef) -> Result<DateTime> {
-        session.call_as("task.get_created", &(self_.as_str(),))
+        session.call_erased("task.get_created", &[&self_.as_str()])
     }
 
     /// Calls `task.get_current_operations(self: task ref)` → `(string -> enum task_allowed_operations) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &TaskRef) -> Result<HashMap<String, TaskAllowedOperations>> {
-        session.call_as("task.get_current_operations", &(self_.as_str(),))
+        session.call_erased("task.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `task.get_allowed_operations(self: task ref)` → `enum task_allowed_operations set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &TaskRef) -> Result<Vec<TaskAllowedOperations>> {
-        session.call_as::<_, Vec<String>>("task.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("task.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `task.get_name_description(self: task ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &TaskRef) -> Result<String> {
-        session.call_as("task.get_name_description", &(self_.as_str(),))
+        session.call_erased("task.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `task.get_name_label(self: task ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &TaskRef) -> Result<String> {
-        session.call_as("task.get_name_label", &(self_.as_str(),))
+        session.call_erased("task.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `task.get_uuid(self: task ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &TaskRef) -> Result<String> {
-        session.call_as("task.get_uuid", &(self_.as_str(),))
+        session.call_erased("task.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `task.get_by_name_label(label: string)` → `task ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<TaskRef>> {
-        session.call_as::<_, Vec<String>>("task.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("task.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `task.get_by_uuid(uuid: string)` → `task ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<TaskRef> {
-        session.call_as::<_, String>("task.get_by_uuid", &(uuid,)).map(TaskRef::from)
+        session.call_erased::<String>("task.get_by_uuid", &[&uuid]).map(TaskRef::from)
     }
 
     /// Calls `task.get_record(self: task ref)` → `task record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &TaskRef) -> Result<TaskRecord> {
-        session.call_as("task.get_record", &(self_.as_str(),))
+        session.call_erased("task.get_record", &[&self_.as_str()])
     }
 }

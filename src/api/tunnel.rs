@@ -41,109 +41,130 @@ impl HasRecord for Tunnel {
 
 impl Tunnel {
     /// Calls `tunnel.get_all_records()` → `(tunnel ref -> tunnel record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<TunnelRef, TunnelRecord>> {
-        session.call_as("tunnel.get_all_records", &[(); 0])
+        session.call_erased("tunnel.get_all_records", &[])
     }
 
     /// Calls `tunnel.get_all()` → `tunnel ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<TunnelRef>> {
-        session.call_as::<_, Vec<String>>("tunnel.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("tunnel.get_all", &[]).map(from_strings)
     }
 
     /// Calls `tunnel.destroy(self: tunnel ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &TunnelRef) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("tunnel.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.tunnel.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &TunnelRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.tunnel.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.tunnel.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `tunnel.create(transport_PIF: PIF ref, network: network ref, protocol?: enum tunnel_protocol)` → `tunnel ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create(session: &crate::Session, transport_pif: &PifRef, network: &NetworkRef, protocol: Option<TunnelProtocol>) -> Result<TunnelRef> {
-        session.call_as::<_, String>("tunnel.create", &call_params!("tunnel.create"; transport_pif.as_str(), network.as_str(); "protocol" protocol)?).map(TunnelRef::from)
+        session.call_erased::<String>("tunnel.create", &with_optional("tunnel.create", &[&transport_pif.as_str(), &network.as_str()], &[("protocol", opt(&protocol))])?).map(TunnelRef::from)
     }
 
     /// Starts `Async.tunnel.create` and returns its task; the task's result is `tunnel ref`. Optional parameters as for [`Self::create`].
+    #[inline]
     pub fn async_create(session: &crate::Session, transport_pif: &PifRef, network: &NetworkRef, protocol: Option<TunnelProtocol>) -> Result<TaskHandle<TunnelRef>> {
-        session.call_as::<_, String>("Async.tunnel.create", &call_params!("tunnel.create"; transport_pif.as_str(), network.as_str(); "protocol" protocol)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.tunnel.create", &with_optional("tunnel.create", &[&transport_pif.as_str(), &network.as_str()], &[("protocol", opt(&protocol))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `tunnel.set_protocol(self: tunnel ref, value: enum tunnel_protocol)` → `void` (implicit message).
+    #[inline]
     pub fn set_protocol(session: &crate::Session, self_: &TunnelRef, value: TunnelProtocol) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.set_protocol", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("tunnel.set_protocol", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `tunnel.remove_from_other_config(self: tunnel ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &TunnelRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("tunnel.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `tunnel.add_to_other_config(self: tunnel ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &TunnelRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("tunnel.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `tunnel.set_other_config(self: tunnel ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &TunnelRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("tunnel.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `tunnel.remove_from_status(self: tunnel ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_status(session: &crate::Session, self_: &TunnelRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.remove_from_status", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("tunnel.remove_from_status", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `tunnel.add_to_status(self: tunnel ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_status(session: &crate::Session, self_: &TunnelRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.add_to_status", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("tunnel.add_to_status", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `tunnel.set_status(self: tunnel ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_status(session: &crate::Session, self_: &TunnelRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("tunnel.set_status", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("tunnel.set_status", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `tunnel.get_protocol(self: tunnel ref)` → `enum tunnel_protocol` (implicit message).
+    #[inline]
     pub fn get_protocol(session: &crate::Session, self_: &TunnelRef) -> Result<TunnelProtocol> {
-        session.call_as::<_, String>("tunnel.get_protocol", &(self_.as_str(),)).map(TunnelProtocol::from)
+        session.call_erased::<String>("tunnel.get_protocol", &[&self_.as_str()]).map(TunnelProtocol::from)
     }
 
     /// Calls `tunnel.get_other_config(self: tunnel ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &TunnelRef) -> Result<HashMap<String, String>> {
-        session.call_as("tunnel.get_other_config", &(self_.as_str(),))
+        session.call_erased("tunnel.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `tunnel.get_status(self: tunnel ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_status(session: &crate::Session, self_: &TunnelRef) -> Result<HashMap<String, String>> {
-        session.call_as("tunnel.get_status", &(self_.as_str(),))
+        session.call_erased("tunnel.get_status", &[&self_.as_str()])
     }
 
     /// Calls `tunnel.get_transport_PIF(self: tunnel ref)` → `PIF ref` (implicit message).
+    #[inline]
     pub fn get_transport_pif(session: &crate::Session, self_: &TunnelRef) -> Result<PifRef> {
-        session.call_as::<_, String>("tunnel.get_transport_PIF", &(self_.as_str(),)).map(PifRef::from)
+        session.call_erased::<String>("tunnel.get_transport_PIF", &[&self_.as_str()]).map(PifRef::from)
     }
 
     /// Calls `tunnel.get_access_PIF(self: tunnel ref)` → `PIF ref` (implicit message).
+    #[inline]
     pub fn get_access_pif(session: &crate::Session, self_: &TunnelRef) -> Result<PifRef> {
-        session.call_as::<_, String>("tunnel.get_access_PIF", &(self_.as_str(),)).map(PifRef::from)
+        session.call_erased::<String>("tunnel.get_access_PIF", &[&self_.as_str()]).map(PifRef::from)
     }
 
     /// Calls `tunnel.get_uuid(self: tunnel ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &TunnelRef) -> Result<String> {
-        session.call_as("tunnel.get_uuid", &(self_.as_str(),))
+        session.call_erased("tunnel.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `tunnel.get_by_uuid(uuid: string)` → `tunnel ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<TunnelRef> {
-        session.call_as::<_, String>("tunnel.get_by_uuid", &(uuid,)).map(TunnelRef::from)
+        session.call_erased::<String>("tunnel.get_by_uuid", &[&uuid]).map(TunnelRef::from)
     }
 
     /// Calls `tunnel.get_record(self: tunnel ref)` → `tunnel record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &TunnelRef) -> Result<TunnelRecord> {
-        session.call_as("tunnel.get_record", &(self_.as_str(),))
+        session.call_erased("tunnel.get_record", &[&self_.as_str()])
     }
 }

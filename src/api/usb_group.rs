@@ -41,104 +41,124 @@ impl HasRecord for UsbGroup {
 
 impl UsbGroup {
     /// Calls `USB_group.get_all_records()` → `(USB_group ref -> USB_group record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<UsbGroupRef, UsbGroupRecord>> {
-        session.call_as("USB_group.get_all_records", &[(); 0])
+        session.call_erased("USB_group.get_all_records", &[])
     }
 
     /// Calls `USB_group.get_all()` → `USB_group ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<UsbGroupRef>> {
-        session.call_as::<_, Vec<String>>("USB_group.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("USB_group.get_all", &[]).map(from_strings)
     }
 
     /// Calls `USB_group.destroy(self: USB_group ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &UsbGroupRef) -> Result<()> {
-        session.call_as::<_, Void>("USB_group.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("USB_group.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.USB_group.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &UsbGroupRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.USB_group.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.USB_group.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `USB_group.create(name_label?: string, name_description?: string, other_config?: (string -> string) map)` → `USB_group ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create(session: &crate::Session, name_label: Option<&str>, name_description: Option<&str>, other_config: Option<&HashMap<String, String>>) -> Result<UsbGroupRef> {
-        session.call_as::<_, String>("USB_group.create", &call_params!("USB_group.create"; ; "name_label" name_label, "name_description" name_description, "other_config" other_config)?).map(UsbGroupRef::from)
+        session.call_erased::<String>("USB_group.create", &with_optional("USB_group.create", &[], &[("name_label", opt(&name_label)), ("name_description", opt(&name_description)), ("other_config", opt(&other_config))])?).map(UsbGroupRef::from)
     }
 
     /// Starts `Async.USB_group.create` and returns its task; the task's result is `USB_group ref`. Optional parameters as for [`Self::create`].
+    #[inline]
     pub fn async_create(session: &crate::Session, name_label: Option<&str>, name_description: Option<&str>, other_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<UsbGroupRef>> {
-        session.call_as::<_, String>("Async.USB_group.create", &call_params!("USB_group.create"; ; "name_label" name_label, "name_description" name_description, "other_config" other_config)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.USB_group.create", &with_optional("USB_group.create", &[], &[("name_label", opt(&name_label)), ("name_description", opt(&name_description)), ("other_config", opt(&other_config))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `USB_group.remove_from_other_config(self: USB_group ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &UsbGroupRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("USB_group.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("USB_group.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `USB_group.add_to_other_config(self: USB_group ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &UsbGroupRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("USB_group.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("USB_group.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `USB_group.set_other_config(self: USB_group ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &UsbGroupRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("USB_group.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("USB_group.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `USB_group.set_name_description(self: USB_group ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &UsbGroupRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("USB_group.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("USB_group.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `USB_group.set_name_label(self: USB_group ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &UsbGroupRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("USB_group.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("USB_group.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `USB_group.get_other_config(self: USB_group ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &UsbGroupRef) -> Result<HashMap<String, String>> {
-        session.call_as("USB_group.get_other_config", &(self_.as_str(),))
+        session.call_erased("USB_group.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `USB_group.get_VUSBs(self: USB_group ref)` → `VUSB ref set` (implicit message).
+    #[inline]
     pub fn get_vusbs(session: &crate::Session, self_: &UsbGroupRef) -> Result<Vec<VusbRef>> {
-        session.call_as::<_, Vec<String>>("USB_group.get_VUSBs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("USB_group.get_VUSBs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `USB_group.get_PUSBs(self: USB_group ref)` → `PUSB ref set` (implicit message).
+    #[inline]
     pub fn get_pusbs(session: &crate::Session, self_: &UsbGroupRef) -> Result<Vec<PusbRef>> {
-        session.call_as::<_, Vec<String>>("USB_group.get_PUSBs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("USB_group.get_PUSBs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `USB_group.get_name_description(self: USB_group ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &UsbGroupRef) -> Result<String> {
-        session.call_as("USB_group.get_name_description", &(self_.as_str(),))
+        session.call_erased("USB_group.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `USB_group.get_name_label(self: USB_group ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &UsbGroupRef) -> Result<String> {
-        session.call_as("USB_group.get_name_label", &(self_.as_str(),))
+        session.call_erased("USB_group.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `USB_group.get_uuid(self: USB_group ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &UsbGroupRef) -> Result<String> {
-        session.call_as("USB_group.get_uuid", &(self_.as_str(),))
+        session.call_erased("USB_group.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `USB_group.get_by_name_label(label: string)` → `USB_group ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<UsbGroupRef>> {
-        session.call_as::<_, Vec<String>>("USB_group.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("USB_group.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `USB_group.get_by_uuid(uuid: string)` → `USB_group ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<UsbGroupRef> {
-        session.call_as::<_, String>("USB_group.get_by_uuid", &(uuid,)).map(UsbGroupRef::from)
+        session.call_erased::<String>("USB_group.get_by_uuid", &[&uuid]).map(UsbGroupRef::from)
     }
 
     /// Calls `USB_group.get_record(self: USB_group ref)` → `USB_group record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &UsbGroupRef) -> Result<UsbGroupRecord> {
-        session.call_as("USB_group.get_record", &(self_.as_str(),))
+        session.call_erased("USB_group.get_record", &[&self_.as_str()])
     }
 }

@@ -36,85 +36,99 @@ impl HasRecord for User {
 impl User {
     /// Calls `user.remove_from_other_config(self: user ref, key: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &UserRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("user.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("user.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `user.add_to_other_config(self: user ref, key: string, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &UserRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("user.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("user.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `user.set_other_config(self: user ref, value: (string -> string) map)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &UserRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("user.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("user.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `user.set_fullname(self: user ref, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_fullname(session: &crate::Session, self_: &UserRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("user.set_fullname", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("user.set_fullname", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `user.get_other_config(self: user ref)` → `(string -> string) map` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &UserRef) -> Result<HashMap<String, String>> {
-        session.call_as("user.get_other_config", &(self_.as_str(),))
+        session.call_erased("user.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `user.get_fullname(self: user ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_fullname(session: &crate::Session, self_: &UserRef) -> Result<String> {
-        session.call_as("user.get_fullname", &(self_.as_str(),))
+        session.call_erased("user.get_fullname", &[&self_.as_str()])
     }
 
     /// Calls `user.get_short_name(self: user ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_short_name(session: &crate::Session, self_: &UserRef) -> Result<String> {
-        session.call_as("user.get_short_name", &(self_.as_str(),))
+        session.call_erased("user.get_short_name", &[&self_.as_str()])
     }
 
     /// Calls `user.get_uuid(self: user ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &UserRef) -> Result<String> {
-        session.call_as("user.get_uuid", &(self_.as_str(),))
+        session.call_erased("user.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `user.destroy(self: user ref)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &UserRef) -> Result<()> {
-        session.call_as::<_, Void>("user.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("user.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.user.destroy` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &UserRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.user.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.user.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `user.create(args: user record)` → `user ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn create(session: &crate::Session, args: &UserRecord) -> Result<UserRef> {
-        session.call_as::<_, String>("user.create", &(args,)).map(UserRef::from)
+        session.call_erased::<String>("user.create", &[&args]).map(UserRef::from)
     }
 
     /// Starts `Async.user.create` and returns its task; the task's result is `user ref`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &UserRecord) -> Result<TaskHandle<UserRef>> {
-        session.call_as::<_, String>("Async.user.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.user.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `user.get_by_uuid(uuid: string)` → `user ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<UserRef> {
-        session.call_as::<_, String>("user.get_by_uuid", &(uuid,)).map(UserRef::from)
+        session.call_erased::<String>("user.get_by_uuid", &[&uuid]).map(UserRef::from)
     }
 
     /// Calls `user.get_record(self: user ref)` → `user record` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &UserRef) -> Result<UserRecord> {
-        session.call_as("user.get_record", &(self_.as_str(),))
+        session.call_erased("user.get_record", &[&self_.as_str()])
     }
 }

@@ -71,272 +71,326 @@ impl HasRecord for Vbd {
 
 impl Vbd {
     /// Calls `VBD.get_all_records()` → `(VBD ref -> VBD record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VbdRef, VbdRecord>> {
-        session.call_as("VBD.get_all_records", &[(); 0])
+        session.call_erased("VBD.get_all_records", &[])
     }
 
     /// Calls `VBD.get_all()` → `VBD ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VbdRef>> {
-        session.call_as::<_, Vec<String>>("VBD.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VBD.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VBD.set_mode(self: VBD ref, value: enum vbd_mode)` → `void` (custom message).
+    #[inline]
     pub fn set_mode(session: &crate::Session, self_: &VbdRef, value: VbdMode) -> Result<()> {
-        session.call_as::<_, Void>("VBD.set_mode", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VBD.set_mode", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.VBD.set_mode` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_mode(session: &crate::Session, self_: &VbdRef, value: VbdMode) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VBD.set_mode", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VBD.set_mode", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VBD.assert_attachable(self: VBD ref)` → `void` (custom message).
+    #[inline]
     pub fn assert_attachable(session: &crate::Session, self_: &VbdRef) -> Result<()> {
-        session.call_as::<_, Void>("VBD.assert_attachable", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VBD.assert_attachable", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VBD.assert_attachable` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_assert_attachable(session: &crate::Session, self_: &VbdRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VBD.assert_attachable", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VBD.assert_attachable", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VBD.unplug_force(self: VBD ref)` → `void` (custom message).
+    #[inline]
     pub fn unplug_force(session: &crate::Session, self_: &VbdRef) -> Result<()> {
-        session.call_as::<_, Void>("VBD.unplug_force", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VBD.unplug_force", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VBD.unplug_force` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_unplug_force(session: &crate::Session, self_: &VbdRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VBD.unplug_force", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VBD.unplug_force", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VBD.unplug(self: VBD ref)` → `void` (custom message).
+    #[inline]
     pub fn unplug(session: &crate::Session, self_: &VbdRef) -> Result<()> {
-        session.call_as::<_, Void>("VBD.unplug", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VBD.unplug", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VBD.unplug` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_unplug(session: &crate::Session, self_: &VbdRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VBD.unplug", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VBD.unplug", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VBD.plug(self: VBD ref)` → `void` (custom message).
+    #[inline]
     pub fn plug(session: &crate::Session, self_: &VbdRef) -> Result<()> {
-        session.call_as::<_, Void>("VBD.plug", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VBD.plug", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VBD.plug` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_plug(session: &crate::Session, self_: &VbdRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VBD.plug", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VBD.plug", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VBD.insert(vbd: VBD ref, vdi: VDI ref)` → `void` (custom message).
+    #[inline]
     pub fn insert(session: &crate::Session, vbd: &VbdRef, vdi: &VdiRef) -> Result<()> {
-        session.call_as::<_, Void>("VBD.insert", &(vbd.as_str(), vdi.as_str())).map(drop)
+        session.call_erased::<Void>("VBD.insert", &[&vbd.as_str(), &vdi.as_str()]).map(drop)
     }
 
     /// Starts `Async.VBD.insert` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_insert(session: &crate::Session, vbd: &VbdRef, vdi: &VdiRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VBD.insert", &(vbd.as_str(), vdi.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VBD.insert", &[&vbd.as_str(), &vdi.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VBD.eject(vbd: VBD ref)` → `void` (custom message).
+    #[inline]
     pub fn eject(session: &crate::Session, vbd: &VbdRef) -> Result<()> {
-        session.call_as::<_, Void>("VBD.eject", &(vbd.as_str(),)).map(drop)
+        session.call_erased::<Void>("VBD.eject", &[&vbd.as_str()]).map(drop)
     }
 
     /// Starts `Async.VBD.eject` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_eject(session: &crate::Session, vbd: &VbdRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VBD.eject", &(vbd.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VBD.eject", &[&vbd.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VBD.remove_from_qos_algorithm_params(self: VBD ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_qos_algorithm_params(session: &crate::Session, self_: &VbdRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VBD.remove_from_qos_algorithm_params", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VBD.remove_from_qos_algorithm_params", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VBD.add_to_qos_algorithm_params(self: VBD ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_qos_algorithm_params(session: &crate::Session, self_: &VbdRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VBD.add_to_qos_algorithm_params", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VBD.add_to_qos_algorithm_params", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VBD.set_qos_algorithm_params(self: VBD ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_qos_algorithm_params(session: &crate::Session, self_: &VbdRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VBD.set_qos_algorithm_params", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VBD.set_qos_algorithm_params", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VBD.set_qos_algorithm_type(self: VBD ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_qos_algorithm_type(session: &crate::Session, self_: &VbdRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VBD.set_qos_algorithm_type", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VBD.set_qos_algorithm_type", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VBD.remove_from_other_config(self: VBD ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &VbdRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VBD.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VBD.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VBD.add_to_other_config(self: VBD ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &VbdRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VBD.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VBD.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VBD.set_other_config(self: VBD ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &VbdRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VBD.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VBD.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VBD.set_unpluggable(self: VBD ref, value: bool)` → `void` (implicit message).
+    #[inline]
     pub fn set_unpluggable(session: &crate::Session, self_: &VbdRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("VBD.set_unpluggable", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VBD.set_unpluggable", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VBD.set_type(self: VBD ref, value: enum vbd_type)` → `void` (implicit message).
+    #[inline]
     pub fn set_type(session: &crate::Session, self_: &VbdRef, value: VbdType) -> Result<()> {
-        session.call_as::<_, Void>("VBD.set_type", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VBD.set_type", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `VBD.set_bootable(self: VBD ref, value: bool)` → `void` (implicit message).
+    #[inline]
     pub fn set_bootable(session: &crate::Session, self_: &VbdRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("VBD.set_bootable", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VBD.set_bootable", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VBD.set_userdevice(self: VBD ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_userdevice(session: &crate::Session, self_: &VbdRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VBD.set_userdevice", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VBD.set_userdevice", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VBD.get_qos_supported_algorithms(self: VBD ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_qos_supported_algorithms(session: &crate::Session, self_: &VbdRef) -> Result<Vec<String>> {
-        session.call_as("VBD.get_qos_supported_algorithms", &(self_.as_str(),))
+        session.call_erased("VBD.get_qos_supported_algorithms", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_qos_algorithm_params(self: VBD ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_qos_algorithm_params(session: &crate::Session, self_: &VbdRef) -> Result<HashMap<String, String>> {
-        session.call_as("VBD.get_qos_algorithm_params", &(self_.as_str(),))
+        session.call_erased("VBD.get_qos_algorithm_params", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_qos_algorithm_type(self: VBD ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_qos_algorithm_type(session: &crate::Session, self_: &VbdRef) -> Result<String> {
-        session.call_as("VBD.get_qos_algorithm_type", &(self_.as_str(),))
+        session.call_erased("VBD.get_qos_algorithm_type", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_runtime_properties(self: VBD ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_runtime_properties(session: &crate::Session, self_: &VbdRef) -> Result<HashMap<String, String>> {
-        session.call_as("VBD.get_runtime_properties", &(self_.as_str(),))
+        session.call_erased("VBD.get_runtime_properties", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_status_detail(self: VBD ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_status_detail(session: &crate::Session, self_: &VbdRef) -> Result<String> {
-        session.call_as("VBD.get_status_detail", &(self_.as_str(),))
+        session.call_erased("VBD.get_status_detail", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_status_code(self: VBD ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_status_code(session: &crate::Session, self_: &VbdRef) -> Result<i64> {
-        session.call_as("VBD.get_status_code", &(self_.as_str(),))
+        session.call_erased("VBD.get_status_code", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_currently_attached(self: VBD ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_currently_attached(session: &crate::Session, self_: &VbdRef) -> Result<bool> {
-        session.call_as("VBD.get_currently_attached", &(self_.as_str(),))
+        session.call_erased("VBD.get_currently_attached", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_other_config(self: VBD ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &VbdRef) -> Result<HashMap<String, String>> {
-        session.call_as("VBD.get_other_config", &(self_.as_str(),))
+        session.call_erased("VBD.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_empty(self: VBD ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_empty(session: &crate::Session, self_: &VbdRef) -> Result<bool> {
-        session.call_as("VBD.get_empty", &(self_.as_str(),))
+        session.call_erased("VBD.get_empty", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_storage_lock(self: VBD ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_storage_lock(session: &crate::Session, self_: &VbdRef) -> Result<bool> {
-        session.call_as("VBD.get_storage_lock", &(self_.as_str(),))
+        session.call_erased("VBD.get_storage_lock", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_unpluggable(self: VBD ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_unpluggable(session: &crate::Session, self_: &VbdRef) -> Result<bool> {
-        session.call_as("VBD.get_unpluggable", &(self_.as_str(),))
+        session.call_erased("VBD.get_unpluggable", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_type(self: VBD ref)` → `enum vbd_type` (implicit message).
+    #[inline]
     pub fn get_type(session: &crate::Session, self_: &VbdRef) -> Result<VbdType> {
-        session.call_as::<_, String>("VBD.get_type", &(self_.as_str(),)).map(VbdType::from)
+        session.call_erased::<String>("VBD.get_type", &[&self_.as_str()]).map(VbdType::from)
     }
 
     /// Calls `VBD.get_mode(self: VBD ref)` → `enum vbd_mode` (implicit message).
+    #[inline]
     pub fn get_mode(session: &crate::Session, self_: &VbdRef) -> Result<VbdMode> {
-        session.call_as::<_, String>("VBD.get_mode", &(self_.as_str(),)).map(VbdMode::from)
+        session.call_erased::<String>("VBD.get_mode", &[&self_.as_str()]).map(VbdMode::from)
     }
 
     /// Calls `VBD.get_bootable(self: VBD ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_bootable(session: &crate::Session, self_: &VbdRef) -> Result<bool> {
-        session.call_as("VBD.get_bootable", &(self_.as_str(),))
+        session.call_erased("VBD.get_bootable", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_userdevice(self: VBD ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_userdevice(session: &crate::Session, self_: &VbdRef) -> Result<String> {
-        session.call_as("VBD.get_userdevice", &(self_.as_str(),))
+        session.call_erased("VBD.get_userdevice", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_device(self: VBD ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_device(session: &crate::Session, self_: &VbdRef) -> Result<String> {
-        session.call_as("VBD.get_device", &(self_.as_str(),))
+        session.call_erased("VBD.get_device", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_VDI(self: VBD ref)` → `VDI ref` (implicit message).
+    #[inline]
     pub fn get_vdi(session: &crate::Session, self_: &VbdRef) -> Result<VdiRef> {
-        session.call_as::<_, String>("VBD.get_VDI", &(self_.as_str(),)).map(VdiRef::from)
+        session.call_erased::<String>("VBD.get_VDI", &[&self_.as_str()]).map(VdiRef::from)
     }
 
     /// Calls `VBD.get_VM(self: VBD ref)` → `VM ref` (implicit message).
+    #[inline]
     pub fn get_vm(session: &crate::Session, self_: &VbdRef) -> Result<VmRef> {
-        session.call_as::<_, String>("VBD.get_VM", &(self_.as_str(),)).map(VmRef::from)
+        session.call_erased::<String>("VBD.get_VM", &[&self_.as_str()]).map(VmRef::from)
     }
 
     /// Calls `VBD.get_current_operations(self: VBD ref)` → `(string -> enum vbd_operations) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &VbdRef) -> Result<HashMap<String, VbdOperations>> {
-        session.call_as("VBD.get_current_operations", &(self_.as_str(),))
+        session.call_erased("VBD.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `VBD.get_allowed_operations(self: VBD ref)` → `enum vbd_operations set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &VbdRef) -> Result<Vec<VbdOperations>> {
-        session.call_as::<_, Vec<String>>("VBD.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VBD.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VBD.get_uuid(self: VBD ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VbdRef) -> Result<String> {
-        session.call_as("VBD.get_uuid", &(self_.as_str(),))
+        session.call_erased("VBD.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VBD.destroy(self: VBD ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &VbdRef) -> Result<()> {
-        session.call_as::<_, Void>("VBD.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VBD.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VBD.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &VbdRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VBD.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VBD.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VBD.create(args: VBD record)` → `VBD ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &VbdRecord) -> Result<VbdRef> {
-        session.call_as::<_, String>("VBD.create", &(args,)).map(VbdRef::from)
+        session.call_erased::<String>("VBD.create", &[&args]).map(VbdRef::from)
     }
 
     /// Starts `Async.VBD.create` and returns its task; the task's result is `VBD ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &VbdRecord) -> Result<TaskHandle<VbdRef>> {
-        session.call_as::<_, String>("Async.VBD.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VBD.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VBD.get_by_uuid(uuid: string)` → `VBD ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VbdRef> {
-        session.call_as::<_, String>("VBD.get_by_uuid", &(uuid,)).map(VbdRef::from)
+        session.call_erased::<String>("VBD.get_by_uuid", &[&uuid]).map(VbdRef::from)
     }
 
     /// Calls `VBD.get_record(self: VBD ref)` → `VBD record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VbdRef) -> Result<VbdRecord> {
-        session.call_as("VBD.get_record", &(self_.as_str(),))
+        session.call_erased("VBD.get_record", &[&self_.as_str()])
     }
 }

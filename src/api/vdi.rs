@@ -94,491 +94,587 @@ impl HasRecord for Vdi {
 
 impl Vdi {
     /// Calls `VDI.get_all_records()` → `(VDI ref -> VDI record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VdiRef, VdiRecord>> {
-        session.call_as("VDI.get_all_records", &[(); 0])
+        session.call_erased("VDI.get_all_records", &[])
     }
 
     /// Calls `VDI.get_all()` → `VDI ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VdiRef>> {
-        session.call_as::<_, Vec<String>>("VDI.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VDI.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VDI.revert(snapshot: VDI ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn revert(session: &crate::Session, snapshot: &VdiRef) -> Result<()> {
-        session.call_as::<_, Void>("VDI.revert", &(snapshot.as_str(),)).map(drop)
+        session.call_erased::<Void>("VDI.revert", &[&snapshot.as_str()]).map(drop)
     }
 
     /// Starts `Async.VDI.revert` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_revert(session: &crate::Session, snapshot: &VdiRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.revert", &(snapshot.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.revert", &[&snapshot.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.get_nbd_info(self: VDI ref)` → `vdi_nbd_server_info record set` (custom message).
+    #[inline]
     pub fn get_nbd_info(session: &crate::Session, self_: &VdiRef) -> Result<Vec<VdiNbdServerInfoRecord>> {
-        session.call_as("VDI.get_nbd_info", &(self_.as_str(),))
+        session.call_erased("VDI.get_nbd_info", &[&self_.as_str()])
     }
 
     /// Calls `VDI.list_changed_blocks(vdi_from: VDI ref, vdi_to: VDI ref)` → `string` (custom message).
+    #[inline]
     pub fn list_changed_blocks(session: &crate::Session, vdi_from: &VdiRef, vdi_to: &VdiRef) -> Result<String> {
-        session.call_as("VDI.list_changed_blocks", &(vdi_from.as_str(), vdi_to.as_str()))
+        session.call_erased("VDI.list_changed_blocks", &[&vdi_from.as_str(), &vdi_to.as_str()])
     }
 
     /// Starts `Async.VDI.list_changed_blocks` and returns its task; the task's result is `string`.
+    #[inline]
     pub fn async_list_changed_blocks(session: &crate::Session, vdi_from: &VdiRef, vdi_to: &VdiRef) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.VDI.list_changed_blocks", &(vdi_from.as_str(), vdi_to.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.list_changed_blocks", &[&vdi_from.as_str(), &vdi_to.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.data_destroy(self: VDI ref)` → `void` (custom message).
+    #[inline]
     pub fn data_destroy(session: &crate::Session, self_: &VdiRef) -> Result<()> {
-        session.call_as::<_, Void>("VDI.data_destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VDI.data_destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VDI.data_destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_data_destroy(session: &crate::Session, self_: &VdiRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.data_destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.data_destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.disable_cbt(self: VDI ref)` → `void` (custom message).
+    #[inline]
     pub fn disable_cbt(session: &crate::Session, self_: &VdiRef) -> Result<()> {
-        session.call_as::<_, Void>("VDI.disable_cbt", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VDI.disable_cbt", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VDI.disable_cbt` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_disable_cbt(session: &crate::Session, self_: &VdiRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.disable_cbt", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.disable_cbt", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.enable_cbt(self: VDI ref)` → `void` (custom message).
+    #[inline]
     pub fn enable_cbt(session: &crate::Session, self_: &VdiRef) -> Result<()> {
-        session.call_as::<_, Void>("VDI.enable_cbt", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VDI.enable_cbt", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VDI.enable_cbt` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_enable_cbt(session: &crate::Session, self_: &VdiRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.enable_cbt", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.enable_cbt", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.pool_migrate(vdi: VDI ref, sr: SR ref, options: (string -> string) map)` → `VDI ref` (custom message).
+    #[inline]
     pub fn pool_migrate(session: &crate::Session, vdi: &VdiRef, sr: &SrRef, options: &HashMap<String, String>) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.pool_migrate", &(vdi.as_str(), sr.as_str(), options)).map(VdiRef::from)
+        session.call_erased::<String>("VDI.pool_migrate", &[&vdi.as_str(), &sr.as_str(), &options]).map(VdiRef::from)
     }
 
     /// Starts `Async.VDI.pool_migrate` and returns its task; the task's result is `VDI ref`.
+    #[inline]
     pub fn async_pool_migrate(session: &crate::Session, vdi: &VdiRef, sr: &SrRef, options: &HashMap<String, String>) -> Result<TaskHandle<VdiRef>> {
-        session.call_as::<_, String>("Async.VDI.pool_migrate", &(vdi.as_str(), sr.as_str(), options)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.pool_migrate", &[&vdi.as_str(), &sr.as_str(), &options]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.read_database_pool_uuid(self: VDI ref)` → `string` (custom message).
+    #[inline]
     pub fn read_database_pool_uuid(session: &crate::Session, self_: &VdiRef) -> Result<String> {
-        session.call_as("VDI.read_database_pool_uuid", &(self_.as_str(),))
+        session.call_erased("VDI.read_database_pool_uuid", &[&self_.as_str()])
     }
 
     /// Starts `Async.VDI.read_database_pool_uuid` and returns its task; the task's result is `string`.
+    #[inline]
     pub fn async_read_database_pool_uuid(session: &crate::Session, self_: &VdiRef) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.VDI.read_database_pool_uuid", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.read_database_pool_uuid", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.open_database(self: VDI ref)` → `session ref` (custom message).
+    #[inline]
     pub fn open_database(session: &crate::Session, self_: &VdiRef) -> Result<SessionRef> {
-        session.call_as::<_, String>("VDI.open_database", &(self_.as_str(),)).map(SessionRef::from)
+        session.call_erased::<String>("VDI.open_database", &[&self_.as_str()]).map(SessionRef::from)
     }
 
     /// Starts `Async.VDI.open_database` and returns its task; the task's result is `session ref`.
+    #[inline]
     pub fn async_open_database(session: &crate::Session, self_: &VdiRef) -> Result<TaskHandle<SessionRef>> {
-        session.call_as::<_, String>("Async.VDI.open_database", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.open_database", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.set_allow_caching(self: VDI ref, value: bool)` → `void` (custom message).
+    #[inline]
     pub fn set_allow_caching(session: &crate::Session, self_: &VdiRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("VDI.set_allow_caching", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VDI.set_allow_caching", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VDI.set_allow_caching` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_allow_caching(session: &crate::Session, self_: &VdiRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.set_allow_caching", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.set_allow_caching", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.set_on_boot(self: VDI ref, value: enum on_boot)` → `void` (custom message).
+    #[inline]
     pub fn set_on_boot(session: &crate::Session, self_: &VdiRef, value: OnBoot) -> Result<()> {
-        session.call_as::<_, Void>("VDI.set_on_boot", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VDI.set_on_boot", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.VDI.set_on_boot` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_on_boot(session: &crate::Session, self_: &VdiRef, value: OnBoot) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.set_on_boot", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.set_on_boot", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.set_name_description(self: VDI ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &VdiRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VDI.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VDI.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VDI.set_name_description` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_name_description(session: &crate::Session, self_: &VdiRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.set_name_description", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.set_name_description", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.set_name_label(self: VDI ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &VdiRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VDI.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VDI.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VDI.set_name_label` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_name_label(session: &crate::Session, self_: &VdiRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.set_name_label", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.set_name_label", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.set_read_only(self: VDI ref, value: bool)` → `void` (custom message).
+    #[inline]
     pub fn set_read_only(session: &crate::Session, self_: &VdiRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("VDI.set_read_only", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VDI.set_read_only", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VDI.set_sharable(self: VDI ref, value: bool)` → `void` (custom message).
+    #[inline]
     pub fn set_sharable(session: &crate::Session, self_: &VdiRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("VDI.set_sharable", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VDI.set_sharable", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VDI.forget(vdi: VDI ref)` → `void` (custom message).
+    #[inline]
     pub fn forget(session: &crate::Session, vdi: &VdiRef) -> Result<()> {
-        session.call_as::<_, Void>("VDI.forget", &(vdi.as_str(),)).map(drop)
+        session.call_erased::<Void>("VDI.forget", &[&vdi.as_str()]).map(drop)
     }
 
     /// Starts `Async.VDI.forget` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_forget(session: &crate::Session, vdi: &VdiRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.forget", &(vdi.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.forget", &[&vdi.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.copy(vdi: VDI ref, sr?: SR ref, base_vdi?: VDI ref, into_vdi?: VDI ref)` → `VDI ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn copy(session: &crate::Session, vdi: &VdiRef, sr: Option<&SrRef>, base_vdi: Option<&VdiRef>, into_vdi: Option<&VdiRef>) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.copy", &call_params!("VDI.copy"; vdi.as_str(); "sr" sr, "base_vdi" base_vdi, "into_vdi" into_vdi)?).map(VdiRef::from)
+        session.call_erased::<String>("VDI.copy", &with_optional("VDI.copy", &[&vdi.as_str()], &[("sr", opt(&sr)), ("base_vdi", opt(&base_vdi)), ("into_vdi", opt(&into_vdi))])?).map(VdiRef::from)
     }
 
     /// Starts `Async.VDI.copy` and returns its task; the task's result is `VDI ref`. Optional parameters as for [`Self::copy`].
+    #[inline]
     pub fn async_copy(session: &crate::Session, vdi: &VdiRef, sr: Option<&SrRef>, base_vdi: Option<&VdiRef>, into_vdi: Option<&VdiRef>) -> Result<TaskHandle<VdiRef>> {
-        session.call_as::<_, String>("Async.VDI.copy", &call_params!("VDI.copy"; vdi.as_str(); "sr" sr, "base_vdi" base_vdi, "into_vdi" into_vdi)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.copy", &with_optional("VDI.copy", &[&vdi.as_str()], &[("sr", opt(&sr)), ("base_vdi", opt(&base_vdi)), ("into_vdi", opt(&into_vdi))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.update(vdi: VDI ref)` → `void` (custom message).
+    #[inline]
     pub fn update(session: &crate::Session, vdi: &VdiRef) -> Result<()> {
-        session.call_as::<_, Void>("VDI.update", &(vdi.as_str(),)).map(drop)
+        session.call_erased::<Void>("VDI.update", &[&vdi.as_str()]).map(drop)
     }
 
     /// Starts `Async.VDI.update` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_update(session: &crate::Session, vdi: &VdiRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.update", &(vdi.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.update", &[&vdi.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.introduce(uuid: string, name_label: string, name_description: string, SR: SR ref, type: enum vdi_type, sharable: bool, read_only: bool, other_config: (string -> string) map, location: string, xenstore_data?: (string -> string) map, sm_config?: (string -> string) map, managed?: bool, virtual_size?: int, physical_utilisation?: int, metadata_of_pool?: pool ref, is_a_snapshot?: bool, snapshot_time?: datetime, snapshot_of?: VDI ref)` → `VDI ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, sr: &SrRef, r#type: VdiType, sharable: bool, read_only: bool, other_config: &HashMap<String, String>, location: &str, xenstore_data: Option<&HashMap<String, String>>, sm_config: Option<&HashMap<String, String>>, managed: Option<bool>, virtual_size: Option<i64>, physical_utilisation: Option<i64>, metadata_of_pool: Option<&PoolRef>, is_a_snapshot: Option<bool>, snapshot_time: Option<DateTime>, snapshot_of: Option<&VdiRef>) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.introduce", &call_params!("VDI.introduce"; uuid, name_label, name_description, sr.as_str(), r#type.as_str(), sharable, read_only, other_config, location; "xenstore_data" xenstore_data, "sm_config" sm_config, "managed" managed, "virtual_size" virtual_size, "physical_utilisation" physical_utilisation, "metadata_of_pool" metadata_of_pool, "is_a_snapshot" is_a_snapshot, "snapshot_time" snapshot_time, "snapshot_of" snapshot_of)?).map(VdiRef::from)
+        session.call_erased::<String>("VDI.introduce", &with_optional("VDI.introduce", &[&uuid, &name_label, &name_description, &sr.as_str(), &r#type.as_str(), &sharable, &read_only, &other_config, &location], &[("xenstore_data", opt(&xenstore_data)), ("sm_config", opt(&sm_config)), ("managed", opt(&managed)), ("virtual_size", opt(&virtual_size)), ("physical_utilisation", opt(&physical_utilisation)), ("metadata_of_pool", opt(&metadata_of_pool)), ("is_a_snapshot", opt(&is_a_snapshot)), ("snapshot_time", opt(&snapshot_time)), ("snapshot_of", opt(&snapshot_of))])?).map(VdiRef::from)
     }
 
     /// Starts `Async.VDI.introduce` and returns its task; the task's result is `VDI ref`. Optional parameters as for [`Self::introduce`].
+    #[inline]
     pub fn async_introduce(session: &crate::Session, uuid: &str, name_label: &str, name_description: &str, sr: &SrRef, r#type: VdiType, sharable: bool, read_only: bool, other_config: &HashMap<String, String>, location: &str, xenstore_data: Option<&HashMap<String, String>>, sm_config: Option<&HashMap<String, String>>, managed: Option<bool>, virtual_size: Option<i64>, physical_utilisation: Option<i64>, metadata_of_pool: Option<&PoolRef>, is_a_snapshot: Option<bool>, snapshot_time: Option<DateTime>, snapshot_of: Option<&VdiRef>) -> Result<TaskHandle<VdiRef>> {
-        session.call_as::<_, String>("Async.VDI.introduce", &call_params!("VDI.introduce"; uuid, name_label, name_description, sr.as_str(), r#type.as_str(), sharable, read_only, other_config, location; "xenstore_data" xenstore_data, "sm_config" sm_config, "managed" managed, "virtual_size" virtual_size, "physical_utilisation" physical_utilisation, "metadata_of_pool" metadata_of_pool, "is_a_snapshot" is_a_snapshot, "snapshot_time" snapshot_time, "snapshot_of" snapshot_of)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.introduce", &with_optional("VDI.introduce", &[&uuid, &name_label, &name_description, &sr.as_str(), &r#type.as_str(), &sharable, &read_only, &other_config, &location], &[("xenstore_data", opt(&xenstore_data)), ("sm_config", opt(&sm_config)), ("managed", opt(&managed)), ("virtual_size", opt(&virtual_size)), ("physical_utilisation", opt(&physical_utilisation)), ("metadata_of_pool", opt(&metadata_of_pool)), ("is_a_snapshot", opt(&is_a_snapshot)), ("snapshot_time", opt(&snapshot_time)), ("snapshot_of", opt(&snapshot_of))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.resize_online(vdi: VDI ref, size: int)` → `void` (custom message).
+    #[inline]
     pub fn resize_online(session: &crate::Session, vdi: &VdiRef, size: i64) -> Result<()> {
-        session.call_as::<_, Void>("VDI.resize_online", &(vdi.as_str(), size)).map(drop)
+        session.call_erased::<Void>("VDI.resize_online", &[&vdi.as_str(), &size]).map(drop)
     }
 
     /// Starts `Async.VDI.resize_online` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_resize_online(session: &crate::Session, vdi: &VdiRef, size: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.resize_online", &(vdi.as_str(), size)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.resize_online", &[&vdi.as_str(), &size]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.resize(vdi: VDI ref, size: int)` → `void` (custom message).
+    #[inline]
     pub fn resize(session: &crate::Session, vdi: &VdiRef, size: i64) -> Result<()> {
-        session.call_as::<_, Void>("VDI.resize", &(vdi.as_str(), size)).map(drop)
+        session.call_erased::<Void>("VDI.resize", &[&vdi.as_str(), &size]).map(drop)
     }
 
     /// Starts `Async.VDI.resize` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_resize(session: &crate::Session, vdi: &VdiRef, size: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.resize", &(vdi.as_str(), size)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.resize", &[&vdi.as_str(), &size]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.clone(vdi: VDI ref, driver_params?: (string -> string) map)` → `VDI ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn clone(session: &crate::Session, vdi: &VdiRef, driver_params: Option<&HashMap<String, String>>) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.clone", &call_params!("VDI.clone"; vdi.as_str(); "driver_params" driver_params)?).map(VdiRef::from)
+        session.call_erased::<String>("VDI.clone", &with_optional("VDI.clone", &[&vdi.as_str()], &[("driver_params", opt(&driver_params))])?).map(VdiRef::from)
     }
 
     /// Starts `Async.VDI.clone` and returns its task; the task's result is `VDI ref`. Optional parameters as for [`Self::clone`].
+    #[inline]
     pub fn async_clone(session: &crate::Session, vdi: &VdiRef, driver_params: Option<&HashMap<String, String>>) -> Result<TaskHandle<VdiRef>> {
-        session.call_as::<_, String>("Async.VDI.clone", &call_params!("VDI.clone"; vdi.as_str(); "driver_params" driver_params)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.clone", &with_optional("VDI.clone", &[&vdi.as_str()], &[("driver_params", opt(&driver_params))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.snapshot(vdi: VDI ref, driver_params?: (string -> string) map)` → `VDI ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn snapshot(session: &crate::Session, vdi: &VdiRef, driver_params: Option<&HashMap<String, String>>) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.snapshot", &call_params!("VDI.snapshot"; vdi.as_str(); "driver_params" driver_params)?).map(VdiRef::from)
+        session.call_erased::<String>("VDI.snapshot", &with_optional("VDI.snapshot", &[&vdi.as_str()], &[("driver_params", opt(&driver_params))])?).map(VdiRef::from)
     }
 
     /// Starts `Async.VDI.snapshot` and returns its task; the task's result is `VDI ref`. Optional parameters as for [`Self::snapshot`].
+    #[inline]
     pub fn async_snapshot(session: &crate::Session, vdi: &VdiRef, driver_params: Option<&HashMap<String, String>>) -> Result<TaskHandle<VdiRef>> {
-        session.call_as::<_, String>("Async.VDI.snapshot", &call_params!("VDI.snapshot"; vdi.as_str(); "driver_params" driver_params)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.snapshot", &with_optional("VDI.snapshot", &[&vdi.as_str()], &[("driver_params", opt(&driver_params))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.remove_tags(self: VDI ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_tags(session: &crate::Session, self_: &VdiRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VDI.remove_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VDI.remove_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VDI.add_tags(self: VDI ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_tags(session: &crate::Session, self_: &VdiRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VDI.add_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VDI.add_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VDI.set_tags(self: VDI ref, value: string set)` → `void` (implicit message).
+    #[inline]
     pub fn set_tags(session: &crate::Session, self_: &VdiRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("VDI.set_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VDI.set_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VDI.remove_from_sm_config(self: VDI ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_sm_config(session: &crate::Session, self_: &VdiRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VDI.remove_from_sm_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VDI.remove_from_sm_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VDI.add_to_sm_config(self: VDI ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_sm_config(session: &crate::Session, self_: &VdiRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VDI.add_to_sm_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VDI.add_to_sm_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VDI.set_sm_config(self: VDI ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_sm_config(session: &crate::Session, self_: &VdiRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VDI.set_sm_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VDI.set_sm_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VDI.remove_from_xenstore_data(self: VDI ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_xenstore_data(session: &crate::Session, self_: &VdiRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VDI.remove_from_xenstore_data", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VDI.remove_from_xenstore_data", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VDI.add_to_xenstore_data(self: VDI ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_xenstore_data(session: &crate::Session, self_: &VdiRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VDI.add_to_xenstore_data", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VDI.add_to_xenstore_data", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VDI.set_xenstore_data(self: VDI ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_xenstore_data(session: &crate::Session, self_: &VdiRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VDI.set_xenstore_data", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VDI.set_xenstore_data", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VDI.remove_from_other_config(self: VDI ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &VdiRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VDI.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VDI.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VDI.add_to_other_config(self: VDI ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &VdiRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VDI.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VDI.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VDI.set_other_config(self: VDI ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &VdiRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VDI.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VDI.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VDI.get_cbt_enabled(self: VDI ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_cbt_enabled(session: &crate::Session, self_: &VdiRef) -> Result<bool> {
-        session.call_as("VDI.get_cbt_enabled", &(self_.as_str(),))
+        session.call_erased("VDI.get_cbt_enabled", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_is_tools_iso(self: VDI ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_tools_iso(session: &crate::Session, self_: &VdiRef) -> Result<bool> {
-        session.call_as("VDI.get_is_tools_iso", &(self_.as_str(),))
+        session.call_erased("VDI.get_is_tools_iso", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_metadata_latest(self: VDI ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_metadata_latest(session: &crate::Session, self_: &VdiRef) -> Result<bool> {
-        session.call_as("VDI.get_metadata_latest", &(self_.as_str(),))
+        session.call_erased("VDI.get_metadata_latest", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_metadata_of_pool(self: VDI ref)` → `pool ref` (implicit message).
+    #[inline]
     pub fn get_metadata_of_pool(session: &crate::Session, self_: &VdiRef) -> Result<PoolRef> {
-        session.call_as::<_, String>("VDI.get_metadata_of_pool", &(self_.as_str(),)).map(PoolRef::from)
+        session.call_erased::<String>("VDI.get_metadata_of_pool", &[&self_.as_str()]).map(PoolRef::from)
     }
 
     /// Calls `VDI.get_on_boot(self: VDI ref)` → `enum on_boot` (implicit message).
+    #[inline]
     pub fn get_on_boot(session: &crate::Session, self_: &VdiRef) -> Result<OnBoot> {
-        session.call_as::<_, String>("VDI.get_on_boot", &(self_.as_str(),)).map(OnBoot::from)
+        session.call_erased::<String>("VDI.get_on_boot", &[&self_.as_str()]).map(OnBoot::from)
     }
 
     /// Calls `VDI.get_allow_caching(self: VDI ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_allow_caching(session: &crate::Session, self_: &VdiRef) -> Result<bool> {
-        session.call_as("VDI.get_allow_caching", &(self_.as_str(),))
+        session.call_erased("VDI.get_allow_caching", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_tags(self: VDI ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_tags(session: &crate::Session, self_: &VdiRef) -> Result<Vec<String>> {
-        session.call_as("VDI.get_tags", &(self_.as_str(),))
+        session.call_erased("VDI.get_tags", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_snapshot_time(self: VDI ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_snapshot_time(session: &crate::Session, self_: &VdiRef) -> Result<DateTime> {
-        session.call_as("VDI.get_snapshot_time", &(self_.as_str(),))
+        session.call_erased("VDI.get_snapshot_time", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_snapshots(self: VDI ref)` → `VDI ref set` (implicit message).
+    #[inline]
     pub fn get_snapshots(session: &crate::Session, self_: &VdiRef) -> Result<Vec<VdiRef>> {
-        session.call_as::<_, Vec<String>>("VDI.get_snapshots", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VDI.get_snapshots", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VDI.get_snapshot_of(self: VDI ref)` → `VDI ref` (implicit message).
+    #[inline]
     pub fn get_snapshot_of(session: &crate::Session, self_: &VdiRef) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.get_snapshot_of", &(self_.as_str(),)).map(VdiRef::from)
+        session.call_erased::<String>("VDI.get_snapshot_of", &[&self_.as_str()]).map(VdiRef::from)
     }
 
     /// Calls `VDI.get_is_a_snapshot(self: VDI ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_a_snapshot(session: &crate::Session, self_: &VdiRef) -> Result<bool> {
-        session.call_as("VDI.get_is_a_snapshot", &(self_.as_str(),))
+        session.call_erased("VDI.get_is_a_snapshot", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_sm_config(self: VDI ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_sm_config(session: &crate::Session, self_: &VdiRef) -> Result<HashMap<String, String>> {
-        session.call_as("VDI.get_sm_config", &(self_.as_str(),))
+        session.call_erased("VDI.get_sm_config", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_xenstore_data(self: VDI ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_xenstore_data(session: &crate::Session, self_: &VdiRef) -> Result<HashMap<String, String>> {
-        session.call_as("VDI.get_xenstore_data", &(self_.as_str(),))
+        session.call_erased("VDI.get_xenstore_data", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_parent(self: VDI ref)` → `VDI ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_parent(session: &crate::Session, self_: &VdiRef) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.get_parent", &(self_.as_str(),)).map(VdiRef::from)
+        session.call_erased::<String>("VDI.get_parent", &[&self_.as_str()]).map(VdiRef::from)
     }
 
     /// Calls `VDI.get_missing(self: VDI ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_missing(session: &crate::Session, self_: &VdiRef) -> Result<bool> {
-        session.call_as("VDI.get_missing", &(self_.as_str(),))
+        session.call_erased("VDI.get_missing", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_managed(self: VDI ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_managed(session: &crate::Session, self_: &VdiRef) -> Result<bool> {
-        session.call_as("VDI.get_managed", &(self_.as_str(),))
+        session.call_erased("VDI.get_managed", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_location(self: VDI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_location(session: &crate::Session, self_: &VdiRef) -> Result<String> {
-        session.call_as("VDI.get_location", &(self_.as_str(),))
+        session.call_erased("VDI.get_location", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_storage_lock(self: VDI ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_storage_lock(session: &crate::Session, self_: &VdiRef) -> Result<bool> {
-        session.call_as("VDI.get_storage_lock", &(self_.as_str(),))
+        session.call_erased("VDI.get_storage_lock", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_other_config(self: VDI ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &VdiRef) -> Result<HashMap<String, String>> {
-        session.call_as("VDI.get_other_config", &(self_.as_str(),))
+        session.call_erased("VDI.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_read_only(self: VDI ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_read_only(session: &crate::Session, self_: &VdiRef) -> Result<bool> {
-        session.call_as("VDI.get_read_only", &(self_.as_str(),))
+        session.call_erased("VDI.get_read_only", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_sharable(self: VDI ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_sharable(session: &crate::Session, self_: &VdiRef) -> Result<bool> {
-        session.call_as("VDI.get_sharable", &(self_.as_str(),))
+        session.call_erased("VDI.get_sharable", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_type(self: VDI ref)` → `enum vdi_type` (implicit message).
+    #[inline]
     pub fn get_type(session: &crate::Session, self_: &VdiRef) -> Result<VdiType> {
-        session.call_as::<_, String>("VDI.get_type", &(self_.as_str(),)).map(VdiType::from)
+        session.call_erased::<String>("VDI.get_type", &[&self_.as_str()]).map(VdiType::from)
     }
 
     /// Calls `VDI.get_physical_utilisation(self: VDI ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_physical_utilisation(session: &crate::Session, self_: &VdiRef) -> Result<i64> {
-        session.call_as("VDI.get_physical_utilisation", &(self_.as_str(),))
+        session.call_erased("VDI.get_physical_utilisation", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_virtual_size(self: VDI ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_virtual_size(session: &crate::Session, self_: &VdiRef) -> Result<i64> {
-        session.call_as("VDI.get_virtual_size", &(self_.as_str(),))
+        session.call_erased("VDI.get_virtual_size", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_crash_dumps(self: VDI ref)` → `crashdump ref set` (implicit message).
+    #[inline]
     pub fn get_crash_dumps(session: &crate::Session, self_: &VdiRef) -> Result<Vec<CrashdumpRef>> {
-        session.call_as::<_, Vec<String>>("VDI.get_crash_dumps", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VDI.get_crash_dumps", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VDI.get_VBDs(self: VDI ref)` → `VBD ref set` (implicit message).
+    #[inline]
     pub fn get_vbds(session: &crate::Session, self_: &VdiRef) -> Result<Vec<VbdRef>> {
-        session.call_as::<_, Vec<String>>("VDI.get_VBDs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VDI.get_VBDs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VDI.get_SR(self: VDI ref)` → `SR ref` (implicit message).
+    #[inline]
     pub fn get_sr(session: &crate::Session, self_: &VdiRef) -> Result<SrRef> {
-        session.call_as::<_, String>("VDI.get_SR", &(self_.as_str(),)).map(SrRef::from)
+        session.call_erased::<String>("VDI.get_SR", &[&self_.as_str()]).map(SrRef::from)
     }
 
     /// Calls `VDI.get_current_operations(self: VDI ref)` → `(string -> enum vdi_operations) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &VdiRef) -> Result<HashMap<String, VdiOperations>> {
-        session.call_as("VDI.get_current_operations", &(self_.as_str(),))
+        session.call_erased("VDI.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_allowed_operations(self: VDI ref)` → `enum vdi_operations set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &VdiRef) -> Result<Vec<VdiOperations>> {
-        session.call_as::<_, Vec<String>>("VDI.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VDI.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VDI.get_name_description(self: VDI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &VdiRef) -> Result<String> {
-        session.call_as("VDI.get_name_description", &(self_.as_str(),))
+        session.call_erased("VDI.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_name_label(self: VDI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &VdiRef) -> Result<String> {
-        session.call_as("VDI.get_name_label", &(self_.as_str(),))
+        session.call_erased("VDI.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_uuid(self: VDI ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VdiRef) -> Result<String> {
-        session.call_as("VDI.get_uuid", &(self_.as_str(),))
+        session.call_erased("VDI.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VDI.get_by_name_label(label: string)` → `VDI ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<VdiRef>> {
-        session.call_as::<_, Vec<String>>("VDI.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("VDI.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `VDI.destroy(self: VDI ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &VdiRef) -> Result<()> {
-        session.call_as::<_, Void>("VDI.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VDI.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VDI.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &VdiRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VDI.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.create(args: VDI record)` → `VDI ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &VdiRecord) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.create", &(args,)).map(VdiRef::from)
+        session.call_erased::<String>("VDI.create", &[&args]).map(VdiRef::from)
     }
 
     /// Starts `Async.VDI.create` and returns its task; the task's result is `VDI ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &VdiRecord) -> Result<TaskHandle<VdiRef>> {
-        session.call_as::<_, String>("Async.VDI.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VDI.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VDI.get_by_uuid(uuid: string)` → `VDI ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VdiRef> {
-        session.call_as::<_, String>("VDI.get_by_uuid", &(uuid,)).map(VdiRef::from)
+        session.call_erased::<String>("VDI.get_by_uuid", &[&uuid]).map(VdiRef::from)
     }
 
     /// Calls `VDI.get_record(self: VDI ref)` → `VDI record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VdiRef) -> Result<VdiRecord> {
-        session.call_as("VDI.get_record", &(self_.as_str(),))
+        session.call_erased("VDI.get_record", &[&self_.as_str()])
     }
 }

@@ -54,124 +54,148 @@ impl HasRecord for Vgpu {
 
 impl Vgpu {
     /// Calls `VGPU.get_all_records()` → `(VGPU ref -> VGPU record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VgpuRef, VgpuRecord>> {
-        session.call_as("VGPU.get_all_records", &[(); 0])
+        session.call_erased("VGPU.get_all_records", &[])
     }
 
     /// Calls `VGPU.get_all()` → `VGPU ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VgpuRef>> {
-        session.call_as::<_, Vec<String>>("VGPU.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VGPU.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VGPU.destroy(self: VGPU ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &VgpuRef) -> Result<()> {
-        session.call_as::<_, Void>("VGPU.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VGPU.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VGPU.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &VgpuRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VGPU.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VGPU.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VGPU.create(VM: VM ref, GPU_group: GPU_group ref, device?: string, other_config?: (string -> string) map, type?: VGPU_type ref)` → `VGPU ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create(session: &crate::Session, vm: &VmRef, gpu_group: &GpuGroupRef, device: Option<&str>, other_config: Option<&HashMap<String, String>>, r#type: Option<&VgpuTypeRef>) -> Result<VgpuRef> {
-        session.call_as::<_, String>("VGPU.create", &call_params!("VGPU.create"; vm.as_str(), gpu_group.as_str(); "device" device, "other_config" other_config, "type" r#type)?).map(VgpuRef::from)
+        session.call_erased::<String>("VGPU.create", &with_optional("VGPU.create", &[&vm.as_str(), &gpu_group.as_str()], &[("device", opt(&device)), ("other_config", opt(&other_config)), ("type", opt(&r#type))])?).map(VgpuRef::from)
     }
 
     /// Starts `Async.VGPU.create` and returns its task; the task's result is `VGPU ref`. Optional parameters as for [`Self::create`].
+    #[inline]
     pub fn async_create(session: &crate::Session, vm: &VmRef, gpu_group: &GpuGroupRef, device: Option<&str>, other_config: Option<&HashMap<String, String>>, r#type: Option<&VgpuTypeRef>) -> Result<TaskHandle<VgpuRef>> {
-        session.call_as::<_, String>("Async.VGPU.create", &call_params!("VGPU.create"; vm.as_str(), gpu_group.as_str(); "device" device, "other_config" other_config, "type" r#type)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VGPU.create", &with_optional("VGPU.create", &[&vm.as_str(), &gpu_group.as_str()], &[("device", opt(&device)), ("other_config", opt(&other_config)), ("type", opt(&r#type))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VGPU.set_extra_args(self: VGPU ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_extra_args(session: &crate::Session, self_: &VgpuRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VGPU.set_extra_args", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VGPU.set_extra_args", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VGPU.remove_from_other_config(self: VGPU ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &VgpuRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VGPU.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VGPU.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VGPU.add_to_other_config(self: VGPU ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &VgpuRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VGPU.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VGPU.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VGPU.set_other_config(self: VGPU ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &VgpuRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VGPU.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VGPU.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VGPU.get_PCI(self: VGPU ref)` → `PCI ref` (implicit message).
+    #[inline]
     pub fn get_pci(session: &crate::Session, self_: &VgpuRef) -> Result<PciRef> {
-        session.call_as::<_, String>("VGPU.get_PCI", &(self_.as_str(),)).map(PciRef::from)
+        session.call_erased::<String>("VGPU.get_PCI", &[&self_.as_str()]).map(PciRef::from)
     }
 
     /// Calls `VGPU.get_extra_args(self: VGPU ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_extra_args(session: &crate::Session, self_: &VgpuRef) -> Result<String> {
-        session.call_as("VGPU.get_extra_args", &(self_.as_str(),))
+        session.call_erased("VGPU.get_extra_args", &[&self_.as_str()])
     }
 
     /// Calls `VGPU.get_compatibility_metadata(self: VGPU ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_compatibility_metadata(session: &crate::Session, self_: &VgpuRef) -> Result<HashMap<String, String>> {
-        session.call_as("VGPU.get_compatibility_metadata", &(self_.as_str(),))
+        session.call_erased("VGPU.get_compatibility_metadata", &[&self_.as_str()])
     }
 
     /// Calls `VGPU.get_scheduled_to_be_resident_on(self: VGPU ref)` → `PGPU ref` (implicit message).
+    #[inline]
     pub fn get_scheduled_to_be_resident_on(session: &crate::Session, self_: &VgpuRef) -> Result<PgpuRef> {
-        session.call_as::<_, String>("VGPU.get_scheduled_to_be_resident_on", &(self_.as_str(),)).map(PgpuRef::from)
+        session.call_erased::<String>("VGPU.get_scheduled_to_be_resident_on", &[&self_.as_str()]).map(PgpuRef::from)
     }
 
     /// Calls `VGPU.get_resident_on(self: VGPU ref)` → `PGPU ref` (implicit message).
+    #[inline]
     pub fn get_resident_on(session: &crate::Session, self_: &VgpuRef) -> Result<PgpuRef> {
-        session.call_as::<_, String>("VGPU.get_resident_on", &(self_.as_str(),)).map(PgpuRef::from)
+        session.call_erased::<String>("VGPU.get_resident_on", &[&self_.as_str()]).map(PgpuRef::from)
     }
 
     /// Calls `VGPU.get_type(self: VGPU ref)` → `VGPU_type ref` (implicit message).
+    #[inline]
     pub fn get_type(session: &crate::Session, self_: &VgpuRef) -> Result<VgpuTypeRef> {
-        session.call_as::<_, String>("VGPU.get_type", &(self_.as_str(),)).map(VgpuTypeRef::from)
+        session.call_erased::<String>("VGPU.get_type", &[&self_.as_str()]).map(VgpuTypeRef::from)
     }
 
     /// Calls `VGPU.get_other_config(self: VGPU ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &VgpuRef) -> Result<HashMap<String, String>> {
-        session.call_as("VGPU.get_other_config", &(self_.as_str(),))
+        session.call_erased("VGPU.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `VGPU.get_currently_attached(self: VGPU ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_currently_attached(session: &crate::Session, self_: &VgpuRef) -> Result<bool> {
-        session.call_as("VGPU.get_currently_attached", &(self_.as_str(),))
+        session.call_erased("VGPU.get_currently_attached", &[&self_.as_str()])
     }
 
     /// Calls `VGPU.get_device(self: VGPU ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_device(session: &crate::Session, self_: &VgpuRef) -> Result<String> {
-        session.call_as("VGPU.get_device", &(self_.as_str(),))
+        session.call_erased("VGPU.get_device", &[&self_.as_str()])
     }
 
     /// Calls `VGPU.get_GPU_group(self: VGPU ref)` → `GPU_group ref` (implicit message).
+    #[inline]
     pub fn get_gpu_group(session: &crate::Session, self_: &VgpuRef) -> Result<GpuGroupRef> {
-        session.call_as::<_, String>("VGPU.get_GPU_group", &(self_.as_str(),)).map(GpuGroupRef::from)
+        session.call_erased::<String>("VGPU.get_GPU_group", &[&self_.as_str()]).map(GpuGroupRef::from)
     }
 
     /// Calls `VGPU.get_VM(self: VGPU ref)` → `VM ref` (implicit message).
+    #[inline]
     pub fn get_vm(session: &crate::Session, self_: &VgpuRef) -> Result<VmRef> {
-        session.call_as::<_, String>("VGPU.get_VM", &(self_.as_str(),)).map(VmRef::from)
+        session.call_erased::<String>("VGPU.get_VM", &[&self_.as_str()]).map(VmRef::from)
     }
 
     /// Calls `VGPU.get_uuid(self: VGPU ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VgpuRef) -> Result<String> {
-        session.call_as("VGPU.get_uuid", &(self_.as_str(),))
+        session.call_erased("VGPU.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VGPU.get_by_uuid(uuid: string)` → `VGPU ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VgpuRef> {
-        session.call_as::<_, String>("VGPU.get_by_uuid", &(uuid,)).map(VgpuRef::from)
+        session.call_erased::<String>("VGPU.get_by_uuid", &[&uuid]).map(VgpuRef::from)
     }
 
     /// Calls `VGPU.get_record(self: VGPU ref)` → `VGPU record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VgpuRef) -> Result<VgpuRecord> {
-        session.call_as("VGPU.get_record", &(self_.as_str(),))
+        session.call_erased("VGPU.get_record", &[&self_.as_str()])
     }
 }

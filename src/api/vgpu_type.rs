@@ -64,102 +64,122 @@ impl HasRecord for VgpuType {
 
 impl VgpuType {
     /// Calls `VGPU_type.get_all_records()` → `(VGPU_type ref -> VGPU_type record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VgpuTypeRef, VgpuTypeRecord>> {
-        session.call_as("VGPU_type.get_all_records", &[(); 0])
+        session.call_erased("VGPU_type.get_all_records", &[])
     }
 
     /// Calls `VGPU_type.get_all()` → `VGPU_type ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VgpuTypeRef>> {
-        session.call_as::<_, Vec<String>>("VGPU_type.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VGPU_type.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VGPU_type.get_compatible_types_in_vm(self: VGPU_type ref)` → `VGPU_type ref set` (implicit message).
+    #[inline]
     pub fn get_compatible_types_in_vm(session: &crate::Session, self_: &VgpuTypeRef) -> Result<Vec<VgpuTypeRef>> {
-        session.call_as::<_, Vec<String>>("VGPU_type.get_compatible_types_in_vm", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VGPU_type.get_compatible_types_in_vm", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VGPU_type.get_experimental(self: VGPU_type ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_experimental(session: &crate::Session, self_: &VgpuTypeRef) -> Result<bool> {
-        session.call_as("VGPU_type.get_experimental", &(self_.as_str(),))
+        session.call_erased("VGPU_type.get_experimental", &[&self_.as_str()])
     }
 
     /// Calls `VGPU_type.get_identifier(self: VGPU_type ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_identifier(session: &crate::Session, self_: &VgpuTypeRef) -> Result<String> {
-        session.call_as("VGPU_type.get_identifier", &(self_.as_str(),))
+        session.call_erased("VGPU_type.get_identifier", &[&self_.as_str()])
     }
 
     /// Calls `VGPU_type.get_implementation(self: VGPU_type ref)` → `enum vgpu_type_implementation` (implicit message).
+    #[inline]
     pub fn get_implementation(session: &crate::Session, self_: &VgpuTypeRef) -> Result<VgpuTypeImplementation> {
-        session.call_as::<_, String>("VGPU_type.get_implementation", &(self_.as_str(),)).map(VgpuTypeImplementation::from)
+        session.call_erased::<String>("VGPU_type.get_implementation", &[&self_.as_str()]).map(VgpuTypeImplementation::from)
     }
 
     /// Calls `VGPU_type.get_enabled_on_GPU_groups(self: VGPU_type ref)` → `GPU_group ref set` (implicit message).
+    #[inline]
     pub fn get_enabled_on_gpu_groups(session: &crate::Session, self_: &VgpuTypeRef) -> Result<Vec<GpuGroupRef>> {
-        session.call_as::<_, Vec<String>>("VGPU_type.get_enabled_on_GPU_groups", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VGPU_type.get_enabled_on_GPU_groups", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VGPU_type.get_supported_on_GPU_groups(self: VGPU_type ref)` → `GPU_group ref set` (implicit message).
+    #[inline]
     pub fn get_supported_on_gpu_groups(session: &crate::Session, self_: &VgpuTypeRef) -> Result<Vec<GpuGroupRef>> {
-        session.call_as::<_, Vec<String>>("VGPU_type.get_supported_on_GPU_groups", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VGPU_type.get_supported_on_GPU_groups", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VGPU_type.get_VGPUs(self: VGPU_type ref)` → `VGPU ref set` (implicit message).
+    #[inline]
     pub fn get_vgpus(session: &crate::Session, self_: &VgpuTypeRef) -> Result<Vec<VgpuRef>> {
-        session.call_as::<_, Vec<String>>("VGPU_type.get_VGPUs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VGPU_type.get_VGPUs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VGPU_type.get_enabled_on_PGPUs(self: VGPU_type ref)` → `PGPU ref set` (implicit message).
+    #[inline]
     pub fn get_enabled_on_pgpus(session: &crate::Session, self_: &VgpuTypeRef) -> Result<Vec<PgpuRef>> {
-        session.call_as::<_, Vec<String>>("VGPU_type.get_enabled_on_PGPUs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VGPU_type.get_enabled_on_PGPUs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VGPU_type.get_supported_on_PGPUs(self: VGPU_type ref)` → `PGPU ref set` (implicit message).
+    #[inline]
     pub fn get_supported_on_pgpus(session: &crate::Session, self_: &VgpuTypeRef) -> Result<Vec<PgpuRef>> {
-        session.call_as::<_, Vec<String>>("VGPU_type.get_supported_on_PGPUs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VGPU_type.get_supported_on_PGPUs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VGPU_type.get_max_resolution_y(self: VGPU_type ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_max_resolution_y(session: &crate::Session, self_: &VgpuTypeRef) -> Result<i64> {
-        session.call_as("VGPU_type.get_max_resolution_y", &(self_.as_str(),))
+        session.call_erased("VGPU_type.get_max_resolution_y", &[&self_.as_str()])
     }
 
     /// Calls `VGPU_type.get_max_resolution_x(self: VGPU_type ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_max_resolution_x(session: &crate::Session, self_: &VgpuTypeRef) -> Result<i64> {
-        session.call_as("VGPU_type.get_max_resolution_x", &(self_.as_str(),))
+        session.call_erased("VGPU_type.get_max_resolution_x", &[&self_.as_str()])
     }
 
     /// Calls `VGPU_type.get_max_heads(self: VGPU_type ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_max_heads(session: &crate::Session, self_: &VgpuTypeRef) -> Result<i64> {
-        session.call_as("VGPU_type.get_max_heads", &(self_.as_str(),))
+        session.call_erased("VGPU_type.get_max_heads", &[&self_.as_str()])
     }
 
     /// Calls `VGPU_type.get_framebuffer_size(self: VGPU_type ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_framebuffer_size(session: &crate::Session, self_: &VgpuTypeRef) -> Result<i64> {
-        session.call_as("VGPU_type.get_framebuffer_size", &(self_.as_str(),))
+        session.call_erased("VGPU_type.get_framebuffer_size", &[&self_.as_str()])
     }
 
     /// Calls `VGPU_type.get_model_name(self: VGPU_type ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_model_name(session: &crate::Session, self_: &VgpuTypeRef) -> Result<String> {
-        session.call_as("VGPU_type.get_model_name", &(self_.as_str(),))
+        session.call_erased("VGPU_type.get_model_name", &[&self_.as_str()])
     }
 
     /// Calls `VGPU_type.get_vendor_name(self: VGPU_type ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_vendor_name(session: &crate::Session, self_: &VgpuTypeRef) -> Result<String> {
-        session.call_as("VGPU_type.get_vendor_name", &(self_.as_str(),))
+        session.call_erased("VGPU_type.get_vendor_name", &[&self_.as_str()])
     }
 
     /// Calls `VGPU_type.get_uuid(self: VGPU_type ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VgpuTypeRef) -> Result<String> {
-        session.call_as("VGPU_type.get_uuid", &(self_.as_str(),))
+        session.call_erased("VGPU_type.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VGPU_type.get_by_uuid(uuid: string)` → `VGPU_type ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VgpuTypeRef> {
-        session.call_as::<_, String>("VGPU_type.get_by_uuid", &(uuid,)).map(VgpuTypeRef::from)
+        session.call_erased::<String>("VGPU_type.get_by_uuid", &[&uuid]).map(VgpuTypeRef::from)
     }
 
     /// Calls `VGPU_type.get_record(self: VGPU_type ref)` → `VGPU_type record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VgpuTypeRef) -> Result<VgpuTypeRecord> {
-        session.call_as("VGPU_type.get_record", &(self_.as_str(),))
+        session.call_erased("VGPU_type.get_record", &[&self_.as_str()])
     }
 }

@@ -85,376 +85,450 @@ impl HasRecord for Vif {
 
 impl Vif {
     /// Calls `VIF.get_all_records()` → `(VIF ref -> VIF record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VifRef, VifRecord>> {
-        session.call_as("VIF.get_all_records", &[(); 0])
+        session.call_erased("VIF.get_all_records", &[])
     }
 
     /// Calls `VIF.get_all()` → `VIF ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VifRef>> {
-        session.call_as::<_, Vec<String>>("VIF.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VIF.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VIF.set_trunks(self: VIF ref, value: int set)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_trunks(session: &crate::Session, self_: &VifRef, value: &[i64]) -> Result<()> {
-        session.call_as::<_, Void>("VIF.set_trunks", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.set_trunks", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VIF.set_trunks` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_trunks(session: &crate::Session, self_: &VifRef, value: &[i64]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.set_trunks", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.set_trunks", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.remove_trunks(self: VIF ref, value: int)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn remove_trunks(session: &crate::Session, self_: &VifRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VIF.remove_trunks", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.remove_trunks", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VIF.remove_trunks` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_remove_trunks(session: &crate::Session, self_: &VifRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.remove_trunks", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.remove_trunks", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.add_trunks(self: VIF ref, value: int)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn add_trunks(session: &crate::Session, self_: &VifRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VIF.add_trunks", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.add_trunks", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VIF.add_trunks` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_add_trunks(session: &crate::Session, self_: &VifRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.add_trunks", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.add_trunks", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.configure_ipv6(self: VIF ref, mode: enum vif_ipv6_configuration_mode, address?: string, gateway?: string)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn configure_ipv6(session: &crate::Session, self_: &VifRef, mode: VifIpv6ConfigurationMode, address: Option<&str>, gateway: Option<&str>) -> Result<()> {
-        session.call_as::<_, Void>("VIF.configure_ipv6", &call_params!("VIF.configure_ipv6"; self_.as_str(), mode.as_str(); "address" address, "gateway" gateway)?).map(drop)
+        session.call_erased::<Void>("VIF.configure_ipv6", &with_optional("VIF.configure_ipv6", &[&self_.as_str(), &mode.as_str()], &[("address", opt(&address)), ("gateway", opt(&gateway))])?).map(drop)
     }
 
     /// Starts `Async.VIF.configure_ipv6` and returns its task; the task's result is `void`. Optional parameters as for [`Self::configure_ipv6`].
+    #[inline]
     pub fn async_configure_ipv6(session: &crate::Session, self_: &VifRef, mode: VifIpv6ConfigurationMode, address: Option<&str>, gateway: Option<&str>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.configure_ipv6", &call_params!("VIF.configure_ipv6"; self_.as_str(), mode.as_str(); "address" address, "gateway" gateway)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.configure_ipv6", &with_optional("VIF.configure_ipv6", &[&self_.as_str(), &mode.as_str()], &[("address", opt(&address)), ("gateway", opt(&gateway))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.configure_ipv4(self: VIF ref, mode: enum vif_ipv4_configuration_mode, address?: string, gateway?: string)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn configure_ipv4(session: &crate::Session, self_: &VifRef, mode: VifIpv4ConfigurationMode, address: Option<&str>, gateway: Option<&str>) -> Result<()> {
-        session.call_as::<_, Void>("VIF.configure_ipv4", &call_params!("VIF.configure_ipv4"; self_.as_str(), mode.as_str(); "address" address, "gateway" gateway)?).map(drop)
+        session.call_erased::<Void>("VIF.configure_ipv4", &with_optional("VIF.configure_ipv4", &[&self_.as_str(), &mode.as_str()], &[("address", opt(&address)), ("gateway", opt(&gateway))])?).map(drop)
     }
 
     /// Starts `Async.VIF.configure_ipv4` and returns its task; the task's result is `void`. Optional parameters as for [`Self::configure_ipv4`].
+    #[inline]
     pub fn async_configure_ipv4(session: &crate::Session, self_: &VifRef, mode: VifIpv4ConfigurationMode, address: Option<&str>, gateway: Option<&str>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.configure_ipv4", &call_params!("VIF.configure_ipv4"; self_.as_str(), mode.as_str(); "address" address, "gateway" gateway)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.configure_ipv4", &with_optional("VIF.configure_ipv4", &[&self_.as_str(), &mode.as_str()], &[("address", opt(&address)), ("gateway", opt(&gateway))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.remove_ipv6_allowed(self: VIF ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn remove_ipv6_allowed(session: &crate::Session, self_: &VifRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VIF.remove_ipv6_allowed", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.remove_ipv6_allowed", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VIF.remove_ipv6_allowed` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_remove_ipv6_allowed(session: &crate::Session, self_: &VifRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.remove_ipv6_allowed", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.remove_ipv6_allowed", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.add_ipv6_allowed(self: VIF ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn add_ipv6_allowed(session: &crate::Session, self_: &VifRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VIF.add_ipv6_allowed", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.add_ipv6_allowed", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VIF.add_ipv6_allowed` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_add_ipv6_allowed(session: &crate::Session, self_: &VifRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.add_ipv6_allowed", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.add_ipv6_allowed", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.set_ipv6_allowed(self: VIF ref, value: string set)` → `void` (custom message).
+    #[inline]
     pub fn set_ipv6_allowed(session: &crate::Session, self_: &VifRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("VIF.set_ipv6_allowed", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.set_ipv6_allowed", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VIF.set_ipv6_allowed` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_ipv6_allowed(session: &crate::Session, self_: &VifRef, value: &[String]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.set_ipv6_allowed", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.set_ipv6_allowed", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.remove_ipv4_allowed(self: VIF ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn remove_ipv4_allowed(session: &crate::Session, self_: &VifRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VIF.remove_ipv4_allowed", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.remove_ipv4_allowed", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VIF.remove_ipv4_allowed` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_remove_ipv4_allowed(session: &crate::Session, self_: &VifRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.remove_ipv4_allowed", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.remove_ipv4_allowed", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.add_ipv4_allowed(self: VIF ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn add_ipv4_allowed(session: &crate::Session, self_: &VifRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VIF.add_ipv4_allowed", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.add_ipv4_allowed", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VIF.add_ipv4_allowed` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_add_ipv4_allowed(session: &crate::Session, self_: &VifRef, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.add_ipv4_allowed", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.add_ipv4_allowed", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.set_ipv4_allowed(self: VIF ref, value: string set)` → `void` (custom message).
+    #[inline]
     pub fn set_ipv4_allowed(session: &crate::Session, self_: &VifRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("VIF.set_ipv4_allowed", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.set_ipv4_allowed", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VIF.set_ipv4_allowed` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_ipv4_allowed(session: &crate::Session, self_: &VifRef, value: &[String]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.set_ipv4_allowed", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.set_ipv4_allowed", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.set_locking_mode(self: VIF ref, value: enum vif_locking_mode)` → `void` (custom message).
+    #[inline]
     pub fn set_locking_mode(session: &crate::Session, self_: &VifRef, value: VifLockingMode) -> Result<()> {
-        session.call_as::<_, Void>("VIF.set_locking_mode", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VIF.set_locking_mode", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.VIF.set_locking_mode` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_locking_mode(session: &crate::Session, self_: &VifRef, value: VifLockingMode) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.set_locking_mode", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.set_locking_mode", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.move(self: VIF ref, network: network ref)` → `void` (custom message).
+    #[inline]
     pub fn r#move(session: &crate::Session, self_: &VifRef, network: &NetworkRef) -> Result<()> {
-        session.call_as::<_, Void>("VIF.move", &(self_.as_str(), network.as_str())).map(drop)
+        session.call_erased::<Void>("VIF.move", &[&self_.as_str(), &network.as_str()]).map(drop)
     }
 
     /// Starts `Async.VIF.move` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_move(session: &crate::Session, self_: &VifRef, network: &NetworkRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.move", &(self_.as_str(), network.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.move", &[&self_.as_str(), &network.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.unplug_force(self: VIF ref)` → `void` (custom message).
+    #[inline]
     pub fn unplug_force(session: &crate::Session, self_: &VifRef) -> Result<()> {
-        session.call_as::<_, Void>("VIF.unplug_force", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VIF.unplug_force", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VIF.unplug_force` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_unplug_force(session: &crate::Session, self_: &VifRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.unplug_force", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.unplug_force", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.unplug(self: VIF ref)` → `void` (custom message).
+    #[inline]
     pub fn unplug(session: &crate::Session, self_: &VifRef) -> Result<()> {
-        session.call_as::<_, Void>("VIF.unplug", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VIF.unplug", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VIF.unplug` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_unplug(session: &crate::Session, self_: &VifRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.unplug", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.unplug", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.plug(self: VIF ref)` → `void` (custom message).
+    #[inline]
     pub fn plug(session: &crate::Session, self_: &VifRef) -> Result<()> {
-        session.call_as::<_, Void>("VIF.plug", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VIF.plug", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VIF.plug` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_plug(session: &crate::Session, self_: &VifRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.plug", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.plug", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.remove_from_qos_algorithm_params(self: VIF ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_qos_algorithm_params(session: &crate::Session, self_: &VifRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VIF.remove_from_qos_algorithm_params", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VIF.remove_from_qos_algorithm_params", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VIF.add_to_qos_algorithm_params(self: VIF ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_qos_algorithm_params(session: &crate::Session, self_: &VifRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VIF.add_to_qos_algorithm_params", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VIF.add_to_qos_algorithm_params", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VIF.set_qos_algorithm_params(self: VIF ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_qos_algorithm_params(session: &crate::Session, self_: &VifRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VIF.set_qos_algorithm_params", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.set_qos_algorithm_params", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VIF.set_qos_algorithm_type(self: VIF ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_qos_algorithm_type(session: &crate::Session, self_: &VifRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VIF.set_qos_algorithm_type", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.set_qos_algorithm_type", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VIF.remove_from_other_config(self: VIF ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &VifRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VIF.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VIF.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VIF.add_to_other_config(self: VIF ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &VifRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VIF.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VIF.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VIF.set_other_config(self: VIF ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &VifRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VIF.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VIF.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VIF.get_trunks(self: VIF ref)` → `int set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_trunks(session: &crate::Session, self_: &VifRef) -> Result<Vec<i64>> {
-        session.call_as("VIF.get_trunks", &(self_.as_str(),))
+        session.call_erased("VIF.get_trunks", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_ipv6_gateway(self: VIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_ipv6_gateway(session: &crate::Session, self_: &VifRef) -> Result<String> {
-        session.call_as("VIF.get_ipv6_gateway", &(self_.as_str(),))
+        session.call_erased("VIF.get_ipv6_gateway", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_ipv6_addresses(self: VIF ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_ipv6_addresses(session: &crate::Session, self_: &VifRef) -> Result<Vec<String>> {
-        session.call_as("VIF.get_ipv6_addresses", &(self_.as_str(),))
+        session.call_erased("VIF.get_ipv6_addresses", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_ipv6_configuration_mode(self: VIF ref)` → `enum vif_ipv6_configuration_mode` (implicit message).
+    #[inline]
     pub fn get_ipv6_configuration_mode(session: &crate::Session, self_: &VifRef) -> Result<VifIpv6ConfigurationMode> {
-        session.call_as::<_, String>("VIF.get_ipv6_configuration_mode", &(self_.as_str(),)).map(VifIpv6ConfigurationMode::from)
+        session.call_erased::<String>("VIF.get_ipv6_configuration_mode", &[&self_.as_str()]).map(VifIpv6ConfigurationMode::from)
     }
 
     /// Calls `VIF.get_ipv4_gateway(self: VIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_ipv4_gateway(session: &crate::Session, self_: &VifRef) -> Result<String> {
-        session.call_as("VIF.get_ipv4_gateway", &(self_.as_str(),))
+        session.call_erased("VIF.get_ipv4_gateway", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_ipv4_addresses(self: VIF ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_ipv4_addresses(session: &crate::Session, self_: &VifRef) -> Result<Vec<String>> {
-        session.call_as("VIF.get_ipv4_addresses", &(self_.as_str(),))
+        session.call_erased("VIF.get_ipv4_addresses", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_ipv4_configuration_mode(self: VIF ref)` → `enum vif_ipv4_configuration_mode` (implicit message).
+    #[inline]
     pub fn get_ipv4_configuration_mode(session: &crate::Session, self_: &VifRef) -> Result<VifIpv4ConfigurationMode> {
-        session.call_as::<_, String>("VIF.get_ipv4_configuration_mode", &(self_.as_str(),)).map(VifIpv4ConfigurationMode::from)
+        session.call_erased::<String>("VIF.get_ipv4_configuration_mode", &[&self_.as_str()]).map(VifIpv4ConfigurationMode::from)
     }
 
     /// Calls `VIF.get_ipv6_allowed(self: VIF ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_ipv6_allowed(session: &crate::Session, self_: &VifRef) -> Result<Vec<String>> {
-        session.call_as("VIF.get_ipv6_allowed", &(self_.as_str(),))
+        session.call_erased("VIF.get_ipv6_allowed", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_ipv4_allowed(self: VIF ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_ipv4_allowed(session: &crate::Session, self_: &VifRef) -> Result<Vec<String>> {
-        session.call_as("VIF.get_ipv4_allowed", &(self_.as_str(),))
+        session.call_erased("VIF.get_ipv4_allowed", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_locking_mode(self: VIF ref)` → `enum vif_locking_mode` (implicit message).
+    #[inline]
     pub fn get_locking_mode(session: &crate::Session, self_: &VifRef) -> Result<VifLockingMode> {
-        session.call_as::<_, String>("VIF.get_locking_mode", &(self_.as_str(),)).map(VifLockingMode::from)
+        session.call_erased::<String>("VIF.get_locking_mode", &[&self_.as_str()]).map(VifLockingMode::from)
     }
 
     /// Calls `VIF.get_MAC_autogenerated(self: VIF ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_mac_autogenerated(session: &crate::Session, self_: &VifRef) -> Result<bool> {
-        session.call_as("VIF.get_MAC_autogenerated", &(self_.as_str(),))
+        session.call_erased("VIF.get_MAC_autogenerated", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_qos_supported_algorithms(self: VIF ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_qos_supported_algorithms(session: &crate::Session, self_: &VifRef) -> Result<Vec<String>> {
-        session.call_as("VIF.get_qos_supported_algorithms", &(self_.as_str(),))
+        session.call_erased("VIF.get_qos_supported_algorithms", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_qos_algorithm_params(self: VIF ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_qos_algorithm_params(session: &crate::Session, self_: &VifRef) -> Result<HashMap<String, String>> {
-        session.call_as("VIF.get_qos_algorithm_params", &(self_.as_str(),))
+        session.call_erased("VIF.get_qos_algorithm_params", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_qos_algorithm_type(self: VIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_qos_algorithm_type(session: &crate::Session, self_: &VifRef) -> Result<String> {
-        session.call_as("VIF.get_qos_algorithm_type", &(self_.as_str(),))
+        session.call_erased("VIF.get_qos_algorithm_type", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_runtime_properties(self: VIF ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_runtime_properties(session: &crate::Session, self_: &VifRef) -> Result<HashMap<String, String>> {
-        session.call_as("VIF.get_runtime_properties", &(self_.as_str(),))
+        session.call_erased("VIF.get_runtime_properties", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_status_detail(self: VIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_status_detail(session: &crate::Session, self_: &VifRef) -> Result<String> {
-        session.call_as("VIF.get_status_detail", &(self_.as_str(),))
+        session.call_erased("VIF.get_status_detail", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_status_code(self: VIF ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_status_code(session: &crate::Session, self_: &VifRef) -> Result<i64> {
-        session.call_as("VIF.get_status_code", &(self_.as_str(),))
+        session.call_erased("VIF.get_status_code", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_currently_attached(self: VIF ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_currently_attached(session: &crate::Session, self_: &VifRef) -> Result<bool> {
-        session.call_as("VIF.get_currently_attached", &(self_.as_str(),))
+        session.call_erased("VIF.get_currently_attached", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_other_config(self: VIF ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &VifRef) -> Result<HashMap<String, String>> {
-        session.call_as("VIF.get_other_config", &(self_.as_str(),))
+        session.call_erased("VIF.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_MTU(self: VIF ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_mtu(session: &crate::Session, self_: &VifRef) -> Result<i64> {
-        session.call_as("VIF.get_MTU", &(self_.as_str(),))
+        session.call_erased("VIF.get_MTU", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_MAC(self: VIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_mac(session: &crate::Session, self_: &VifRef) -> Result<String> {
-        session.call_as("VIF.get_MAC", &(self_.as_str(),))
+        session.call_erased("VIF.get_MAC", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_VM(self: VIF ref)` → `VM ref` (implicit message).
+    #[inline]
     pub fn get_vm(session: &crate::Session, self_: &VifRef) -> Result<VmRef> {
-        session.call_as::<_, String>("VIF.get_VM", &(self_.as_str(),)).map(VmRef::from)
+        session.call_erased::<String>("VIF.get_VM", &[&self_.as_str()]).map(VmRef::from)
     }
 
     /// Calls `VIF.get_network(self: VIF ref)` → `network ref` (implicit message).
+    #[inline]
     pub fn get_network(session: &crate::Session, self_: &VifRef) -> Result<NetworkRef> {
-        session.call_as::<_, String>("VIF.get_network", &(self_.as_str(),)).map(NetworkRef::from)
+        session.call_erased::<String>("VIF.get_network", &[&self_.as_str()]).map(NetworkRef::from)
     }
 
     /// Calls `VIF.get_device(self: VIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_device(session: &crate::Session, self_: &VifRef) -> Result<String> {
-        session.call_as("VIF.get_device", &(self_.as_str(),))
+        session.call_erased("VIF.get_device", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_current_operations(self: VIF ref)` → `(string -> enum vif_operations) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &VifRef) -> Result<HashMap<String, VifOperations>> {
-        session.call_as("VIF.get_current_operations", &(self_.as_str(),))
+        session.call_erased("VIF.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `VIF.get_allowed_operations(self: VIF ref)` → `enum vif_operations set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &VifRef) -> Result<Vec<VifOperations>> {
-        session.call_as::<_, Vec<String>>("VIF.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VIF.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VIF.get_uuid(self: VIF ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VifRef) -> Result<String> {
-        session.call_as("VIF.get_uuid", &(self_.as_str(),))
+        session.call_erased("VIF.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VIF.destroy(self: VIF ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &VifRef) -> Result<()> {
-        session.call_as::<_, Void>("VIF.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VIF.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VIF.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &VifRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VIF.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.create(args: VIF record)` → `VIF ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &VifRecord) -> Result<VifRef> {
-        session.call_as::<_, String>("VIF.create", &(args,)).map(VifRef::from)
+        session.call_erased::<String>("VIF.create", &[&args]).map(VifRef::from)
     }
 
     /// Starts `Async.VIF.create` and returns its task; the task's result is `VIF ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &VifRecord) -> Result<TaskHandle<VifRef>> {
-        session.call_as::<_, String>("Async.VIF.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VIF.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VIF.get_by_uuid(uuid: string)` → `VIF ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VifRef> {
-        session.call_as::<_, String>("VIF.get_by_uuid", &(uuid,)).map(VifRef::from)
+        session.call_erased::<String>("VIF.get_by_uuid", &[&uuid]).map(VifRef::from)
     }
 
     /// Calls `VIF.get_record(self: VIF ref)` → `VIF record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VifRef) -> Result<VifRecord> {
-        session.call_as("VIF.get_record", &(self_.as_str(),))
+        session.call_erased("VIF.get_record", &[&self_.as_str()])
     }
 }

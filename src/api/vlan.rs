@@ -39,82 +39,98 @@ impl HasRecord for Vlan {
 
 impl Vlan {
     /// Calls `VLAN.get_all_records()` → `(VLAN ref -> VLAN record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VlanRef, VlanRecord>> {
-        session.call_as("VLAN.get_all_records", &[(); 0])
+        session.call_erased("VLAN.get_all_records", &[])
     }
 
     /// Calls `VLAN.get_all()` → `VLAN ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VlanRef>> {
-        session.call_as::<_, Vec<String>>("VLAN.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VLAN.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VLAN.destroy(self: VLAN ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &VlanRef) -> Result<()> {
-        session.call_as::<_, Void>("VLAN.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VLAN.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VLAN.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &VlanRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VLAN.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VLAN.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VLAN.create(tagged_PIF: PIF ref, tag: int, network: network ref)` → `VLAN ref` (custom message).
+    #[inline]
     pub fn create(session: &crate::Session, tagged_pif: &PifRef, tag: i64, network: &NetworkRef) -> Result<VlanRef> {
-        session.call_as::<_, String>("VLAN.create", &(tagged_pif.as_str(), tag, network.as_str())).map(VlanRef::from)
+        session.call_erased::<String>("VLAN.create", &[&tagged_pif.as_str(), &tag, &network.as_str()]).map(VlanRef::from)
     }
 
     /// Starts `Async.VLAN.create` and returns its task; the task's result is `VLAN ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, tagged_pif: &PifRef, tag: i64, network: &NetworkRef) -> Result<TaskHandle<VlanRef>> {
-        session.call_as::<_, String>("Async.VLAN.create", &(tagged_pif.as_str(), tag, network.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VLAN.create", &[&tagged_pif.as_str(), &tag, &network.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VLAN.remove_from_other_config(self: VLAN ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &VlanRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VLAN.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VLAN.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VLAN.add_to_other_config(self: VLAN ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &VlanRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VLAN.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VLAN.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VLAN.set_other_config(self: VLAN ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &VlanRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VLAN.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VLAN.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VLAN.get_other_config(self: VLAN ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &VlanRef) -> Result<HashMap<String, String>> {
-        session.call_as("VLAN.get_other_config", &(self_.as_str(),))
+        session.call_erased("VLAN.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `VLAN.get_tag(self: VLAN ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_tag(session: &crate::Session, self_: &VlanRef) -> Result<i64> {
-        session.call_as("VLAN.get_tag", &(self_.as_str(),))
+        session.call_erased("VLAN.get_tag", &[&self_.as_str()])
     }
 
     /// Calls `VLAN.get_untagged_PIF(self: VLAN ref)` → `PIF ref` (implicit message).
+    #[inline]
     pub fn get_untagged_pif(session: &crate::Session, self_: &VlanRef) -> Result<PifRef> {
-        session.call_as::<_, String>("VLAN.get_untagged_PIF", &(self_.as_str(),)).map(PifRef::from)
+        session.call_erased::<String>("VLAN.get_untagged_PIF", &[&self_.as_str()]).map(PifRef::from)
     }
 
     /// Calls `VLAN.get_tagged_PIF(self: VLAN ref)` → `PIF ref` (implicit message).
+    #[inline]
     pub fn get_tagged_pif(session: &crate::Session, self_: &VlanRef) -> Result<PifRef> {
-        session.call_as::<_, String>("VLAN.get_tagged_PIF", &(self_.as_str(),)).map(PifRef::from)
+        session.call_erased::<String>("VLAN.get_tagged_PIF", &[&self_.as_str()]).map(PifRef::from)
     }
 
     /// Calls `VLAN.get_uuid(self: VLAN ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VlanRef) -> Result<String> {
-        session.call_as("VLAN.get_uuid", &(self_.as_str(),))
+        session.call_erased("VLAN.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VLAN.get_by_uuid(uuid: string)` → `VLAN ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VlanRef> {
-        session.call_as::<_, String>("VLAN.get_by_uuid", &(uuid,)).map(VlanRef::from)
+        session.call_erased::<String>("VLAN.get_by_uuid", &[&uuid]).map(VlanRef::from)
     }
 
     /// Calls `VLAN.get_record(self: VLAN ref)` → `VLAN record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VlanRef) -> Result<VlanRecord> {
-        session.call_as("VLAN.get_record", &(self_.as_str(),))
+        session.call_erased("VLAN.get_record", &[&self_.as_str()])
     }
 }

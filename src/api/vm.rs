@@ -237,1505 +237,1801 @@ impl HasRecord for Vm {
 
 impl Vm {
     /// Calls `VM.get_all_records()` → `(VM ref -> VM record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VmRef, VmRecord>> {
-        session.call_as("VM.get_all_records", &[(); 0])
+        session.call_erased("VM.get_all_records", &[])
     }
 
     /// Calls `VM.get_all()` → `VM ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VmRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VM.set_platform(self: VM ref, value: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn set_platform(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_platform", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_platform", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.remove_from_platform(self: VM ref, key: string)` → `void` (custom message).
+    #[inline]
     pub fn remove_from_platform(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.remove_from_platform", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VM.remove_from_platform", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VM.add_to_platform(self: VM ref, key: string, value: string)` → `void` (custom message).
+    #[inline]
     pub fn add_to_platform(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.add_to_platform", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VM.add_to_platform", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VM.set_other_config(self: VM ref, value: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.remove_from_other_config(self: VM ref, key: string)` → `void` (custom message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VM.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VM.add_to_other_config(self: VM ref, key: string, value: string)` → `void` (custom message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VM.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VM.sysprep(self: VM ref, unattend: string, timeout: float)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn sysprep(session: &crate::Session, self_: &VmRef, unattend: &str, timeout: f64) -> Result<()> {
-        session.call_as::<_, Void>("VM.sysprep", &(self_.as_str(), unattend, timeout)).map(drop)
+        session.call_erased::<Void>("VM.sysprep", &[&self_.as_str(), &unattend, &timeout]).map(drop)
     }
 
     /// Starts `Async.VM.sysprep` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_sysprep(session: &crate::Session, self_: &VmRef, unattend: &str, timeout: f64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.sysprep", &(self_.as_str(), unattend, timeout)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.sysprep", &[&self_.as_str(), &unattend, &timeout]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.remove_from_blocked_operations(self: VM ref, key: enum vm_operations)` → `void` (custom message).
+    #[inline]
     pub fn remove_from_blocked_operations(session: &crate::Session, self_: &VmRef, key: VmOperations) -> Result<()> {
-        session.call_as::<_, Void>("VM.remove_from_blocked_operations", &(self_.as_str(), key.as_str())).map(drop)
+        session.call_erased::<Void>("VM.remove_from_blocked_operations", &[&self_.as_str(), &key.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.remove_from_blocked_operations` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_remove_from_blocked_operations(session: &crate::Session, self_: &VmRef, key: VmOperations) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.remove_from_blocked_operations", &(self_.as_str(), key.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.remove_from_blocked_operations", &[&self_.as_str(), &key.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.add_to_blocked_operations(self: VM ref, key: enum vm_operations, value: string)` → `void` (custom message).
+    #[inline]
     pub fn add_to_blocked_operations(session: &crate::Session, self_: &VmRef, key: VmOperations, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.add_to_blocked_operations", &(self_.as_str(), key.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.add_to_blocked_operations", &[&self_.as_str(), &key.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VM.add_to_blocked_operations` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_add_to_blocked_operations(session: &crate::Session, self_: &VmRef, key: VmOperations, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.add_to_blocked_operations", &(self_.as_str(), key.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.add_to_blocked_operations", &[&self_.as_str(), &key.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_blocked_operations(self: VM ref, value: (enum vm_operations -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn set_blocked_operations(session: &crate::Session, self_: &VmRef, value: &HashMap<VmOperations, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_blocked_operations", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_blocked_operations", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VM.set_blocked_operations` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_blocked_operations(session: &crate::Session, self_: &VmRef, value: &HashMap<VmOperations, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_blocked_operations", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_blocked_operations", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.update_secureboot_certificates_on_boot(self: VM ref, mark: bool)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn update_secureboot_certificates_on_boot(session: &crate::Session, self_: &VmRef, mark: bool) -> Result<()> {
-        session.call_as::<_, Void>("VM.update_secureboot_certificates_on_boot", &(self_.as_str(), mark)).map(drop)
+        session.call_erased::<Void>("VM.update_secureboot_certificates_on_boot", &[&self_.as_str(), &mark]).map(drop)
     }
 
     /// Starts `Async.VM.update_secureboot_certificates_on_boot` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_update_secureboot_certificates_on_boot(session: &crate::Session, self_: &VmRef, mark: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.update_secureboot_certificates_on_boot", &(self_.as_str(), mark)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.update_secureboot_certificates_on_boot", &[&self_.as_str(), &mark]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.get_secureboot_readiness(self: VM ref)` → `enum vm_secureboot_readiness` (custom message). Prototype: may change.
+    #[inline]
     pub fn get_secureboot_readiness(session: &crate::Session, self_: &VmRef) -> Result<VmSecurebootReadiness> {
-        session.call_as::<_, String>("VM.get_secureboot_readiness", &(self_.as_str(),)).map(VmSecurebootReadiness::from)
+        session.call_erased::<String>("VM.get_secureboot_readiness", &[&self_.as_str()]).map(VmSecurebootReadiness::from)
     }
 
     /// Starts `Async.VM.get_secureboot_readiness` and returns its task; the task's result is `enum vm_secureboot_readiness`. Prototype: may change.
+    #[inline]
     pub fn async_get_secureboot_readiness(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<VmSecurebootReadiness>> {
-        session.call_as::<_, String>("Async.VM.get_secureboot_readiness", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.get_secureboot_readiness", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_uefi_mode(self: VM ref, mode: enum vm_uefi_mode)` → `string` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_uefi_mode(session: &crate::Session, self_: &VmRef, mode: VmUefiMode) -> Result<String> {
-        session.call_as("VM.set_uefi_mode", &(self_.as_str(), mode.as_str()))
+        session.call_erased("VM.set_uefi_mode", &[&self_.as_str(), &mode.as_str()])
     }
 
     /// Starts `Async.VM.set_uefi_mode` and returns its task; the task's result is `string`. Prototype: may change.
+    #[inline]
     pub fn async_set_uefi_mode(session: &crate::Session, self_: &VmRef, mode: VmUefiMode) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.VM.set_uefi_mode", &(self_.as_str(), mode.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_uefi_mode", &[&self_.as_str(), &mode.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.restart_device_models(self: VM ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn restart_device_models(session: &crate::Session, self_: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.restart_device_models", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.restart_device_models", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.restart_device_models` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_restart_device_models(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.restart_device_models", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.restart_device_models", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_HVM_boot_policy(self: VM ref, value: string)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_hvm_boot_policy(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_HVM_boot_policy", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_HVM_boot_policy", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_domain_type(self: VM ref, value: enum domain_type)` → `void` (custom message).
+    #[inline]
     pub fn set_domain_type(session: &crate::Session, self_: &VmRef, value: DomainType) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_domain_type", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VM.set_domain_type", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `VM.set_actions_after_crash(self: VM ref, value: enum on_crash_behaviour)` → `void` (custom message).
+    #[inline]
     pub fn set_actions_after_crash(session: &crate::Session, self_: &VmRef, value: OnCrashBehaviour) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_actions_after_crash", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VM.set_actions_after_crash", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.set_actions_after_crash` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_actions_after_crash(session: &crate::Session, self_: &VmRef, value: OnCrashBehaviour) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_actions_after_crash", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_actions_after_crash", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.import(url: string, sr: SR ref, full_restore: bool, force: bool)` → `VM ref set` (custom message).
+    #[inline]
     pub fn import(session: &crate::Session, url: &str, sr: &SrRef, full_restore: bool, force: bool) -> Result<Vec<VmRef>> {
-        session.call_as::<_, Vec<String>>("VM.import", &(url, sr.as_str(), full_restore, force)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.import", &[&url, &sr.as_str(), &full_restore, &force]).map(from_strings)
     }
 
     /// Starts `Async.VM.import` and returns its task; the task's result is `VM ref set`.
+    #[inline]
     pub fn async_import(session: &crate::Session, url: &str, sr: &SrRef, full_restore: bool, force: bool) -> Result<TaskHandle<Vec<VmRef>>> {
-        session.call_as::<_, String>("Async.VM.import", &(url, sr.as_str(), full_restore, force)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.import", &[&url, &sr.as_str(), &full_restore, &force]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_has_vendor_device(self: VM ref, value: bool)` → `void` (custom message).
+    #[inline]
     pub fn set_has_vendor_device(session: &crate::Session, self_: &VmRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_has_vendor_device", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_has_vendor_device", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VM.set_has_vendor_device` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_has_vendor_device(session: &crate::Session, self_: &VmRef, value: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_has_vendor_device", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_has_vendor_device", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.call_host_plugin(vm: VM ref, plugin: string, fn: string, args: (string -> string) map)` → `string` (custom message). Prototype: may change.
+    #[inline]
     pub fn call_host_plugin(session: &crate::Session, vm: &VmRef, plugin: &str, r#fn: &str, args: &HashMap<String, String>) -> Result<String> {
-        session.call_as("VM.call_host_plugin", &(vm.as_str(), plugin, r#fn, args))
+        session.call_erased("VM.call_host_plugin", &[&vm.as_str(), &plugin, &r#fn, &args])
     }
 
     /// Starts `Async.VM.call_host_plugin` and returns its task; the task's result is `string`. Prototype: may change.
+    #[inline]
     pub fn async_call_host_plugin(session: &crate::Session, vm: &VmRef, plugin: &str, r#fn: &str, args: &HashMap<String, String>) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.VM.call_host_plugin", &(vm.as_str(), plugin, r#fn, args)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.call_host_plugin", &[&vm.as_str(), &plugin, &r#fn, &args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.call_plugin(vm: VM ref, plugin: string, fn: string, args: (string -> string) map)` → `string` (custom message).
+    #[inline]
     pub fn call_plugin(session: &crate::Session, vm: &VmRef, plugin: &str, r#fn: &str, args: &HashMap<String, String>) -> Result<String> {
-        session.call_as("VM.call_plugin", &(vm.as_str(), plugin, r#fn, args))
+        session.call_erased("VM.call_plugin", &[&vm.as_str(), &plugin, &r#fn, &args])
     }
 
     /// Starts `Async.VM.call_plugin` and returns its task; the task's result is `string`.
+    #[inline]
     pub fn async_call_plugin(session: &crate::Session, vm: &VmRef, plugin: &str, r#fn: &str, args: &HashMap<String, String>) -> Result<TaskHandle<String>> {
-        session.call_as::<_, String>("Async.VM.call_plugin", &(vm.as_str(), plugin, r#fn, args)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.call_plugin", &[&vm.as_str(), &plugin, &r#fn, &args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.query_services(self: VM ref)` → `(string -> string) map` (custom message).
+    #[inline]
     pub fn query_services(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM.query_services", &(self_.as_str(),))
+        session.call_erased("VM.query_services", &[&self_.as_str()])
     }
 
     /// Starts `Async.VM.query_services` and returns its task; the task's result is `(string -> string) map`.
+    #[inline]
     pub fn async_query_services(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<HashMap<String, String>>> {
-        session.call_as::<_, String>("Async.VM.query_services", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.query_services", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_groups(self: VM ref, value: VM_group ref set)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn set_groups(session: &crate::Session, self_: &VmRef, value: &[VmGroupRef]) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_groups", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_groups", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VM.set_groups` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_set_groups(session: &crate::Session, self_: &VmRef, value: &[VmGroupRef]) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_groups", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_groups", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_appliance(self: VM ref, value: VM_appliance ref)` → `void` (custom message).
+    #[inline]
     pub fn set_appliance(session: &crate::Session, self_: &VmRef, value: &VmApplianceRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_appliance", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VM.set_appliance", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.set_appliance` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_appliance(session: &crate::Session, self_: &VmRef, value: &VmApplianceRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_appliance", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_appliance", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.import_convert(type: string, username: string, password: string, sr: SR ref, remote_config: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn import_convert(session: &crate::Session, r#type: &str, username: &str, password: &str, sr: &SrRef, remote_config: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM.import_convert", &(r#type, username, password, sr.as_str(), remote_config)).map(drop)
+        session.call_erased::<Void>("VM.import_convert", &[&r#type, &username, &password, &sr.as_str(), &remote_config]).map(drop)
     }
 
     /// Starts `Async.VM.import_convert` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_import_convert(session: &crate::Session, r#type: &str, username: &str, password: &str, sr: &SrRef, remote_config: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.import_convert", &(r#type, username, password, sr.as_str(), remote_config)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.import_convert", &[&r#type, &username, &password, &sr.as_str(), &remote_config]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.recover(self: VM ref, session_to: session ref, force: bool)` → `void` (custom message).
+    #[inline]
     pub fn recover(session: &crate::Session, self_: &VmRef, session_to: &SessionRef, force: bool) -> Result<()> {
-        session.call_as::<_, Void>("VM.recover", &(self_.as_str(), session_to.as_str(), force)).map(drop)
+        session.call_erased::<Void>("VM.recover", &[&self_.as_str(), &session_to.as_str(), &force]).map(drop)
     }
 
     /// Starts `Async.VM.recover` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_recover(session: &crate::Session, self_: &VmRef, session_to: &SessionRef, force: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.recover", &(self_.as_str(), session_to.as_str(), force)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.recover", &[&self_.as_str(), &session_to.as_str(), &force]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.get_SRs_required_for_recovery(self: VM ref, session_to: session ref)` → `SR ref set` (custom message).
+    #[inline]
     pub fn get_srs_required_for_recovery(session: &crate::Session, self_: &VmRef, session_to: &SessionRef) -> Result<Vec<SrRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_SRs_required_for_recovery", &(self_.as_str(), session_to.as_str())).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_SRs_required_for_recovery", &[&self_.as_str(), &session_to.as_str()]).map(from_strings)
     }
 
     /// Starts `Async.VM.get_SRs_required_for_recovery` and returns its task; the task's result is `SR ref set`.
+    #[inline]
     pub fn async_get_srs_required_for_recovery(session: &crate::Session, self_: &VmRef, session_to: &SessionRef) -> Result<TaskHandle<Vec<SrRef>>> {
-        session.call_as::<_, String>("Async.VM.get_SRs_required_for_recovery", &(self_.as_str(), session_to.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.get_SRs_required_for_recovery", &[&self_.as_str(), &session_to.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.assert_can_be_recovered(self: VM ref, session_to: session ref)` → `void` (custom message).
+    #[inline]
     pub fn assert_can_be_recovered(session: &crate::Session, self_: &VmRef, session_to: &SessionRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.assert_can_be_recovered", &(self_.as_str(), session_to.as_str())).map(drop)
+        session.call_erased::<Void>("VM.assert_can_be_recovered", &[&self_.as_str(), &session_to.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.assert_can_be_recovered` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_assert_can_be_recovered(session: &crate::Session, self_: &VmRef, session_to: &SessionRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.assert_can_be_recovered", &(self_.as_str(), session_to.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.assert_can_be_recovered", &[&self_.as_str(), &session_to.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_suspend_VDI(self: VM ref, value: VDI ref)` → `void` (custom message).
+    #[inline]
     pub fn set_suspend_vdi(session: &crate::Session, self_: &VmRef, value: &VdiRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_suspend_VDI", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VM.set_suspend_VDI", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.set_suspend_VDI` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_suspend_vdi(session: &crate::Session, self_: &VmRef, value: &VdiRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_suspend_VDI", &(self_.as_str(), value.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_suspend_VDI", &[&self_.as_str(), &value.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_order(self: VM ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_order(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_order", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_order", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VM.set_order` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_order(session: &crate::Session, self_: &VmRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_order", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_order", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_shutdown_delay(self: VM ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_shutdown_delay(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_shutdown_delay", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_shutdown_delay", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VM.set_shutdown_delay` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_shutdown_delay(session: &crate::Session, self_: &VmRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_shutdown_delay", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_shutdown_delay", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_start_delay(self: VM ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_start_delay(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_start_delay", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_start_delay", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VM.set_start_delay` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_start_delay(session: &crate::Session, self_: &VmRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_start_delay", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_start_delay", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_snapshot_schedule(self: VM ref, value: VMSS ref)` → `void` (custom message).
+    #[inline]
     pub fn set_snapshot_schedule(session: &crate::Session, self_: &VmRef, value: &VmssRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_snapshot_schedule", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VM.set_snapshot_schedule", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `VM.copy_bios_strings(vm: VM ref, host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn copy_bios_strings(session: &crate::Session, vm: &VmRef, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.copy_bios_strings", &(vm.as_str(), host.as_str())).map(drop)
+        session.call_erased::<Void>("VM.copy_bios_strings", &[&vm.as_str(), &host.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.copy_bios_strings` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_copy_bios_strings(session: &crate::Session, vm: &VmRef, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.copy_bios_strings", &(vm.as_str(), host.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.copy_bios_strings", &[&vm.as_str(), &host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_bios_strings(self: VM ref, value: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn set_bios_strings(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_bios_strings", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_bios_strings", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VM.set_bios_strings` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_bios_strings(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_bios_strings", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_bios_strings", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.retrieve_wlb_recommendations(vm: VM ref)` → `(host ref -> string set) map` (custom message).
+    #[inline]
     pub fn retrieve_wlb_recommendations(session: &crate::Session, vm: &VmRef) -> Result<HashMap<HostRef, Vec<String>>> {
-        session.call_as("VM.retrieve_wlb_recommendations", &(vm.as_str(),))
+        session.call_erased("VM.retrieve_wlb_recommendations", &[&vm.as_str()])
     }
 
     /// Starts `Async.VM.retrieve_wlb_recommendations` and returns its task; the task's result is `(host ref -> string set) map`.
+    #[inline]
     pub fn async_retrieve_wlb_recommendations(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<HashMap<HostRef, Vec<String>>>> {
-        session.call_as::<_, String>("Async.VM.retrieve_wlb_recommendations", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.retrieve_wlb_recommendations", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.assert_agile(self: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn assert_agile(session: &crate::Session, self_: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.assert_agile", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.assert_agile", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.assert_agile` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_assert_agile(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.assert_agile", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.assert_agile", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.create_new_blob(vm: VM ref, name: string, mime_type: string, public?: bool)` → `blob ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create_new_blob(session: &crate::Session, vm: &VmRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<BlobRef> {
-        session.call_as::<_, String>("VM.create_new_blob", &call_params!("VM.create_new_blob"; vm.as_str(), name, mime_type; "public" public)?).map(BlobRef::from)
+        session.call_erased::<String>("VM.create_new_blob", &with_optional("VM.create_new_blob", &[&vm.as_str(), &name, &mime_type], &[("public", opt(&public))])?).map(BlobRef::from)
     }
 
     /// Starts `Async.VM.create_new_blob` and returns its task; the task's result is `blob ref`. Optional parameters as for [`Self::create_new_blob`].
+    #[inline]
     pub fn async_create_new_blob(session: &crate::Session, vm: &VmRef, name: &str, mime_type: &str, public: Option<bool>) -> Result<TaskHandle<BlobRef>> {
-        session.call_as::<_, String>("Async.VM.create_new_blob", &call_params!("VM.create_new_blob"; vm.as_str(), name, mime_type; "public" public)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.create_new_blob", &with_optional("VM.create_new_blob", &[&vm.as_str(), &name, &mime_type], &[("public", opt(&public))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.assert_can_boot_here(self: VM ref, host: host ref)` → `void` (custom message).
+    #[inline]
     pub fn assert_can_boot_here(session: &crate::Session, self_: &VmRef, host: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.assert_can_boot_here", &(self_.as_str(), host.as_str())).map(drop)
+        session.call_erased::<Void>("VM.assert_can_boot_here", &[&self_.as_str(), &host.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.assert_can_boot_here` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_assert_can_boot_here(session: &crate::Session, self_: &VmRef, host: &HostRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.assert_can_boot_here", &(self_.as_str(), host.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.assert_can_boot_here", &[&self_.as_str(), &host.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.get_possible_hosts(vm: VM ref)` → `host ref set` (custom message).
+    #[inline]
     pub fn get_possible_hosts(session: &crate::Session, vm: &VmRef) -> Result<Vec<HostRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_possible_hosts", &(vm.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_possible_hosts", &[&vm.as_str()]).map(from_strings)
     }
 
     /// Starts `Async.VM.get_possible_hosts` and returns its task; the task's result is `host ref set`.
+    #[inline]
     pub fn async_get_possible_hosts(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<Vec<HostRef>>> {
-        session.call_as::<_, String>("Async.VM.get_possible_hosts", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.get_possible_hosts", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.get_allowed_VIF_devices(vm: VM ref)` → `string set` (custom message).
+    #[inline]
     pub fn get_allowed_vif_devices(session: &crate::Session, vm: &VmRef) -> Result<Vec<String>> {
-        session.call_as("VM.get_allowed_VIF_devices", &(vm.as_str(),))
+        session.call_erased("VM.get_allowed_VIF_devices", &[&vm.as_str()])
     }
 
     /// Calls `VM.get_allowed_VBD_devices(vm: VM ref)` → `string set` (custom message).
+    #[inline]
     pub fn get_allowed_vbd_devices(session: &crate::Session, vm: &VmRef) -> Result<Vec<String>> {
-        session.call_as("VM.get_allowed_VBD_devices", &(vm.as_str(),))
+        session.call_erased("VM.get_allowed_VBD_devices", &[&vm.as_str()])
     }
 
     /// Calls `VM.update_allowed_operations(self: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn update_allowed_operations(session: &crate::Session, self_: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.update_allowed_operations", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.update_allowed_operations", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.update_allowed_operations` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_update_allowed_operations(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.update_allowed_operations", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.update_allowed_operations", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.assert_operation_valid(self: VM ref, op: enum vm_operations)` → `void` (custom message).
+    #[inline]
     pub fn assert_operation_valid(session: &crate::Session, self_: &VmRef, op: VmOperations) -> Result<()> {
-        session.call_as::<_, Void>("VM.assert_operation_valid", &(self_.as_str(), op.as_str())).map(drop)
+        session.call_erased::<Void>("VM.assert_operation_valid", &[&self_.as_str(), &op.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.assert_operation_valid` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_assert_operation_valid(session: &crate::Session, self_: &VmRef, op: VmOperations) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.assert_operation_valid", &(self_.as_str(), op.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.assert_operation_valid", &[&self_.as_str(), &op.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.forget_data_source_archives(self: VM ref, data_source: string)` → `void` (custom message).
+    #[inline]
     pub fn forget_data_source_archives(session: &crate::Session, self_: &VmRef, data_source: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.forget_data_source_archives", &(self_.as_str(), data_source)).map(drop)
+        session.call_erased::<Void>("VM.forget_data_source_archives", &[&self_.as_str(), &data_source]).map(drop)
     }
 
     /// Calls `VM.query_data_source(self: VM ref, data_source: string)` → `float` (custom message).
+    #[inline]
     pub fn query_data_source(session: &crate::Session, self_: &VmRef, data_source: &str) -> Result<f64> {
-        session.call_as("VM.query_data_source", &(self_.as_str(), data_source))
+        session.call_erased("VM.query_data_source", &[&self_.as_str(), &data_source])
     }
 
     /// Calls `VM.record_data_source(self: VM ref, data_source: string)` → `void` (custom message).
+    #[inline]
     pub fn record_data_source(session: &crate::Session, self_: &VmRef, data_source: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.record_data_source", &(self_.as_str(), data_source)).map(drop)
+        session.call_erased::<Void>("VM.record_data_source", &[&self_.as_str(), &data_source]).map(drop)
     }
 
     /// Calls `VM.get_data_sources(self: VM ref)` → `data_source record set` (custom message).
+    #[inline]
     pub fn get_data_sources(session: &crate::Session, self_: &VmRef) -> Result<Vec<DataSourceRecord>> {
-        session.call_as("VM.get_data_sources", &(self_.as_str(),))
+        session.call_erased("VM.get_data_sources", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_boot_record(self: VM ref)` → `VM record` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_boot_record(session: &crate::Session, self_: &VmRef) -> Result<VmRecord> {
-        session.call_as("VM.get_boot_record", &(self_.as_str(),))
+        session.call_erased("VM.get_boot_record", &[&self_.as_str()])
     }
 
     /// Calls `VM.assert_can_migrate(vm: VM ref, dest: (string -> string) map, live: bool, vdi_map: (VDI ref -> SR ref) map, vif_map: (VIF ref -> network ref) map, options: (string -> string) map, vgpu_map?: (VGPU ref -> GPU_group ref) map)` → `void` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn assert_can_migrate(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: Option<&HashMap<VgpuRef, GpuGroupRef>>) -> Result<()> {
-        session.call_as::<_, Void>("VM.assert_can_migrate", &call_params!("VM.assert_can_migrate"; vm.as_str(), dest, live, vdi_map, vif_map, options; "vgpu_map" vgpu_map)?).map(drop)
+        session.call_erased::<Void>("VM.assert_can_migrate", &with_optional("VM.assert_can_migrate", &[&vm.as_str(), &dest, &live, &vdi_map, &vif_map, &options], &[("vgpu_map", opt(&vgpu_map))])?).map(drop)
     }
 
     /// Starts `Async.VM.assert_can_migrate` and returns its task; the task's result is `void`. Optional parameters as for [`Self::assert_can_migrate`].
+    #[inline]
     pub fn async_assert_can_migrate(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: Option<&HashMap<VgpuRef, GpuGroupRef>>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.assert_can_migrate", &call_params!("VM.assert_can_migrate"; vm.as_str(), dest, live, vdi_map, vif_map, options; "vgpu_map" vgpu_map)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.assert_can_migrate", &with_optional("VM.assert_can_migrate", &[&vm.as_str(), &dest, &live, &vdi_map, &vif_map, &options], &[("vgpu_map", opt(&vgpu_map))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.migrate_send(vm: VM ref, dest: (string -> string) map, live: bool, vdi_map: (VDI ref -> SR ref) map, vif_map: (VIF ref -> network ref) map, options: (string -> string) map, vgpu_map?: (VGPU ref -> GPU_group ref) map, vdi_format_map?: (VDI ref -> string) map)` → `VM ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn migrate_send(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: Option<&HashMap<VgpuRef, GpuGroupRef>>, vdi_format_map: Option<&HashMap<VdiRef, String>>) -> Result<VmRef> {
-        session.call_as::<_, String>("VM.migrate_send", &call_params!("VM.migrate_send"; vm.as_str(), dest, live, vdi_map, vif_map, options; "vgpu_map" vgpu_map, "vdi_format_map" vdi_format_map)?).map(VmRef::from)
+        session.call_erased::<String>("VM.migrate_send", &with_optional("VM.migrate_send", &[&vm.as_str(), &dest, &live, &vdi_map, &vif_map, &options], &[("vgpu_map", opt(&vgpu_map)), ("vdi_format_map", opt(&vdi_format_map))])?).map(VmRef::from)
     }
 
     /// Starts `Async.VM.migrate_send` and returns its task; the task's result is `VM ref`. Optional parameters as for [`Self::migrate_send`].
+    #[inline]
     pub fn async_migrate_send(session: &crate::Session, vm: &VmRef, dest: &HashMap<String, String>, live: bool, vdi_map: &HashMap<VdiRef, SrRef>, vif_map: &HashMap<VifRef, NetworkRef>, options: &HashMap<String, String>, vgpu_map: Option<&HashMap<VgpuRef, GpuGroupRef>>, vdi_format_map: Option<&HashMap<VdiRef, String>>) -> Result<TaskHandle<VmRef>> {
-        session.call_as::<_, String>("Async.VM.migrate_send", &call_params!("VM.migrate_send"; vm.as_str(), dest, live, vdi_map, vif_map, options; "vgpu_map" vgpu_map, "vdi_format_map" vdi_format_map)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.migrate_send", &with_optional("VM.migrate_send", &[&vm.as_str(), &dest, &live, &vdi_map, &vif_map, &options], &[("vgpu_map", opt(&vgpu_map)), ("vdi_format_map", opt(&vdi_format_map))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.maximise_memory(self: VM ref, total: int, approximate: bool)` → `int` (custom message).
+    #[inline]
     pub fn maximise_memory(session: &crate::Session, self_: &VmRef, total: i64, approximate: bool) -> Result<i64> {
-        session.call_as("VM.maximise_memory", &(self_.as_str(), total, approximate))
+        session.call_erased("VM.maximise_memory", &[&self_.as_str(), &total, &approximate])
     }
 
     /// Starts `Async.VM.maximise_memory` and returns its task; the task's result is `int`.
+    #[inline]
     pub fn async_maximise_memory(session: &crate::Session, self_: &VmRef, total: i64, approximate: bool) -> Result<TaskHandle<i64>> {
-        session.call_as::<_, String>("Async.VM.maximise_memory", &(self_.as_str(), total, approximate)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.maximise_memory", &[&self_.as_str(), &total, &approximate]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.send_trigger(vm: VM ref, trigger: string)` → `void` (custom message).
+    #[inline]
     pub fn send_trigger(session: &crate::Session, vm: &VmRef, trigger: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.send_trigger", &(vm.as_str(), trigger)).map(drop)
+        session.call_erased::<Void>("VM.send_trigger", &[&vm.as_str(), &trigger]).map(drop)
     }
 
     /// Starts `Async.VM.send_trigger` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_send_trigger(session: &crate::Session, vm: &VmRef, trigger: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.send_trigger", &(vm.as_str(), trigger)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.send_trigger", &[&vm.as_str(), &trigger]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.send_sysrq(vm: VM ref, key: string)` → `void` (custom message).
+    #[inline]
     pub fn send_sysrq(session: &crate::Session, vm: &VmRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.send_sysrq", &(vm.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VM.send_sysrq", &[&vm.as_str(), &key]).map(drop)
     }
 
     /// Starts `Async.VM.send_sysrq` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_send_sysrq(session: &crate::Session, vm: &VmRef, key: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.send_sysrq", &(vm.as_str(), key)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.send_sysrq", &[&vm.as_str(), &key]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_VCPUs_at_startup(self: VM ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_vcpus_at_startup(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_VCPUs_at_startup", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_VCPUs_at_startup", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_VCPUs_max(self: VM ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_vcpus_max(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_VCPUs_max", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_VCPUs_max", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_shadow_multiplier_live(self: VM ref, multiplier: float)` → `void` (custom message).
+    #[inline]
     pub fn set_shadow_multiplier_live(session: &crate::Session, self_: &VmRef, multiplier: f64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_shadow_multiplier_live", &(self_.as_str(), multiplier)).map(drop)
+        session.call_erased::<Void>("VM.set_shadow_multiplier_live", &[&self_.as_str(), &multiplier]).map(drop)
     }
 
     /// Starts `Async.VM.set_shadow_multiplier_live` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_shadow_multiplier_live(session: &crate::Session, self_: &VmRef, multiplier: f64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_shadow_multiplier_live", &(self_.as_str(), multiplier)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_shadow_multiplier_live", &[&self_.as_str(), &multiplier]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_HVM_shadow_multiplier(self: VM ref, value: float)` → `void` (custom message).
+    #[inline]
     pub fn set_hvm_shadow_multiplier(session: &crate::Session, self_: &VmRef, value: f64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_HVM_shadow_multiplier", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_HVM_shadow_multiplier", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.get_cooperative(self: VM ref)` → `bool` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_cooperative(session: &crate::Session, self_: &VmRef) -> Result<bool> {
-        session.call_as("VM.get_cooperative", &(self_.as_str(),))
+        session.call_erased("VM.get_cooperative", &[&self_.as_str()])
     }
 
     /// Starts `Async.VM.get_cooperative` and returns its task; the task's result is `bool`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_get_cooperative(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<bool>> {
-        session.call_as::<_, String>("Async.VM.get_cooperative", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.get_cooperative", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.wait_memory_target_live(self: VM ref)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn wait_memory_target_live(session: &crate::Session, self_: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.wait_memory_target_live", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.wait_memory_target_live", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.wait_memory_target_live` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_wait_memory_target_live(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.wait_memory_target_live", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.wait_memory_target_live", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_memory_target_live(self: VM ref, target: int)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_memory_target_live(session: &crate::Session, self_: &VmRef, target: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_memory_target_live", &(self_.as_str(), target)).map(drop)
+        session.call_erased::<Void>("VM.set_memory_target_live", &[&self_.as_str(), &target]).map(drop)
     }
 
     /// Starts `Async.VM.set_memory_target_live` and returns its task; the task's result is `void`. Deprecated.
     #[deprecated]
+    #[inline]
     pub fn async_set_memory_target_live(session: &crate::Session, self_: &VmRef, target: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_memory_target_live", &(self_.as_str(), target)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_memory_target_live", &[&self_.as_str(), &target]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_memory(self: VM ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_memory(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_memory", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_memory", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Starts `Async.VM.set_memory` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_memory(session: &crate::Session, self_: &VmRef, value: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_memory", &(self_.as_str(), value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_memory", &[&self_.as_str(), &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_memory_limits(self: VM ref, static_min: int, static_max: int, dynamic_min: int, dynamic_max: int)` → `void` (custom message).
+    #[inline]
     pub fn set_memory_limits(session: &crate::Session, self_: &VmRef, static_min: i64, static_max: i64, dynamic_min: i64, dynamic_max: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_memory_limits", &(self_.as_str(), static_min, static_max, dynamic_min, dynamic_max)).map(drop)
+        session.call_erased::<Void>("VM.set_memory_limits", &[&self_.as_str(), &static_min, &static_max, &dynamic_min, &dynamic_max]).map(drop)
     }
 
     /// Starts `Async.VM.set_memory_limits` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_memory_limits(session: &crate::Session, self_: &VmRef, static_min: i64, static_max: i64, dynamic_min: i64, dynamic_max: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_memory_limits", &(self_.as_str(), static_min, static_max, dynamic_min, dynamic_max)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_memory_limits", &[&self_.as_str(), &static_min, &static_max, &dynamic_min, &dynamic_max]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_memory_static_range(self: VM ref, min: int, max: int)` → `void` (custom message).
+    #[inline]
     pub fn set_memory_static_range(session: &crate::Session, self_: &VmRef, min: i64, max: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_memory_static_range", &(self_.as_str(), min, max)).map(drop)
+        session.call_erased::<Void>("VM.set_memory_static_range", &[&self_.as_str(), &min, &max]).map(drop)
     }
 
     /// Starts `Async.VM.set_memory_static_range` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_memory_static_range(session: &crate::Session, self_: &VmRef, min: i64, max: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_memory_static_range", &(self_.as_str(), min, max)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_memory_static_range", &[&self_.as_str(), &min, &max]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_memory_static_min(self: VM ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_memory_static_min(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_memory_static_min", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_memory_static_min", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_memory_static_max(self: VM ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_memory_static_max(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_memory_static_max", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_memory_static_max", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_memory_dynamic_range(self: VM ref, min: int, max: int)` → `void` (custom message).
+    #[inline]
     pub fn set_memory_dynamic_range(session: &crate::Session, self_: &VmRef, min: i64, max: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_memory_dynamic_range", &(self_.as_str(), min, max)).map(drop)
+        session.call_erased::<Void>("VM.set_memory_dynamic_range", &[&self_.as_str(), &min, &max]).map(drop)
     }
 
     /// Starts `Async.VM.set_memory_dynamic_range` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_memory_dynamic_range(session: &crate::Session, self_: &VmRef, min: i64, max: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_memory_dynamic_range", &(self_.as_str(), min, max)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_memory_dynamic_range", &[&self_.as_str(), &min, &max]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_memory_dynamic_min(self: VM ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_memory_dynamic_min(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_memory_dynamic_min", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_memory_dynamic_min", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_memory_dynamic_max(self: VM ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_memory_dynamic_max(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_memory_dynamic_max", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_memory_dynamic_max", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.compute_memory_overhead(vm: VM ref)` → `int` (custom message).
+    #[inline]
     pub fn compute_memory_overhead(session: &crate::Session, vm: &VmRef) -> Result<i64> {
-        session.call_as("VM.compute_memory_overhead", &(vm.as_str(),))
+        session.call_erased("VM.compute_memory_overhead", &[&vm.as_str()])
     }
 
     /// Starts `Async.VM.compute_memory_overhead` and returns its task; the task's result is `int`.
+    #[inline]
     pub fn async_compute_memory_overhead(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<i64>> {
-        session.call_as::<_, String>("Async.VM.compute_memory_overhead", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.compute_memory_overhead", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_ha_always_run(self: VM ref, value: bool)` → `void` (custom message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_ha_always_run(session: &crate::Session, self_: &VmRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_ha_always_run", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_ha_always_run", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_ha_restart_priority(self: VM ref, value: string)` → `void` (custom message).
+    #[inline]
     pub fn set_ha_restart_priority(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_ha_restart_priority", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_ha_restart_priority", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.remove_from_NVRAM(self: VM ref, key: string)` → `void` (custom message).
+    #[inline]
     pub fn remove_from_nvram(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.remove_from_NVRAM", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VM.remove_from_NVRAM", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VM.add_to_NVRAM(self: VM ref, key: string, value: string)` → `void` (custom message).
+    #[inline]
     pub fn add_to_nvram(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.add_to_NVRAM", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VM.add_to_NVRAM", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VM.set_NVRAM(self: VM ref, value: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn set_nvram(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_NVRAM", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_NVRAM", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.add_to_VCPUs_params_live(self: VM ref, key: string, value: string)` → `void` (custom message).
+    #[inline]
     pub fn add_to_vcpus_params_live(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.add_to_VCPUs_params_live", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VM.add_to_VCPUs_params_live", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Starts `Async.VM.add_to_VCPUs_params_live` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_add_to_vcpus_params_live(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.add_to_VCPUs_params_live", &(self_.as_str(), key, value)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.add_to_VCPUs_params_live", &[&self_.as_str(), &key, &value]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_VCPUs_number_live(self: VM ref, nvcpu: int)` → `void` (custom message).
+    #[inline]
     pub fn set_vcpus_number_live(session: &crate::Session, self_: &VmRef, nvcpu: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_VCPUs_number_live", &(self_.as_str(), nvcpu)).map(drop)
+        session.call_erased::<Void>("VM.set_VCPUs_number_live", &[&self_.as_str(), &nvcpu]).map(drop)
     }
 
     /// Starts `Async.VM.set_VCPUs_number_live` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_set_vcpus_number_live(session: &crate::Session, self_: &VmRef, nvcpu: i64) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.set_VCPUs_number_live", &(self_.as_str(), nvcpu)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.set_VCPUs_number_live", &[&self_.as_str(), &nvcpu]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.pool_migrate(vm: VM ref, host: host ref, options: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn pool_migrate(session: &crate::Session, vm: &VmRef, host: &HostRef, options: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM.pool_migrate", &(vm.as_str(), host.as_str(), options)).map(drop)
+        session.call_erased::<Void>("VM.pool_migrate", &[&vm.as_str(), &host.as_str(), &options]).map(drop)
     }
 
     /// Starts `Async.VM.pool_migrate` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_pool_migrate(session: &crate::Session, vm: &VmRef, host: &HostRef, options: &HashMap<String, String>) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.pool_migrate", &(vm.as_str(), host.as_str(), options)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.pool_migrate", &[&vm.as_str(), &host.as_str(), &options]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.resume_on(vm: VM ref, host: host ref, start_paused: bool, force: bool)` → `void` (custom message).
+    #[inline]
     pub fn resume_on(session: &crate::Session, vm: &VmRef, host: &HostRef, start_paused: bool, force: bool) -> Result<()> {
-        session.call_as::<_, Void>("VM.resume_on", &(vm.as_str(), host.as_str(), start_paused, force)).map(drop)
+        session.call_erased::<Void>("VM.resume_on", &[&vm.as_str(), &host.as_str(), &start_paused, &force]).map(drop)
     }
 
     /// Starts `Async.VM.resume_on` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_resume_on(session: &crate::Session, vm: &VmRef, host: &HostRef, start_paused: bool, force: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.resume_on", &(vm.as_str(), host.as_str(), start_paused, force)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.resume_on", &[&vm.as_str(), &host.as_str(), &start_paused, &force]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.resume(vm: VM ref, start_paused: bool, force: bool)` → `void` (custom message).
+    #[inline]
     pub fn resume(session: &crate::Session, vm: &VmRef, start_paused: bool, force: bool) -> Result<()> {
-        session.call_as::<_, Void>("VM.resume", &(vm.as_str(), start_paused, force)).map(drop)
+        session.call_erased::<Void>("VM.resume", &[&vm.as_str(), &start_paused, &force]).map(drop)
     }
 
     /// Starts `Async.VM.resume` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_resume(session: &crate::Session, vm: &VmRef, start_paused: bool, force: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.resume", &(vm.as_str(), start_paused, force)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.resume", &[&vm.as_str(), &start_paused, &force]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.suspend(vm: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn suspend(session: &crate::Session, vm: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.suspend", &(vm.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.suspend", &[&vm.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.suspend` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_suspend(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.suspend", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.suspend", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.hard_reboot(vm: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn hard_reboot(session: &crate::Session, vm: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.hard_reboot", &(vm.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.hard_reboot", &[&vm.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.hard_reboot` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_hard_reboot(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.hard_reboot", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.hard_reboot", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.power_state_reset(vm: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn power_state_reset(session: &crate::Session, vm: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.power_state_reset", &(vm.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.power_state_reset", &[&vm.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.power_state_reset` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_power_state_reset(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.power_state_reset", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.power_state_reset", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.hard_shutdown(vm: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn hard_shutdown(session: &crate::Session, vm: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.hard_shutdown", &(vm.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.hard_shutdown", &[&vm.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.hard_shutdown` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_hard_shutdown(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.hard_shutdown", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.hard_shutdown", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.clean_reboot(vm: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn clean_reboot(session: &crate::Session, vm: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.clean_reboot", &(vm.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.clean_reboot", &[&vm.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.clean_reboot` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_clean_reboot(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.clean_reboot", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.clean_reboot", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.shutdown(vm: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn shutdown(session: &crate::Session, vm: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.shutdown", &(vm.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.shutdown", &[&vm.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.shutdown` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_shutdown(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.shutdown", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.shutdown", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.clean_shutdown(vm: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn clean_shutdown(session: &crate::Session, vm: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.clean_shutdown", &(vm.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.clean_shutdown", &[&vm.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.clean_shutdown` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_clean_shutdown(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.clean_shutdown", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.clean_shutdown", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.unpause(vm: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn unpause(session: &crate::Session, vm: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.unpause", &(vm.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.unpause", &[&vm.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.unpause` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_unpause(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.unpause", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.unpause", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.pause(vm: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn pause(session: &crate::Session, vm: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.pause", &(vm.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.pause", &[&vm.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.pause` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_pause(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.pause", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.pause", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.start_on(vm: VM ref, host: host ref, start_paused: bool, force: bool)` → `void` (custom message).
+    #[inline]
     pub fn start_on(session: &crate::Session, vm: &VmRef, host: &HostRef, start_paused: bool, force: bool) -> Result<()> {
-        session.call_as::<_, Void>("VM.start_on", &(vm.as_str(), host.as_str(), start_paused, force)).map(drop)
+        session.call_erased::<Void>("VM.start_on", &[&vm.as_str(), &host.as_str(), &start_paused, &force]).map(drop)
     }
 
     /// Starts `Async.VM.start_on` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_start_on(session: &crate::Session, vm: &VmRef, host: &HostRef, start_paused: bool, force: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.start_on", &(vm.as_str(), host.as_str(), start_paused, force)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.start_on", &[&vm.as_str(), &host.as_str(), &start_paused, &force]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.start(vm: VM ref, start_paused: bool, force: bool)` → `void` (custom message).
+    #[inline]
     pub fn start(session: &crate::Session, vm: &VmRef, start_paused: bool, force: bool) -> Result<()> {
-        session.call_as::<_, Void>("VM.start", &(vm.as_str(), start_paused, force)).map(drop)
+        session.call_erased::<Void>("VM.start", &[&vm.as_str(), &start_paused, &force]).map(drop)
     }
 
     /// Starts `Async.VM.start` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_start(session: &crate::Session, vm: &VmRef, start_paused: bool, force: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.start", &(vm.as_str(), start_paused, force)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.start", &[&vm.as_str(), &start_paused, &force]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.provision(vm: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn provision(session: &crate::Session, vm: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.provision", &(vm.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.provision", &[&vm.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.provision` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_provision(session: &crate::Session, vm: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.provision", &(vm.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.provision", &[&vm.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.checkpoint(vm: VM ref, new_name: string)` → `VM ref` (custom message).
+    #[inline]
     pub fn checkpoint(session: &crate::Session, vm: &VmRef, new_name: &str) -> Result<VmRef> {
-        session.call_as::<_, String>("VM.checkpoint", &(vm.as_str(), new_name)).map(VmRef::from)
+        session.call_erased::<String>("VM.checkpoint", &[&vm.as_str(), &new_name]).map(VmRef::from)
     }
 
     /// Starts `Async.VM.checkpoint` and returns its task; the task's result is `VM ref`.
+    #[inline]
     pub fn async_checkpoint(session: &crate::Session, vm: &VmRef, new_name: &str) -> Result<TaskHandle<VmRef>> {
-        session.call_as::<_, String>("Async.VM.checkpoint", &(vm.as_str(), new_name)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.checkpoint", &[&vm.as_str(), &new_name]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.revert(snapshot: VM ref)` → `void` (custom message).
+    #[inline]
     pub fn revert(session: &crate::Session, snapshot: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.revert", &(snapshot.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.revert", &[&snapshot.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.revert` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_revert(session: &crate::Session, snapshot: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.revert", &(snapshot.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.revert", &[&snapshot.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.copy(vm: VM ref, new_name: string, sr: SR ref)` → `VM ref` (custom message).
+    #[inline]
     pub fn copy(session: &crate::Session, vm: &VmRef, new_name: &str, sr: &SrRef) -> Result<VmRef> {
-        session.call_as::<_, String>("VM.copy", &(vm.as_str(), new_name, sr.as_str())).map(VmRef::from)
+        session.call_erased::<String>("VM.copy", &[&vm.as_str(), &new_name, &sr.as_str()]).map(VmRef::from)
     }
 
     /// Starts `Async.VM.copy` and returns its task; the task's result is `VM ref`.
+    #[inline]
     pub fn async_copy(session: &crate::Session, vm: &VmRef, new_name: &str, sr: &SrRef) -> Result<TaskHandle<VmRef>> {
-        session.call_as::<_, String>("Async.VM.copy", &(vm.as_str(), new_name, sr.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.copy", &[&vm.as_str(), &new_name, &sr.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.clone(vm: VM ref, new_name: string)` → `VM ref` (custom message).
+    #[inline]
     pub fn clone(session: &crate::Session, vm: &VmRef, new_name: &str) -> Result<VmRef> {
-        session.call_as::<_, String>("VM.clone", &(vm.as_str(), new_name)).map(VmRef::from)
+        session.call_erased::<String>("VM.clone", &[&vm.as_str(), &new_name]).map(VmRef::from)
     }
 
     /// Starts `Async.VM.clone` and returns its task; the task's result is `VM ref`.
+    #[inline]
     pub fn async_clone(session: &crate::Session, vm: &VmRef, new_name: &str) -> Result<TaskHandle<VmRef>> {
-        session.call_as::<_, String>("Async.VM.clone", &(vm.as_str(), new_name)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.clone", &[&vm.as_str(), &new_name]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.snapshot(vm: VM ref, new_name: string, ignore_vdis?: VDI ref set)` → `VM ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn snapshot(session: &crate::Session, vm: &VmRef, new_name: &str, ignore_vdis: Option<&[VdiRef]>) -> Result<VmRef> {
-        session.call_as::<_, String>("VM.snapshot", &call_params!("VM.snapshot"; vm.as_str(), new_name; "ignore_vdis" ignore_vdis)?).map(VmRef::from)
+        session.call_erased::<String>("VM.snapshot", &with_optional("VM.snapshot", &[&vm.as_str(), &new_name], &[("ignore_vdis", opt(&ignore_vdis))])?).map(VmRef::from)
     }
 
     /// Starts `Async.VM.snapshot` and returns its task; the task's result is `VM ref`. Optional parameters as for [`Self::snapshot`].
+    #[inline]
     pub fn async_snapshot(session: &crate::Session, vm: &VmRef, new_name: &str, ignore_vdis: Option<&[VdiRef]>) -> Result<TaskHandle<VmRef>> {
-        session.call_as::<_, String>("Async.VM.snapshot", &call_params!("VM.snapshot"; vm.as_str(), new_name; "ignore_vdis" ignore_vdis)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.snapshot", &with_optional("VM.snapshot", &[&vm.as_str(), &new_name], &[("ignore_vdis", opt(&ignore_vdis))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.set_hardware_platform_version(self: VM ref, value: int)` → `void` (implicit message).
+    #[inline]
     pub fn set_hardware_platform_version(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_hardware_platform_version", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_hardware_platform_version", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_suspend_SR(self: VM ref, value: SR ref)` → `void` (implicit message).
+    #[inline]
     pub fn set_suspend_sr(session: &crate::Session, self_: &VmRef, value: &SrRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_suspend_SR", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VM.set_suspend_SR", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `VM.remove_tags(self: VM ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_tags(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.remove_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.remove_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.add_tags(self: VM ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_tags(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.add_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.add_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_tags(self: VM ref, value: string set)` → `void` (implicit message).
+    #[inline]
     pub fn set_tags(session: &crate::Session, self_: &VmRef, value: &[String]) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_tags", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_tags", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.remove_from_xenstore_data(self: VM ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_xenstore_data(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.remove_from_xenstore_data", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VM.remove_from_xenstore_data", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VM.add_to_xenstore_data(self: VM ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_xenstore_data(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.add_to_xenstore_data", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VM.add_to_xenstore_data", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VM.set_xenstore_data(self: VM ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_xenstore_data(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_xenstore_data", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_xenstore_data", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_recommendations(self: VM ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_recommendations(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_recommendations", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_recommendations", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_PCI_bus(self: VM ref, value: string)` → `void` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn set_pci_bus(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_PCI_bus", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_PCI_bus", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.remove_from_HVM_boot_params(self: VM ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_hvm_boot_params(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.remove_from_HVM_boot_params", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VM.remove_from_HVM_boot_params", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VM.add_to_HVM_boot_params(self: VM ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_hvm_boot_params(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.add_to_HVM_boot_params", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VM.add_to_HVM_boot_params", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VM.set_HVM_boot_params(self: VM ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_hvm_boot_params(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_HVM_boot_params", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_HVM_boot_params", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_PV_legacy_args(self: VM ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_pv_legacy_args(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_PV_legacy_args", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_PV_legacy_args", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_PV_bootloader_args(self: VM ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_pv_bootloader_args(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_PV_bootloader_args", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_PV_bootloader_args", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_PV_args(self: VM ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_pv_args(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_PV_args", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_PV_args", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_PV_ramdisk(self: VM ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_pv_ramdisk(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_PV_ramdisk", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_PV_ramdisk", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_PV_kernel(self: VM ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_pv_kernel(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_PV_kernel", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_PV_kernel", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_PV_bootloader(self: VM ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_pv_bootloader(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_PV_bootloader", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_PV_bootloader", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_actions_after_reboot(self: VM ref, value: enum on_normal_exit)` → `void` (implicit message).
+    #[inline]
     pub fn set_actions_after_reboot(session: &crate::Session, self_: &VmRef, value: OnNormalExit) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_actions_after_reboot", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VM.set_actions_after_reboot", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `VM.set_actions_after_shutdown(self: VM ref, value: enum on_normal_exit)` → `void` (implicit message).
+    #[inline]
     pub fn set_actions_after_shutdown(session: &crate::Session, self_: &VmRef, value: OnNormalExit) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_actions_after_shutdown", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VM.set_actions_after_shutdown", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `VM.set_actions_after_softreboot(self: VM ref, value: enum on_softreboot_behavior)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn set_actions_after_softreboot(session: &crate::Session, self_: &VmRef, value: OnSoftrebootBehavior) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_actions_after_softreboot", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VM.set_actions_after_softreboot", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `VM.remove_from_VCPUs_params(self: VM ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_vcpus_params(session: &crate::Session, self_: &VmRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.remove_from_VCPUs_params", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VM.remove_from_VCPUs_params", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VM.add_to_VCPUs_params(self: VM ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_vcpus_params(session: &crate::Session, self_: &VmRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.add_to_VCPUs_params", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VM.add_to_VCPUs_params", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VM.set_VCPUs_params(self: VM ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_vcpus_params(session: &crate::Session, self_: &VmRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_VCPUs_params", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_VCPUs_params", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_affinity(self: VM ref, value: host ref)` → `void` (implicit message).
+    #[inline]
     pub fn set_affinity(session: &crate::Session, self_: &VmRef, value: &HostRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_affinity", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VM.set_affinity", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `VM.set_is_a_template(self: VM ref, value: bool)` → `void` (implicit message).
+    #[inline]
     pub fn set_is_a_template(session: &crate::Session, self_: &VmRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_is_a_template", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_is_a_template", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_user_version(self: VM ref, value: int)` → `void` (implicit message).
+    #[inline]
     pub fn set_user_version(session: &crate::Session, self_: &VmRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_user_version", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_user_version", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_name_description(self: VM ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.set_name_label(self: VM ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &VmRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM.get_secureboot_certificates_state(self: VM ref)` → `enum vm_secureboot_certificates_state` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_secureboot_certificates_state(session: &crate::Session, self_: &VmRef) -> Result<VmSecurebootCertificatesState> {
-        session.call_as::<_, String>("VM.get_secureboot_certificates_state", &(self_.as_str(),)).map(VmSecurebootCertificatesState::from)
+        session.call_erased::<String>("VM.get_secureboot_certificates_state", &[&self_.as_str()]).map(VmSecurebootCertificatesState::from)
     }
 
     /// Calls `VM.get_groups(self: VM ref)` → `VM_group ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_groups(session: &crate::Session, self_: &VmRef) -> Result<Vec<VmGroupRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_groups", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_groups", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_pending_guidances_full(self: VM ref)` → `enum update_guidances set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_pending_guidances_full(session: &crate::Session, self_: &VmRef) -> Result<Vec<UpdateGuidances>> {
-        session.call_as::<_, Vec<String>>("VM.get_pending_guidances_full", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_pending_guidances_full", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_pending_guidances_recommended(self: VM ref)` → `enum update_guidances set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_pending_guidances_recommended(session: &crate::Session, self_: &VmRef) -> Result<Vec<UpdateGuidances>> {
-        session.call_as::<_, Vec<String>>("VM.get_pending_guidances_recommended", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_pending_guidances_recommended", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_pending_guidances(self: VM ref)` → `enum update_guidances set` (implicit message).
+    #[inline]
     pub fn get_pending_guidances(session: &crate::Session, self_: &VmRef) -> Result<Vec<UpdateGuidances>> {
-        session.call_as::<_, Vec<String>>("VM.get_pending_guidances", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_pending_guidances", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_NVRAM(self: VM ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_nvram(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM.get_NVRAM", &(self_.as_str(),))
+        session.call_erased("VM.get_NVRAM", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_domain_type(self: VM ref)` → `enum domain_type` (implicit message).
+    #[inline]
     pub fn get_domain_type(session: &crate::Session, self_: &VmRef) -> Result<DomainType> {
-        session.call_as::<_, String>("VM.get_domain_type", &(self_.as_str(),)).map(DomainType::from)
+        session.call_erased::<String>("VM.get_domain_type", &[&self_.as_str()]).map(DomainType::from)
     }
 
     /// Calls `VM.get_reference_label(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_reference_label(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_reference_label", &(self_.as_str(),))
+        session.call_erased("VM.get_reference_label", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_requires_reboot(self: VM ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_requires_reboot(session: &crate::Session, self_: &VmRef) -> Result<bool> {
-        session.call_as("VM.get_requires_reboot", &(self_.as_str(),))
+        session.call_erased("VM.get_requires_reboot", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_has_vendor_device(self: VM ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_has_vendor_device(session: &crate::Session, self_: &VmRef) -> Result<bool> {
-        session.call_as("VM.get_has_vendor_device", &(self_.as_str(),))
+        session.call_erased("VM.get_has_vendor_device", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_hardware_platform_version(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_hardware_platform_version(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_hardware_platform_version", &(self_.as_str(),))
+        session.call_erased("VM.get_hardware_platform_version", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_generation_id(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_generation_id(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_generation_id", &(self_.as_str(),))
+        session.call_erased("VM.get_generation_id", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_version(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_version(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_version", &(self_.as_str(),))
+        session.call_erased("VM.get_version", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_suspend_SR(self: VM ref)` → `SR ref` (implicit message).
+    #[inline]
     pub fn get_suspend_sr(session: &crate::Session, self_: &VmRef) -> Result<SrRef> {
-        session.call_as::<_, String>("VM.get_suspend_SR", &(self_.as_str(),)).map(SrRef::from)
+        session.call_erased::<String>("VM.get_suspend_SR", &[&self_.as_str()]).map(SrRef::from)
     }
 
     /// Calls `VM.get_attached_PCIs(self: VM ref)` → `PCI ref set` (implicit message).
+    #[inline]
     pub fn get_attached_pcis(session: &crate::Session, self_: &VmRef) -> Result<Vec<PciRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_attached_PCIs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_attached_PCIs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_VGPUs(self: VM ref)` → `VGPU ref set` (implicit message).
+    #[inline]
     pub fn get_vgpus(session: &crate::Session, self_: &VmRef) -> Result<Vec<VgpuRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_VGPUs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_VGPUs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_order(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_order(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_order", &(self_.as_str(),))
+        session.call_erased("VM.get_order", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_shutdown_delay(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_shutdown_delay(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_shutdown_delay", &(self_.as_str(),))
+        session.call_erased("VM.get_shutdown_delay", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_start_delay(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_start_delay(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_start_delay", &(self_.as_str(),))
+        session.call_erased("VM.get_start_delay", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_appliance(self: VM ref)` → `VM_appliance ref` (implicit message).
+    #[inline]
     pub fn get_appliance(session: &crate::Session, self_: &VmRef) -> Result<VmApplianceRef> {
-        session.call_as::<_, String>("VM.get_appliance", &(self_.as_str(),)).map(VmApplianceRef::from)
+        session.call_erased::<String>("VM.get_appliance", &[&self_.as_str()]).map(VmApplianceRef::from)
     }
 
     /// Calls `VM.get_is_vmss_snapshot(self: VM ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_vmss_snapshot(session: &crate::Session, self_: &VmRef) -> Result<bool> {
-        session.call_as("VM.get_is_vmss_snapshot", &(self_.as_str(),))
+        session.call_erased("VM.get_is_vmss_snapshot", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_snapshot_schedule(self: VM ref)` → `VMSS ref` (implicit message).
+    #[inline]
     pub fn get_snapshot_schedule(session: &crate::Session, self_: &VmRef) -> Result<VmssRef> {
-        session.call_as::<_, String>("VM.get_snapshot_schedule", &(self_.as_str(),)).map(VmssRef::from)
+        session.call_erased::<String>("VM.get_snapshot_schedule", &[&self_.as_str()]).map(VmssRef::from)
     }
 
     /// Calls `VM.get_protection_policy(self: VM ref)` → `VMPP ref` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_protection_policy(session: &crate::Session, self_: &VmRef) -> Result<VmppRef> {
-        session.call_as::<_, String>("VM.get_protection_policy", &(self_.as_str(),)).map(VmppRef::from)
+        session.call_erased::<String>("VM.get_protection_policy", &[&self_.as_str()]).map(VmppRef::from)
     }
 
     /// Calls `VM.get_bios_strings(self: VM ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_bios_strings(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM.get_bios_strings", &(self_.as_str(),))
+        session.call_erased("VM.get_bios_strings", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_children(self: VM ref)` → `VM ref set` (implicit message).
+    #[inline]
     pub fn get_children(session: &crate::Session, self_: &VmRef) -> Result<Vec<VmRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_children", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_children", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_parent(self: VM ref)` → `VM ref` (implicit message).
+    #[inline]
     pub fn get_parent(session: &crate::Session, self_: &VmRef) -> Result<VmRef> {
-        session.call_as::<_, String>("VM.get_parent", &(self_.as_str(),)).map(VmRef::from)
+        session.call_erased::<String>("VM.get_parent", &[&self_.as_str()]).map(VmRef::from)
     }
 
     /// Calls `VM.get_snapshot_metadata(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_snapshot_metadata(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_snapshot_metadata", &(self_.as_str(),))
+        session.call_erased("VM.get_snapshot_metadata", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_snapshot_info(self: VM ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_snapshot_info(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM.get_snapshot_info", &(self_.as_str(),))
+        session.call_erased("VM.get_snapshot_info", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_blocked_operations(self: VM ref)` → `(enum vm_operations -> string) map` (implicit message).
+    #[inline]
     pub fn get_blocked_operations(session: &crate::Session, self_: &VmRef) -> Result<HashMap<VmOperations, String>> {
-        session.call_as("VM.get_blocked_operations", &(self_.as_str(),))
+        session.call_erased("VM.get_blocked_operations", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_tags(self: VM ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_tags(session: &crate::Session, self_: &VmRef) -> Result<Vec<String>> {
-        session.call_as("VM.get_tags", &(self_.as_str(),))
+        session.call_erased("VM.get_tags", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_blobs(self: VM ref)` → `(string -> blob ref) map` (implicit message).
+    #[inline]
     pub fn get_blobs(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, BlobRef>> {
-        session.call_as("VM.get_blobs", &(self_.as_str(),))
+        session.call_erased("VM.get_blobs", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_transportable_snapshot_id(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_transportable_snapshot_id(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_transportable_snapshot_id", &(self_.as_str(),))
+        session.call_erased("VM.get_transportable_snapshot_id", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_snapshot_time(self: VM ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_snapshot_time(session: &crate::Session, self_: &VmRef) -> Result<DateTime> {
-        session.call_as("VM.get_snapshot_time", &(self_.as_str(),))
+        session.call_erased("VM.get_snapshot_time", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_snapshots(self: VM ref)` → `VM ref set` (implicit message).
+    #[inline]
     pub fn get_snapshots(session: &crate::Session, self_: &VmRef) -> Result<Vec<VmRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_snapshots", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_snapshots", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_snapshot_of(self: VM ref)` → `VM ref` (implicit message).
+    #[inline]
     pub fn get_snapshot_of(session: &crate::Session, self_: &VmRef) -> Result<VmRef> {
-        session.call_as::<_, String>("VM.get_snapshot_of", &(self_.as_str(),)).map(VmRef::from)
+        session.call_erased::<String>("VM.get_snapshot_of", &[&self_.as_str()]).map(VmRef::from)
     }
 
     /// Calls `VM.get_is_a_snapshot(self: VM ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_a_snapshot(session: &crate::Session, self_: &VmRef) -> Result<bool> {
-        session.call_as("VM.get_is_a_snapshot", &(self_.as_str(),))
+        session.call_erased("VM.get_is_a_snapshot", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_ha_restart_priority(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_ha_restart_priority(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_ha_restart_priority", &(self_.as_str(),))
+        session.call_erased("VM.get_ha_restart_priority", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_ha_always_run(self: VM ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_ha_always_run(session: &crate::Session, self_: &VmRef) -> Result<bool> {
-        session.call_as("VM.get_ha_always_run", &(self_.as_str(),))
+        session.call_erased("VM.get_ha_always_run", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_xenstore_data(self: VM ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_xenstore_data(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM.get_xenstore_data", &(self_.as_str(),))
+        session.call_erased("VM.get_xenstore_data", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_recommendations(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_recommendations(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_recommendations", &(self_.as_str(),))
+        session.call_erased("VM.get_recommendations", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_last_booted_record(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_last_booted_record(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_last_booted_record", &(self_.as_str(),))
+        session.call_erased("VM.get_last_booted_record", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_guest_metrics(self: VM ref)` → `VM_guest_metrics ref` (implicit message).
+    #[inline]
     pub fn get_guest_metrics(session: &crate::Session, self_: &VmRef) -> Result<VmGuestMetricsRef> {
-        session.call_as::<_, String>("VM.get_guest_metrics", &(self_.as_str(),)).map(VmGuestMetricsRef::from)
+        session.call_erased::<String>("VM.get_guest_metrics", &[&self_.as_str()]).map(VmGuestMetricsRef::from)
     }
 
     /// Calls `VM.get_metrics(self: VM ref)` → `VM_metrics ref` (implicit message).
+    #[inline]
     pub fn get_metrics(session: &crate::Session, self_: &VmRef) -> Result<VmMetricsRef> {
-        session.call_as::<_, String>("VM.get_metrics", &(self_.as_str(),)).map(VmMetricsRef::from)
+        session.call_erased::<String>("VM.get_metrics", &[&self_.as_str()]).map(VmMetricsRef::from)
     }
 
     /// Calls `VM.get_is_control_domain(self: VM ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_control_domain(session: &crate::Session, self_: &VmRef) -> Result<bool> {
-        session.call_as("VM.get_is_control_domain", &(self_.as_str(),))
+        session.call_erased("VM.get_is_control_domain", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_last_boot_CPU_flags(self: VM ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_last_boot_cpu_flags(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM.get_last_boot_CPU_flags", &(self_.as_str(),))
+        session.call_erased("VM.get_last_boot_CPU_flags", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_domarch(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_domarch(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_domarch", &(self_.as_str(),))
+        session.call_erased("VM.get_domarch", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_domid(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_domid(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_domid", &(self_.as_str(),))
+        session.call_erased("VM.get_domid", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_other_config(self: VM ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM.get_other_config", &(self_.as_str(),))
+        session.call_erased("VM.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_PCI_bus(self: VM ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_pci_bus(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_PCI_bus", &(self_.as_str(),))
+        session.call_erased("VM.get_PCI_bus", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_platform(self: VM ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_platform(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM.get_platform", &(self_.as_str(),))
+        session.call_erased("VM.get_platform", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_HVM_shadow_multiplier(self: VM ref)` → `float` (implicit message).
+    #[inline]
     pub fn get_hvm_shadow_multiplier(session: &crate::Session, self_: &VmRef) -> Result<f64> {
-        session.call_as("VM.get_HVM_shadow_multiplier", &(self_.as_str(),))
+        session.call_erased("VM.get_HVM_shadow_multiplier", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_HVM_boot_params(self: VM ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_hvm_boot_params(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM.get_HVM_boot_params", &(self_.as_str(),))
+        session.call_erased("VM.get_HVM_boot_params", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_HVM_boot_policy(self: VM ref)` → `string` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_hvm_boot_policy(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_HVM_boot_policy", &(self_.as_str(),))
+        session.call_erased("VM.get_HVM_boot_policy", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_PV_legacy_args(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_pv_legacy_args(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_PV_legacy_args", &(self_.as_str(),))
+        session.call_erased("VM.get_PV_legacy_args", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_PV_bootloader_args(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_pv_bootloader_args(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_PV_bootloader_args", &(self_.as_str(),))
+        session.call_erased("VM.get_PV_bootloader_args", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_PV_args(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_pv_args(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_PV_args", &(self_.as_str(),))
+        session.call_erased("VM.get_PV_args", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_PV_ramdisk(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_pv_ramdisk(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_PV_ramdisk", &(self_.as_str(),))
+        session.call_erased("VM.get_PV_ramdisk", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_PV_kernel(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_pv_kernel(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_PV_kernel", &(self_.as_str(),))
+        session.call_erased("VM.get_PV_kernel", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_PV_bootloader(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_pv_bootloader(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_PV_bootloader", &(self_.as_str(),))
+        session.call_erased("VM.get_PV_bootloader", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_VTPMs(self: VM ref)` → `VTPM ref set` (implicit message).
+    #[inline]
     pub fn get_vtpms(session: &crate::Session, self_: &VmRef) -> Result<Vec<VtpmRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_VTPMs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_VTPMs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_crash_dumps(self: VM ref)` → `crashdump ref set` (implicit message).
+    #[inline]
     pub fn get_crash_dumps(session: &crate::Session, self_: &VmRef) -> Result<Vec<CrashdumpRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_crash_dumps", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_crash_dumps", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_VUSBs(self: VM ref)` → `VUSB ref set` (implicit message).
+    #[inline]
     pub fn get_vusbs(session: &crate::Session, self_: &VmRef) -> Result<Vec<VusbRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_VUSBs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_VUSBs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_VBDs(self: VM ref)` → `VBD ref set` (implicit message).
+    #[inline]
     pub fn get_vbds(session: &crate::Session, self_: &VmRef) -> Result<Vec<VbdRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_VBDs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_VBDs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_VIFs(self: VM ref)` → `VIF ref set` (implicit message).
+    #[inline]
     pub fn get_vifs(session: &crate::Session, self_: &VmRef) -> Result<Vec<VifRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_VIFs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_VIFs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_consoles(self: VM ref)` → `console ref set` (implicit message).
+    #[inline]
     pub fn get_consoles(session: &crate::Session, self_: &VmRef) -> Result<Vec<ConsoleRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_consoles", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_consoles", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_actions_after_crash(self: VM ref)` → `enum on_crash_behaviour` (implicit message).
+    #[inline]
     pub fn get_actions_after_crash(session: &crate::Session, self_: &VmRef) -> Result<OnCrashBehaviour> {
-        session.call_as::<_, String>("VM.get_actions_after_crash", &(self_.as_str(),)).map(OnCrashBehaviour::from)
+        session.call_erased::<String>("VM.get_actions_after_crash", &[&self_.as_str()]).map(OnCrashBehaviour::from)
     }
 
     /// Calls `VM.get_actions_after_reboot(self: VM ref)` → `enum on_normal_exit` (implicit message).
+    #[inline]
     pub fn get_actions_after_reboot(session: &crate::Session, self_: &VmRef) -> Result<OnNormalExit> {
-        session.call_as::<_, String>("VM.get_actions_after_reboot", &(self_.as_str(),)).map(OnNormalExit::from)
+        session.call_erased::<String>("VM.get_actions_after_reboot", &[&self_.as_str()]).map(OnNormalExit::from)
     }
 
     /// Calls `VM.get_actions_after_shutdown(self: VM ref)` → `enum on_normal_exit` (implicit message).
+    #[inline]
     pub fn get_actions_after_shutdown(session: &crate::Session, self_: &VmRef) -> Result<OnNormalExit> {
-        session.call_as::<_, String>("VM.get_actions_after_shutdown", &(self_.as_str(),)).map(OnNormalExit::from)
+        session.call_erased::<String>("VM.get_actions_after_shutdown", &[&self_.as_str()]).map(OnNormalExit::from)
     }
 
     /// Calls `VM.get_actions_after_softreboot(self: VM ref)` → `enum on_softreboot_behavior` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_actions_after_softreboot(session: &crate::Session, self_: &VmRef) -> Result<OnSoftrebootBehavior> {
-        session.call_as::<_, String>("VM.get_actions_after_softreboot", &(self_.as_str(),)).map(OnSoftrebootBehavior::from)
+        session.call_erased::<String>("VM.get_actions_after_softreboot", &[&self_.as_str()]).map(OnSoftrebootBehavior::from)
     }
 
     /// Calls `VM.get_VCPUs_at_startup(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_vcpus_at_startup(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_VCPUs_at_startup", &(self_.as_str(),))
+        session.call_erased("VM.get_VCPUs_at_startup", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_VCPUs_max(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_vcpus_max(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_VCPUs_max", &(self_.as_str(),))
+        session.call_erased("VM.get_VCPUs_max", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_VCPUs_params(self: VM ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_vcpus_params(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM.get_VCPUs_params", &(self_.as_str(),))
+        session.call_erased("VM.get_VCPUs_params", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_memory_static_min(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_memory_static_min(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_memory_static_min", &(self_.as_str(),))
+        session.call_erased("VM.get_memory_static_min", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_memory_dynamic_min(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_memory_dynamic_min(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_memory_dynamic_min", &(self_.as_str(),))
+        session.call_erased("VM.get_memory_dynamic_min", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_memory_dynamic_max(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_memory_dynamic_max(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_memory_dynamic_max", &(self_.as_str(),))
+        session.call_erased("VM.get_memory_dynamic_max", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_memory_static_max(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_memory_static_max(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_memory_static_max", &(self_.as_str(),))
+        session.call_erased("VM.get_memory_static_max", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_memory_target(self: VM ref)` → `int` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_memory_target(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_memory_target", &(self_.as_str(),))
+        session.call_erased("VM.get_memory_target", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_memory_overhead(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_memory_overhead(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_memory_overhead", &(self_.as_str(),))
+        session.call_erased("VM.get_memory_overhead", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_affinity(self: VM ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_affinity(session: &crate::Session, self_: &VmRef) -> Result<HostRef> {
-        session.call_as::<_, String>("VM.get_affinity", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("VM.get_affinity", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `VM.get_scheduled_to_be_resident_on(self: VM ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_scheduled_to_be_resident_on(session: &crate::Session, self_: &VmRef) -> Result<HostRef> {
-        session.call_as::<_, String>("VM.get_scheduled_to_be_resident_on", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("VM.get_scheduled_to_be_resident_on", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `VM.get_resident_on(self: VM ref)` → `host ref` (implicit message).
+    #[inline]
     pub fn get_resident_on(session: &crate::Session, self_: &VmRef) -> Result<HostRef> {
-        session.call_as::<_, String>("VM.get_resident_on", &(self_.as_str(),)).map(HostRef::from)
+        session.call_erased::<String>("VM.get_resident_on", &[&self_.as_str()]).map(HostRef::from)
     }
 
     /// Calls `VM.get_suspend_VDI(self: VM ref)` → `VDI ref` (implicit message).
+    #[inline]
     pub fn get_suspend_vdi(session: &crate::Session, self_: &VmRef) -> Result<VdiRef> {
-        session.call_as::<_, String>("VM.get_suspend_VDI", &(self_.as_str(),)).map(VdiRef::from)
+        session.call_erased::<String>("VM.get_suspend_VDI", &[&self_.as_str()]).map(VdiRef::from)
     }
 
     /// Calls `VM.get_is_default_template(self: VM ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_default_template(session: &crate::Session, self_: &VmRef) -> Result<bool> {
-        session.call_as("VM.get_is_default_template", &(self_.as_str(),))
+        session.call_erased("VM.get_is_default_template", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_is_a_template(self: VM ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_is_a_template(session: &crate::Session, self_: &VmRef) -> Result<bool> {
-        session.call_as("VM.get_is_a_template", &(self_.as_str(),))
+        session.call_erased("VM.get_is_a_template", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_user_version(self: VM ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_user_version(session: &crate::Session, self_: &VmRef) -> Result<i64> {
-        session.call_as("VM.get_user_version", &(self_.as_str(),))
+        session.call_erased("VM.get_user_version", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_power_state(self: VM ref)` → `enum vm_power_state` (implicit message).
+    #[inline]
     pub fn get_power_state(session: &crate::Session, self_: &VmRef) -> Result<VmPowerState> {
-        session.call_as::<_, String>("VM.get_power_state", &(self_.as_str(),)).map(VmPowerState::from)
+        session.call_erased::<String>("VM.get_power_state", &[&self_.as_str()]).map(VmPowerState::from)
     }
 
     /// Calls `VM.get_name_description(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_name_description", &(self_.as_str(),))
+        session.call_erased("VM.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_name_label(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_name_label", &(self_.as_str(),))
+        session.call_erased("VM.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_current_operations(self: VM ref)` → `(string -> enum vm_operations) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &VmRef) -> Result<HashMap<String, VmOperations>> {
-        session.call_as("VM.get_current_operations", &(self_.as_str(),))
+        session.call_erased("VM.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_allowed_operations(self: VM ref)` → `enum vm_operations set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &VmRef) -> Result<Vec<VmOperations>> {
-        session.call_as::<_, Vec<String>>("VM.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM.get_uuid(self: VM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VmRef) -> Result<String> {
-        session.call_as("VM.get_uuid", &(self_.as_str(),))
+        session.call_erased("VM.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VM.get_by_name_label(label: string)` → `VM ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<VmRef>> {
-        session.call_as::<_, Vec<String>>("VM.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `VM.destroy(self: VM ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &VmRef) -> Result<()> {
-        session.call_as::<_, Void>("VM.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &VmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.create(args: VM record)` → `VM ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &VmRecord) -> Result<VmRef> {
-        session.call_as::<_, String>("VM.create", &(args,)).map(VmRef::from)
+        session.call_erased::<String>("VM.create", &[&args]).map(VmRef::from)
     }
 
     /// Starts `Async.VM.create` and returns its task; the task's result is `VM ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &VmRecord) -> Result<TaskHandle<VmRef>> {
-        session.call_as::<_, String>("Async.VM.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM.get_by_uuid(uuid: string)` → `VM ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VmRef> {
-        session.call_as::<_, String>("VM.get_by_uuid", &(uuid,)).map(VmRef::from)
+        session.call_erased::<String>("VM.get_by_uuid", &[&uuid]).map(VmRef::from)
     }
 
     /// Calls `VM.get_record(self: VM ref)` → `VM record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VmRef) -> Result<VmRecord> {
-        session.call_as("VM.get_record", &(self_.as_str(),))
+        session.call_erased("VM.get_record", &[&self_.as_str()])
     }
 }

@@ -40,157 +40,188 @@ impl HasRecord for VmAppliance {
 
 impl VmAppliance {
     /// Calls `VM_appliance.get_all_records()` → `(VM_appliance ref -> VM_appliance record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VmApplianceRef, VmApplianceRecord>> {
-        session.call_as("VM_appliance.get_all_records", &[(); 0])
+        session.call_erased("VM_appliance.get_all_records", &[])
     }
 
     /// Calls `VM_appliance.get_all()` → `VM_appliance ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VmApplianceRef>> {
-        session.call_as::<_, Vec<String>>("VM_appliance.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VM_appliance.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VM_appliance.recover(self: VM_appliance ref, session_to: session ref, force: bool)` → `void` (custom message).
+    #[inline]
     pub fn recover(session: &crate::Session, self_: &VmApplianceRef, session_to: &SessionRef, force: bool) -> Result<()> {
-        session.call_as::<_, Void>("VM_appliance.recover", &(self_.as_str(), session_to.as_str(), force)).map(drop)
+        session.call_erased::<Void>("VM_appliance.recover", &[&self_.as_str(), &session_to.as_str(), &force]).map(drop)
     }
 
     /// Starts `Async.VM_appliance.recover` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_recover(session: &crate::Session, self_: &VmApplianceRef, session_to: &SessionRef, force: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM_appliance.recover", &(self_.as_str(), session_to.as_str(), force)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM_appliance.recover", &[&self_.as_str(), &session_to.as_str(), &force]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM_appliance.get_SRs_required_for_recovery(self: VM_appliance ref, session_to: session ref)` → `SR ref set` (custom message).
+    #[inline]
     pub fn get_srs_required_for_recovery(session: &crate::Session, self_: &VmApplianceRef, session_to: &SessionRef) -> Result<Vec<SrRef>> {
-        session.call_as::<_, Vec<String>>("VM_appliance.get_SRs_required_for_recovery", &(self_.as_str(), session_to.as_str())).map(from_strings)
+        session.call_erased::<Vec<String>>("VM_appliance.get_SRs_required_for_recovery", &[&self_.as_str(), &session_to.as_str()]).map(from_strings)
     }
 
     /// Starts `Async.VM_appliance.get_SRs_required_for_recovery` and returns its task; the task's result is `SR ref set`.
+    #[inline]
     pub fn async_get_srs_required_for_recovery(session: &crate::Session, self_: &VmApplianceRef, session_to: &SessionRef) -> Result<TaskHandle<Vec<SrRef>>> {
-        session.call_as::<_, String>("Async.VM_appliance.get_SRs_required_for_recovery", &(self_.as_str(), session_to.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM_appliance.get_SRs_required_for_recovery", &[&self_.as_str(), &session_to.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM_appliance.assert_can_be_recovered(self: VM_appliance ref, session_to: session ref)` → `void` (custom message).
+    #[inline]
     pub fn assert_can_be_recovered(session: &crate::Session, self_: &VmApplianceRef, session_to: &SessionRef) -> Result<()> {
-        session.call_as::<_, Void>("VM_appliance.assert_can_be_recovered", &(self_.as_str(), session_to.as_str())).map(drop)
+        session.call_erased::<Void>("VM_appliance.assert_can_be_recovered", &[&self_.as_str(), &session_to.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM_appliance.assert_can_be_recovered` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_assert_can_be_recovered(session: &crate::Session, self_: &VmApplianceRef, session_to: &SessionRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM_appliance.assert_can_be_recovered", &(self_.as_str(), session_to.as_str())).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM_appliance.assert_can_be_recovered", &[&self_.as_str(), &session_to.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM_appliance.shutdown(self: VM_appliance ref)` → `void` (custom message).
+    #[inline]
     pub fn shutdown(session: &crate::Session, self_: &VmApplianceRef) -> Result<()> {
-        session.call_as::<_, Void>("VM_appliance.shutdown", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM_appliance.shutdown", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM_appliance.shutdown` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_shutdown(session: &crate::Session, self_: &VmApplianceRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM_appliance.shutdown", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM_appliance.shutdown", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM_appliance.hard_shutdown(self: VM_appliance ref)` → `void` (custom message).
+    #[inline]
     pub fn hard_shutdown(session: &crate::Session, self_: &VmApplianceRef) -> Result<()> {
-        session.call_as::<_, Void>("VM_appliance.hard_shutdown", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM_appliance.hard_shutdown", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM_appliance.hard_shutdown` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_hard_shutdown(session: &crate::Session, self_: &VmApplianceRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM_appliance.hard_shutdown", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM_appliance.hard_shutdown", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM_appliance.clean_shutdown(self: VM_appliance ref)` → `void` (custom message).
+    #[inline]
     pub fn clean_shutdown(session: &crate::Session, self_: &VmApplianceRef) -> Result<()> {
-        session.call_as::<_, Void>("VM_appliance.clean_shutdown", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM_appliance.clean_shutdown", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM_appliance.clean_shutdown` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_clean_shutdown(session: &crate::Session, self_: &VmApplianceRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM_appliance.clean_shutdown", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM_appliance.clean_shutdown", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM_appliance.start(self: VM_appliance ref, paused: bool)` → `void` (custom message).
+    #[inline]
     pub fn start(session: &crate::Session, self_: &VmApplianceRef, paused: bool) -> Result<()> {
-        session.call_as::<_, Void>("VM_appliance.start", &(self_.as_str(), paused)).map(drop)
+        session.call_erased::<Void>("VM_appliance.start", &[&self_.as_str(), &paused]).map(drop)
     }
 
     /// Starts `Async.VM_appliance.start` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_start(session: &crate::Session, self_: &VmApplianceRef, paused: bool) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM_appliance.start", &(self_.as_str(), paused)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM_appliance.start", &[&self_.as_str(), &paused]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM_appliance.set_name_description(self: VM_appliance ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &VmApplianceRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM_appliance.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM_appliance.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM_appliance.set_name_label(self: VM_appliance ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &VmApplianceRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM_appliance.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM_appliance.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM_appliance.get_VMs(self: VM_appliance ref)` → `VM ref set` (implicit message).
+    #[inline]
     pub fn get_vms(session: &crate::Session, self_: &VmApplianceRef) -> Result<Vec<VmRef>> {
-        session.call_as::<_, Vec<String>>("VM_appliance.get_VMs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM_appliance.get_VMs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM_appliance.get_current_operations(self: VM_appliance ref)` → `(string -> enum vm_appliance_operation) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &VmApplianceRef) -> Result<HashMap<String, VmApplianceOperation>> {
-        session.call_as("VM_appliance.get_current_operations", &(self_.as_str(),))
+        session.call_erased("VM_appliance.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `VM_appliance.get_allowed_operations(self: VM_appliance ref)` → `enum vm_appliance_operation set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &VmApplianceRef) -> Result<Vec<VmApplianceOperation>> {
-        session.call_as::<_, Vec<String>>("VM_appliance.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM_appliance.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM_appliance.get_name_description(self: VM_appliance ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &VmApplianceRef) -> Result<String> {
-        session.call_as("VM_appliance.get_name_description", &(self_.as_str(),))
+        session.call_erased("VM_appliance.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `VM_appliance.get_name_label(self: VM_appliance ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &VmApplianceRef) -> Result<String> {
-        session.call_as("VM_appliance.get_name_label", &(self_.as_str(),))
+        session.call_erased("VM_appliance.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `VM_appliance.get_uuid(self: VM_appliance ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VmApplianceRef) -> Result<String> {
-        session.call_as("VM_appliance.get_uuid", &(self_.as_str(),))
+        session.call_erased("VM_appliance.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VM_appliance.get_by_name_label(label: string)` → `VM_appliance ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<VmApplianceRef>> {
-        session.call_as::<_, Vec<String>>("VM_appliance.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM_appliance.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `VM_appliance.destroy(self: VM_appliance ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &VmApplianceRef) -> Result<()> {
-        session.call_as::<_, Void>("VM_appliance.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM_appliance.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM_appliance.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &VmApplianceRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM_appliance.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM_appliance.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM_appliance.create(args: VM_appliance record)` → `VM_appliance ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &VmApplianceRecord) -> Result<VmApplianceRef> {
-        session.call_as::<_, String>("VM_appliance.create", &(args,)).map(VmApplianceRef::from)
+        session.call_erased::<String>("VM_appliance.create", &[&args]).map(VmApplianceRef::from)
     }
 
     /// Starts `Async.VM_appliance.create` and returns its task; the task's result is `VM_appliance ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &VmApplianceRecord) -> Result<TaskHandle<VmApplianceRef>> {
-        session.call_as::<_, String>("Async.VM_appliance.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM_appliance.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM_appliance.get_by_uuid(uuid: string)` → `VM_appliance ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VmApplianceRef> {
-        session.call_as::<_, String>("VM_appliance.get_by_uuid", &(uuid,)).map(VmApplianceRef::from)
+        session.call_erased::<String>("VM_appliance.get_by_uuid", &[&uuid]).map(VmApplianceRef::from)
     }
 
     /// Calls `VM_appliance.get_record(self: VM_appliance ref)` → `VM_appliance record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VmApplianceRef) -> Result<VmApplianceRecord> {
-        session.call_as("VM_appliance.get_record", &(self_.as_str(),))
+        session.call_erased("VM_appliance.get_record", &[&self_.as_str()])
     }
 }

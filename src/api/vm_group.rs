@@ -38,82 +38,98 @@ impl HasRecord for VmGroup {
 
 impl VmGroup {
     /// Calls `VM_group.get_all_records()` → `(VM_group ref -> VM_group record) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VmGroupRef, VmGroupRecord>> {
-        session.call_as("VM_group.get_all_records", &[(); 0])
+        session.call_erased("VM_group.get_all_records", &[])
     }
 
     /// Calls `VM_group.get_all()` → `VM_group ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VmGroupRef>> {
-        session.call_as::<_, Vec<String>>("VM_group.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VM_group.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VM_group.set_name_description(self: VM_group ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &VmGroupRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM_group.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM_group.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM_group.set_name_label(self: VM_group ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &VmGroupRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM_group.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM_group.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM_group.get_VMs(self: VM_group ref)` → `VM ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_vms(session: &crate::Session, self_: &VmGroupRef) -> Result<Vec<VmRef>> {
-        session.call_as::<_, Vec<String>>("VM_group.get_VMs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM_group.get_VMs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VM_group.get_placement(self: VM_group ref)` → `enum placement_policy` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_placement(session: &crate::Session, self_: &VmGroupRef) -> Result<PlacementPolicy> {
-        session.call_as::<_, String>("VM_group.get_placement", &(self_.as_str(),)).map(PlacementPolicy::from)
+        session.call_erased::<String>("VM_group.get_placement", &[&self_.as_str()]).map(PlacementPolicy::from)
     }
 
     /// Calls `VM_group.get_name_description(self: VM_group ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &VmGroupRef) -> Result<String> {
-        session.call_as("VM_group.get_name_description", &(self_.as_str(),))
+        session.call_erased("VM_group.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `VM_group.get_name_label(self: VM_group ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &VmGroupRef) -> Result<String> {
-        session.call_as("VM_group.get_name_label", &(self_.as_str(),))
+        session.call_erased("VM_group.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `VM_group.get_uuid(self: VM_group ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VmGroupRef) -> Result<String> {
-        session.call_as("VM_group.get_uuid", &(self_.as_str(),))
+        session.call_erased("VM_group.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VM_group.get_by_name_label(label: string)` → `VM_group ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<VmGroupRef>> {
-        session.call_as::<_, Vec<String>>("VM_group.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("VM_group.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `VM_group.destroy(self: VM_group ref)` → `void` (implicit message). Prototype: may change.
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &VmGroupRef) -> Result<()> {
-        session.call_as::<_, Void>("VM_group.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VM_group.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VM_group.destroy` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &VmGroupRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VM_group.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM_group.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM_group.create(args: VM_group record)` → `VM_group ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn create(session: &crate::Session, args: &VmGroupRecord) -> Result<VmGroupRef> {
-        session.call_as::<_, String>("VM_group.create", &(args,)).map(VmGroupRef::from)
+        session.call_erased::<String>("VM_group.create", &[&args]).map(VmGroupRef::from)
     }
 
     /// Starts `Async.VM_group.create` and returns its task; the task's result is `VM_group ref`. Prototype: may change.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &VmGroupRecord) -> Result<TaskHandle<VmGroupRef>> {
-        session.call_as::<_, String>("Async.VM_group.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VM_group.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VM_group.get_by_uuid(uuid: string)` → `VM_group ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VmGroupRef> {
-        session.call_as::<_, String>("VM_group.get_by_uuid", &(uuid,)).map(VmGroupRef::from)
+        session.call_erased::<String>("VM_group.get_by_uuid", &[&uuid]).map(VmGroupRef::from)
     }
 
     /// Calls `VM_group.get_record(self: VM_group ref)` → `VM_group record` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VmGroupRef) -> Result<VmGroupRecord> {
-        session.call_as("VM_group.get_record", &(self_.as_str(),))
+        session.call_erased("VM_group.get_record", &[&self_.as_str()])
     }
 }

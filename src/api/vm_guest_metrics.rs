@@ -59,108 +59,129 @@ impl HasRecord for VmGuestMetrics {
 
 impl VmGuestMetrics {
     /// Calls `VM_guest_metrics.get_all_records()` → `(VM_guest_metrics ref -> VM_guest_metrics record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VmGuestMetricsRef, VmGuestMetricsRecord>> {
-        session.call_as("VM_guest_metrics.get_all_records", &[(); 0])
+        session.call_erased("VM_guest_metrics.get_all_records", &[])
     }
 
     /// Calls `VM_guest_metrics.get_all()` → `VM_guest_metrics ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VmGuestMetricsRef>> {
-        session.call_as::<_, Vec<String>>("VM_guest_metrics.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VM_guest_metrics.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VM_guest_metrics.remove_from_other_config(self: VM_guest_metrics ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &VmGuestMetricsRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM_guest_metrics.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VM_guest_metrics.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VM_guest_metrics.add_to_other_config(self: VM_guest_metrics ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &VmGuestMetricsRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM_guest_metrics.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VM_guest_metrics.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VM_guest_metrics.set_other_config(self: VM_guest_metrics ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &VmGuestMetricsRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM_guest_metrics.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM_guest_metrics.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM_guest_metrics.get_services(self: VM_guest_metrics ref)` → `(string -> string) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_services(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM_guest_metrics.get_services", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_services", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_PV_drivers_detected(self: VM_guest_metrics ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_pv_drivers_detected(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<bool> {
-        session.call_as("VM_guest_metrics.get_PV_drivers_detected", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_PV_drivers_detected", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_can_use_hotplug_vif(self: VM_guest_metrics ref)` → `enum tristate_type` (implicit message).
+    #[inline]
     pub fn get_can_use_hotplug_vif(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<TristateType> {
-        session.call_as::<_, String>("VM_guest_metrics.get_can_use_hotplug_vif", &(self_.as_str(),)).map(TristateType::from)
+        session.call_erased::<String>("VM_guest_metrics.get_can_use_hotplug_vif", &[&self_.as_str()]).map(TristateType::from)
     }
 
     /// Calls `VM_guest_metrics.get_can_use_hotplug_vbd(self: VM_guest_metrics ref)` → `enum tristate_type` (implicit message).
+    #[inline]
     pub fn get_can_use_hotplug_vbd(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<TristateType> {
-        session.call_as::<_, String>("VM_guest_metrics.get_can_use_hotplug_vbd", &(self_.as_str(),)).map(TristateType::from)
+        session.call_erased::<String>("VM_guest_metrics.get_can_use_hotplug_vbd", &[&self_.as_str()]).map(TristateType::from)
     }
 
     /// Calls `VM_guest_metrics.get_live(self: VM_guest_metrics ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_live(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<bool> {
-        session.call_as("VM_guest_metrics.get_live", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_live", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_other_config(self: VM_guest_metrics ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM_guest_metrics.get_other_config", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_last_updated(self: VM_guest_metrics ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_last_updated(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<DateTime> {
-        session.call_as("VM_guest_metrics.get_last_updated", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_last_updated", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_other(self: VM_guest_metrics ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM_guest_metrics.get_other", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_other", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_networks(self: VM_guest_metrics ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_networks(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM_guest_metrics.get_networks", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_networks", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_PV_drivers_up_to_date(self: VM_guest_metrics ref)` → `bool` (implicit message). Deprecated.
     #[deprecated]
+    #[inline]
     pub fn get_pv_drivers_up_to_date(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<bool> {
-        session.call_as("VM_guest_metrics.get_PV_drivers_up_to_date", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_PV_drivers_up_to_date", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_PV_drivers_version(self: VM_guest_metrics ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_pv_drivers_version(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM_guest_metrics.get_PV_drivers_version", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_PV_drivers_version", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_netbios_name(self: VM_guest_metrics ref)` → `(string -> string) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_netbios_name(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM_guest_metrics.get_netbios_name", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_netbios_name", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_os_version(self: VM_guest_metrics ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_os_version(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM_guest_metrics.get_os_version", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_os_version", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_uuid(self: VM_guest_metrics ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<String> {
-        session.call_as("VM_guest_metrics.get_uuid", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VM_guest_metrics.get_by_uuid(uuid: string)` → `VM_guest_metrics ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VmGuestMetricsRef> {
-        session.call_as::<_, String>("VM_guest_metrics.get_by_uuid", &(uuid,)).map(VmGuestMetricsRef::from)
+        session.call_erased::<String>("VM_guest_metrics.get_by_uuid", &[&uuid]).map(VmGuestMetricsRef::from)
     }
 
     /// Calls `VM_guest_metrics.get_record(self: VM_guest_metrics ref)` → `VM_guest_metrics record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VmGuestMetricsRef) -> Result<VmGuestMetricsRecord> {
-        session.call_as("VM_guest_metrics.get_record", &(self_.as_str(),))
+        session.call_erased("VM_guest_metrics.get_record", &[&self_.as_str()])
     }
 }

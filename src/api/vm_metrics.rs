@@ -67,127 +67,152 @@ impl HasRecord for VmMetrics {
 
 impl VmMetrics {
     /// Calls `VM_metrics.get_all_records()` → `(VM_metrics ref -> VM_metrics record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VmMetricsRef, VmMetricsRecord>> {
-        session.call_as("VM_metrics.get_all_records", &[(); 0])
+        session.call_erased("VM_metrics.get_all_records", &[])
     }
 
     /// Calls `VM_metrics.get_all()` → `VM_metrics ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VmMetricsRef>> {
-        session.call_as::<_, Vec<String>>("VM_metrics.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VM_metrics.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VM_metrics.remove_from_other_config(self: VM_metrics ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &VmMetricsRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM_metrics.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VM_metrics.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VM_metrics.add_to_other_config(self: VM_metrics ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &VmMetricsRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VM_metrics.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VM_metrics.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VM_metrics.set_other_config(self: VM_metrics ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &VmMetricsRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VM_metrics.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VM_metrics.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VM_metrics.get_numa_node_memory(self: VM_metrics ref)` → `(int -> int) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_numa_node_memory(session: &crate::Session, self_: &VmMetricsRef) -> Result<HashMap<i64, i64>> {
-        session.call_as("VM_metrics.get_numa_node_memory", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_numa_node_memory", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_numa_nodes(self: VM_metrics ref)` → `int` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_numa_nodes(session: &crate::Session, self_: &VmMetricsRef) -> Result<i64> {
-        session.call_as("VM_metrics.get_numa_nodes", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_numa_nodes", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_numa_optimised(self: VM_metrics ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_numa_optimised(session: &crate::Session, self_: &VmMetricsRef) -> Result<bool> {
-        session.call_as("VM_metrics.get_numa_optimised", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_numa_optimised", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_current_domain_type(self: VM_metrics ref)` → `enum domain_type` (implicit message).
+    #[inline]
     pub fn get_current_domain_type(session: &crate::Session, self_: &VmMetricsRef) -> Result<DomainType> {
-        session.call_as::<_, String>("VM_metrics.get_current_domain_type", &(self_.as_str(),)).map(DomainType::from)
+        session.call_erased::<String>("VM_metrics.get_current_domain_type", &[&self_.as_str()]).map(DomainType::from)
     }
 
     /// Calls `VM_metrics.get_nomigrate(self: VM_metrics ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_nomigrate(session: &crate::Session, self_: &VmMetricsRef) -> Result<bool> {
-        session.call_as("VM_metrics.get_nomigrate", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_nomigrate", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_nested_virt(self: VM_metrics ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_nested_virt(session: &crate::Session, self_: &VmMetricsRef) -> Result<bool> {
-        session.call_as("VM_metrics.get_nested_virt", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_nested_virt", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_hvm(self: VM_metrics ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_hvm(session: &crate::Session, self_: &VmMetricsRef) -> Result<bool> {
-        session.call_as("VM_metrics.get_hvm", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_hvm", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_other_config(self: VM_metrics ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &VmMetricsRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM_metrics.get_other_config", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_last_updated(self: VM_metrics ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_last_updated(session: &crate::Session, self_: &VmMetricsRef) -> Result<DateTime> {
-        session.call_as("VM_metrics.get_last_updated", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_last_updated", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_install_time(self: VM_metrics ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_install_time(session: &crate::Session, self_: &VmMetricsRef) -> Result<DateTime> {
-        session.call_as("VM_metrics.get_install_time", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_install_time", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_start_time(self: VM_metrics ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_start_time(session: &crate::Session, self_: &VmMetricsRef) -> Result<DateTime> {
-        session.call_as("VM_metrics.get_start_time", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_start_time", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_state(self: VM_metrics ref)` → `string set` (implicit message).
+    #[inline]
     pub fn get_state(session: &crate::Session, self_: &VmMetricsRef) -> Result<Vec<String>> {
-        session.call_as("VM_metrics.get_state", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_state", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_VCPUs_flags(self: VM_metrics ref)` → `(int -> string set) map` (implicit message).
+    #[inline]
     pub fn get_vcpus_flags(session: &crate::Session, self_: &VmMetricsRef) -> Result<HashMap<i64, Vec<String>>> {
-        session.call_as("VM_metrics.get_VCPUs_flags", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_VCPUs_flags", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_VCPUs_params(self: VM_metrics ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_vcpus_params(session: &crate::Session, self_: &VmMetricsRef) -> Result<HashMap<String, String>> {
-        session.call_as("VM_metrics.get_VCPUs_params", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_VCPUs_params", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_VCPUs_CPU(self: VM_metrics ref)` → `(int -> int) map` (implicit message).
+    #[inline]
     pub fn get_vcpus_cpu(session: &crate::Session, self_: &VmMetricsRef) -> Result<HashMap<i64, i64>> {
-        session.call_as("VM_metrics.get_VCPUs_CPU", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_VCPUs_CPU", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_VCPUs_number(self: VM_metrics ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_vcpus_number(session: &crate::Session, self_: &VmMetricsRef) -> Result<i64> {
-        session.call_as("VM_metrics.get_VCPUs_number", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_VCPUs_number", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_memory_actual(self: VM_metrics ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_memory_actual(session: &crate::Session, self_: &VmMetricsRef) -> Result<i64> {
-        session.call_as("VM_metrics.get_memory_actual", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_memory_actual", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_uuid(self: VM_metrics ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VmMetricsRef) -> Result<String> {
-        session.call_as("VM_metrics.get_uuid", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VM_metrics.get_by_uuid(uuid: string)` → `VM_metrics ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VmMetricsRef> {
-        session.call_as::<_, String>("VM_metrics.get_by_uuid", &(uuid,)).map(VmMetricsRef::from)
+        session.call_erased::<String>("VM_metrics.get_by_uuid", &[&uuid]).map(VmMetricsRef::from)
     }
 
     /// Calls `VM_metrics.get_record(self: VM_metrics ref)` → `VM_metrics record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VmMetricsRef) -> Result<VmMetricsRecord> {
-        session.call_as("VM_metrics.get_record", &(self_.as_str(),))
+        session.call_erased("VM_metrics.get_record", &[&self_.as_str()])
     }
 }

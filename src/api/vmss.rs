@@ -48,152 +48,182 @@ impl HasRecord for Vmss {
 
 impl Vmss {
     /// Calls `VMSS.get_all_records()` → `(VMSS ref -> VMSS record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VmssRef, VmssRecord>> {
-        session.call_as("VMSS.get_all_records", &[(); 0])
+        session.call_erased("VMSS.get_all_records", &[])
     }
 
     /// Calls `VMSS.get_all()` → `VMSS ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VmssRef>> {
-        session.call_as::<_, Vec<String>>("VMSS.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VMSS.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VMSS.set_type(self: VMSS ref, value: enum vmss_type)` → `void` (custom message).
+    #[inline]
     pub fn set_type(session: &crate::Session, self_: &VmssRef, value: VmssType) -> Result<()> {
-        session.call_as::<_, Void>("VMSS.set_type", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VMSS.set_type", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `VMSS.set_last_run_time(self: VMSS ref, value: datetime)` → `void` (custom message).
+    #[inline]
     pub fn set_last_run_time(session: &crate::Session, self_: &VmssRef, value: DateTime) -> Result<()> {
-        session.call_as::<_, Void>("VMSS.set_last_run_time", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VMSS.set_last_run_time", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VMSS.remove_from_schedule(self: VMSS ref, key: string)` → `void` (custom message).
+    #[inline]
     pub fn remove_from_schedule(session: &crate::Session, self_: &VmssRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VMSS.remove_from_schedule", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VMSS.remove_from_schedule", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VMSS.add_to_schedule(self: VMSS ref, key: string, value: string)` → `void` (custom message).
+    #[inline]
     pub fn add_to_schedule(session: &crate::Session, self_: &VmssRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VMSS.add_to_schedule", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VMSS.add_to_schedule", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VMSS.set_schedule(self: VMSS ref, value: (string -> string) map)` → `void` (custom message).
+    #[inline]
     pub fn set_schedule(session: &crate::Session, self_: &VmssRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VMSS.set_schedule", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VMSS.set_schedule", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VMSS.set_frequency(self: VMSS ref, value: enum vmss_frequency)` → `void` (custom message).
+    #[inline]
     pub fn set_frequency(session: &crate::Session, self_: &VmssRef, value: VmssFrequency) -> Result<()> {
-        session.call_as::<_, Void>("VMSS.set_frequency", &(self_.as_str(), value.as_str())).map(drop)
+        session.call_erased::<Void>("VMSS.set_frequency", &[&self_.as_str(), &value.as_str()]).map(drop)
     }
 
     /// Calls `VMSS.set_retained_snapshots(self: VMSS ref, value: int)` → `void` (custom message).
+    #[inline]
     pub fn set_retained_snapshots(session: &crate::Session, self_: &VmssRef, value: i64) -> Result<()> {
-        session.call_as::<_, Void>("VMSS.set_retained_snapshots", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VMSS.set_retained_snapshots", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VMSS.snapshot_now(vmss: VMSS ref)` → `string` (custom message).
+    #[inline]
     pub fn snapshot_now(session: &crate::Session, vmss: &VmssRef) -> Result<String> {
-        session.call_as("VMSS.snapshot_now", &(vmss.as_str(),))
+        session.call_erased("VMSS.snapshot_now", &[&vmss.as_str()])
     }
 
     /// Calls `VMSS.set_enabled(self: VMSS ref, value: bool)` → `void` (implicit message).
+    #[inline]
     pub fn set_enabled(session: &crate::Session, self_: &VmssRef, value: bool) -> Result<()> {
-        session.call_as::<_, Void>("VMSS.set_enabled", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VMSS.set_enabled", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VMSS.set_name_description(self: VMSS ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_description(session: &crate::Session, self_: &VmssRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VMSS.set_name_description", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VMSS.set_name_description", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VMSS.set_name_label(self: VMSS ref, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn set_name_label(session: &crate::Session, self_: &VmssRef, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VMSS.set_name_label", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VMSS.set_name_label", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VMSS.get_VMs(self: VMSS ref)` → `VM ref set` (implicit message).
+    #[inline]
     pub fn get_vms(session: &crate::Session, self_: &VmssRef) -> Result<Vec<VmRef>> {
-        session.call_as::<_, Vec<String>>("VMSS.get_VMs", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VMSS.get_VMs", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VMSS.get_last_run_time(self: VMSS ref)` → `datetime` (implicit message).
+    #[inline]
     pub fn get_last_run_time(session: &crate::Session, self_: &VmssRef) -> Result<DateTime> {
-        session.call_as("VMSS.get_last_run_time", &(self_.as_str(),))
+        session.call_erased("VMSS.get_last_run_time", &[&self_.as_str()])
     }
 
     /// Calls `VMSS.get_schedule(self: VMSS ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_schedule(session: &crate::Session, self_: &VmssRef) -> Result<HashMap<String, String>> {
-        session.call_as("VMSS.get_schedule", &(self_.as_str(),))
+        session.call_erased("VMSS.get_schedule", &[&self_.as_str()])
     }
 
     /// Calls `VMSS.get_frequency(self: VMSS ref)` → `enum vmss_frequency` (implicit message).
+    #[inline]
     pub fn get_frequency(session: &crate::Session, self_: &VmssRef) -> Result<VmssFrequency> {
-        session.call_as::<_, String>("VMSS.get_frequency", &(self_.as_str(),)).map(VmssFrequency::from)
+        session.call_erased::<String>("VMSS.get_frequency", &[&self_.as_str()]).map(VmssFrequency::from)
     }
 
     /// Calls `VMSS.get_retained_snapshots(self: VMSS ref)` → `int` (implicit message).
+    #[inline]
     pub fn get_retained_snapshots(session: &crate::Session, self_: &VmssRef) -> Result<i64> {
-        session.call_as("VMSS.get_retained_snapshots", &(self_.as_str(),))
+        session.call_erased("VMSS.get_retained_snapshots", &[&self_.as_str()])
     }
 
     /// Calls `VMSS.get_type(self: VMSS ref)` → `enum vmss_type` (implicit message).
+    #[inline]
     pub fn get_type(session: &crate::Session, self_: &VmssRef) -> Result<VmssType> {
-        session.call_as::<_, String>("VMSS.get_type", &(self_.as_str(),)).map(VmssType::from)
+        session.call_erased::<String>("VMSS.get_type", &[&self_.as_str()]).map(VmssType::from)
     }
 
     /// Calls `VMSS.get_enabled(self: VMSS ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_enabled(session: &crate::Session, self_: &VmssRef) -> Result<bool> {
-        session.call_as("VMSS.get_enabled", &(self_.as_str(),))
+        session.call_erased("VMSS.get_enabled", &[&self_.as_str()])
     }
 
     /// Calls `VMSS.get_name_description(self: VMSS ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_description(session: &crate::Session, self_: &VmssRef) -> Result<String> {
-        session.call_as("VMSS.get_name_description", &(self_.as_str(),))
+        session.call_erased("VMSS.get_name_description", &[&self_.as_str()])
     }
 
     /// Calls `VMSS.get_name_label(self: VMSS ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_name_label(session: &crate::Session, self_: &VmssRef) -> Result<String> {
-        session.call_as("VMSS.get_name_label", &(self_.as_str(),))
+        session.call_erased("VMSS.get_name_label", &[&self_.as_str()])
     }
 
     /// Calls `VMSS.get_uuid(self: VMSS ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VmssRef) -> Result<String> {
-        session.call_as("VMSS.get_uuid", &(self_.as_str(),))
+        session.call_erased("VMSS.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VMSS.get_by_name_label(label: string)` → `VMSS ref set` (implicit message).
+    #[inline]
     pub fn get_by_name_label(session: &crate::Session, label: &str) -> Result<Vec<VmssRef>> {
-        session.call_as::<_, Vec<String>>("VMSS.get_by_name_label", &(label,)).map(from_strings)
+        session.call_erased::<Vec<String>>("VMSS.get_by_name_label", &[&label]).map(from_strings)
     }
 
     /// Calls `VMSS.destroy(self: VMSS ref)` → `void` (implicit message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &VmssRef) -> Result<()> {
-        session.call_as::<_, Void>("VMSS.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VMSS.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VMSS.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &VmssRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VMSS.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VMSS.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VMSS.create(args: VMSS record)` → `VMSS ref` (implicit message).
+    #[inline]
     pub fn create(session: &crate::Session, args: &VmssRecord) -> Result<VmssRef> {
-        session.call_as::<_, String>("VMSS.create", &(args,)).map(VmssRef::from)
+        session.call_erased::<String>("VMSS.create", &[&args]).map(VmssRef::from)
     }
 
     /// Starts `Async.VMSS.create` and returns its task; the task's result is `VMSS ref`.
+    #[inline]
     pub fn async_create(session: &crate::Session, args: &VmssRecord) -> Result<TaskHandle<VmssRef>> {
-        session.call_as::<_, String>("Async.VMSS.create", &(args,)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VMSS.create", &[&args]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VMSS.get_by_uuid(uuid: string)` → `VMSS ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VmssRef> {
-        session.call_as::<_, String>("VMSS.get_by_uuid", &(uuid,)).map(VmssRef::from)
+        session.call_erased::<String>("VMSS.get_by_uuid", &[&uuid]).map(VmssRef::from)
     }
 
     /// Calls `VMSS.get_record(self: VMSS ref)` → `VMSS record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VmssRef) -> Result<VmssRecord> {
-        session.call_as("VMSS.get_record", &(self_.as_str(),))
+        session.call_erased("VMSS.get_record", &[&self_.as_str()])
     }
 }

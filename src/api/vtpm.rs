@@ -44,82 +44,98 @@ impl HasRecord for Vtpm {
 
 impl Vtpm {
     /// Calls `VTPM.get_all_records()` → `(VTPM ref -> VTPM record) map` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VtpmRef, VtpmRecord>> {
-        session.call_as("VTPM.get_all_records", &[(); 0])
+        session.call_erased("VTPM.get_all_records", &[])
     }
 
     /// Calls `VTPM.get_all()` → `VTPM ref set` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VtpmRef>> {
-        session.call_as::<_, Vec<String>>("VTPM.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VTPM.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VTPM.destroy(self: VTPM ref)` → `void` (custom message). Prototype: may change.
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &VtpmRef) -> Result<()> {
-        session.call_as::<_, Void>("VTPM.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VTPM.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VTPM.destroy` and returns its task; the task's result is `void`. Prototype: may change.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &VtpmRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VTPM.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VTPM.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VTPM.create(vM: VM ref, is_unique: bool)` → `VTPM ref` (custom message). Prototype: may change.
+    #[inline]
     pub fn create(session: &crate::Session, vm: &VmRef, is_unique: bool) -> Result<VtpmRef> {
-        session.call_as::<_, String>("VTPM.create", &(vm.as_str(), is_unique)).map(VtpmRef::from)
+        session.call_erased::<String>("VTPM.create", &[&vm.as_str(), &is_unique]).map(VtpmRef::from)
     }
 
     /// Starts `Async.VTPM.create` and returns its task; the task's result is `VTPM ref`. Prototype: may change.
+    #[inline]
     pub fn async_create(session: &crate::Session, vm: &VmRef, is_unique: bool) -> Result<TaskHandle<VtpmRef>> {
-        session.call_as::<_, String>("Async.VTPM.create", &(vm.as_str(), is_unique)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VTPM.create", &[&vm.as_str(), &is_unique]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VTPM.get_is_protected(self: VTPM ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_is_protected(session: &crate::Session, self_: &VtpmRef) -> Result<bool> {
-        session.call_as("VTPM.get_is_protected", &(self_.as_str(),))
+        session.call_erased("VTPM.get_is_protected", &[&self_.as_str()])
     }
 
     /// Calls `VTPM.get_is_unique(self: VTPM ref)` → `bool` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_is_unique(session: &crate::Session, self_: &VtpmRef) -> Result<bool> {
-        session.call_as("VTPM.get_is_unique", &(self_.as_str(),))
+        session.call_erased("VTPM.get_is_unique", &[&self_.as_str()])
     }
 
     /// Calls `VTPM.get_persistence_backend(self: VTPM ref)` → `enum persistence_backend` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_persistence_backend(session: &crate::Session, self_: &VtpmRef) -> Result<PersistenceBackend> {
-        session.call_as::<_, String>("VTPM.get_persistence_backend", &(self_.as_str(),)).map(PersistenceBackend::from)
+        session.call_erased::<String>("VTPM.get_persistence_backend", &[&self_.as_str()]).map(PersistenceBackend::from)
     }
 
     /// Calls `VTPM.get_backend(self: VTPM ref)` → `VM ref` (implicit message).
+    #[inline]
     pub fn get_backend(session: &crate::Session, self_: &VtpmRef) -> Result<VmRef> {
-        session.call_as::<_, String>("VTPM.get_backend", &(self_.as_str(),)).map(VmRef::from)
+        session.call_erased::<String>("VTPM.get_backend", &[&self_.as_str()]).map(VmRef::from)
     }
 
     /// Calls `VTPM.get_VM(self: VTPM ref)` → `VM ref` (implicit message).
+    #[inline]
     pub fn get_vm(session: &crate::Session, self_: &VtpmRef) -> Result<VmRef> {
-        session.call_as::<_, String>("VTPM.get_VM", &(self_.as_str(),)).map(VmRef::from)
+        session.call_erased::<String>("VTPM.get_VM", &[&self_.as_str()]).map(VmRef::from)
     }
 
     /// Calls `VTPM.get_current_operations(self: VTPM ref)` → `(string -> enum vtpm_operations) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &VtpmRef) -> Result<HashMap<String, VtpmOperations>> {
-        session.call_as("VTPM.get_current_operations", &(self_.as_str(),))
+        session.call_erased("VTPM.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `VTPM.get_allowed_operations(self: VTPM ref)` → `enum vtpm_operations set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &VtpmRef) -> Result<Vec<VtpmOperations>> {
-        session.call_as::<_, Vec<String>>("VTPM.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VTPM.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VTPM.get_uuid(self: VTPM ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VtpmRef) -> Result<String> {
-        session.call_as("VTPM.get_uuid", &(self_.as_str(),))
+        session.call_erased("VTPM.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VTPM.get_by_uuid(uuid: string)` → `VTPM ref` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VtpmRef> {
-        session.call_as::<_, String>("VTPM.get_by_uuid", &(uuid,)).map(VtpmRef::from)
+        session.call_erased::<String>("VTPM.get_by_uuid", &[&uuid]).map(VtpmRef::from)
     }
 
     /// Calls `VTPM.get_record(self: VTPM ref)` → `VTPM record` (implicit message). Prototype: may change.
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VtpmRef) -> Result<VtpmRecord> {
-        session.call_as("VTPM.get_record", &(self_.as_str(),))
+        session.call_erased("VTPM.get_record", &[&self_.as_str()])
     }
 }

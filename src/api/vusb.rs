@@ -43,104 +43,124 @@ impl HasRecord for Vusb {
 
 impl Vusb {
     /// Calls `VUSB.get_all_records()` → `(VUSB ref -> VUSB record) map` (implicit message).
+    #[inline]
     pub fn get_all_records(session: &crate::Session) -> Result<HashMap<VusbRef, VusbRecord>> {
-        session.call_as("VUSB.get_all_records", &[(); 0])
+        session.call_erased("VUSB.get_all_records", &[])
     }
 
     /// Calls `VUSB.get_all()` → `VUSB ref set` (implicit message).
+    #[inline]
     pub fn get_all(session: &crate::Session) -> Result<Vec<VusbRef>> {
-        session.call_as::<_, Vec<String>>("VUSB.get_all", &[(); 0]).map(from_strings)
+        session.call_erased::<Vec<String>>("VUSB.get_all", &[]).map(from_strings)
     }
 
     /// Calls `VUSB.destroy(self: VUSB ref)` → `void` (custom message).
+    #[inline]
     pub fn destroy(session: &crate::Session, self_: &VusbRef) -> Result<()> {
-        session.call_as::<_, Void>("VUSB.destroy", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VUSB.destroy", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VUSB.destroy` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_destroy(session: &crate::Session, self_: &VusbRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VUSB.destroy", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VUSB.destroy", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VUSB.unplug(self: VUSB ref)` → `void` (custom message).
+    #[inline]
     pub fn unplug(session: &crate::Session, self_: &VusbRef) -> Result<()> {
-        session.call_as::<_, Void>("VUSB.unplug", &(self_.as_str(),)).map(drop)
+        session.call_erased::<Void>("VUSB.unplug", &[&self_.as_str()]).map(drop)
     }
 
     /// Starts `Async.VUSB.unplug` and returns its task; the task's result is `void`.
+    #[inline]
     pub fn async_unplug(session: &crate::Session, self_: &VusbRef) -> Result<TaskHandle<()>> {
-        session.call_as::<_, String>("Async.VUSB.unplug", &(self_.as_str(),)).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VUSB.unplug", &[&self_.as_str()]).map(TaskHandle::from_wire)
     }
 
     /// Calls `VUSB.create(VM: VM ref, USB_group: USB_group ref, other_config?: (string -> string) map)` → `VUSB ref` (custom message). `?`: optional, `None` is not sent
     /// (servers older than the parameter refuse it); a `None` before a `Some` is an
     /// [`Error::Encode`](crate::Error::Encode), as parameters are positional.
+    #[inline]
     pub fn create(session: &crate::Session, vm: &VmRef, usb_group: &UsbGroupRef, other_config: Option<&HashMap<String, String>>) -> Result<VusbRef> {
-        session.call_as::<_, String>("VUSB.create", &call_params!("VUSB.create"; vm.as_str(), usb_group.as_str(); "other_config" other_config)?).map(VusbRef::from)
+        session.call_erased::<String>("VUSB.create", &with_optional("VUSB.create", &[&vm.as_str(), &usb_group.as_str()], &[("other_config", opt(&other_config))])?).map(VusbRef::from)
     }
 
     /// Starts `Async.VUSB.create` and returns its task; the task's result is `VUSB ref`. Optional parameters as for [`Self::create`].
+    #[inline]
     pub fn async_create(session: &crate::Session, vm: &VmRef, usb_group: &UsbGroupRef, other_config: Option<&HashMap<String, String>>) -> Result<TaskHandle<VusbRef>> {
-        session.call_as::<_, String>("Async.VUSB.create", &call_params!("VUSB.create"; vm.as_str(), usb_group.as_str(); "other_config" other_config)?).map(TaskHandle::from_wire)
+        session.call_erased::<String>("Async.VUSB.create", &with_optional("VUSB.create", &[&vm.as_str(), &usb_group.as_str()], &[("other_config", opt(&other_config))])?).map(TaskHandle::from_wire)
     }
 
     /// Calls `VUSB.remove_from_other_config(self: VUSB ref, key: string)` → `void` (implicit message).
+    #[inline]
     pub fn remove_from_other_config(session: &crate::Session, self_: &VusbRef, key: &str) -> Result<()> {
-        session.call_as::<_, Void>("VUSB.remove_from_other_config", &(self_.as_str(), key)).map(drop)
+        session.call_erased::<Void>("VUSB.remove_from_other_config", &[&self_.as_str(), &key]).map(drop)
     }
 
     /// Calls `VUSB.add_to_other_config(self: VUSB ref, key: string, value: string)` → `void` (implicit message).
+    #[inline]
     pub fn add_to_other_config(session: &crate::Session, self_: &VusbRef, key: &str, value: &str) -> Result<()> {
-        session.call_as::<_, Void>("VUSB.add_to_other_config", &(self_.as_str(), key, value)).map(drop)
+        session.call_erased::<Void>("VUSB.add_to_other_config", &[&self_.as_str(), &key, &value]).map(drop)
     }
 
     /// Calls `VUSB.set_other_config(self: VUSB ref, value: (string -> string) map)` → `void` (implicit message).
+    #[inline]
     pub fn set_other_config(session: &crate::Session, self_: &VusbRef, value: &HashMap<String, String>) -> Result<()> {
-        session.call_as::<_, Void>("VUSB.set_other_config", &(self_.as_str(), value)).map(drop)
+        session.call_erased::<Void>("VUSB.set_other_config", &[&self_.as_str(), &value]).map(drop)
     }
 
     /// Calls `VUSB.get_currently_attached(self: VUSB ref)` → `bool` (implicit message).
+    #[inline]
     pub fn get_currently_attached(session: &crate::Session, self_: &VusbRef) -> Result<bool> {
-        session.call_as("VUSB.get_currently_attached", &(self_.as_str(),))
+        session.call_erased("VUSB.get_currently_attached", &[&self_.as_str()])
     }
 
     /// Calls `VUSB.get_other_config(self: VUSB ref)` → `(string -> string) map` (implicit message).
+    #[inline]
     pub fn get_other_config(session: &crate::Session, self_: &VusbRef) -> Result<HashMap<String, String>> {
-        session.call_as("VUSB.get_other_config", &(self_.as_str(),))
+        session.call_erased("VUSB.get_other_config", &[&self_.as_str()])
     }
 
     /// Calls `VUSB.get_USB_group(self: VUSB ref)` → `USB_group ref` (implicit message).
+    #[inline]
     pub fn get_usb_group(session: &crate::Session, self_: &VusbRef) -> Result<UsbGroupRef> {
-        session.call_as::<_, String>("VUSB.get_USB_group", &(self_.as_str(),)).map(UsbGroupRef::from)
+        session.call_erased::<String>("VUSB.get_USB_group", &[&self_.as_str()]).map(UsbGroupRef::from)
     }
 
     /// Calls `VUSB.get_VM(self: VUSB ref)` → `VM ref` (implicit message).
+    #[inline]
     pub fn get_vm(session: &crate::Session, self_: &VusbRef) -> Result<VmRef> {
-        session.call_as::<_, String>("VUSB.get_VM", &(self_.as_str(),)).map(VmRef::from)
+        session.call_erased::<String>("VUSB.get_VM", &[&self_.as_str()]).map(VmRef::from)
     }
 
     /// Calls `VUSB.get_current_operations(self: VUSB ref)` → `(string -> enum vusb_operations) map` (implicit message).
+    #[inline]
     pub fn get_current_operations(session: &crate::Session, self_: &VusbRef) -> Result<HashMap<String, VusbOperations>> {
-        session.call_as("VUSB.get_current_operations", &(self_.as_str(),))
+        session.call_erased("VUSB.get_current_operations", &[&self_.as_str()])
     }
 
     /// Calls `VUSB.get_allowed_operations(self: VUSB ref)` → `enum vusb_operations set` (implicit message).
+    #[inline]
     pub fn get_allowed_operations(session: &crate::Session, self_: &VusbRef) -> Result<Vec<VusbOperations>> {
-        session.call_as::<_, Vec<String>>("VUSB.get_allowed_operations", &(self_.as_str(),)).map(from_strings)
+        session.call_erased::<Vec<String>>("VUSB.get_allowed_operations", &[&self_.as_str()]).map(from_strings)
     }
 
     /// Calls `VUSB.get_uuid(self: VUSB ref)` → `string` (implicit message).
+    #[inline]
     pub fn get_uuid(session: &crate::Session, self_: &VusbRef) -> Result<String> {
-        session.call_as("VUSB.get_uuid", &(self_.as_str(),))
+        session.call_erased("VUSB.get_uuid", &[&self_.as_str()])
     }
 
     /// Calls `VUSB.get_by_uuid(uuid: string)` → `VUSB ref` (implicit message).
+    #[inline]
     pub fn get_by_uuid(session: &crate::Session, uuid: &str) -> Result<VusbRef> {
-        session.call_as::<_, String>("VUSB.get_by_uuid", &(uuid,)).map(VusbRef::from)
+        session.call_erased::<String>("VUSB.get_by_uuid", &[&uuid]).map(VusbRef::from)
     }
 
     /// Calls `VUSB.get_record(self: VUSB ref)` → `VUSB record` (implicit message).
+    #[inline]
     pub fn get_record(session: &crate::Session, self_: &VusbRef) -> Result<VusbRecord> {
-        session.call_as("VUSB.get_record", &(self_.as_str(),))
+        session.call_erased("VUSB.get_record", &[&self_.as_str()])
     }
 }

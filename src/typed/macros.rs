@@ -130,45 +130,6 @@ macro_rules! error_codes {
     };
 }
 
-/// The parameters of a call that a tuple cannot carry: one with optional trailing parameters,
-/// or with more than 16 (serde implements `Serialize` for tuples up to 16). A `Result` of a
-/// value that serializes as the required parameters followed by the optional ones that are
-/// `Some`. `"name" ident` pairs name the optional parameters, for the error when a `None`
-/// comes before a `Some` (see [`super::sent_optional`]).
-macro_rules! call_params {
-    ($method:literal; $($param:ident $(.$convert:ident())?),*; $($name:literal $opt:ident),*) => {{
-        #[allow(non_camel_case_types)]
-        struct Params<$($param,)* $($opt),*> {
-            sent: usize,
-            $($param: $param,)*
-            $($opt: Option<$opt>),*
-        }
-
-        #[allow(non_camel_case_types)]
-        impl<$($param: serde::Serialize,)* $($opt: serde::Serialize),*> serde::Serialize
-            for Params<$($param,)* $($opt),*>
-        {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-                use serde::ser::SerializeTuple;
-                let Params { sent, $($param,)* $($opt),* } = self;
-                let required = <[&str]>::len(&[$(stringify!($param)),*]);
-                let mut tuple = s.serialize_tuple(required + sent)?;
-                $(tuple.serialize_element($param)?;)*
-                // `sent_optional` checked that the `Some`s come first.
-                $(if let Some($opt) = $opt { tuple.serialize_element($opt)?; })*
-                tuple.end()
-            }
-        }
-
-        $crate::typed::sent_optional($method, &[$(($name, $opt.is_some())),*]).map(|sent| Params {
-            sent,
-            $($param: $param $(.$convert())?,)*
-            $($opt),*
-        })
-    }};
-}
-
-pub(crate) use call_params;
 pub(crate) use error_codes;
 pub(crate) use xenapi_enum;
 

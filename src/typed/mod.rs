@@ -13,13 +13,14 @@ pub use events::{EventBatch, EventWatcher};
 pub use snapshot::Snapshot;
 pub use task::{decode_task_result, TaskHandle, WaitOptions};
 
-pub(crate) use macros::{call_params, error_codes, xenapi_enum};
+pub(crate) use macros::{error_codes, xenapi_enum};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::types::Class;
+use crate::wire::Param;
 
 /// A class whose objects have a record type (every class still served).
 pub trait HasRecord: Class {
@@ -53,10 +54,34 @@ pub(crate) fn sent_optional(method: &str, given: &[(&str, bool)]) -> Result<usiz
     }
 }
 
+/// The parameters of a call with optional trailing ones: `required`, then those of `optional`
+/// that are given (see [`sent_optional`]); `optional` pairs each one's name with its value.
+pub(crate) fn with_optional<'a>(
+    method: &str,
+    required: &[&'a dyn Param],
+    optional: &[(&str, Option<&'a dyn Param>)],
+) -> Result<Vec<&'a dyn Param>> {
+    let given: Vec<(&str, bool)> = optional
+        .iter()
+        .map(|(name, value)| (*name, value.is_some()))
+        .collect();
+    let sent = sent_optional(method, &given)?;
+    Ok(required
+        .iter()
+        .copied()
+        .chain(optional[..sent].iter().filter_map(|(_, value)| *value))
+        .collect())
+}
+
+/// An optional parameter as [`with_optional`] takes it.
+pub(crate) fn opt<T: Serialize>(value: &Option<T>) -> Option<&dyn Param> {
+    value.as_ref().map(|v| v as &dyn Param)
+}
+
 /// What every generated file imports.
 pub(crate) mod prelude {
     pub(crate) use super::{
-        call_params, from_strings, EventBatch, HasRecord, Snapshot, TaskHandle, Void,
+        from_strings, opt, with_optional, EventBatch, HasRecord, Snapshot, TaskHandle, Void,
     };
     pub(crate) use crate::api::*;
     pub(crate) use crate::types::{Class, DateTime, Ref};
@@ -69,8 +94,10 @@ pub(crate) mod prelude {
 mod tests {
     use super::*;
     use crate::limits::Limits;
+    use crate::types::DateTime;
     use crate::value::Value;
-    use crate::wire::{decode_call, encode_call, WireFormat};
+    use crate::wire::{decode_call, encode_call, encode_call_params, WireFormat};
+    use std::collections::BTreeMap;
 
     #[test]
     fn only_trailing_optional_parameters_may_be_left_out() {
@@ -89,36 +116,59 @@ mod tests {
     }
 
     /// Sends `params` and returns what a server decodes.
-    fn sent<P: Serialize>(format: WireFormat, params: &P) -> Vec<Value> {
-        let body = encode_call(format, "X.m", Some("OpaqueRef:s"), params, 1).unwrap();
+    fn sent(format: WireFormat, params: &[&dyn Param]) -> Vec<Value> {
+        let body = encode_call_params(format, "X.m", Some("OpaqueRef:s"), params, 1).unwrap();
         decode_call(format, &body, &Limits::default())
             .unwrap()
             .params
     }
 
     #[test]
-    fn call_params_carries_more_than_sixteen_required_parameters() {
-        let (a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q) = (
-            1,
-            2,
-            3,
-            4,
-            5,
-            6,
-            7,
-            8,
-            9,
-            10,
-            11,
-            12,
-            13,
-            14,
-            15,
-            16,
-            "seventeen",
-        );
-        let params =
-            call_params!("X.m"; a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q;).unwrap();
+    fn erased_parameters_are_sent_as_the_same_bytes_as_a_tuple() {
+        let record = BTreeMap::from([("k", vec![1.5, f64::INFINITY])]);
+        let refs = ["OpaqueRef:a".to_string(), "OpaqueRef:<&>".to_string()];
+        let when = DateTime::from_unix(1_700_000_000, 0);
+        let tuple = ("s", -7i64, true, 0.1f64, &refs[..], &record, when, 3i32);
+        let erased: [&dyn Param; 8] = [
+            &"s",
+            &-7i64,
+            &true,
+            &0.1f64,
+            &&refs[..],
+            &&record,
+            &when,
+            &3i32,
+        ];
+        for format in [
+            WireFormat::XmlRpc,
+            WireFormat::JsonRpc,
+            WireFormat::JsonRpcV1,
+        ] {
+            for session in [None, Some("OpaqueRef:s")] {
+                assert_eq!(
+                    encode_call_params(format, "X.m", session, &erased, 9).unwrap(),
+                    encode_call(format, "X.m", session, &tuple, 9).unwrap(),
+                    "{format:?} {session:?}"
+                );
+                assert_eq!(
+                    encode_call_params(format, "X.m", session, &[], 9).unwrap(),
+                    encode_call(format, "X.m", session, &(), 9).unwrap(),
+                    "{format:?} {session:?}"
+                );
+            }
+        }
+        let bad: [&dyn Param; 1] = [&"a\u{1}b"];
+        assert!(matches!(
+            encode_call_params(WireFormat::XmlRpc, "X.m", None, &bad, 1),
+            Err(Error::Encode(_))
+        ));
+    }
+
+    #[test]
+    fn more_than_sixteen_parameters_are_sent() {
+        let numbers: Vec<i64> = (1..=16).collect();
+        let mut params: Vec<&dyn Param> = numbers.iter().map(|n| n as &dyn Param).collect();
+        params.push(&"seventeen");
         for format in [WireFormat::XmlRpc, WireFormat::JsonRpc] {
             let got = sent(format, &params);
             assert_eq!(got.len(), 18);
@@ -128,14 +178,30 @@ mod tests {
     }
 
     #[test]
-    fn call_params_sends_the_given_optional_parameters_only() {
+    fn with_optional_sends_the_given_optional_parameters_only() {
         let (name, size, tags): (&str, Option<i64>, Option<&[String]>) = ("x", Some(7), None);
-        let params = call_params!("X.m"; name; "size" size, "tags" tags).unwrap();
+        let params = with_optional(
+            "X.m",
+            &[&name],
+            &[("size", opt(&size)), ("tags", opt(&tags))],
+        )
+        .unwrap();
         let got = sent(WireFormat::JsonRpc, &params);
         assert_eq!(got.len(), 3);
         assert_eq!(got[2].as_i64(), Some(7));
         let size: Option<i64> = None;
         let tags: Option<&[String]> = Some(&[]);
-        assert!(call_params!("X.m"; name; "size" size, "tags" tags).is_err());
+        let err = match with_optional(
+            "X.m",
+            &[&name],
+            &[("size", opt(&size)), ("tags", opt(&tags))],
+        ) {
+            Err(e) => e,
+            Ok(params) => panic!("{} parameters accepted", params.len()),
+        };
+        assert!(
+            err.to_string().contains("`tags` is given but `size`"),
+            "{err}"
+        );
     }
 }

@@ -89,6 +89,39 @@ pub fn encode_call<P: Serialize + ?Sized>(
     }
 }
 
+/// One parameter of a call, its type erased: calls that pass their parameters as
+/// `&[&dyn Param]` share one encoder (see [`encode_call_params`]) instead of compiling one per
+/// tuple of parameter types, which the thousands of generated calls would.
+pub(crate) trait Param {
+    /// Writes the parameter as one value in `format`.
+    fn write_param(&self, format: WireFormat, out: &mut Vec<u8>) -> Result<(), Error>;
+}
+
+impl<T: Serialize> Param for T {
+    fn write_param(&self, format: WireFormat, out: &mut Vec<u8>) -> Result<(), Error> {
+        match format {
+            WireFormat::XmlRpc => xml::write_value(out, self),
+            WireFormat::JsonRpc | WireFormat::JsonRpcV1 => json::write_value(out, self),
+        }
+    }
+}
+
+/// [`encode_call`] with type-erased parameters; the bytes are the same as for a tuple of
+/// them.
+pub(crate) fn encode_call_params(
+    format: WireFormat,
+    method: &str,
+    session: Option<&str>,
+    params: &[&dyn Param],
+    id: u64,
+) -> Result<Vec<u8>, Error> {
+    match format {
+        WireFormat::XmlRpc => xml::encode_call_params(method, session, params),
+        WireFormat::JsonRpc => json::encode_call_params(true, method, session, params, id),
+        WireFormat::JsonRpcV1 => json::encode_call_params(false, method, session, params, id),
+    }
+}
+
 /// Decodes a response body into `T`.
 ///
 /// A XenAPI failure comes back as `Err(Error::Api(..))`, an XML-RPC fault as

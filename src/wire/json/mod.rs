@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiFailure, Error};
 use crate::value::Value;
-use crate::wire::{Call, WireFormat};
+use crate::wire::{Call, Param, WireFormat};
 use ser::{write_str, JsonWriter};
 
 /// Writes `value` as JSON.
@@ -49,6 +49,38 @@ pub(crate) fn encode_call<P: Serialize + ?Sized>(
             "call parameters must serialize as a sequence (a tuple, slice or Vec)".into(),
         ));
     }
+    Ok(encode_call_list(v2, method, session, &list, id))
+}
+
+/// [`encode_call`] with parameters whose types are erased: one encoder for every call.
+pub(crate) fn encode_call_params(
+    v2: bool,
+    method: &str,
+    session: Option<&str>,
+    params: &[&dyn Param],
+    id: u64,
+) -> Result<Vec<u8>, Error> {
+    let mut list = Vec::with_capacity(128);
+    list.push(b'[');
+    for (i, p) in params.iter().enumerate() {
+        if i > 0 {
+            list.push(b',');
+        }
+        p.write_param(WireFormat::JsonRpc, &mut list)?;
+    }
+    list.push(b']');
+    Ok(encode_call_list(v2, method, session, &list, id))
+}
+
+/// Writes the envelope of a call around `list`, the parameters after the session as a JSON
+/// array.
+fn encode_call_list(
+    v2: bool,
+    method: &str,
+    session: Option<&str>,
+    list: &[u8],
+    id: u64,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(list.len() + 96);
     out.push(b'{');
     if v2 {
@@ -67,7 +99,7 @@ pub(crate) fn encode_call<P: Serialize + ?Sized>(
     out.extend_from_slice(b",\"id\":");
     out.extend_from_slice(id.to_string().as_bytes());
     out.push(b'}');
-    Ok(out)
+    out
 }
 
 pub(crate) fn encode_success<T: Serialize + ?Sized>(

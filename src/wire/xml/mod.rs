@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::error::{ApiFailure, Error};
 use crate::value::Value;
-use crate::wire::{Call, WireFormat};
+use crate::wire::{Call, Param, WireFormat};
 use de::XmlDeserializer;
 use scan::Head;
 use ser::ValueWriter;
@@ -37,19 +37,53 @@ pub(crate) fn encode_call<P: Serialize + ?Sized>(
     session: Option<&str>,
     params: &P,
 ) -> Result<Vec<u8>, Error> {
+    encode_call_with(method, session, &mut |out| {
+        params.serialize(params::ParamsWriter { out })
+    })
+}
+
+/// [`encode_call`] with parameters whose types are erased: one encoder for every call.
+pub(crate) fn encode_call_params(
+    method: &str,
+    session: Option<&str>,
+    params: &[&dyn Param],
+) -> Result<Vec<u8>, Error> {
+    encode_call_with(method, session, &mut |out| {
+        params
+            .iter()
+            .try_for_each(|p| write_param(out, |out| p.write_param(WireFormat::XmlRpc, out)))
+    })
+}
+
+/// Writes the envelope of a call; `write_params` writes the `<param>` elements after the
+/// session's.
+fn encode_call_with(
+    method: &str,
+    session: Option<&str>,
+    write_params: &mut dyn FnMut(&mut Vec<u8>) -> Result<(), Error>,
+) -> Result<Vec<u8>, Error> {
     let mut out = Vec::with_capacity(256);
     out.extend_from_slice(DECL);
     out.extend_from_slice(b"<methodCall><methodName>");
     escape::escape_into(&mut out, method)?;
     out.extend_from_slice(b"</methodName><params>");
     if let Some(s) = session {
-        out.extend_from_slice(b"<param>");
-        write_value(&mut out, s)?;
-        out.extend_from_slice(b"</param>");
+        write_param(&mut out, |out| write_value(out, s))?;
     }
-    params.serialize(params::ParamsWriter { out: &mut out })?;
+    write_params(&mut out)?;
     out.extend_from_slice(b"</params></methodCall>");
     Ok(out)
+}
+
+/// Writes one `<param>` element around what `value` writes.
+fn write_param(
+    out: &mut Vec<u8>,
+    value: impl FnOnce(&mut Vec<u8>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    out.extend_from_slice(b"<param>");
+    value(out)?;
+    out.extend_from_slice(b"</param>");
+    Ok(())
 }
 
 pub(crate) fn encode_success<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
@@ -307,7 +341,7 @@ mod params {
 
     use serde::ser::{self, Impossible, Serialize};
 
-    use super::write_value;
+    use super::{write_param, write_value};
     use crate::error::Error;
 
     pub(super) struct ParamsWriter<'a> {
@@ -316,10 +350,7 @@ mod params {
 
     impl ParamsWriter<'_> {
         fn param<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-            self.out.extend_from_slice(b"<param>");
-            write_value(self.out, v)?;
-            self.out.extend_from_slice(b"</param>");
-            Ok(())
+            write_param(self.out, |out| write_value(out, v))
         }
     }
 
