@@ -37,6 +37,30 @@ pub fn clean_build(root: &Path, package: &str, target: &Path) -> Result<Build, S
     run_cargo(root, &["build", "--release", "-p", package], Some(target))
 }
 
+/// A clean release build and install of a C library as a packager makes it:
+/// `make -C capi/DIALECT install` with `DESTDIR=destdir`, `PREFIX=/usr`, building in the empty
+/// directory `target`.
+pub fn clean_make_install(
+    root: &Path,
+    dialect: &str,
+    target: &Path,
+    destdir: &Path,
+) -> Result<Build, String> {
+    let _ = fs::remove_dir_all(target);
+    let _ = fs::remove_dir_all(destdir);
+    let mut command = Command::new("make");
+    command
+        .arg("-C")
+        .arg(root.join("capi").join(dialect))
+        .arg("install")
+        .arg("PREFIX=/usr")
+        .arg(format!("DESTDIR={}", destdir.display()))
+        .arg(format!("CARGO_TARGET_DIR={}", target.display()))
+        .env("CARGO_INCREMENTAL", "0")
+        .env_remove("RUSTC_WRAPPER");
+    timed(command, "make install")
+}
+
 /// Rebuilds `package` in `target` after touching `touched`: the time of the crates that
 /// depend on that file alone, with every other dependency already built.
 pub fn rebuild_after_touch(
@@ -68,16 +92,20 @@ fn run_cargo(root: &Path, args: &[&str], target: Option<&Path>) -> Result<Build,
     if let Some(target) = target {
         command.env("CARGO_TARGET_DIR", target);
     }
+    timed(command, &format!("cargo {}", args.join(" ")))
+}
+
+/// Runs `command` to completion, timing it; `what` names it in errors.
+fn timed(mut command: Command, what: &str) -> Result<Build, String> {
     let cpu_before = children_cpu();
     let start = Instant::now();
     let out = command
         .output()
-        .map_err(|e| format!("running cargo: {e}"))?;
+        .map_err(|e| format!("running {what}: {e}"))?;
     let wall = start.elapsed();
     if !out.status.success() {
         return Err(format!(
-            "cargo {} failed: {}",
-            args.join(" "),
+            "{what} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         ));
     }
@@ -118,22 +146,4 @@ pub fn file_size(path: &Path) -> Result<u64, String> {
     fs::metadata(path)
         .map(|m| m.len())
         .map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// The size of `library` once stripped of what `strip --strip-unneeded` removes (as
-/// `make install` does), measured on a copy.
-pub fn stripped_size(library: &Path, scratch: &Path) -> Result<u64, String> {
-    let copy = scratch.join("stripped.so");
-    fs::copy(library, &copy).map_err(|e| format!("copying {}: {e}", library.display()))?;
-    let status = Command::new("strip")
-        .arg("--strip-unneeded")
-        .arg(&copy)
-        .status()
-        .map_err(|e| format!("running strip: {e}"))?;
-    if !status.success() {
-        return Err(format!("strip failed on {}", copy.display()));
-    }
-    let size = file_size(&copy);
-    let _ = fs::remove_file(&copy);
-    size
 }
