@@ -86,13 +86,13 @@ pub fn figures(xml: &[u8], json: &[u8]) {
         };
         let body = bytes.len() as f64;
         println!(
-            "memory {}: peak {:.1} MB above the loaded file, with a result of {:.1} MB resident ({:.1} MB allocated) = {:.2}x the response plus the result (the body and {:.2}x of it in transient memory)",
+            "memory {}: peak {:.1} MB above the loaded file, with a result of {:.1} MB resident ({:.1} MB allocated): peak = the result + {:.2}x the response size (the body itself and {:.2}x of it in transient memory)",
             path.name(),
             peak as f64 / 1e6,
             result as f64 / 1e6,
             allocated as f64 / 1e6,
             peak.saturating_sub(result) as f64 / body,
-            (peak.saturating_sub(result) as f64 - body) / body,
+            ((peak.saturating_sub(result) as f64 - body) / body).max(0.0),
         );
     }
     let _ = fs::remove_dir_all(&dir);

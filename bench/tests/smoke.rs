@@ -44,7 +44,7 @@ fn bench_command_prints_every_figure_with_its_ratio() {
             "{stdout}"
         );
         assert!(
-            line(&format!("memory {path}:")).contains("x the response plus the result"),
+            line(&format!("memory {path}:")).contains("x the response size"),
             "{stdout}"
         );
     }
@@ -63,6 +63,17 @@ fn bench_command_prints_every_figure_with_its_ratio() {
             "{stdout}"
         );
     }
+    assert!(
+        line("e2e typed JSON-RPC:").contains("reference"),
+        "{stdout}"
+    );
+    for contender in ["typed XML-RPC", "Value JSON-RPC", "C libxenserver JSON-RPC"] {
+        assert!(
+            line(&format!("e2e {contender}:")).contains("x the time of typed JSON-RPC"),
+            "{stdout}"
+        );
+    }
+    assert!(line("e2e breakdown JsonRpc").contains("server"), "{stdout}");
 
     let chart = std::fs::read_to_string(&svg).expect("the chart was written");
     let _ = std::fs::remove_file(&svg);
