@@ -2,34 +2,22 @@
 //! `ClassWatcher`), against the simulator over real sockets in XML-RPC and JSON-RPC: additions,
 //! modifications, deletions, a snapshot that is not a record of the class, server failures.
 
-use std::time::Duration;
+#[path = "support/live_sim.rs"]
+mod live_sim;
 
-use xapi_sim::{RunningSimulator, Simulator, V};
+use xapi_sim::{RunningSimulator, V};
 use xenapi::api::*;
 use xenapi::typed::ClassWatcher;
-use xenapi::{Client, Error, Session, WireFormat};
+use xenapi::{Error, Session, WireFormat};
 
-const FORMATS: [WireFormat; 2] = [WireFormat::XmlRpc, WireFormat::JsonRpc];
+use live_sim::FORMATS;
 
 fn simulator() -> RunningSimulator {
-    Simulator::builder()
-        .vms(16)
-        .hosts(2)
-        .member(false)
-        .metrics_interval(None)
-        .task_duration(Duration::from_millis(20))
-        .start()
-        .expect("simulator starts")
+    live_sim::simulator(16)
 }
 
 fn login(sim: &RunningSimulator, format: WireFormat) -> Session {
-    let (user, password) = sim.credentials();
-    Client::builder(&sim.url())
-        .format(format)
-        .build()
-        .unwrap()
-        .login_with_password(user, password, "2.23", "typed-events-tests")
-        .unwrap()
+    live_sim::login(sim, format, "typed-events-tests")
 }
 
 /// Halted guests (neither templates nor dom0), which may be changed and destroyed.

@@ -3,34 +3,24 @@
 //! create, destroy, lookups, get_all_records, custom messages, async calls with task waiting,
 //! event.from with snapshots, the old event API).
 
+#[path = "support/live_sim.rs"]
+mod live_sim;
+
 use std::time::Duration;
 
 use xapi_sim::{RunningSimulator, Simulator};
 use xenapi::api::*;
 use xenapi::typed::{EventWatcher, WaitOptions};
-use xenapi::{Client, Error, Session, WireFormat};
+use xenapi::{Error, Session, WireFormat};
 
-const FORMATS: [WireFormat; 2] = [WireFormat::XmlRpc, WireFormat::JsonRpc];
+use live_sim::FORMATS;
 
 fn simulator() -> RunningSimulator {
-    Simulator::builder()
-        .vms(4)
-        .hosts(2)
-        .member(false)
-        .metrics_interval(None)
-        .task_duration(Duration::from_millis(20))
-        .start()
-        .expect("simulator starts")
+    live_sim::simulator(4)
 }
 
 fn login(sim: &RunningSimulator, format: WireFormat) -> Session {
-    let (user, password) = sim.credentials();
-    Client::builder(&sim.url())
-        .format(format)
-        .build()
-        .unwrap()
-        .login_with_password(user, password, "2.23", "typed-live-tests")
-        .unwrap()
+    live_sim::login(sim, format, "typed-live-tests")
 }
 
 fn wait() -> WaitOptions {

@@ -7,11 +7,12 @@
 //! that only the event with the odd snapshot carries the error and the batch (and its token)
 //! is kept.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Deserialize;
 
+use super::events::Pending;
 use super::{EventBatch, HasRecord};
 use crate::api::{Event, EventOperation, EventRecord};
 use crate::error::{Error, Result};
@@ -197,8 +198,7 @@ pub struct ClassWatcher<'s, C: HasRecord> {
     session: &'s Session,
     token: String,
     timeout: f64,
-    pending: VecDeque<ClassEvent<C>>,
-    failed: bool,
+    pending: Pending<ClassEvent<C>>,
 }
 
 impl<'s, C: HasRecord> ClassWatcher<'s, C> {
@@ -213,8 +213,7 @@ impl<'s, C: HasRecord> ClassWatcher<'s, C> {
             session,
             token: token.to_owned(),
             timeout: 30.0,
-            pending: VecDeque::new(),
-            failed: false,
+            pending: Pending::default(),
         }
     }
 
@@ -242,20 +241,16 @@ impl<C: HasRecord> Iterator for ClassWatcher<'_, C> {
     type Item = Result<ClassEvent<C>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(event) = self.pending.pop_front() {
-                return Some(Ok(event));
-            }
-            if self.failed {
-                return None;
-            }
-            match self.next_batch() {
-                Ok(batch) => self.pending.extend(batch.events),
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
-            }
-        }
+        let ClassWatcher {
+            session,
+            token,
+            timeout,
+            pending,
+        } = self;
+        pending.next(|| {
+            let batch = Event::from_class::<C>(session, token, *timeout)?;
+            *token = batch.token;
+            Ok(batch.events)
+        })
     }
 }

@@ -50,8 +50,7 @@ pub struct EventWatcher<'s> {
     classes: Vec<String>,
     token: String,
     timeout: f64,
-    pending: VecDeque<EventRecord>,
-    failed: bool,
+    pending: Pending<EventRecord>,
 }
 
 impl<'s> EventWatcher<'s> {
@@ -68,8 +67,7 @@ impl<'s> EventWatcher<'s> {
             classes: classes.iter().map(|c| (*c).to_owned()).collect(),
             token: token.to_owned(),
             timeout: 30.0,
-            pending: VecDeque::new(),
-            failed: false,
+            pending: Pending::default(),
         }
     }
 
@@ -97,15 +95,49 @@ impl Iterator for EventWatcher<'_> {
     type Item = Result<EventRecord>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        let EventWatcher {
+            session,
+            classes,
+            token,
+            timeout,
+            pending,
+        } = self;
+        pending.next(|| {
+            let batch = Event::from(session, classes, token, *timeout)?;
+            *token = batch.token;
+            Ok(batch.events)
+        })
+    }
+}
+
+/// What a watcher has fetched but not yet yielded, and whether its stream ended in an error.
+pub(crate) struct Pending<E> {
+    queue: VecDeque<E>,
+    failed: bool,
+}
+
+impl<E> Default for Pending<E> {
+    fn default() -> Self {
+        Pending {
+            queue: VecDeque::new(),
+            failed: false,
+        }
+    }
+}
+
+impl<E> Pending<E> {
+    /// The oldest event not yet yielded, fetching batches with `fetch` while there is none;
+    /// after `fetch` fails, its error once and then the end.
+    pub(crate) fn next(&mut self, mut fetch: impl FnMut() -> Result<Vec<E>>) -> Option<Result<E>> {
         loop {
-            if let Some(event) = self.pending.pop_front() {
+            if let Some(event) = self.queue.pop_front() {
                 return Some(Ok(event));
             }
             if self.failed {
                 return None;
             }
-            match self.next_batch() {
-                Ok(batch) => self.pending.extend(batch.events),
+            match fetch() {
+                Ok(events) => self.queue.extend(events),
                 Err(e) => {
                     self.failed = true;
                     return Some(Err(e));
