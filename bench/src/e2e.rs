@@ -26,7 +26,7 @@ use xapi_sim::http::{serve, ConnCtx};
 use xapi_sim::sim::Endpoint;
 use xapi_sim::{Faults, RunningSimulator};
 use xenapi::api::{Vm, VmRecord, VmRef};
-use xenapi::wire::{decode_response, encode_call, WireFormat};
+use xenapi::wire::{decode_response, WireFormat};
 use xenapi::{Client, Limits, Session, Value};
 use xenserver::ext_transport::{
     xenapi_ext_call_func, xenapi_ext_transport, xenapi_ext_transport_free,
@@ -346,14 +346,7 @@ s.xenapi.session.logout()
 pub fn breakdown(sim: &RunningSimulator, format: WireFormat, rounds: usize) {
     let url = sim.url();
     let session = login(&url, format);
-    let body = encode_call(
-        format,
-        "VM.get_all_records",
-        Some(&session.session_ref()),
-        &[(); 0],
-        1,
-    )
-    .expect("encoding the call");
+    let body = crate::get_all_records_request(format, &session);
     let request = [
         format!(
             "POST {} HTTP/1.1\r\nHost: bench\r\nContent-Length: {}\r\n\r\n",

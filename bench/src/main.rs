@@ -265,6 +265,18 @@ fn build_figures() {
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
+/// The body of a `VM.get_all_records` request on `session`.
+fn get_all_records_request(format: WireFormat, session: &xenapi::Session) -> Vec<u8> {
+    encode_call(
+        format,
+        "VM.get_all_records",
+        Some(&session.session_ref()),
+        &[(); 0],
+        1,
+    )
+    .expect("encoding the call")
+}
+
 /// The raw bytes of a `VM.get_all_records` response, as the server sent them.
 fn fetch_all_records(url: &str, format: WireFormat) -> Vec<u8> {
     let client = Client::builder(url)
@@ -274,14 +286,7 @@ fn fetch_all_records(url: &str, format: WireFormat) -> Vec<u8> {
     let session = client
         .login_with_password("root", "xenroot", "2.23", "xenapi-bench")
         .expect("bench login");
-    let body = encode_call(
-        format,
-        "VM.get_all_records",
-        Some(&session.session_ref()),
-        &[(); 0],
-        1,
-    )
-    .expect("encoding the call");
+    let body = get_all_records_request(format, &session);
     let path = match format {
         WireFormat::XmlRpc => "/",
         WireFormat::JsonRpc | WireFormat::JsonRpcV1 => "/jsonrpc",
