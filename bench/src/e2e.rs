@@ -37,6 +37,8 @@ use xenserver::generated::xen_vm::xen_vm_get_all_records;
 use xenserver::login::{xen_session_login_with_password, xen_session_logout};
 use xenserver::session::xen_session;
 
+use crate::timing::{median, min_max};
+
 /// One client in the race: a name and one timed call.
 pub struct Contender {
     /// What is measured, as printed.
@@ -157,25 +159,6 @@ pub fn race(contenders: &mut [Contender], rounds: usize) -> Race {
         }
     }
     Race { seconds }
-}
-
-/// The median of `xs`.
-pub fn median(xs: &[f64]) -> f64 {
-    let mut v = xs.to_vec();
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    }
-}
-
-fn min_max(xs: &[f64]) -> (f64, f64) {
-    xs.iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
-            (lo.min(x), hi.max(x))
-        })
 }
 
 /// Prints each contender's median with its range and the median of its per-round ratios to

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use xenapi::api::{Event, Vm, VmRecord};
 use xenapi::{Client, Session, Value, WireFormat};
 
+use crate::timing::{median, min_max};
 use crate::xo::XoClient;
 
 /// The pause before each drain.
@@ -187,18 +188,6 @@ impl Rates {
     }
 }
 
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
-}
-
-fn spread(values: &[f64]) -> (f64, f64) {
-    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (min, max)
-}
-
 /// Prints the events section: `rounds` rounds in which each client (ours three ways, then
 /// XO when given) drains the same stream in turn, after one untimed warm-up round; the order
 /// of the clients rotates from round to round.
@@ -254,8 +243,8 @@ pub fn figures(url: &str, rounds: usize, mut xo: Option<(XoClient, String)>) {
         stream.events
     );
     for r in &rates {
-        let (lo, hi) = spread(&r.per_round);
-        let (flo, fhi) = spread(&r.with_freeing);
+        let (lo, hi) = min_max(&r.per_round);
+        let (flo, fhi) = min_max(&r.with_freeing);
         println!(
             "events {}: {:.0}/s [{lo:.0}-{hi:.0}]; counting the freeing {:.0}/s [{flo:.0}-{fhi:.0}]",
             r.name,
@@ -272,7 +261,7 @@ pub fn figures(url: &str, rounds: usize, mut xo: Option<(XoClient, String)>) {
             .zip(&other.per_round)
             .map(|(t, o)| t / o)
             .collect();
-        let (lo, hi) = spread(&ratios);
+        let (lo, hi) = min_max(&ratios);
         line.push_str(&format!(
             "; {:.2}x the {:.0}/s of {} (per round {lo:.2}-{hi:.2}x)",
             typed.median() / other.median(),
@@ -288,7 +277,7 @@ pub fn figures(url: &str, rounds: usize, mut xo: Option<(XoClient, String)>) {
             .zip(&xo.per_round)
             .map(|(t, o)| t / o)
             .collect();
-        let (lo, hi) = spread(&ratios);
+        let (lo, hi) = min_max(&ratios);
         println!(
             "events: typed counting its freeing {:.0}/s = {:.2}x the {:.0}/s of {} (per round {lo:.2}-{hi:.2}x)",
             median(&typed.with_freeing),
